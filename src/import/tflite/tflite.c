@@ -1,0 +1,609 @@
+/*
+ * tflite.c -- TFLite model file -> backdrop graph IR.
+ *
+ * Reads the FlatBuffer with the checked accessors of flatbuf.h, using the field
+ * ids of the public TFLite schema (tensorflow/lite/schema/schema.fbs, version 3):
+ *
+ *   Model:        0 version, 1 operator_codes, 2 subgraphs, 3 description, 4 buffers
+ *   OperatorCode: 0 deprecated_builtin_code (i8), 1 custom_code, 2 version,
+ *                 3 builtin_code (i32); the real code is max(0, 3)
+ *   SubGraph:     0 tensors, 1 inputs, 2 outputs, 3 operators, 4 name
+ *   Tensor:       0 shape, 1 type, 2 buffer, 3 name, 4 quantization
+ *   Buffer:       0 data, 1 offset (u64), 2 size (u64)
+ *   Operator:     0 opcode_index, 1 inputs, 2 outputs, 3 builtin_options_type,
+ *                 4 builtin_options, 5 custom_options
+ *
+ * TFLite tensor i becomes IR value i, so messages use the file's tensor numbers.
+ * Only subgraph 0 is imported. Every index, count, size and shape is checked here
+ * or in bd_graph_verify().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import/tflite/flatbuf.h"
+#include "import/tflite/tflite.h"
+
+/* BuiltinOperator codes (schema.fbs). */
+enum {
+    TFL_ADD = 0, TFL_AVERAGE_POOL_2D = 1, TFL_CONCATENATION = 2, TFL_CONV_2D = 3,
+    TFL_DEPTHWISE_CONV_2D = 4, TFL_DEQUANTIZE = 6, TFL_LOGISTIC = 14, TFL_MAX_POOL_2D = 17,
+    TFL_MUL = 18, TFL_RELU = 19, TFL_RELU_N1_TO_1 = 20, TFL_RELU6 = 21, TFL_RESHAPE = 22,
+    TFL_RESIZE_BILINEAR = 23, TFL_TANH = 28, TFL_CUSTOM = 32, TFL_MEAN = 40,
+    TFL_HARD_SWISH = 117,
+};
+
+/* BuiltinOptions union type ids (schema.fbs). */
+enum {
+    OPT_CONV2D = 1, OPT_DWCONV2D = 2, OPT_POOL2D = 5, OPT_CONCAT = 10, OPT_ADD = 11,
+    OPT_RESIZE_BILINEAR = 15, OPT_RESHAPE = 17, OPT_MUL = 21, OPT_REDUCER = 27,
+};
+
+/* Names for messages; codes not listed print as BUILTIN_<n>. */
+static const char *builtin_name(int code) {
+    static const char *const names[] = {
+        "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
+        "DEPTH_TO_SPACE", "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED",
+        "HASHTABLE_LOOKUP", "L2_NORMALIZATION", "L2_POOL_2D", "LOCAL_RESPONSE_NORMALIZATION",
+        "LOGISTIC", "LSH_PROJECTION", "LSTM", "MAX_POOL_2D", "MUL", "RELU", "RELU_N1_TO_1",
+        "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF",
+        "TANH", "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL", "CUSTOM", "EMBEDDING_LOOKUP_SPARSE",
+        "PAD", "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER", "BATCH_TO_SPACE_ND",
+        "SPACE_TO_BATCH_ND", "TRANSPOSE", "MEAN", "SUB", "DIV", "SQUEEZE",
+        "UNIDIRECTIONAL_SEQUENCE_LSTM", "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP",
+        "TOPK_V2", "SPLIT", "LOG_SOFTMAX", "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST",
+        "PRELU", "MAXIMUM", "ARG_MAX", "MINIMUM", "LESS", "NEG", "PADV2", "GREATER",
+        "GREATER_EQUAL", "LESS_EQUAL", "SELECT", "SLICE", "SIN", "TRANSPOSE_CONV",
+    };
+    if (code >= 0 && code < (int)(sizeof names / sizeof names[0])) return names[code];
+    if (code == TFL_HARD_SWISH) return "HARD_SWISH";
+    return NULL;
+}
+
+typedef struct opcode {
+    int code;
+    int version;
+    char custom[64]; /* custom_code, truncated */
+} opcode;
+
+typedef struct importer {
+    const fb_buf *buf;
+    bd_graph *g;
+    bd_err *err;
+    const bd_model_options *opts;
+    opcode *codes;
+    uint32_t n_codes;
+    fb_vec buffers;
+    int n_tensors;
+} importer;
+
+#define MALFORMED(what)                                                                   \
+    bd_err_set(im->err, BD_ERR_FORMAT, "malformed TFLite file: %s", what)
+
+/* Copies a flatbuffer string into a NUL-terminated buffer. */
+static void copy_str(char *dst, size_t dst_size, const char *s, uint32_t len) {
+    size_t n = len < dst_size - 1 ? len : dst_size - 1;
+    memcpy(dst, s, n);
+    dst[n] = '\0';
+    for (size_t i = 0; i < n; i++) /* keep messages printable */
+        if ((unsigned char)dst[i] < 32 || (unsigned char)dst[i] > 126) dst[i] = '?';
+}
+
+static bd_status read_opcodes(importer *im, const fb_table *model) {
+    fb_vec v;
+    bool present;
+    if (!fb_vector(model, 1, 4, &v, &present)) return MALFORMED("operator_codes");
+    im->n_codes = v.len;
+    im->codes = calloc(v.len ? v.len : 1, sizeof(opcode));
+    if (!im->codes) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
+    for (uint32_t i = 0; i < v.len; i++) {
+        fb_table oc;
+        uint8_t dep;
+        int32_t code, version;
+        const char *s;
+        uint32_t len;
+        if (!fb_vec_table(&v, i, &oc) || !fb_u8(&oc, 0, 0, &dep) || !fb_i32(&oc, 3, 0, &code) ||
+            !fb_i32(&oc, 2, 1, &version) || !fb_string(&oc, 1, &s, &len, &present))
+            return MALFORMED("operator code");
+        /* deprecated_builtin_code is an int8 that saturates at 127 (PLACEHOLDER_FOR_
+         * GREATER_OP_CODES); newer files carry the real code in builtin_code. */
+        int d = (int8_t)dep;
+        im->codes[i].code = code > d ? code : d;
+        im->codes[i].version = version;
+        copy_str(im->codes[i].custom, sizeof im->codes[i].custom, s, len);
+    }
+    return BD_OK;
+}
+
+static bd_dtype map_type(uint8_t t, bool *ok) {
+    *ok = true;
+    switch (t) {
+    case 0: return BD_DTYPE_F32;
+    case 1: return BD_DTYPE_F16;
+    case 2: return BD_DTYPE_I32;
+    case 3: return BD_DTYPE_U8;
+    case 4: return BD_DTYPE_I64;
+    case 9: return BD_DTYPE_I8;
+    default: *ok = false; return BD_DTYPE_F32;
+    }
+}
+
+/* Reads tensor i of the subgraph into IR value i (shape, dtype, constant data). */
+static bd_status read_tensor(importer *im, const fb_vec *tensors, uint32_t i) {
+    fb_table t;
+    fb_vec shape;
+    bool present;
+    uint8_t type;
+    uint32_t buffer;
+    const char *s;
+    uint32_t len;
+    char name[BD_MAX_NAME], what[64];
+    snprintf(what, sizeof what, "tensor %u", i);
+    if (!fb_vec_table(tensors, i, &t) || !fb_vector(&t, 0, 4, &shape, &present) ||
+        !fb_u8(&t, 1, 0, &type) || !fb_u32(&t, 2, 0, &buffer) ||
+        !fb_string(&t, 3, &s, &len, &present))
+        return MALFORMED(what);
+    copy_str(name, sizeof name, s, len);
+    bool ok;
+    bd_dtype dt = map_type(type, &ok);
+    if (!ok)
+        return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                          "tensor %u '%s' has unsupported TFLite type %u", i, name, type);
+    if (shape.len > BD_MAX_DIMS)
+        return bd_err_set(im->err, BD_ERR_UNSUPPORTED, "tensor %u '%s' has %u dimensions (max %d)",
+                          i, name, shape.len, BD_MAX_DIMS);
+    int64_t dims[BD_MAX_DIMS];
+    for (uint32_t d = 0; d < shape.len; d++) dims[d] = fb_vec_i32(&shape, d);
+    int v = bd_graph_add_value(im->g, name, dt, (int)shape.len, dims, im->err);
+    if (v < 0) return v;
+
+    /* Constant data lives in buffers[buffer]: inline `data`, or offset/size from the
+     * start of the file (large models). Buffer 0 is the empty sentinel. */
+    if (buffer >= im->buffers.len)
+        return bd_err_set(im->err, BD_ERR_FORMAT,
+                          "tensor %u '%s' refers to buffer %u of %u", i, name, buffer,
+                          im->buffers.len);
+    fb_table b;
+    fb_vec data;
+    uint64_t off, size;
+    if (!fb_vec_table(&im->buffers, buffer, &b) || !fb_vector(&b, 0, 1, &data, &present) ||
+        !fb_u64(&b, 1, 0, &off) || !fb_u64(&b, 2, 0, &size))
+        return MALFORMED("buffer");
+    const uint8_t *src = NULL;
+    size_t n = 0;
+    if (present && data.len > 0) {
+        src = im->buf->data + data.pos;
+        n = data.len;
+    } else if (off > 1) {
+        if (off > im->buf->size || size > im->buf->size - off)
+            return bd_err_set(im->err, BD_ERR_FORMAT,
+                              "tensor %u '%s': buffer %u lies outside the file", i, name, buffer);
+        src = im->buf->data + off;
+        n = (size_t)size;
+    }
+    if (!src) return BD_OK; /* an activation */
+    bd_value *val = &im->g->values[v];
+    if (n != val->n_bytes)
+        return bd_err_set(im->err, BD_ERR_FORMAT,
+                          "tensor %u '%s' has %zu bytes of data, its shape needs %zu", i, name, n,
+                          val->n_bytes);
+    val->data = bd_aligned_alloc(n);
+    if (!val->data) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
+    memcpy(val->data, src, n);
+    val->is_const = true;
+    if (dt == BD_DTYPE_F32 || dt == BD_DTYPE_F16) im->g->n_params += (int64_t)val->n_elems;
+    return BD_OK;
+}
+
+/* Reads an int32 constant input into out[0..n). */
+static bd_status const_i32(importer *im, int op_index, int v, int n, int32_t *out) {
+    const bd_value *val = &im->g->values[v];
+    if (!val->is_const || val->dtype != BD_DTYPE_I32 || (int)val->n_elems != n)
+        return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                          "op %d: tensor %d '%s' must be a constant int32 tensor of %d elements",
+                          op_index, v, val->name, n);
+    memcpy(out, val->data, sizeof(int32_t) * (size_t)n);
+    return BD_OK;
+}
+
+/* fused_activation_function (schema ActivationFunctionType) -> node epilogue. */
+static bd_status set_act(importer *im, bd_node *n, uint8_t fa) {
+    switch (fa) {
+    case 0: n->act = BD_ACT_NONE; return BD_OK;
+    case 1: n->act = BD_ACT_RELU; return BD_OK;
+    case 2: n->act = BD_ACT_CLAMP; n->act_min = -1; n->act_max = 1; return BD_OK;
+    case 3: n->act = BD_ACT_RELU6; return BD_OK;
+    default:
+        return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                          "op %d (%s): unsupported fused activation %u", n->src_index,
+                          n->src_name, fa);
+    }
+}
+
+/* Padding enum (schema Padding: SAME = 0, VALID = 1) -> explicit pads. */
+static bd_status set_padding(importer *im, bd_node *n, uint8_t padding, int64_t in_h, int64_t in_w,
+                             int kh, int kw) {
+    bd_conv_attr *c = &n->conv;
+    if (c->stride_h < 1 || c->stride_w < 1 || c->dilation_h < 1 || c->dilation_w < 1 ||
+        c->stride_h > 4096 || c->stride_w > 4096 || c->dilation_h > 64 || c->dilation_w > 64 ||
+        kh < 1 || kw < 1 || kh > 4096 || kw > 4096)
+        return bd_err_set(im->err, BD_ERR_FORMAT,
+                          "op %d (%s): invalid stride %dx%d, dilation %dx%d or window %dx%d",
+                          n->src_index, n->src_name, c->stride_h, c->stride_w, c->dilation_h,
+                          c->dilation_w, kh, kw);
+    if (padding == 0) {
+        bd_same_padding(in_h, kh, c->stride_h, c->dilation_h, &c->pad_top, &c->pad_bottom);
+        bd_same_padding(in_w, kw, c->stride_w, c->dilation_w, &c->pad_left, &c->pad_right);
+    } else if (padding != 1) {
+        return bd_err_set(im->err, BD_ERR_FORMAT, "op %d (%s): unknown padding %u", n->src_index,
+                          n->src_name, padding);
+    }
+    return BD_OK;
+}
+
+/* Returns the 4-D input's dims or an error. */
+static bd_status input4(importer *im, const bd_node *n, int64_t *h, int64_t *w) {
+    const bd_value *in = &im->g->values[n->inputs[0]];
+    if (in->n_dims != 4)
+        return bd_err_set(im->err, BD_ERR_UNSUPPORTED, "op %d (%s): input '%s' is not 4-D",
+                          n->src_index, n->src_name, in->name);
+    *h = in->dims[1];
+    *w = in->dims[2];
+    return BD_OK;
+}
+
+/* Adds a zero bias value of n elements for convolutions without one. */
+static int zero_bias(importer *im, int64_t n) {
+    int v = bd_graph_add_value(im->g, "zero_bias", BD_DTYPE_F32, 1, &n, im->err);
+    if (v < 0) return v;
+    bd_value *val = &im->g->values[v];
+    val->data = bd_aligned_alloc(val->n_bytes);
+    if (!val->data) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
+    memset(val->data, 0, val->n_bytes);
+    val->is_const = true;
+    return v;
+}
+
+static bd_status read_operator(importer *im, const fb_vec *ops, uint32_t oi) {
+    fb_table op, opt;
+    fb_vec ins, outs, custom;
+    uint32_t code_index;
+    uint8_t opt_type;
+    bool present, has_opt;
+    char what[48];
+    snprintf(what, sizeof what, "operator %u", oi);
+    if (!fb_vec_table(ops, oi, &op) || !fb_u32(&op, 0, 0, &code_index) ||
+        !fb_vector(&op, 1, 4, &ins, &present) || !fb_vector(&op, 2, 4, &outs, &present) ||
+        !fb_u8(&op, 3, 0, &opt_type) || !fb_table_field(&op, 4, &opt, &has_opt) ||
+        !fb_vector(&op, 5, 1, &custom, &present))
+        return MALFORMED(what);
+    if (code_index >= im->n_codes)
+        return bd_err_set(im->err, BD_ERR_FORMAT, "op %u: opcode index %u out of range (%u codes)",
+                          oi, code_index, im->n_codes);
+    const opcode *oc = &im->codes[code_index];
+    const char *name = builtin_name(oc->code);
+    char fallback[32];
+    if (!name) {
+        snprintf(fallback, sizeof fallback, "BUILTIN_%d", oc->code);
+        name = fallback;
+    }
+    bool is_tbias = oc->code == TFL_CUSTOM && strcmp(oc->custom, "Convolution2DTransposeBias") == 0;
+    bd_status st = bd_graph_count_src_op(im->g, oc->code == TFL_CUSTOM ? oc->custom : name, im->err);
+    if (st) return st;
+
+    bd_node n;
+    memset(&n, 0, sizeof n);
+    n.src_index = (int)oi;
+    n.src_name = is_tbias ? "Convolution2DTransposeBias" : builtin_name(oc->code);
+    if (!n.src_name) n.src_name = "?";
+    n.conv.stride_h = n.conv.stride_w = n.conv.dilation_h = n.conv.dilation_w = 1;
+    n.conv.depth_multiplier = 1;
+
+    /* Inputs (-1 = an omitted optional input) and the single output. */
+    if (ins.len < 1 || ins.len > BD_MAX_NODE_INPUTS || outs.len != 1)
+        return bd_err_set(im->err, BD_ERR_UNSUPPORTED, "op %u (%s): %u inputs and %u outputs", oi,
+                          name, ins.len, outs.len);
+    int n_in = 0;
+    for (uint32_t k = 0; k < ins.len; k++) {
+        int32_t t = fb_vec_i32(&ins, k);
+        if (t < -1 || t >= im->n_tensors)
+            return bd_err_set(im->err, BD_ERR_FORMAT, "op %u (%s): input %u is tensor %d of %d",
+                              oi, name, k, t, im->n_tensors);
+        n.inputs[n_in++] = t; /* -1 kept here, handled per op */
+    }
+    n.n_inputs = n_in;
+    n.output = fb_vec_i32(&outs, 0);
+    if (n.output < 0 || n.output >= im->n_tensors)
+        return bd_err_set(im->err, BD_ERR_FORMAT, "op %u (%s): output is tensor %d of %d", oi,
+                          name, n.output, im->n_tensors);
+    for (int k = 0; k < n.n_inputs; k++) {
+        bool optional_ok = (oc->code == TFL_CONV_2D || oc->code == TFL_DEPTHWISE_CONV_2D) && k == 2;
+        if (n.inputs[k] < 0 && !optional_ok)
+            return bd_err_set(im->err, BD_ERR_FORMAT, "op %u (%s): input %d is missing", oi, name,
+                              k);
+    }
+
+    /* Checks that the options table has the expected union type. */
+#define NEED_OPTIONS(type_id)                                                              \
+    do {                                                                                   \
+        if (!has_opt || opt_type != (type_id))                                             \
+            return bd_err_set(im->err, BD_ERR_FORMAT,                                      \
+                              "op %u (%s): missing or wrong builtin options (type %u)", oi, \
+                              name, opt_type);                                             \
+    } while (0)
+#define OPT(getter, id, def, dst)                                                          \
+    do {                                                                                   \
+        if (!getter(&opt, id, def, dst)) return MALFORMED(what);                           \
+    } while (0)
+
+    int64_t ih = 0, iw = 0;
+    uint8_t padding = 0, fa = 0;
+    int32_t i1, i2, i3, i4;
+    switch (oc->code) {
+    case TFL_CONV_2D:
+    case TFL_DEPTHWISE_CONV_2D: {
+        bool dw = oc->code == TFL_DEPTHWISE_CONV_2D;
+        n.op = dw ? BD_OP_DWCONV2D : BD_OP_CONV2D;
+        NEED_OPTIONS(dw ? OPT_DWCONV2D : OPT_CONV2D);
+        /* Conv2DOptions: 0 padding, 1 stride_w, 2 stride_h, 3 act, 4 dil_w, 5 dil_h.
+         * DepthwiseConv2DOptions: 0 padding, 1 stride_w, 2 stride_h, 3 depth_multiplier,
+         * 4 act, 5 dil_w, 6 dil_h. */
+        int a = dw ? 1 : 0;
+        OPT(fb_u8, 0, 0, &padding);
+        OPT(fb_i32, 1, 1, &i1);
+        OPT(fb_i32, 2, 1, &i2);
+        OPT(fb_u8, 3 + a, 0, &fa);
+        OPT(fb_i32, 4 + a, 1, &i3);
+        OPT(fb_i32, 5 + a, 1, &i4);
+        n.conv.stride_w = i1;
+        n.conv.stride_h = i2;
+        n.conv.dilation_w = i3;
+        n.conv.dilation_h = i4;
+        if (dw) {
+            OPT(fb_i32, 3, 1, &i1);
+            n.conv.depth_multiplier = i1;
+        }
+        if (n.n_inputs < 2 || n.n_inputs > 3)
+            return bd_err_set(im->err, BD_ERR_FORMAT, "op %u (%s): %d inputs", oi, name, n.n_inputs);
+        const bd_value *w = &im->g->values[n.inputs[1]];
+        if (w->n_dims != 4 || w->dims[1] > 4096 || w->dims[2] > 4096)
+            return bd_err_set(im->err, BD_ERR_FORMAT, "op %u (%s): weight is not a 4-D kernel",
+                              oi, name);
+        int kh = (int)w->dims[1], kw = (int)w->dims[2];
+        int64_t n_bias = dw ? w->dims[3] : w->dims[0];
+        if (n.n_inputs == 2 || n.inputs[2] < 0) { /* no bias: synthesise zeros */
+            int b = zero_bias(im, n_bias); /* may move g->values: w is stale after this */
+            if (b < 0) return b;
+            n.inputs[2] = b;
+            n.n_inputs = 3;
+        }
+        if ((st = input4(im, &n, &ih, &iw)) || (st = set_act(im, &n, fa)) ||
+            (st = set_padding(im, &n, padding, ih, iw, kh, kw)))
+            return st;
+        break;
+    }
+    case TFL_CUSTOM: {
+        if (!is_tbias)
+            return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                              "op %u: unsupported custom operator '%s' (version %d)", oi,
+                              oc->custom, oc->version);
+        /* MediaPipe Convolution2DTransposeBias: custom_options are the raw C struct
+         * TfLiteTransposeConvParams {int32 padding; int32 stride_w; int32 stride_h},
+         * padding as the C enum kTfLitePaddingSame = 1, kTfLitePaddingValid = 2. */
+        n.op = BD_OP_TCONV2D;
+        if (custom.len < 12 || n.n_inputs != 3)
+            return bd_err_set(im->err, BD_ERR_FORMAT,
+                              "op %u (%s): needs 3 inputs and 12 bytes of options", oi,
+                              n.src_name);
+        int32_t p[3];
+        memcpy(p, im->buf->data + custom.pos, 12);
+        const bd_value *w = &im->g->values[n.inputs[1]];
+        if (w->n_dims != 4 || (p[0] != 1 && p[0] != 2) || p[1] < 1 || p[2] < 1 || p[1] > 64 ||
+            p[2] > 64)
+            return bd_err_set(im->err, BD_ERR_FORMAT,
+                              "op %u (%s): invalid options (padding %d, stride %dx%d)", oi,
+                              n.src_name, p[0], p[1], p[2]);
+        if ((st = input4(im, &n, &ih, &iw))) return st;
+        n.conv.stride_w = p[1];
+        n.conv.stride_h = p[2];
+        /* pad_total = SAME ? max(0, k - (in-1) % s - 1) : 0; before = total / 2. */
+        int64_t kh = w->dims[1], kw = w->dims[2];
+        int64_t ph = p[0] == 1 ? kh - (ih - 1) % p[2] - 1 : 0;
+        int64_t pw = p[0] == 1 ? kw - (iw - 1) % p[1] - 1 : 0;
+        if (ph < 0) ph = 0;
+        if (pw < 0) pw = 0;
+        if (ph > 4096 || pw > 4096) return MALFORMED(what);
+        n.conv.pad_top = (int)(ph / 2);
+        n.conv.pad_bottom = (int)(ph - ph / 2);
+        n.conv.pad_left = (int)(pw / 2);
+        n.conv.pad_right = (int)(pw - pw / 2);
+        break;
+    }
+    case TFL_ADD:
+    case TFL_MUL:
+        n.op = oc->code == TFL_ADD ? BD_OP_ADD : BD_OP_MUL;
+        if (has_opt) { /* AddOptions / MulOptions: 0 fused_activation_function */
+            NEED_OPTIONS(oc->code == TFL_ADD ? OPT_ADD : OPT_MUL);
+            OPT(fb_u8, 0, 0, &fa);
+            if ((st = set_act(im, &n, fa))) return st;
+        }
+        break;
+    case TFL_RELU: n.op = BD_OP_RELU; break;
+    case TFL_RELU6: n.op = BD_OP_RELU6; break;
+    case TFL_RELU_N1_TO_1:
+        n.op = BD_OP_CLAMP;
+        n.act_min = -1;
+        n.act_max = 1;
+        break;
+    case TFL_HARD_SWISH: n.op = BD_OP_HARDSWISH; break;
+    case TFL_LOGISTIC: n.op = BD_OP_SIGMOID; break;
+    case TFL_TANH: n.op = BD_OP_TANH; break;
+    case TFL_AVERAGE_POOL_2D:
+    case TFL_MAX_POOL_2D: {
+        n.op = oc->code == TFL_AVERAGE_POOL_2D ? BD_OP_AVGPOOL2D : BD_OP_MAXPOOL2D;
+        NEED_OPTIONS(OPT_POOL2D);
+        /* Pool2DOptions: 0 padding, 1 stride_w, 2 stride_h, 3 filter_w, 4 filter_h, 5 act */
+        OPT(fb_u8, 0, 0, &padding);
+        OPT(fb_i32, 1, 1, &i1);
+        OPT(fb_i32, 2, 1, &i2);
+        OPT(fb_i32, 3, 1, &i3);
+        OPT(fb_i32, 4, 1, &i4);
+        OPT(fb_u8, 5, 0, &fa);
+        n.conv.stride_w = i1;
+        n.conv.stride_h = i2;
+        n.conv.kernel_w = i3;
+        n.conv.kernel_h = i4;
+        if ((st = input4(im, &n, &ih, &iw)) || (st = set_act(im, &n, fa)) ||
+            (st = set_padding(im, &n, padding, ih, iw, i4, i3)))
+            return st;
+        /* A VALID average pool whose window is the whole plane is a global mean. */
+        if (n.op == BD_OP_AVGPOOL2D && padding == 1 && i4 == ih && i3 == iw && fa == 0)
+            n.op = BD_OP_MEAN_HW;
+        break;
+    }
+    case TFL_MEAN: {
+        /* MEAN over axes {1,2} of a 4-D tensor with keep_dims (ReducerOptions 0). */
+        uint8_t keep = 0;
+        if (has_opt) {
+            NEED_OPTIONS(OPT_REDUCER);
+            OPT(fb_u8, 0, 0, &keep);
+        }
+        int32_t axes[2];
+        if (n.n_inputs != 2 || (st = input4(im, &n, &ih, &iw)) ||
+            (st = const_i32(im, (int)oi, n.inputs[1], 2, axes)))
+            return st ? st : bd_err_set(im->err, BD_ERR_FORMAT, "op %u (MEAN): 2 inputs", oi);
+        for (int k = 0; k < 2; k++)
+            if (axes[k] < 0) axes[k] += 4;
+        if (!((axes[0] == 1 && axes[1] == 2) || (axes[0] == 2 && axes[1] == 1)) || !keep)
+            return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                              "op %u (MEAN): only the mean over H and W with keep_dims is "
+                              "supported (axes %d,%d, keep_dims %u)",
+                              oi, axes[0], axes[1], keep);
+        n.op = BD_OP_MEAN_HW;
+        n.n_inputs = 1;
+        break;
+    }
+    case TFL_RESIZE_BILINEAR: {
+        n.op = BD_OP_RESIZE_BILINEAR;
+        uint8_t ac = 0, hp = 0;
+        if (has_opt) { /* ResizeBilinearOptions: 2 align_corners, 3 half_pixel_centers */
+            NEED_OPTIONS(OPT_RESIZE_BILINEAR);
+            OPT(fb_u8, 2, 0, &ac);
+            OPT(fb_u8, 3, 0, &hp);
+        }
+        int32_t size[2];
+        if (n.n_inputs != 2)
+            return bd_err_set(im->err, BD_ERR_FORMAT, "op %u (%s): 2 inputs", oi, name);
+        if ((st = const_i32(im, (int)oi, n.inputs[1], 2, size))) return st;
+        n.out_h = size[0];
+        n.out_w = size[1];
+        n.align_corners = ac != 0;
+        n.half_pixel = hp != 0;
+        n.n_inputs = 1;
+        break;
+    }
+    case TFL_CONCATENATION: {
+        n.op = BD_OP_CONCAT;
+        NEED_OPTIONS(OPT_CONCAT); /* ConcatenationOptions: 0 axis, 1 act */
+        OPT(fb_i32, 0, 0, &i1);
+        OPT(fb_u8, 1, 0, &fa);
+        if (fa != 0)
+            return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                              "op %u (CONCATENATION): fused activation %u", oi, fa);
+        int rank = im->g->values[n.inputs[0]].n_dims;
+        if (i1 < 0) i1 += rank;
+        n.axis = i1;
+        break;
+    }
+    case TFL_RESHAPE:
+        n.op = BD_OP_RESHAPE;
+        n.n_inputs = 1; /* the shape comes from the output tensor's declared shape */
+        break;
+    case TFL_DEQUANTIZE: n.op = BD_OP_DEQUANTIZE; break;
+    default:
+        return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                          "op %u: unsupported operator %s (builtin code %d, version %d)", oi,
+                          name, oc->code, oc->version);
+    }
+#undef NEED_OPTIONS
+#undef OPT
+    st = bd_graph_add_node(im->g, &n, im->err);
+    return st < 0 ? st : BD_OK;
+}
+
+static bd_status read_io(importer *im, const fb_table *sg, int id, int **list, int *count,
+                         const char *what) {
+    fb_vec v;
+    bool present;
+    if (!fb_vector(sg, id, 4, &v, &present)) return MALFORMED(what);
+    if (v.len == 0 || v.len > 64)
+        return bd_err_set(im->err, BD_ERR_UNSUPPORTED, "the model has %u %s", v.len, what);
+    *list = malloc(sizeof(int) * v.len);
+    if (!*list) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
+    *count = (int)v.len;
+    for (uint32_t i = 0; i < v.len; i++) {
+        int32_t t = fb_vec_i32(&v, i);
+        if (t < 0 || t >= im->n_tensors)
+            return bd_err_set(im->err, BD_ERR_FORMAT, "%s %u is tensor %d of %d", what, i, t,
+                              im->n_tensors);
+        (*list)[i] = t;
+    }
+    return BD_OK;
+}
+
+bd_status bd_tflite_import(const uint8_t *data, size_t size, const bd_model_options *opts,
+                           bd_graph *g, bd_err *err) {
+    fb_buf buf = {data, size};
+    importer imv = {.buf = &buf, .g = g, .err = err, .opts = opts};
+    importer *im = &imv;
+    fb_table model, sg;
+    fb_vec subgraphs, tensors, ops;
+    bool present;
+    uint32_t version;
+    bd_status st = BD_OK;
+
+    if (size < 8 || memcmp(data + 4, "TFL3", 4) != 0)
+        return bd_err_set(err, BD_ERR_FORMAT, "not a TFLite model (no TFL3 identifier)");
+    if (!fb_root(&buf, &model) || !fb_u32(&model, 0, 0, &version)) return MALFORMED("root table");
+    if (version != 3)
+        return bd_err_set(err, BD_ERR_UNSUPPORTED, "TFLite schema version %u (expected 3)", version);
+    const char *desc;
+    uint32_t desc_len;
+    if (!fb_string(&model, 3, &desc, &desc_len, &present)) return MALFORMED("description");
+    g->description = malloc((size_t)desc_len + 1);
+    if (!g->description) return bd_err_set(err, BD_ERR_NO_MEMORY, "out of memory");
+    copy_str(g->description, (size_t)desc_len + 1, desc, desc_len);
+
+    if ((st = read_opcodes(im, &model))) goto done;
+    if (!fb_vector(&model, 4, 4, &im->buffers, &present)) {
+        st = MALFORMED("buffers");
+        goto done;
+    }
+    if (!fb_vector(&model, 2, 4, &subgraphs, &present) || subgraphs.len < 1 ||
+        !fb_vec_table(&subgraphs, 0, &sg)) {
+        st = MALFORMED("no subgraph");
+        goto done;
+    }
+    if (!fb_vector(&sg, 0, 4, &tensors, &present) || !fb_vector(&sg, 3, 4, &ops, &present)) {
+        st = MALFORMED("subgraph tensors or operators");
+        goto done;
+    }
+    if ((int64_t)tensors.len > opts->max_tensors || (int64_t)ops.len > opts->max_ops) {
+        st = bd_err_set(err, BD_ERR_LIMIT, "the model has %u tensors and %u ops (limits %d, %d)",
+                        tensors.len, ops.len, opts->max_tensors, opts->max_ops);
+        goto done;
+    }
+    im->n_tensors = (int)tensors.len;
+    for (uint32_t i = 0; i < tensors.len; i++)
+        if ((st = read_tensor(im, &tensors, i))) goto done;
+    if ((st = read_io(im, &sg, 1, &g->inputs, &g->n_inputs, "graph inputs")) ||
+        (st = read_io(im, &sg, 2, &g->outputs, &g->n_outputs, "graph outputs")))
+        goto done;
+    for (int i = 0; i < g->n_inputs; i++) g->values[g->inputs[i]].is_input = true;
+    for (int i = 0; i < g->n_outputs; i++) g->values[g->outputs[i]].is_output = true;
+    for (uint32_t i = 0; i < ops.len; i++)
+        if ((st = read_operator(im, &ops, i))) goto done;
+done:
+    free(im->codes);
+    return st;
+}

@@ -1,0 +1,167 @@
+/*
+ * ir.h -- backdrop's graph IR: tensors (values) and nodes (ops) in execution order.
+ *
+ * Importers (TFLite, later ONNX) build a bd_graph; shape inference and the verifier
+ * (ir.c) then check every node against the rules of its op, so that the kernels can
+ * trust every shape, index and size they are handed. Passes rewrite the graph; the
+ * runtime plans memory and executes it.
+ *
+ * Layout: activations are NHWC (batch, height, width, channels), as in TFLite.
+ * Weights: CONV2D  [OC, KH, KW, IC]   (OHWI)
+ *          DWCONV2D [1, KH, KW, C*M]  (depth multiplier M)
+ *          TCONV2D [OC, KH, KW, IC]   (OHWI, MediaPipe Convolution2DTransposeBias)
+ * Biases are [OC] and always present after import (a zero bias is synthesised).
+ */
+#ifndef BD_IR_H
+#define BD_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+typedef enum bd_op_type {
+    BD_OP_NONE = 0,   /* a dead node, removed by bd_graph_compact */
+    BD_OP_CONV2D,     /* in, weight, bias */
+    BD_OP_DWCONV2D,   /* in, weight, bias */
+    BD_OP_TCONV2D,    /* in, weight, bias: transposed convolution */
+    BD_OP_ADD,        /* a, b (broadcast) */
+    BD_OP_MUL,        /* a, b (broadcast) */
+    BD_OP_RELU,
+    BD_OP_RELU6,
+    BD_OP_CLAMP,      /* min(max(x, act_min), act_max) */
+    BD_OP_HARDSWISH,  /* x * relu6(x + 3) / 6 */
+    BD_OP_SIGMOID,
+    BD_OP_TANH,
+    BD_OP_MEAN_HW,    /* mean over H and W, keep dims: [N,H,W,C] -> [N,1,1,C] */
+    BD_OP_AVGPOOL2D,  /* average over valid (unpadded) taps, TFLite rule */
+    BD_OP_MAXPOOL2D,
+    BD_OP_RESIZE_BILINEAR,
+    BD_OP_CONCAT,     /* n inputs along `axis` */
+    BD_OP_RESHAPE,    /* data unchanged; only the shape */
+    BD_OP_DEQUANTIZE, /* f16 constant -> f32; folded away at compile */
+    BD_OP_COUNT
+} bd_op_type;
+
+/* The activation applied in a kernel's epilogue (fused by import or passes). */
+typedef enum bd_act {
+    BD_ACT_NONE = 0,
+    BD_ACT_RELU,
+    BD_ACT_RELU6,
+    BD_ACT_CLAMP, /* act_min .. act_max (e.g. TFLite RELU_N1_TO_1) */
+    BD_ACT_HARDSWISH,
+    BD_ACT_SIGMOID,
+    BD_ACT_TANH,
+    BD_ACT_COUNT
+} bd_act;
+
+#define BD_MAX_NODE_INPUTS 8
+
+typedef struct bd_value {
+    char *name;          /* owned by the graph */
+    bd_dtype dtype;
+    int n_dims;
+    int64_t dims[BD_MAX_DIMS];
+    size_t n_elems;      /* product of dims (checked against limits) */
+    size_t n_bytes;      /* n_elems * dtype size */
+    void *data;          /* constant data (aligned, owned by the graph), or NULL */
+    bool is_const;
+    bool is_input;       /* a graph input */
+    bool is_output;      /* a graph output (or an extra output) */
+    /* Filled by bd_graph_analyse: */
+    int producer;        /* node index, -1 for constants and inputs */
+    int n_consumers;
+    int first_use, last_use; /* node indices of the live range */
+    size_t arena_offset; /* filled by the planner */
+    int alias_of;        /* value whose memory this one shares (in-place / reshape), -1 */
+} bd_value;
+
+typedef struct bd_conv_attr {
+    int stride_h, stride_w;
+    int dilation_h, dilation_w;
+    int pad_top, pad_left, pad_bottom, pad_right; /* explicit, resolved at import */
+    int kernel_h, kernel_w;                       /* pooling window (pool ops only) */
+    int depth_multiplier;                         /* DWCONV2D */
+} bd_conv_attr;
+
+typedef struct bd_node {
+    bd_op_type op;
+    int n_inputs;
+    int inputs[BD_MAX_NODE_INPUTS]; /* value indices */
+    int output;                     /* one output per node */
+    bd_conv_attr conv;              /* conv, dwconv, tconv, pools */
+    bd_act act;                     /* fused activation */
+    float act_min, act_max;         /* for BD_ACT_CLAMP */
+    bool align_corners, half_pixel; /* RESIZE_BILINEAR */
+    int64_t out_h, out_w;           /* RESIZE_BILINEAR output size */
+    int axis;                       /* CONCAT (normalised to >= 0) */
+    int src_index;                  /* index of the op in the source file */
+    const char *src_name;           /* op name in the source file (static) */
+} bd_node;
+
+typedef struct bd_graph {
+    bd_value *values;
+    int n_values, cap_values;
+    bd_node *nodes;
+    int n_nodes, cap_nodes;
+    int *inputs, n_inputs;   /* value indices of graph inputs */
+    int *outputs, n_outputs; /* value indices of graph outputs (incl. extra) */
+    char *description;       /* owned, may be NULL */
+    /* Facts about the source file, kept for `backdrop info`: */
+    int n_src_ops;             /* ops in the file */
+    int64_t n_params;          /* float constant elements (weights, biases) */
+    struct bd_op_hist {
+        char name[48];
+        int count;
+    } *hist;                   /* op histogram, order of first appearance */
+    int n_hist, cap_hist;
+    size_t max_tensor_bytes; /* limit from the options */
+} bd_graph;
+
+const char *bd_op_name(bd_op_type op);
+size_t bd_dtype_size(bd_dtype dt);
+
+void bd_graph_init(bd_graph *g, size_t max_tensor_bytes);
+void bd_graph_free(bd_graph *g);
+
+/* Adds a value; name is copied; dims are checked (1..BD_MAX_DIMS dims, each >= 1,
+ * element and byte counts within limits). Returns the index or a negative status
+ * (with err set). */
+int bd_graph_add_value(bd_graph *g, const char *name, bd_dtype dtype, int n_dims,
+                       const int64_t *dims, bd_err *err);
+/* Counts one source op of the given name in the histogram (import facts). */
+bd_status bd_graph_count_src_op(bd_graph *g, const char *name, bd_err *err);
+/* Adds a node (copied); returns its index or a negative status. */
+int bd_graph_add_node(bd_graph *g, const bd_node *node, bd_err *err);
+/* Changes a value's shape (checked as in add_value). */
+bd_status bd_value_set_shape(bd_graph *g, int v, int n_dims, const int64_t *dims, bd_err *err);
+
+/* Verifies structure and infers every node's output shape: each node's inputs exist
+ * and are constants, graph inputs or outputs of earlier nodes; each value has at
+ * most one producer; the op's arity, dtypes and input shapes are legal; the output
+ * shape equals the inferred one (a declared shape that disagrees is an error).
+ * Afterwards kernels may rely on all shapes. */
+bd_status bd_graph_verify(bd_graph *g, bd_err *err);
+
+/* Removes BD_OP_NONE nodes and values no longer referenced (keeping graph inputs
+ * and outputs), renumbering indices. */
+bd_status bd_graph_compact(bd_graph *g, bd_err *err);
+
+/* Fills producer, n_consumers, first_use and last_use of every value. */
+void bd_graph_analyse(bd_graph *g);
+
+/* Multiply-adds of one node (0 for non-MAC ops). */
+int64_t bd_node_macs(const bd_graph *g, const bd_node *n);
+
+/* Output size of a convolution-like window along one axis: TF "SAME"/"VALID"
+ * resolved into explicit padding. Returns false if the geometry is impossible. */
+bool bd_conv_out_size(int64_t in, int k, int stride, int dilation, int pad_before,
+                      int pad_after, int64_t *out);
+
+/* TensorFlow SAME padding for one axis: out = ceil(in / stride),
+ * pad_total = max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0),
+ * before = pad_total / 2, after = the rest. */
+void bd_same_padding(int64_t in, int k, int stride, int dilation, int *before, int *after);
+
+#endif /* BD_IR_H */

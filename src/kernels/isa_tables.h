@@ -1,0 +1,14 @@
+/*
+ * isa_tables.h -- one init function per ISA directory; each overrides the table
+ * entries its directory implements and leaves the rest alone.
+ */
+#ifndef BD_ISA_TABLES_H
+#define BD_ISA_TABLES_H
+
+#include "kernels/kernels.h"
+
+void bd_kernels_init_scalar(bd_kernels *k);
+void bd_kernels_init_avx2(bd_kernels *k);
+void bd_kernels_init_avx512(bd_kernels *k);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * kernels.h -- the kernel interface: parameter structs, function types and the
+ * per-ISA dispatch table.
+ *
+ * A kernel is a leaf: raw pointers, sizes and a params struct; no allocation, no
+ * threads, no errors (the verifier checked every precondition). Spatial kernels
+ * compute output rows [y0, y1) of one image, so the runtime can split rows across
+ * threads without the kernel knowing. Activations are NHWC, batch 1 per call.
+ *
+ * Every kernel has a `_ref` version in kernels/ref/ (the executable
+ * specification). Faster versions live in one directory per ISA and are installed
+ * into the table by dispatch.c; a kernel test compares each one with `_ref`.
+ *
+ * The activation enum bd_act comes from ir.h (a plain enum, no graph access).
+ */
+#ifndef BD_KERNELS_H
+#define BD_KERNELS_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "ir/ir.h"
+
+/* The epilogue activation of a kernel. */
+typedef struct bd_act_params {
+    bd_act act;
+    float min, max; /* BD_ACT_CLAMP */
+} bd_act_params;
+
+/* Geometry of a convolution-like op on one NHWC image. */
+typedef struct bd_conv_params {
+    int in_h, in_w, in_c;
+    int out_h, out_w, out_c;
+    int k_h, k_w;
+    int stride_h, stride_w;
+    int dil_h, dil_w;
+    int pad_top, pad_left;   /* bottom/right padding is implied by out_h/out_w */
+    int depth_multiplier;    /* depthwise: out_c = in_c * depth_multiplier */
+    bd_act_params act;
+} bd_conv_params;
+
+/* conv2d:   w [out_c, k_h, k_w, in_c], bias [out_c]
+ * dwconv2d: w [k_h, k_w, out_c], bias [out_c]
+ * tconv2d:  w [out_c, k_h, k_w, in_c], bias [out_c]; out[y*s - pad + f] += in[y] * w[f]
+ * Output rows [y0, y1). */
+typedef void (*bd_conv_fn)(const bd_conv_params *p, const float *restrict in,
+                           const float *restrict w, const float *restrict bias,
+                           float *restrict out, int y0, int y1);
+
+/* Pooling over k_h x k_w windows (conv params without weights). Average pools
+ * divide by the number of in-bounds taps (TFLite rule). Output rows [y0, y1). */
+typedef void (*bd_pool_fn)(const bd_conv_params *p, const float *restrict in,
+                           float *restrict out, int y0, int y1);
+
+/* Mean over the n_hw pixels of an [n_hw, c] image: out[c]. */
+typedef void (*bd_mean_fn)(const float *restrict in, float *restrict out, size_t n_hw, int c);
+
+/* y[i] = act(x[i]) for i < n (in place allowed: x == y). */
+typedef void (*bd_unary_fn)(const float *x, float *y, size_t n, const bd_act_params *p);
+
+/* y[i] = act(a[i*sa] op b[i*sb]) for i < n, sa and sb in {0, 1} (0 broadcasts a
+ * scalar). y may alias a or b when that operand's stride is 1. */
+typedef void (*bd_binary_fn)(const float *a, size_t sa, const float *b, size_t sb, float *y,
+                             size_t n, const bd_act_params *p);
+
+typedef struct bd_resize_params {
+    int in_h, in_w, c;
+    int out_h, out_w;
+    int align_corners, half_pixel;
+} bd_resize_params;
+
+/* Bilinear resize (TFLite RESIZE_BILINEAR semantics). Output rows [y0, y1). */
+typedef void (*bd_resize_fn)(const bd_resize_params *p, const float *restrict in,
+                             float *restrict out, int y0, int y1);
+
+/* The dispatch table, filled once per model at compile time. */
+typedef struct bd_kernels {
+    bd_isa isa;
+    bd_conv_fn conv2d, dwconv2d, tconv2d;
+    bd_pool_fn avgpool, maxpool;
+    bd_mean_fn mean_hw;
+    bd_unary_fn unary[BD_ACT_COUNT]; /* indexed by activation; [BD_ACT_NONE] copies */
+    bd_binary_fn add, mul;
+    bd_resize_fn resize_bilinear;
+} bd_kernels;
+
+/* Fills k with the best kernels up to `isa` (already resolved by bd_isa_resolve). */
+void bd_kernels_init(bd_kernels *k, bd_isa isa);
+
+/* Applies an activation to one value (shared by the C kernels). */
+static inline float bd_act_apply(float x, const bd_act_params *p) {
+    switch (p->act) {
+    case BD_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case BD_ACT_RELU6: return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x);
+    case BD_ACT_CLAMP: return x < p->min ? p->min : (x > p->max ? p->max : x);
+    case BD_ACT_HARDSWISH: {
+        float r = x + 3.0f;
+        r = r < 0.0f ? 0.0f : (r > 6.0f ? 6.0f : r);
+        return x * r * (1.0f / 6.0f);
+    }
+    case BD_ACT_SIGMOID: {
+        /* Clamp so expf never overflows: sigmoid(+-88) is 1 and ~6e-39, and the
+         * final logits of the selfie models reach -840. */
+        float c = x < -88.0f ? -88.0f : (x > 88.0f ? 88.0f : x);
+        return 1.0f / (1.0f + expf(-c));
+    }
+    case BD_ACT_TANH: return tanhf(x);
+    default: return x;
+    }
+}
+
+/* Reference kernels (kernels/ref/). */
+void bd_f32_conv2d_ref(const bd_conv_params *p, const float *restrict in,
+                       const float *restrict w, const float *restrict bias, float *restrict out,
+                       int y0, int y1);
+void bd_f32_dwconv2d_ref(const bd_conv_params *p, const float *restrict in,
+                         const float *restrict w, const float *restrict bias,
+                         float *restrict out, int y0, int y1);
+void bd_f32_tconv2d_ref(const bd_conv_params *p, const float *restrict in,
+                        const float *restrict w, const float *restrict bias,
+                        float *restrict out, int y0, int y1);
+void bd_f32_avgpool_ref(const bd_conv_params *p, const float *restrict in, float *restrict out,
+                        int y0, int y1);
+void bd_f32_maxpool_ref(const bd_conv_params *p, const float *restrict in, float *restrict out,
+                        int y0, int y1);
+void bd_f32_mean_hw_ref(const float *restrict in, float *restrict out, size_t n_hw, int c);
+void bd_f32_unary_ref(const float *x, float *y, size_t n, const bd_act_params *p);
+void bd_f32_add_ref(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                    const bd_act_params *p);
+void bd_f32_mul_ref(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                    const bd_act_params *p);
+void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict in,
+                                float *restrict out, int y0, int y1);
+
+#endif /* BD_KERNELS_H */

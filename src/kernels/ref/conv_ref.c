@@ -1,0 +1,95 @@
+/*
+ * conv_ref.c -- reference convolutions: dense, depthwise and transposed, NHWC.
+ *
+ * The executable specification: direct loops, float accumulation in the order
+ * bias, then taps in (ky, kx, ic) order. Faster kernels must agree within the
+ * tolerance their tests state.
+ */
+#include "kernels/kernels.h"
+
+void bd_f32_conv2d_ref(const bd_conv_params *p, const float *restrict in,
+                       const float *restrict w, const float *restrict bias, float *restrict out,
+                       int y0, int y1) {
+    const int ic_n = p->in_c;
+    for (int oy = y0; oy < y1; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            float *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
+            for (int oc = 0; oc < p->out_c; oc++) {
+                float acc = bias[oc];
+                for (int ky = 0; ky < p->k_h; ky++) {
+                    int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                    if (iy < 0 || iy >= p->in_h) continue;
+                    for (int kx = 0; kx < p->k_w; kx++) {
+                        int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                        if (ix < 0 || ix >= p->in_w) continue;
+                        const float *ip = in + ((size_t)iy * p->in_w + ix) * ic_n;
+                        const float *wp = w + (((size_t)oc * p->k_h + ky) * p->k_w + kx) * ic_n;
+                        for (int ic = 0; ic < ic_n; ic++) acc += ip[ic] * wp[ic];
+                    }
+                }
+                o[oc] = bd_act_apply(acc, &p->act);
+            }
+        }
+    }
+}
+
+void bd_f32_dwconv2d_ref(const bd_conv_params *p, const float *restrict in,
+                         const float *restrict w, const float *restrict bias,
+                         float *restrict out, int y0, int y1) {
+    const int m = p->depth_multiplier;
+    for (int oy = y0; oy < y1; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            float *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
+            for (int oc = 0; oc < p->out_c; oc++) {
+                int ic = oc / m; /* output channel ic*m + j reads input channel ic */
+                float acc = bias[oc];
+                for (int ky = 0; ky < p->k_h; ky++) {
+                    int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                    if (iy < 0 || iy >= p->in_h) continue;
+                    for (int kx = 0; kx < p->k_w; kx++) {
+                        int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                        if (ix < 0 || ix >= p->in_w) continue;
+                        acc += in[((size_t)iy * p->in_w + ix) * p->in_c + ic] *
+                               w[((size_t)ky * p->k_w + kx) * p->out_c + oc];
+                    }
+                }
+                o[oc] = bd_act_apply(acc, &p->act);
+            }
+        }
+    }
+}
+
+/* Transposed convolution written as a gather, so output rows are independent:
+ * out[oy, ox, oc] = bias[oc] + sum over taps (fy, fx) with
+ *   oy + pad_top - fy = iy * stride_h  (0 <= iy < in_h), likewise for x,
+ * of dot(in[iy, ix, :], w[oc, fy, fx, :]). This equals the scatter form
+ * out[iy*s - pad + f] += in[iy] * w[f] of MediaPipe's Convolution2DTransposeBias. */
+void bd_f32_tconv2d_ref(const bd_conv_params *p, const float *restrict in,
+                        const float *restrict w, const float *restrict bias,
+                        float *restrict out, int y0, int y1) {
+    const int ic_n = p->in_c;
+    for (int oy = y0; oy < y1; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            float *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
+            for (int oc = 0; oc < p->out_c; oc++) {
+                float acc = bias[oc];
+                for (int fy = 0; fy < p->k_h; fy++) {
+                    int ny = oy + p->pad_top - fy;
+                    if (ny < 0 || ny % p->stride_h) continue;
+                    int iy = ny / p->stride_h;
+                    if (iy >= p->in_h) continue;
+                    for (int fx = 0; fx < p->k_w; fx++) {
+                        int nx = ox + p->pad_left - fx;
+                        if (nx < 0 || nx % p->stride_w) continue;
+                        int ix = nx / p->stride_w;
+                        if (ix >= p->in_w) continue;
+                        const float *ip = in + ((size_t)iy * p->in_w + ix) * ic_n;
+                        const float *wp = w + (((size_t)oc * p->k_h + fy) * p->k_w + fx) * ic_n;
+                        for (int ic = 0; ic < ic_n; ic++) acc += ip[ic] * wp[ic];
+                    }
+                }
+                o[oc] = bd_act_apply(acc, &p->act);
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+/*
+ * exec.c -- the executor: turns one IR node into kernel calls on the arena.
+ *
+ * Shapes were verified at load, so nothing here can fail. Spatial kernels are
+ * called once per image of the batch with the full row range; the row-range
+ * interface is what a thread pool will split (issue 4).
+ */
+#include <string.h>
+
+#include "runtime/runtime.h"
+
+static float *ptr(const bd_graph *g, uint8_t *arena, int v) {
+    const bd_value *val = &g->values[v];
+    return val->is_const ? (float *)val->data : (float *)(arena + val->arena_offset);
+}
+
+static bd_conv_params conv_params(const bd_graph *g, const bd_node *n) {
+    const bd_value *in = &g->values[n->inputs[0]], *out = &g->values[n->output];
+    bd_conv_params p = {
+        .in_h = (int)in->dims[1], .in_w = (int)in->dims[2], .in_c = (int)in->dims[3],
+        .out_h = (int)out->dims[1], .out_w = (int)out->dims[2], .out_c = (int)out->dims[3],
+        .k_h = n->conv.kernel_h, .k_w = n->conv.kernel_w,
+        .stride_h = n->conv.stride_h, .stride_w = n->conv.stride_w,
+        .dil_h = n->conv.dilation_h, .dil_w = n->conv.dilation_w,
+        .pad_top = n->conv.pad_top, .pad_left = n->conv.pad_left,
+        .depth_multiplier = n->conv.depth_multiplier,
+        .act = {n->act, n->act_min, n->act_max},
+    };
+    if (n->op == BD_OP_CONV2D || n->op == BD_OP_DWCONV2D || n->op == BD_OP_TCONV2D) {
+        const bd_value *w = &g->values[n->inputs[1]];
+        p.k_h = (int)w->dims[1];
+        p.k_w = (int)w->dims[2];
+    }
+    return p;
+}
+
+/* Broadcast binary op: walks every output index but the innermost dimension,
+ * which the kernel does with stride 0 (broadcast) or 1 per operand. */
+static void binary(const bd_graph *g, const bd_node *n, uint8_t *arena, bd_binary_fn fn) {
+    const bd_value *va = &g->values[n->inputs[0]], *vb = &g->values[n->inputs[1]];
+    const bd_value *vo = &g->values[n->output];
+    const float *a = ptr(g, arena, n->inputs[0]), *b = ptr(g, arena, n->inputs[1]);
+    float *y = ptr(g, arena, n->output);
+    bd_act_params act = {n->act, n->act_min, n->act_max};
+    if (va->n_elems == vo->n_elems && vb->n_elems == vo->n_elems) {
+        fn(a, 1, b, 1, y, vo->n_elems, &act);
+        return;
+    }
+    int nd = vo->n_dims;
+    int64_t da[BD_MAX_DIMS], db[BD_MAX_DIMS];
+    size_t sa[BD_MAX_DIMS], sb[BD_MAX_DIMS];
+    for (int i = 0; i < nd; i++) { /* right-align the operands' dims */
+        int ia = va->n_dims - nd + i, ib = vb->n_dims - nd + i;
+        da[i] = ia >= 0 ? va->dims[ia] : 1;
+        db[i] = ib >= 0 ? vb->dims[ib] : 1;
+    }
+    size_t ra = 1, rb = 1; /* row-major strides; 0 on broadcast dims */
+    for (int i = nd - 1; i >= 0; i--) {
+        sa[i] = da[i] == 1 ? 0 : ra;
+        sb[i] = db[i] == 1 ? 0 : rb;
+        ra *= (size_t)da[i];
+        rb *= (size_t)db[i];
+    }
+    size_t inner = nd ? (size_t)vo->dims[nd - 1] : 1;
+    size_t ia_in = nd ? sa[nd - 1] : 1, ib_in = nd ? sb[nd - 1] : 1;
+    size_t outer = vo->n_elems / inner;
+    int64_t idx[BD_MAX_DIMS] = {0};
+    size_t oa = 0, ob = 0;
+    for (size_t o = 0; o < outer; o++) {
+        fn(a + oa, ia_in, b + ob, ib_in, y + o * inner, inner, &act);
+        for (int i = nd - 2; i >= 0; i--) { /* odometer increment of the outer index */
+            idx[i]++;
+            oa += sa[i];
+            ob += sb[i];
+            if (idx[i] < vo->dims[i]) break;
+            oa -= sa[i] * (size_t)vo->dims[i];
+            ob -= sb[i] * (size_t)vo->dims[i];
+            idx[i] = 0;
+        }
+    }
+}
+
+static void concat(const bd_graph *g, const bd_node *n, uint8_t *arena) {
+    const bd_value *vo = &g->values[n->output];
+    size_t outer = 1, inner = 1;
+    for (int i = 0; i < n->axis; i++) outer *= (size_t)vo->dims[i];
+    for (int i = n->axis + 1; i < vo->n_dims; i++) inner *= (size_t)vo->dims[i];
+    float *y = ptr(g, arena, n->output);
+    size_t row = (size_t)vo->dims[n->axis] * inner, at = 0;
+    for (int k = 0; k < n->n_inputs; k++) {
+        const bd_value *vi = &g->values[n->inputs[k]];
+        const float *x = ptr(g, arena, n->inputs[k]);
+        size_t chunk = (size_t)vi->dims[n->axis] * inner;
+        for (size_t o = 0; o < outer; o++) memcpy(y + o * row + at, x + o * chunk, chunk * 4);
+        at += chunk;
+    }
+}
+
+static bd_act op_act(bd_op_type op) {
+    switch (op) {
+    case BD_OP_RELU: return BD_ACT_RELU;
+    case BD_OP_RELU6: return BD_ACT_RELU6;
+    case BD_OP_CLAMP: return BD_ACT_CLAMP;
+    case BD_OP_HARDSWISH: return BD_ACT_HARDSWISH;
+    case BD_OP_SIGMOID: return BD_ACT_SIGMOID;
+    case BD_OP_TANH: return BD_ACT_TANH;
+    default: return BD_ACT_NONE;
+    }
+}
+
+void bd_exec_node(const bd_model *m, uint8_t *arena, int i) {
+    const bd_graph *g = &m->graph;
+    const bd_kernels *k = &m->kernels;
+    const bd_node *n = &g->nodes[i];
+    const bd_value *in = &g->values[n->inputs[0]], *out = &g->values[n->output];
+    const float *x = ptr(g, arena, n->inputs[0]);
+    float *y = ptr(g, arena, n->output);
+    int batch = in->n_dims == 4 ? (int)in->dims[0] : 1;
+    size_t in_img = batch ? in->n_elems / (size_t)batch : 0;
+    size_t out_img = batch ? out->n_elems / (size_t)batch : 0;
+
+    switch (n->op) {
+    case BD_OP_CONV2D:
+    case BD_OP_DWCONV2D:
+    case BD_OP_TCONV2D: {
+        bd_conv_params p = conv_params(g, n);
+        bd_conv_fn fn = n->op == BD_OP_CONV2D ? k->conv2d
+                        : n->op == BD_OP_DWCONV2D ? k->dwconv2d : k->tconv2d;
+        const float *w = ptr(g, arena, n->inputs[1]), *b = ptr(g, arena, n->inputs[2]);
+        for (int bi = 0; bi < batch; bi++)
+            fn(&p, x + bi * in_img, w, b, y + bi * out_img, 0, p.out_h);
+        break;
+    }
+    case BD_OP_AVGPOOL2D:
+    case BD_OP_MAXPOOL2D: {
+        bd_conv_params p = conv_params(g, n);
+        bd_pool_fn fn = n->op == BD_OP_AVGPOOL2D ? k->avgpool : k->maxpool;
+        for (int bi = 0; bi < batch; bi++) fn(&p, x + bi * in_img, y + bi * out_img, 0, p.out_h);
+        break;
+    }
+    case BD_OP_MEAN_HW:
+        for (int bi = 0; bi < batch; bi++)
+            k->mean_hw(x + bi * in_img, y + bi * out_img, (size_t)(in->dims[1] * in->dims[2]),
+                       (int)in->dims[3]);
+        break;
+    case BD_OP_RESIZE_BILINEAR: {
+        bd_resize_params p = {(int)in->dims[1], (int)in->dims[2], (int)in->dims[3],
+                              (int)out->dims[1], (int)out->dims[2], n->align_corners,
+                              n->half_pixel};
+        for (int bi = 0; bi < batch; bi++)
+            k->resize_bilinear(&p, x + bi * in_img, y + bi * out_img, 0, p.out_h);
+        break;
+    }
+    case BD_OP_ADD: binary(g, n, arena, k->add); break;
+    case BD_OP_MUL: binary(g, n, arena, k->mul); break;
+    case BD_OP_RELU:
+    case BD_OP_RELU6:
+    case BD_OP_CLAMP:
+    case BD_OP_HARDSWISH:
+    case BD_OP_SIGMOID:
+    case BD_OP_TANH: {
+        bd_act_params p = {op_act(n->op), n->act_min, n->act_max};
+        k->unary[p.act](x, y, out->n_elems, &p);
+        break;
+    }
+    case BD_OP_CONCAT: concat(g, n, arena); break;
+    case BD_OP_RESHAPE:
+        if (x != y) memmove(y, x, out->n_bytes);
+        break;
+    default: break; /* DEQUANTIZE and NONE never reach the executor */
+    }
+}

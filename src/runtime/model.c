@@ -1,0 +1,241 @@
+/*
+ * model.c -- bd_model: load (read, import, verify), compile (passes, kernel
+ * choice, memory plan) and the read-only queries of backdrop.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import/tflite/tflite.h"
+#include "runtime/runtime.h"
+
+void bd_model_options_default(bd_model_options *o) {
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->struct_size = sizeof *o;
+    o->isa = BD_ISA_AUTO;
+    o->max_file_bytes = (size_t)512 << 20;
+    o->max_tensor_bytes = (size_t)1 << 30;
+    o->max_ops = 100000;
+    o->max_tensors = 100000;
+}
+
+bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
+    if (!out) return BD_ERR_INVALID_ARG;
+    if (opts && (opts->struct_size < offsetof(bd_model_options, isa) + sizeof(bd_isa)))
+        return BD_ERR_INVALID_ARG;
+    bd_model *m = calloc(1, sizeof *m);
+    if (!m) return BD_ERR_NO_MEMORY;
+    bd_model_options_default(&m->opts);
+    if (opts) { /* copy what the caller's (possibly older, smaller) struct has */
+        size_t n = opts->struct_size < sizeof *opts ? opts->struct_size : sizeof *opts;
+        memcpy(&m->opts, opts, n);
+        m->opts.struct_size = sizeof m->opts;
+    }
+    if (m->opts.n_extra_outputs < 0 || (m->opts.n_extra_outputs > 0 && !m->opts.extra_outputs)) {
+        free(m);
+        return BD_ERR_INVALID_ARG;
+    }
+    *out = m;
+    return BD_OK;
+}
+
+void bd_model_free(bd_model *m) {
+    if (!m) return;
+    bd_graph_free(&m->graph);
+    free(m);
+}
+
+const char *bd_model_last_error(const bd_model *m) { return m ? m->err.msg : ""; }
+
+/* Marks the named intermediate tensors as extra graph outputs. */
+static bd_status add_extra_outputs(bd_model *m) {
+    bd_graph *g = &m->graph;
+    for (int i = 0; i < m->opts.n_extra_outputs; i++) {
+        const char *name = m->opts.extra_outputs[i];
+        int found = -1;
+        for (int v = 0; v < g->n_values && found < 0 && name; v++)
+            if (!g->values[v].is_const && strcmp(g->values[v].name, name) == 0) found = v;
+        if (found < 0)
+            return bd_err_set(&m->err, BD_ERR_INVALID_ARG,
+                              "extra output '%s' is not a tensor of the model", name ? name : "");
+        if (g->values[found].is_output) continue;
+        int *o = realloc(g->outputs, sizeof(int) * ((size_t)g->n_outputs + 1));
+        if (!o) return bd_err_set(&m->err, BD_ERR_NO_MEMORY, "out of memory");
+        g->outputs = o;
+        g->outputs[g->n_outputs++] = found;
+        g->values[found].is_output = true;
+    }
+    return BD_OK;
+}
+
+/* Import -> fold constants -> verify -> passes -> verify -> plan -> kernels. */
+static bd_status load(bd_model *m, const uint8_t *data, size_t size) {
+    bd_status st;
+    bd_graph *g = &m->graph;
+    bd_graph_init(g, m->opts.max_tensor_bytes);
+    if (size >= 8 && memcmp(data + 4, "TFL3", 4) == 0) {
+        m->format = "tflite";
+        st = bd_tflite_import(data, size, &m->opts, g, &m->err);
+    } else {
+        st = bd_err_set(&m->err, BD_ERR_FORMAT,
+                        "not a model file that backdrop reads (expected TFLite)");
+    }
+    if (st) return st;
+    if ((st = add_extra_outputs(m))) return st;
+    if ((st = bd_pass_fold_constants(g, &m->err))) return st;
+    if ((st = bd_graph_compact(g, &m->err))) return st;
+    if ((st = bd_graph_verify(g, &m->err))) return st;
+    bd_graph_analyse(g);
+    if ((st = bd_plan_memory(g, &m->arena_bytes, &m->err))) return st;
+    m->n_macs = 0;
+    for (int i = 0; i < g->n_nodes; i++) m->n_macs += bd_node_macs(g, &g->nodes[i]);
+    bd_kernels_init(&m->kernels, bd_isa_resolve(m->opts.isa));
+    return BD_OK;
+}
+
+bd_status bd_model_load_memory(bd_model *m, const void *data, size_t size) {
+    if (!m) return BD_ERR_INVALID_ARG;
+    if (m->loaded || m->failed)
+        return bd_err_set(&m->err, BD_ERR_BAD_STATE, "the model handle was already used");
+    bd_status st;
+    if (!data) {
+        st = bd_err_set(&m->err, BD_ERR_INVALID_ARG, "no model data");
+    } else if (size > m->opts.max_file_bytes) {
+        st = bd_err_set(&m->err, BD_ERR_LIMIT, "model is %zu bytes, larger than the limit %zu",
+                        size, m->opts.max_file_bytes);
+    } else {
+        st = load(m, data, size);
+    }
+    if (st) {
+        m->failed = true;
+        bd_graph_free(&m->graph);
+        return st;
+    }
+    m->loaded = true;
+    return BD_OK;
+}
+
+bd_status bd_model_load_file(bd_model *m, const char *path) {
+    if (!m) return BD_ERR_INVALID_ARG;
+    if (m->loaded || m->failed)
+        return bd_err_set(&m->err, BD_ERR_BAD_STATE, "the model handle was already used");
+    if (!path) {
+        m->failed = true;
+        return bd_err_set(&m->err, BD_ERR_INVALID_ARG, "no model path");
+    }
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf = NULL;
+    bd_status st = BD_OK;
+    if (!f) {
+        st = bd_err_set(&m->err, BD_ERR_IO, "cannot open model '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    /* Read in chunks up to the limit: works for pipes and never trusts a size. */
+    size_t cap = 1 << 16, len = 0;
+    buf = malloc(cap);
+    if (!buf) {
+        st = bd_err_set(&m->err, BD_ERR_NO_MEMORY, "out of memory reading '%s'", path);
+        goto fail;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap > m->opts.max_file_bytes) {
+                st = bd_err_set(&m->err, BD_ERR_LIMIT,
+                                "model '%s' is larger than the limit of %zu bytes", path,
+                                m->opts.max_file_bytes);
+                goto fail;
+            }
+            uint8_t *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                st = bd_err_set(&m->err, BD_ERR_NO_MEMORY, "out of memory reading '%s'", path);
+                goto fail;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    if (ferror(f)) {
+        st = bd_err_set(&m->err, BD_ERR_IO, "cannot read model '%s': %s", path, strerror(errno));
+        goto fail;
+    }
+    fclose(f);
+    f = NULL;
+    st = bd_model_load_memory(m, buf, len);
+    if (st) {
+        /* prefix the file name to the importer's message */
+        char msg[BD_ERR_MSG_SIZE];
+        int k = snprintf(msg, sizeof msg, "model '%.200s': ", path);
+        if (k > 0 && (size_t)k < sizeof msg) {
+            size_t room = sizeof msg - (size_t)k - 1, mlen = strlen(m->err.msg);
+            if (mlen > room) mlen = room;
+            memcpy(msg + k, m->err.msg, mlen);
+            msg[(size_t)k + mlen] = '\0';
+            memcpy(m->err.msg, msg, sizeof msg);
+        }
+    }
+    free(buf);
+    return st;
+fail:
+    if (f) fclose(f);
+    free(buf);
+    m->failed = true;
+    return st;
+}
+
+int bd_model_n_inputs(const bd_model *m) { return m && m->loaded ? m->graph.n_inputs : 0; }
+int bd_model_n_outputs(const bd_model *m) { return m && m->loaded ? m->graph.n_outputs : 0; }
+
+static bd_status info(const bd_model *m, int v, bd_tensor_info *out) {
+    const bd_value *val = &m->graph.values[v];
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", val->name);
+    out->dtype = val->dtype;
+    out->n_dims = val->n_dims;
+    for (int i = 0; i < val->n_dims; i++) out->dims[i] = val->dims[i];
+    return BD_OK;
+}
+
+bd_status bd_model_input_info(const bd_model *m, int i, bd_tensor_info *out) {
+    if (!m || !out || !m->loaded || i < 0 || i >= m->graph.n_inputs) return BD_ERR_INVALID_ARG;
+    return info(m, m->graph.inputs[i], out);
+}
+
+bd_status bd_model_output_info(const bd_model *m, int i, bd_tensor_info *out) {
+    if (!m || !out || !m->loaded || i < 0 || i >= m->graph.n_outputs) return BD_ERR_INVALID_ARG;
+    return info(m, m->graph.outputs[i], out);
+}
+
+bd_status bd_model_get_stats(const bd_model *m, bd_model_stats *out) {
+    if (!m || !out || out->struct_size < sizeof(size_t)) return BD_ERR_INVALID_ARG;
+    if (!m->loaded) return BD_ERR_BAD_STATE;
+    bd_model_stats s;
+    memset(&s, 0, sizeof s);
+    s.struct_size = sizeof s;
+    s.format = m->format;
+    s.description = m->graph.description ? m->graph.description : "";
+    s.n_ops_imported = m->graph.n_src_ops;
+    s.n_ops_compiled = m->graph.n_nodes;
+    s.n_params = m->graph.n_params;
+    s.n_macs = m->n_macs;
+    for (int v = 0; v < m->graph.n_values; v++)
+        if (m->graph.values[v].is_const) s.weight_bytes += m->graph.values[v].n_bytes;
+    s.arena_bytes = m->arena_bytes;
+    s.isa = m->kernels.isa;
+    size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;
+    memcpy(out, &s, n);
+    out->struct_size = n;
+    return BD_OK;
+}
+
+bd_status bd_model_op_counts(const bd_model *m, void (*cb)(const char *, int, void *),
+                             void *user) {
+    if (!m || !cb) return BD_ERR_INVALID_ARG;
+    if (!m->loaded) return BD_ERR_BAD_STATE;
+    for (int i = 0; i < m->graph.n_hist; i++) cb(m->graph.hist[i].name, m->graph.hist[i].count, user);
+    return BD_OK;
+}

@@ -1,0 +1,42 @@
+/*
+ * runtime.h -- compiled models and sessions (the structs behind bd_model and
+ * bd_session), the memory planner and the executor.
+ */
+#ifndef BD_RUNTIME_H
+#define BD_RUNTIME_H
+
+#include "ir/ir.h"
+#include "kernels/kernels.h"
+
+struct bd_model {
+    bd_model_options opts;
+    bd_err err;
+    bool loaded;
+    bool failed;         /* sticky: a load failed */
+    bd_graph graph;      /* compiled graph; immutable once loaded */
+    bd_kernels kernels;  /* chosen at compile time */
+    size_t arena_bytes;  /* activation arena of one session */
+    int64_t n_macs;
+    const char *format;
+};
+
+struct bd_session {
+    const bd_model *model;
+    bd_err err;
+    bool failed;
+    int n_threads;
+    uint8_t *arena;   /* arena_bytes, 64-byte aligned */
+};
+
+/* Assigns g->values[*].arena_offset to every non-constant value so that values
+ * whose live ranges overlap never share bytes; returns the arena size. Needs
+ * bd_graph_analyse() first. */
+bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err);
+
+/* Runs node i of the model with the session's arena. */
+void bd_exec_node(const bd_model *m, uint8_t *arena, int i);
+
+/* Graph passes run at load (src/passes/). */
+bd_status bd_pass_fold_constants(bd_graph *g, bd_err *err);
+
+#endif /* BD_RUNTIME_H */
