@@ -62,6 +62,7 @@ void bd_graph_free(bd_graph *g) {
         bd_aligned_free(g->values[i].data);
     }
     free(g->values);
+    for (int i = 0; i < g->n_nodes; i++) bd_aligned_free(g->nodes[i].packed);
     free(g->nodes);
     free(g->inputs);
     free(g->outputs);
@@ -240,6 +241,8 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
         [BD_OP_CONCAT] = -1, [BD_OP_RESHAPE] = 1, [BD_OP_DEQUANTIZE] = 1,
     };
     int want = arity[n->op];
+    bool is_conv = n->op == BD_OP_CONV2D || n->op == BD_OP_DWCONV2D || n->op == BD_OP_TCONV2D;
+    if (is_conv && n->n_inputs == 4) want = 4; /* fused residual */
     if ((want > 0 && n->n_inputs != want) || (want < 0 && n->n_inputs < 1))
         return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "has %d inputs, expected %d",
                           NODE_ARGS(n), n->n_inputs, want);
@@ -312,6 +315,14 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
         dims[1] = oh;
         dims[2] = ow;
         dims[3] = oc;
+        if (n->n_inputs == 4) {
+            const bd_value *r = &g->values[n->inputs[3]];
+            bool same = r->n_dims == 4 && r->dtype == BD_DTYPE_F32;
+            for (int i = 0; same && i < 4; i++) same = r->dims[i] == dims[i];
+            if (!same)
+                return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "residual '%s' has another shape",
+                                  NODE_ARGS(n), r->name);
+        }
         break;
     }
     case BD_OP_ADD:

@@ -11,6 +11,8 @@
  *          DWCONV2D [1, KH, KW, C*M]  (depth multiplier M)
  *          TCONV2D [OC, KH, KW, IC]   (OHWI, MediaPipe Convolution2DTransposeBias)
  * Biases are [OC] and always present after import (a zero bias is synthesised).
+ * A convolution may have a 4th input, a residual added before its activation
+ * (fused by a pass; same shape as the output).
  */
 #ifndef BD_IR_H
 #define BD_IR_H
@@ -23,9 +25,9 @@
 
 typedef enum bd_op_type {
     BD_OP_NONE = 0,   /* a dead node, removed by bd_graph_compact */
-    BD_OP_CONV2D,     /* in, weight, bias */
-    BD_OP_DWCONV2D,   /* in, weight, bias */
-    BD_OP_TCONV2D,    /* in, weight, bias: transposed convolution */
+    BD_OP_CONV2D,     /* in, weight, bias [, residual] */
+    BD_OP_DWCONV2D,   /* in, weight, bias [, residual] */
+    BD_OP_TCONV2D,    /* in, weight, bias [, residual]: transposed convolution */
     BD_OP_ADD,        /* a, b (broadcast) */
     BD_OP_MUL,        /* a, b (broadcast) */
     BD_OP_RELU,
@@ -96,6 +98,8 @@ typedef struct bd_node {
     bool align_corners, half_pixel; /* RESIZE_BILINEAR */
     int64_t out_h, out_w;           /* RESIZE_BILINEAR output size */
     int axis;                       /* CONCAT (normalised to >= 0) */
+    float *packed;                  /* conv weights+bias packed for the chosen kernel
+                                     * (owned; set at compile time) */
     int src_index;                  /* index of the op in the source file */
     const char *src_name;           /* op name in the source file (static) */
 } bd_node;

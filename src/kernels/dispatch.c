@@ -11,6 +11,9 @@ void bd_kernels_init(bd_kernels *k, bd_isa isa) {
     k->conv2d = bd_f32_conv2d_ref;
     k->dwconv2d = bd_f32_dwconv2d_ref;
     k->tconv2d = bd_f32_tconv2d_ref;
+    k->pack_conv2d = bd_f32_conv2d_pack_ref;
+    k->pack_dwconv2d = bd_f32_dwconv2d_pack_ref;
+    k->pack_tconv2d = bd_f32_conv2d_pack_ref;
     k->avgpool = bd_f32_avgpool_ref;
     k->maxpool = bd_f32_maxpool_ref;
     k->mean_hw = bd_f32_mean_hw_ref;

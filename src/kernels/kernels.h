@@ -41,13 +41,24 @@ typedef struct bd_conv_params {
     bd_act_params act;
 } bd_conv_params;
 
-/* conv2d:   w [out_c, k_h, k_w, in_c], bias [out_c]
- * dwconv2d: w [k_h, k_w, out_c], bias [out_c]
- * tconv2d:  w [out_c, k_h, k_w, in_c], bias [out_c]; out[y*s - pad + f] += in[y] * w[f]
- * Output rows [y0, y1). */
+/* Convolutions compute, for output rows [y0, y1),
+ *   out = act(conv(in, w) + bias + residual)      (residual may be NULL)
+ * `packed` is what the same table's pack function produced from the weights and
+ * bias at compile time (the reference layout is a plain copy: weights then bias).
+ * Source layouts given to the pack functions:
+ *   conv2d:   w [out_c, k_h, k_w, in_c], bias [out_c]
+ *   dwconv2d: w [k_h, k_w, out_c], bias [out_c]
+ *   tconv2d:  w [out_c, k_h, k_w, in_c], bias [out_c]; out[y*s - pad + f] += in[y] * w[f]
+ * residual, when present, has the output's shape and layout. */
 typedef void (*bd_conv_fn)(const bd_conv_params *p, const float *restrict in,
-                           const float *restrict w, const float *restrict bias,
+                           const float *restrict packed, const float *restrict residual,
                            float *restrict out, int y0, int y1);
+
+/* Packs weights and bias for the matching bd_conv_fn. Returns the number of floats
+ * needed; writes them to dst when dst is not NULL. Called once per node at compile
+ * time (it may be slow; it must not allocate). */
+typedef size_t (*bd_pack_fn)(const bd_conv_params *p, const float *w, const float *bias,
+                             float *dst);
 
 /* Pooling over k_h x k_w windows (conv params without weights). Average pools
  * divide by the number of in-bounds taps (TFLite rule). Output rows [y0, y1). */
@@ -79,6 +90,7 @@ typedef void (*bd_resize_fn)(const bd_resize_params *p, const float *restrict in
 typedef struct bd_kernels {
     bd_isa isa;
     bd_conv_fn conv2d, dwconv2d, tconv2d;
+    bd_pack_fn pack_conv2d, pack_dwconv2d, pack_tconv2d;
     bd_pool_fn avgpool, maxpool;
     bd_mean_fn mean_hw;
     bd_unary_fn unary[BD_ACT_COUNT]; /* indexed by activation; [BD_ACT_NONE] copies */
@@ -112,14 +124,18 @@ static inline float bd_act_apply(float x, const bd_act_params *p) {
 }
 
 /* Reference kernels (kernels/ref/). */
+size_t bd_f32_conv2d_pack_ref(const bd_conv_params *p, const float *w, const float *bias,
+                              float *dst);
+size_t bd_f32_dwconv2d_pack_ref(const bd_conv_params *p, const float *w, const float *bias,
+                                float *dst);
 void bd_f32_conv2d_ref(const bd_conv_params *p, const float *restrict in,
-                       const float *restrict w, const float *restrict bias, float *restrict out,
-                       int y0, int y1);
+                       const float *restrict packed, const float *restrict residual,
+                       float *restrict out, int y0, int y1);
 void bd_f32_dwconv2d_ref(const bd_conv_params *p, const float *restrict in,
-                         const float *restrict w, const float *restrict bias,
+                         const float *restrict packed, const float *restrict residual,
                          float *restrict out, int y0, int y1);
 void bd_f32_tconv2d_ref(const bd_conv_params *p, const float *restrict in,
-                        const float *restrict w, const float *restrict bias,
+                        const float *restrict packed, const float *restrict residual,
                         float *restrict out, int y0, int y1);
 void bd_f32_avgpool_ref(const bd_conv_params *p, const float *restrict in, float *restrict out,
                         int y0, int y1);

@@ -14,7 +14,7 @@ static float *ptr(const bd_graph *g, uint8_t *arena, int v) {
     return val->is_const ? (float *)val->data : (float *)(arena + val->arena_offset);
 }
 
-static bd_conv_params conv_params(const bd_graph *g, const bd_node *n) {
+bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n) {
     const bd_value *in = &g->values[n->inputs[0]], *out = &g->values[n->output];
     bd_conv_params p = {
         .in_h = (int)in->dims[1], .in_w = (int)in->dims[2], .in_c = (int)in->dims[3],
@@ -123,17 +123,18 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i) {
     case BD_OP_CONV2D:
     case BD_OP_DWCONV2D:
     case BD_OP_TCONV2D: {
-        bd_conv_params p = conv_params(g, n);
+        bd_conv_params p = bd_node_conv_params(g, n);
         bd_conv_fn fn = n->op == BD_OP_CONV2D ? k->conv2d
                         : n->op == BD_OP_DWCONV2D ? k->dwconv2d : k->tconv2d;
-        const float *w = ptr(g, arena, n->inputs[1]), *b = ptr(g, arena, n->inputs[2]);
+        const float *r = n->n_inputs == 4 ? ptr(g, arena, n->inputs[3]) : NULL;
         for (int bi = 0; bi < batch; bi++)
-            fn(&p, x + bi * in_img, w, b, y + bi * out_img, 0, p.out_h);
+            fn(&p, x + bi * in_img, n->packed, r ? r + bi * out_img : NULL, y + bi * out_img, 0,
+               p.out_h);
         break;
     }
     case BD_OP_AVGPOOL2D:
     case BD_OP_MAXPOOL2D: {
-        bd_conv_params p = conv_params(g, n);
+        bd_conv_params p = bd_node_conv_params(g, n);
         bd_pool_fn fn = n->op == BD_OP_AVGPOOL2D ? k->avgpool : k->maxpool;
         for (int bi = 0; bi < batch; bi++) fn(&p, x + bi * in_img, y + bi * out_img, 0, p.out_h);
         break;

@@ -92,7 +92,7 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size) {
     m->n_macs = 0;
     for (int i = 0; i < g->n_nodes; i++) m->n_macs += bd_node_macs(g, &g->nodes[i]);
     bd_kernels_init(&m->kernels, bd_isa_resolve(m->opts.isa));
-    return BD_OK;
+    return bd_pack_weights(m);
 }
 
 bd_status bd_model_load_memory(bd_model *m, const void *data, size_t size) {
@@ -185,6 +185,28 @@ fail:
     free(buf);
     m->failed = true;
     return st;
+}
+
+bd_status bd_pack_weights(bd_model *m) {
+    bd_graph *g = &m->graph;
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *n = &g->nodes[i];
+        bd_pack_fn pack = n->op == BD_OP_CONV2D     ? m->kernels.pack_conv2d
+                          : n->op == BD_OP_DWCONV2D ? m->kernels.pack_dwconv2d
+                          : n->op == BD_OP_TCONV2D  ? m->kernels.pack_tconv2d
+                                                    : NULL;
+        if (!pack) continue;
+        bd_conv_params p = bd_node_conv_params(g, n);
+        const float *w = g->values[n->inputs[1]].data, *b = g->values[n->inputs[2]].data;
+        size_t n_floats = pack(&p, w, b, NULL), bytes;
+        if (!bd_size_mul(n_floats, sizeof(float), &bytes))
+            return bd_err_set(&m->err, BD_ERR_LIMIT, "op %d: packed weights too large",
+                              n->src_index);
+        n->packed = bd_aligned_alloc(bytes);
+        if (!n->packed) return bd_err_set(&m->err, BD_ERR_NO_MEMORY, "out of memory");
+        pack(&p, w, b, n->packed);
+    }
+    return BD_OK;
 }
 
 int bd_model_n_inputs(const bd_model *m) { return m && m->loaded ? m->graph.n_inputs : 0; }

@@ -33,6 +33,12 @@ struct bd_session {
  * bd_graph_analyse() first. */
 bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err);
 
+/* The kernel geometry of a conv, dwconv, tconv or pool node. */
+bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n);
+
+/* Packs the weights of every convolution for m->kernels (compile time). */
+bd_status bd_pack_weights(bd_model *m);
+
 /* Runs node i of the model with the session's arena. */
 void bd_exec_node(const bd_model *m, uint8_t *arena, int i);
 

@@ -2,15 +2,42 @@
  * conv_ref.c -- reference convolutions: dense, depthwise and transposed, NHWC.
  *
  * The executable specification: direct loops, float accumulation in the order
- * bias, then taps in (ky, kx, ic) order. Faster kernels must agree within the
- * tolerance their tests state.
+ * bias, then taps in (ky, kx, ic) order, then the residual. Faster kernels must
+ * agree within the tolerance their tests state.
+ *
+ * Packed layout of the reference: the source weights unchanged, then the bias.
  */
+#include <string.h>
+
 #include "kernels/kernels.h"
 
+/* Copies weights (n_w floats) and bias (out_c floats) into one block. */
+static size_t pack_copy(size_t n_w, int out_c, const float *w, const float *bias, float *dst) {
+    if (dst) {
+        memcpy(dst, w, n_w * sizeof(float));
+        memcpy(dst + n_w, bias, (size_t)out_c * sizeof(float));
+    }
+    return n_w + (size_t)out_c;
+}
+
+/* conv2d and tconv2d: [out_c, k_h, k_w, in_c] + bias. */
+size_t bd_f32_conv2d_pack_ref(const bd_conv_params *p, const float *w, const float *bias,
+                              float *dst) {
+    size_t n_w = (size_t)p->out_c * p->k_h * p->k_w * p->in_c;
+    return pack_copy(n_w, p->out_c, w, bias, dst);
+}
+
+/* dwconv2d: [k_h, k_w, out_c] + bias. */
+size_t bd_f32_dwconv2d_pack_ref(const bd_conv_params *p, const float *w, const float *bias,
+                                float *dst) {
+    return pack_copy((size_t)p->k_h * p->k_w * p->out_c, p->out_c, w, bias, dst);
+}
+
 void bd_f32_conv2d_ref(const bd_conv_params *p, const float *restrict in,
-                       const float *restrict w, const float *restrict bias, float *restrict out,
-                       int y0, int y1) {
+                       const float *restrict packed, const float *restrict residual,
+                       float *restrict out, int y0, int y1) {
     const int ic_n = p->in_c;
+    const float *w = packed, *bias = packed + (size_t)p->out_c * p->k_h * p->k_w * ic_n;
     for (int oy = y0; oy < y1; oy++) {
         for (int ox = 0; ox < p->out_w; ox++) {
             float *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
@@ -27,6 +54,7 @@ void bd_f32_conv2d_ref(const bd_conv_params *p, const float *restrict in,
                         for (int ic = 0; ic < ic_n; ic++) acc += ip[ic] * wp[ic];
                     }
                 }
+                if (residual) acc += residual[(o - out) + oc];
                 o[oc] = bd_act_apply(acc, &p->act);
             }
         }
@@ -34,9 +62,10 @@ void bd_f32_conv2d_ref(const bd_conv_params *p, const float *restrict in,
 }
 
 void bd_f32_dwconv2d_ref(const bd_conv_params *p, const float *restrict in,
-                         const float *restrict w, const float *restrict bias,
+                         const float *restrict packed, const float *restrict residual,
                          float *restrict out, int y0, int y1) {
     const int m = p->depth_multiplier;
+    const float *w = packed, *bias = packed + (size_t)p->k_h * p->k_w * p->out_c;
     for (int oy = y0; oy < y1; oy++) {
         for (int ox = 0; ox < p->out_w; ox++) {
             float *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
@@ -53,6 +82,7 @@ void bd_f32_dwconv2d_ref(const bd_conv_params *p, const float *restrict in,
                                w[((size_t)ky * p->k_w + kx) * p->out_c + oc];
                     }
                 }
+                if (residual) acc += residual[(o - out) + oc];
                 o[oc] = bd_act_apply(acc, &p->act);
             }
         }
@@ -65,9 +95,10 @@ void bd_f32_dwconv2d_ref(const bd_conv_params *p, const float *restrict in,
  * of dot(in[iy, ix, :], w[oc, fy, fx, :]). This equals the scatter form
  * out[iy*s - pad + f] += in[iy] * w[f] of MediaPipe's Convolution2DTransposeBias. */
 void bd_f32_tconv2d_ref(const bd_conv_params *p, const float *restrict in,
-                        const float *restrict w, const float *restrict bias,
+                        const float *restrict packed, const float *restrict residual,
                         float *restrict out, int y0, int y1) {
     const int ic_n = p->in_c;
+    const float *w = packed, *bias = packed + (size_t)p->out_c * p->k_h * p->k_w * ic_n;
     for (int oy = y0; oy < y1; oy++) {
         for (int ox = 0; ox < p->out_w; ox++) {
             float *o = out + ((size_t)oy * p->out_w + ox) * p->out_c;
@@ -88,6 +119,7 @@ void bd_f32_tconv2d_ref(const bd_conv_params *p, const float *restrict in,
                         for (int ic = 0; ic < ic_n; ic++) acc += ip[ic] * wp[ic];
                     }
                 }
+                if (residual) acc += residual[(o - out) + oc];
                 o[oc] = bd_act_apply(acc, &p->act);
             }
         }

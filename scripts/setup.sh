@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Usage: scripts/setup.sh
+#
+# Fresh machine -> working tool, in one command: installs the Debian packages,
+# builds (Release, build/), fetches the default models and a sample photo
+# (checked by SHA-256), then runs the main job: replace the background of
+# samples/astronaut.png, writing out/astronaut_blur.png and out/astronaut_color.png.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >&2
+cmake --build build -j"$(nproc)" >&2
+scripts/fetch-models.sh
+scripts/fetch-samples.sh
+
+mkdir -p out
+./build/backdrop replace samples/astronaut.png -b blur -o out/astronaut_blur.png -v
+./build/backdrop replace samples/astronaut.png -b 'color:#2e7d32' -o out/astronaut_color.png
+./build/backdrop mask samples/astronaut.png -o out/astronaut_mask.png
+echo "setup: done; see out/astronaut_blur.png, out/astronaut_color.png, out/astronaut_mask.png" >&2

@@ -1,0 +1,185 @@
+/*
+ * image.h -- the image module's internal interface: owned image buffers, view
+ * validation, the bilinear resampling tables shared by every resize in the
+ * pipeline, and the pixel operations of the matting pipeline (model input
+ * preprocessing, mask upsampling, background generation, compositing).
+ *
+ * The operations are leaf functions: they take views and caller-owned scratch,
+ * never allocate (except bd_linear_axis_set when a table grows) and have no error
+ * paths; the caller (pipeline.c, the codecs) validates views first with
+ * bd_image_check(). All 8-bit results are bit-exact and deterministic.
+ */
+#ifndef BD_IMAGE_H
+#define BD_IMAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+/* Hard caps for bd_image_alloc, far above any decode limit: they only stop
+ * absurd requests (e.g. from a caller's arithmetic gone wrong). */
+#define BD_IMAGE_MAX_DIM (1 << 20)
+#if SIZE_MAX > 0xffffffffu
+#define BD_IMAGE_MAX_BYTES ((size_t)1 << 34) /* 16 GiB */
+#else
+#define BD_IMAGE_MAX_BYTES (SIZE_MAX / 2)
+#endif
+
+/* An image that owns its pixels. view.data == pixels; rows are view.stride_bytes
+ * apart, stride = width * bpp rounded up to 64; the block is 64-byte aligned. */
+struct bd_image_buf {
+    bd_image view;
+    uint8_t *pixels; /* owned, bd_aligned_alloc, stride_bytes * height bytes */
+};
+
+/**
+ * Checks that `img` is a usable view: non-NULL with non-NULL data, width and
+ * height in 1..BD_IMAGE_MAX_DIM, a known format whose bit is set in
+ * `allowed_formats` (a mask of 1u << BD_PIXEL_*; 0 = any), stride_bytes >=
+ * width * bpp. On failure writes a one-line reason naming `what` (e.g. "frame")
+ * into `err` and returns BD_ERR_INVALID_ARG.
+ */
+bd_status bd_image_check(const bd_image *img, unsigned allowed_formats, const char *what,
+                         bd_err *err);
+
+/** Format mask helper for bd_image_check. */
+#define BD_FMT_BIT(f) (1u << (unsigned)(f))
+
+/* ---------------------------------------------------------------------------
+ * Bilinear sampling tables along one axis.
+ *
+ * For output index d the source coordinate is
+ *     s = (d + 0.5) * ratio + origin - 0.5          (half-pixel centres)
+ * clamped to [0, n_in - 1]; lo = floor(s), hi = min(lo + 1, n_in - 1) and the
+ * weight of hi is s - lo. A plain stretch uses ratio = n_in / n_out, origin = 0;
+ * a centred crop ("cover") uses ratio = 1 / scale and origin = the crop offset.
+ * Everything is computed in double; the float and 11-bit fixed-point copies of
+ * the weight serve the float and u8 samplers.
+ */
+#define BD_LERP_BITS 11
+#define BD_LERP_ONE (1 << BD_LERP_BITS)
+
+typedef struct bd_linear_axis {
+    int n_out;      /* entries in use */
+    int capacity;   /* entries allocated */
+    int n_in;       /* source size the table was built for; 0 = not built */
+    double ratio;   /* parameters it was built for (to skip rebuilding) */
+    double origin;
+    int32_t *lo;    /* [n_out] lower source index */
+    int32_t *hi;    /* [n_out] upper source index */
+    double *w;      /* [n_out] weight of hi, in [0, 1) */
+    float *wf;      /* [n_out] the same as float */
+    uint16_t *wq;   /* [n_out] the same in units of 1/BD_LERP_ONE, rounded */
+} bd_linear_axis;
+
+/**
+ * (Re)builds `axis` for n_in -> n_out with the given ratio and origin. Allocates
+ * only when n_out exceeds the capacity; does nothing when the parameters are
+ * unchanged, so calling it every frame is cheap. n_in, n_out >= 1.
+ * Returns BD_OK or BD_ERR_NO_MEMORY (the axis is then empty but still freeable).
+ */
+bd_status bd_linear_axis_set(bd_linear_axis *axis, int n_in, int n_out, double ratio,
+                             double origin);
+/** Frees the tables and zeroes the struct. Accepts a zeroed struct. */
+void bd_linear_axis_free(bd_linear_axis *axis);
+
+/**
+ * "Cover" geometry: the scale that makes a bw x bh image cover a w x h frame
+ * (max(w/bw, h/bh)), as the ratio and crop origins to pass to bd_linear_axis_set
+ * for the x and y axes (centred crop).
+ */
+void bd_cover_geometry(int bw, int bh, int w, int h, double *ratio, double *origin_x,
+                       double *origin_y);
+
+/* ---------------------------------------------------------------------------
+ * Pixel operations. Views must have passed bd_image_check; axes must have been
+ * built for the sizes involved (stated per function).
+ */
+
+/**
+ * Model-input preprocessing: stretches `src` (GRAY8, RGB24 or RGBA32; gray is
+ * replicated, alpha ignored) to ax->n_out x ay->n_out with bilinear, half-pixel
+ * centres in double precision, rounds half up to u8 and writes
+ * dst[y][x][c] = lut[u8] for c = R,G,B (NHWC, dense). ax/ay: built for
+ * src->width -> out width and src->height -> out height with ratio in/out,
+ * origin 0. lut: 256 entries, normally u8 / 255 * scale + offset
+ * (bd_tensor_lut). This reproduces the reference preprocessing exactly.
+ */
+void bd_image_to_tensor(const bd_image *src, const bd_linear_axis *ax, const bd_linear_axis *ay,
+                        const float lut[256], float *dst);
+
+/** Fills lut[v] = (float)v / 255 * scale + offset for v = 0..255. */
+void bd_tensor_lut(float scale, float offset, float lut[256]);
+
+/** How probabilities become alpha (see bd_pipeline_options). */
+typedef struct bd_mask_params {
+    float threshold;
+    float softness; /* <= 0: alpha = p */
+} bd_mask_params;
+
+/**
+ * Upsamples a probability map prob[h][w] (dense) to the GRAY8 image `alpha`
+ * with bilinear, half-pixel centres (float), maps it through `mp`
+ * (alpha = clamp((p - threshold) / softness + 0.5, 0, 1) if softness > 0, else
+ * clamp(p, 0, 1); NaN -> 0) and stores round(alpha * 255).
+ * ax: built for w -> alpha->width, ay: h -> alpha->height (ratio in/out,
+ * origin 0). row_tmp: scratch of w floats.
+ */
+void bd_mask_upsample(const float *prob, int w, int h, const bd_linear_axis *ax,
+                      const bd_linear_axis *ay, const bd_mask_params *mp, float *row_tmp,
+                      const bd_image *alpha);
+
+/**
+ * Bilinear u8 resampling of `src` (any format) into `dst` (RGB24), 11-bit
+ * fixed-point weights, gray replicated, alpha dropped. ax: built for
+ * src->width -> dst->width, ay: src->height -> dst->height (any ratio/origin;
+ * see bd_cover_geometry for backgrounds). No antialiasing prefilter.
+ */
+void bd_image_resample_rgb(const bd_image *src, const bd_linear_axis *ax,
+                           const bd_linear_axis *ay, const bd_image *dst);
+
+/** Radius of the default background blur for a w x h frame: max(w, h) / 40, >= 1. */
+int bd_blur_default_radius(int w, int h);
+
+/**
+ * Floats of scratch bd_blur_background needs for a w x h frame; 0 if the size
+ * overflows size_t.
+ */
+size_t bd_blur_scratch_floats(int w, int h);
+
+/**
+ * The frame's own background, blurred without the person bleeding into it:
+ * normalized convolution  bg = B(frame * wgt) / B(wgt)  with
+ * wgt = (255 - alpha) / 255 + eps, where B is a separable box blur of the given
+ * radius applied three times (close to a Gaussian with sigma ~ radius) and
+ * zero outside the image (the ratio renormalizes at the borders). Where the
+ * whole neighbourhood is person the tiny eps makes the result the plain blur
+ * B(frame) / B(1). frame: GRAY8/RGB24/RGBA32; alpha: GRAY8 of the frame's size;
+ * dst: RGB24 of the frame's size; scratch: bd_blur_scratch_floats(w, h) floats.
+ * radius >= 1 (clamped internally to what the image can use).
+ */
+void bd_blur_background(const bd_image *frame, const bd_image *alpha, int radius,
+                        float *scratch, const bd_image *dst);
+
+/**
+ * out = (a * frame + (255 - a) * bg + 127) / 255 per channel, exact integer
+ * rounding. frame: GRAY8/RGB24/RGBA32 (gray replicated, alpha ignored);
+ * alpha: GRAY8; bg: RGB24 of the same size, or NULL to use the solid `color`;
+ * out: RGB24, or RGBA32 with A = 255. All of one size.
+ */
+void bd_image_composite(const bd_image *frame, const bd_image *alpha, const bd_image *bg,
+                        const uint8_t color[3], const bd_image *out);
+
+/**
+ * Transparent output: out (RGBA32) = frame's R,G,B with A = alpha (straight,
+ * not premultiplied). frame: GRAY8/RGB24/RGBA32; all of one size.
+ */
+void bd_image_attach_alpha(const bd_image *frame, const bd_image *alpha, const bd_image *out);
+
+/** Exact floor(x / 255) for 0 <= x < 65535 without a division (the composite
+ * passes x = a * f + (255 - a) * b + 127 <= 65152, i.e. rounds to nearest). */
+static inline uint32_t bd_div255(uint32_t x) { return (x + 1 + (x >> 8)) >> 8; }
+
+#endif /* BD_IMAGE_H */

@@ -1,0 +1,37 @@
+/*
+ * pack_blocked.h -- weight layouts shared by the SIMD levels (plain C; each ISA's
+ * pack function calls these with its own block width and vector length).
+ *
+ * Blocked conv2d layout ("GEMM panels"), K = k_h * k_w * in_c:
+ *   for each output-channel block b (channels [b*nr, min(b*nr+nr, out_c))),
+ *   of padded width nb = the block's width rounded up to vl:
+ *     bias[nb], then w[K][nb] with k = (ky * k_w + kx) * in_c + ic,
+ *   padded lanes zero. Blocks follow each other with no gap.
+ *
+ * Channel-padded depthwise layout, cp = out_c rounded up to vl:
+ *   w[k_h * k_w][cp], then bias[cp], padded lanes zero.
+ */
+#ifndef BD_PACK_BLOCKED_H
+#define BD_PACK_BLOCKED_H
+
+#include "kernels/kernels.h"
+
+/* Padded width of the block starting at channel n0. */
+static inline int bd_pack_block_width(int out_c, int n0, int nr, int vl) {
+    int nb = out_c - n0 < nr ? out_c - n0 : nr;
+    return (nb + vl - 1) / vl * vl;
+}
+
+size_t bd_f32_conv2d_pack_blocked(const bd_conv_params *p, const float *w, const float *bias,
+                                  float *dst, int nr, int vl);
+size_t bd_f32_dwconv2d_pack_padded(const bd_conv_params *p, const float *w, const float *bias,
+                                   float *dst, int vl);
+
+/* Transposed convolution with k == stride, fed row by row as a GEMM: for each
+ * fy, bias[nt] then w[in_c][nt] with lane fx * out_c + oc, nt = k_w * out_c
+ * rounded up to vl (padded lanes zero). Valid when bd_tconv_fast_ok(p, vl). */
+int bd_tconv_fast_ok(const bd_conv_params *p, int vl);
+size_t bd_f32_tconv2d_pack_rows(const bd_conv_params *p, const float *w, const float *bias,
+                                float *dst, int vl);
+
+#endif

@@ -1,0 +1,286 @@
+/*
+ * cli.c -- the helpers declared in cli.h: one-line error messages, strict
+ * option parsing, model path resolution and the shared "segment one frame" job.
+ * Every error leaves the process's state clean (handles freed by the caller via
+ * cli_seg_job_free) so the commands can return from any point.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* Room for one error line; longer messages are truncated, never split. */
+#define CLI_MSG_SIZE 1024
+
+/* Writes `prefix` and the formatted message as exactly one line on stderr:
+ * control characters (e.g. a newline inside a library message or a file name)
+ * become spaces, so scripts can rely on one line per error. */
+static void vprint_line(const char *prefix, const char *fmt, va_list ap) {
+    char msg[CLI_MSG_SIZE];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    for (char *p = msg; *p; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
+    }
+    fprintf(stderr, "%s%s\n", prefix, msg);
+}
+
+void cli_error(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vprint_line("backdrop: ", fmt, ap);
+    va_end(ap);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "backdrop %s: ", cmd);
+    va_list ap;
+    va_start(ap, fmt);
+    vprint_line(prefix, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "Try 'backdrop %s --help'.\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_getopt_error(const char *cmd, int ret, char **argv) {
+    /* With opterr = 0 getopt_long reports through optopt: the char of a short
+     * option, the val of a known long option (missing or unwanted argument), and 0
+     * for an unknown long option. Long options never use a char as their val (see
+     * CLI_OPT_*), so a char means a short option; otherwise the offending word is
+     * argv[optind - 1], as the long option is always a whole word. */
+    bool is_short = optopt > 0 && optopt < 0x100;
+    const char *word = argv[optind - 1];
+    if (ret == ':') {
+        if (is_short) return cli_usage_error(cmd, "option '-%c' needs an argument", optopt);
+        return cli_usage_error(cmd, "option '%s' needs an argument", word);
+    }
+    if (is_short) return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+    /* Name the option without any "=value" part. */
+    int len = (int)strcspn(word, "=");
+    if (optopt != 0) return cli_usage_error(cmd, "option '%.*s' takes no argument", len, word);
+    return cli_usage_error(cmd, "unknown option '%.*s'", len, word);
+}
+
+bool cli_parse_int(const char *cmd, const char *opt, const char *s, long min, long max,
+                   int *out) {
+    char *end = NULL;
+    errno = 0;
+    long v = (*s == '\0' || *s == ' ' || *s == '\t') ? 0 : strtol(s, &end, 10);
+    if (end == NULL || end == s || *end != '\0' || errno == ERANGE || v < min || v > max) {
+        cli_usage_error(cmd, "invalid %s '%s' (expected an integer from %ld to %ld)", opt, s,
+                        min, max);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+bool cli_parse_float(const char *cmd, const char *opt, const char *s, double min, double max,
+                     float *out) {
+    char *end = NULL;
+    errno = 0;
+    double v = (*s == '\0' || *s == ' ' || *s == '\t') ? 0 : strtod(s, &end);
+    if (end == NULL || end == s || *end != '\0' || errno == ERANGE || !isfinite(v) || v < min ||
+        v > max) {
+        cli_usage_error(cmd, "invalid %s '%s' (expected a number from %g to %g)", opt, s, min,
+                        max);
+        return false;
+    }
+    *out = (float)v;
+    return true;
+}
+
+bool cli_has_ext(const char *path, const char *ext) {
+    size_t n = strlen(path), m = strlen(ext);
+    if (n <= m) return false;
+    const char *tail = path + n - m;
+    for (size_t i = 0; i < m; i++) {
+        char c = tail[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != ext[i]) return false;
+    }
+    /* "dir/.png" is a hidden file with no extension, not a PNG. */
+    return tail[-1] != '/';
+}
+
+const char *cli_resolve_model(const char *opt_path) {
+    /* The first source that is given wins; a later one is not tried when an
+     * earlier one names a missing file, so a typo in --model is never masked. */
+    const char *path = opt_path;
+    if (path == NULL) {
+        const char *env = getenv("BACKDROP_MODEL");
+        path = (env != NULL && env[0] != '\0') ? env : BD_DEFAULT_MODEL;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        cli_error("no model found at '%s'; run scripts/fetch-models.sh or pass --model", path);
+        return NULL;
+    }
+    return path;
+}
+
+/* Prints "<what> '<path>': <library message>", leaving the path out when the
+ * library's message already names it, so it is never printed twice. */
+static void error_with_path(const char *what, const char *path, const char *msg) {
+    if (strstr(msg, path) != NULL)
+        cli_error("%s: %s", what, msg);
+    else
+        cli_error("%s '%s': %s", what, path, msg);
+}
+
+bool cli_load_model(const char *path, bd_model **out) {
+    bd_model *model = NULL;
+    bd_status st = bd_model_create(NULL, &model);
+    if (st != BD_OK) {
+        cli_error("cannot create model: %s", bd_status_str(st));
+        return false;
+    }
+    st = bd_model_load_file(model, path);
+    if (st != BD_OK) {
+        const char *msg = bd_model_last_error(model);
+        error_with_path("cannot load model", path,
+                        (msg != NULL && msg[0] != '\0') ? msg : bd_status_str(st));
+        bd_model_free(model);
+        return false;
+    }
+    *out = model;
+    return true;
+}
+
+bool cli_read_image(const char *what, const char *path, bd_pixel_format want,
+                    bd_image_buf **out) {
+    char err[512] = "";
+    bd_status st = bd_image_read_file(path, want, NULL, out, err, sizeof err);
+    if (st != BD_OK) {
+        char head[64];
+        snprintf(head, sizeof head, "cannot read %s", what);
+        error_with_path(head, path, err[0] ? err : bd_status_str(st));
+        return false;
+    }
+    return true;
+}
+
+bool cli_write_image(const char *path, const bd_image *img, int jpeg_quality) {
+    char err[512] = "";
+    bd_status st = bd_image_write_file(path, img, jpeg_quality, err, sizeof err);
+    if (st != BD_OK) {
+        error_with_path("cannot write", path, err[0] ? err : bd_status_str(st));
+        return false;
+    }
+    return true;
+}
+
+double cli_now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+void cli_timing(const char *label, double ms, const char *note) {
+    fprintf(stderr, "backdrop: %-10s %8.1f ms%s%s\n", label, ms, note ? "  " : "",
+            note ? note : "");
+}
+
+int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o) {
+    switch (opt) {
+    case CLI_OPT_MODEL:
+        if (arg[0] == '\0') return cli_usage_error(cmd, "empty --model path");
+        o->model_path = arg;
+        return CLI_EXIT_OK;
+    case CLI_OPT_THREADS:
+        return cli_parse_int(cmd, "--threads", arg, 1, 256, &o->n_threads) ? CLI_EXIT_OK
+                                                                           : CLI_EXIT_USAGE;
+    case CLI_OPT_THRESHOLD:
+        o->have_threshold = true;
+        return cli_parse_float(cmd, "--threshold", arg, 0.0, 1.0, &o->threshold)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
+    case CLI_OPT_SOFTNESS:
+        o->have_softness = true;
+        return cli_parse_float(cmd, "--softness", arg, 0.0, 1.0, &o->softness) ? CLI_EXIT_OK
+                                                                               : CLI_EXIT_USAGE;
+    case 'v':
+    case CLI_OPT_VERBOSE:
+        o->verbose = true;
+        return CLI_EXIT_OK;
+    default:
+        return -1;
+    }
+}
+
+/* The pipeline options the command line asks for, on top of the library's. */
+static bd_pipeline_options seg_pipeline_options(const cli_seg_opts *o) {
+    bd_pipeline_options po;
+    bd_pipeline_options_default(&po);
+    if (o->n_threads > 0) po.n_threads = o->n_threads;
+    if (o->have_threshold) po.threshold = o->threshold;
+    if (o->have_softness) po.softness = o->softness;
+    return po;
+}
+
+int cli_seg_check(const char *cmd, const cli_seg_opts *o) {
+    /* alpha = clamp((p - threshold) / softness + 0.5): with softness <= 0 the
+     * library ignores the threshold, so a lone --threshold would silently do
+     * nothing. Say so instead. */
+    bd_pipeline_options po = seg_pipeline_options(o);
+    if (o->have_threshold && !(po.softness > 0.0f))
+        return cli_usage_error(cmd, "--threshold needs a --softness above 0");
+    return CLI_EXIT_OK;
+}
+
+bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
+    memset(job, 0, sizeof *job);
+    job->t_start_ms = cli_now_ms();
+
+    const char *model_path = cli_resolve_model(o->model_path);
+    if (model_path == NULL) return false;
+    double t0 = cli_now_ms();
+    if (!cli_load_model(model_path, &job->model)) return false;
+    double t1 = cli_now_ms();
+    job->load_ms = t1 - t0;
+
+    if (!cli_read_image("input", in_path, BD_PIXEL_RGB24, &job->frame)) return false;
+    double t2 = cli_now_ms();
+    job->decode_ms = t2 - t1;
+
+    bd_pipeline_options po = seg_pipeline_options(o);
+    bd_status st = bd_pipeline_create(job->model, &po, &job->pipeline);
+    if (st != BD_OK) {
+        cli_error("cannot create pipeline: %s", bd_status_str(st));
+        return false;
+    }
+    const bd_image *frame = bd_image_view(job->frame);
+    st = bd_image_alloc(frame->width, frame->height, BD_PIXEL_GRAY8, &job->alpha);
+    if (st != BD_OK) {
+        cli_error("cannot allocate a %dx%d mask: %s", frame->width, frame->height,
+                  bd_status_str(st));
+        return false;
+    }
+    st = bd_pipeline_mask(job->pipeline, frame, bd_image_view(job->alpha));
+    if (st != BD_OK) {
+        const char *msg = bd_pipeline_last_error(job->pipeline);
+        cli_error("segmentation of '%s' failed: %s", in_path,
+                  (msg != NULL && msg[0] != '\0') ? msg : bd_status_str(st));
+        return false;
+    }
+    job->mask_ms = job->load_ms + (cli_now_ms() - t2);
+    return true;
+}
+
+void cli_seg_job_free(cli_seg_job *job) {
+    /* Dependants first: the pipeline retains the model. */
+    bd_pipeline_free(job->pipeline);
+    bd_image_free(job->alpha);
+    bd_image_free(job->frame);
+    bd_model_free(job->model);
+    memset(job, 0, sizeof *job);
+}

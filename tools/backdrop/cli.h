@@ -1,0 +1,149 @@
+/*
+ * cli.h -- what the `backdrop` subcommands share: exit codes, the command entry
+ * points, error and usage printing, strict number parsing, model path resolution
+ * and the "load model, decode frame, compute the mask" job that both `replace`
+ * and `mask` run. The CLI is a thin client of backdrop.h; nothing here may
+ * include a src/ header (STYLE.md section 12).
+ */
+#ifndef BD_CLI_H
+#define BD_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "backdrop.h"
+
+/* The compiled-in model path (CMake passes the repository's models/ copy). */
+#ifndef BD_DEFAULT_MODEL
+#define BD_DEFAULT_MODEL "models/selfie_segmentation.tflite"
+#endif
+
+
+/* Exit codes (STYLE.md section 12, the getopt convention). */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1  /* input, model or runtime error */
+#define CLI_EXIT_USAGE 2 /* bad command line */
+
+/* Long option ids, above every char. A long option with a short alias still gets
+ * its own id here (and the command handles both), so that after a getopt error
+ * optopt < 0x100 always means a short option (see cli_getopt_error). */
+enum {
+    CLI_OPT_MODEL = 0x100,
+    CLI_OPT_THREADS,
+    CLI_OPT_THRESHOLD,
+    CLI_OPT_SOFTNESS,
+    CLI_OPT_QUALITY,
+    CLI_OPT_HELP,       /* --help (short: 'h') */
+    CLI_OPT_VERBOSE,    /* --verbose (short: 'v') */
+    CLI_OPT_OUTPUT,     /* --output (short: 'o') */
+    CLI_OPT_BACKGROUND, /* --background (short: 'b') */
+};
+
+/* Subcommands: argv[0] is the command name, the rest its arguments. Each returns
+ * an exit code and frees everything it allocated on every path. */
+int cli_cmd_replace(int argc, char **argv);
+int cli_cmd_mask(int argc, char **argv);
+int cli_cmd_info(int argc, char **argv);
+
+/* Prints "backdrop: <message>" as one line on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "backdrop <cmd>: <message>" and "Try 'backdrop <cmd> --help'." on stderr
+ * and returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Handles getopt_long's '?' and ':' returns (optstring must start with ':' and
+ * opterr be 0): names the offending option and returns CLI_EXIT_USAGE. */
+int cli_getopt_error(const char *cmd, int ret, char **argv);
+
+/* Strict number parsing: the whole string must be a number within [min, max]
+ * (no leading blanks, no trailing text, no NaN or infinity). On failure prints a
+ * usage error naming `opt` and returns false; *out is untouched. */
+bool cli_parse_int(const char *cmd, const char *opt, const char *s, long min, long max,
+                   int *out);
+bool cli_parse_float(const char *cmd, const char *opt, const char *s, double min, double max,
+                     float *out);
+
+/* True if `path` ends in `ext` (including the dot), ignoring ASCII case. */
+bool cli_has_ext(const char *path, const char *ext);
+
+/* The model file to use: `opt_path` (--model) if given, else $BACKDROP_MODEL if set
+ * and non-empty, else the compiled-in BD_DEFAULT_MODEL. Returns NULL after printing
+ * "no model found at '<path>'; ..." if the chosen file does not exist. */
+const char *cli_resolve_model(const char *opt_path);
+
+/* Creates and loads the model at `path`. On failure prints the library's message,
+ * frees everything and returns false. */
+bool cli_load_model(const char *path, bd_model **out);
+
+/* Decodes an image file to `want`. `what` ("input", "background") names its role
+ * in the error message. On failure prints the library's message, returns false. */
+bool cli_read_image(const char *what, const char *path, bd_pixel_format want,
+                    bd_image_buf **out);
+
+/* Encodes `img` to `path` (atomically, by the library). Prints on failure. */
+bool cli_write_image(const char *path, const bd_image *img, int jpeg_quality);
+
+/* Milliseconds on the monotonic clock. */
+double cli_now_ms(void);
+
+/* Prints one -v timing line, "backdrop: <label> <ms> ms [<note>]", on stderr. */
+void cli_timing(const char *label, double ms, const char *note);
+
+/* Options shared by the commands that segment a frame (replace, mask). */
+typedef struct cli_seg_opts {
+    const char *model_path; /* --model; NULL = resolve from env / default */
+    int n_threads;          /* --threads; 0 = library default */
+    bool have_threshold;
+    float threshold; /* --threshold, in [0, 1] */
+    bool have_softness;
+    float softness; /* --softness, in [0, 1] */
+    bool verbose;   /* -v: timings on stderr */
+} cli_seg_opts;
+
+/* Applies one getopt_long result to `o` if it is a shared segmentation option.
+ * Returns -1 if `opt` is not one of them, CLI_EXIT_OK if applied, or
+ * CLI_EXIT_USAGE after printing a usage error. */
+int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o);
+
+/* Checks the combination of shared options after parsing (e.g. --threshold needs
+ * a positive softness). Returns CLI_EXIT_OK or CLI_EXIT_USAGE (printed). */
+int cli_seg_check(const char *cmd, const cli_seg_opts *o);
+
+/* The getopt_long entries for the shared options (end with a zero entry, so
+ * copy the first CLI_SEG_N_LONGOPTS of them) and their help text. */
+#define CLI_SEG_SHORTOPTS "v"
+#define CLI_SEG_LONGOPTS                                                                   \
+    {"model", required_argument, NULL, CLI_OPT_MODEL},                                     \
+        {"threads", required_argument, NULL, CLI_OPT_THREADS},                             \
+        {"threshold", required_argument, NULL, CLI_OPT_THRESHOLD},                         \
+        {"softness", required_argument, NULL, CLI_OPT_SOFTNESS},                           \
+        {"verbose", no_argument, NULL, CLI_OPT_VERBOSE}
+#define CLI_SEG_HELP                                                                       \
+    "      --model PATH    segmentation model (.tflite); default: $BACKDROP_MODEL,\n"      \
+    "                      else " BD_DEFAULT_MODEL "\n"                                      \
+    "      --threads N     worker threads (1..256; default 1)\n"                            \
+    "      --threshold T   probability at which alpha is 0.5 (0..1); needs a softness\n"    \
+    "      --softness S    width of the alpha ramp around the threshold (0..1);\n"          \
+    "                      0 uses the model's probability as the alpha\n"                   \
+    "  -v, --verbose       print timings to stderr\n"
+
+/* A frame and its person alpha, with everything used to compute them. */
+typedef struct cli_seg_job {
+    bd_model *model;
+    bd_pipeline *pipeline;
+    bd_image_buf *frame; /* RGB24, the decoded input */
+    bd_image_buf *alpha; /* GRAY8, frame size */
+    double t_start_ms;   /* when the job started (for the total) */
+    double decode_ms;
+    double load_ms; /* model load + compile, part of mask_ms */
+    double mask_ms; /* model load + pipeline + inference + upsampling */
+} cli_seg_job;
+
+/* Resolves and loads the model, decodes `in_path` to RGB24, creates the pipeline
+ * and computes the alpha. On failure prints the error and returns false; the job
+ * must be freed with cli_seg_job_free either way. */
+bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job);
+void cli_seg_job_free(cli_seg_job *job);
+
+#endif /* BD_CLI_H */

@@ -1,0 +1,226 @@
+/*
+ * cmd_info.c -- `backdrop info [MODEL]`: loads (imports and compiles) a model
+ * and prints what it is and what it costs, as aligned "key  value" lines:
+ * file, format, description, inputs and outputs, the op histogram of the file,
+ * ops after compilation, parameters, multiply-adds per inference, weight and
+ * arena bytes, and the kernel ISA chosen for this CPU.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CMD "info"
+#define KEY_WIDTH 14 /* the key column: "multiply-adds" + 1 */
+
+static void usage(FILE *f) {
+    fputs("Usage: backdrop info [MODEL] [OPTIONS]\n"
+          "Load a segmentation model and describe it: inputs, outputs, ops, parameters,\n"
+          "multiply-adds per inference, memory and the kernels chosen for this CPU.\n"
+          "\n"
+          "Options:\n"
+          "      --model PATH  the model (same as MODEL); default: $BACKDROP_MODEL,\n"
+          "                    else " BD_DEFAULT_MODEL "\n"
+          "  -h, --help        print this help and exit\n",
+          f);
+}
+
+static const char *dtype_name(bd_dtype dtype) {
+    switch (dtype) {
+    case BD_DTYPE_F32: return "f32";
+    case BD_DTYPE_F16: return "f16";
+    case BD_DTYPE_I32: return "i32";
+    case BD_DTYPE_U8: return "u8";
+    case BD_DTYPE_I8: return "i8";
+    case BD_DTYPE_I64: return "i64";
+    }
+    return "?";
+}
+
+/* A count with an SI suffix: 59200000 -> "59.2 M"; below 1000 as is. */
+static void format_count(int64_t n, char *buf, size_t size) {
+    static const char *const suffix[] = {"K", "M", "G", "T"};
+    if (n < 1000) {
+        snprintf(buf, size, "%" PRId64, n);
+        return;
+    }
+    double v = (double)n / 1000.0;
+    int i = 0;
+    while (v >= 999.95 && i < 3) {
+        v /= 1000.0;
+        i++;
+    }
+    snprintf(buf, size, "%.1f %s", v, suffix[i]);
+}
+
+/* A byte size in binary units with the exact count: "243.2 KiB (249024 bytes)". */
+static void format_bytes(size_t n, char *buf, size_t size) {
+    static const char *const suffix[] = {"KiB", "MiB", "GiB", "TiB"};
+    if (n < 1024) {
+        snprintf(buf, size, "%zu bytes", n);
+        return;
+    }
+    double v = (double)n / 1024.0;
+    int i = 0;
+    while (v >= 1023.95 && i < 3) {
+        v /= 1024.0;
+        i++;
+    }
+    snprintf(buf, size, "%.1f %s (%zu bytes)", v, suffix[i], n);
+}
+
+static void print_key(const char *key) { printf("%-*s", KEY_WIDTH, key); }
+
+/* One input or output: name, dtype and shape, names padded to `name_width`. */
+static void print_tensor(const char *key, const bd_tensor_info *t, int name_width) {
+    print_key(key);
+    printf("%-*s  %-3s  [", name_width, t->name, dtype_name(t->dtype));
+    for (int d = 0; d < t->n_dims && d < BD_MAX_DIMS; d++)
+        printf("%s%" PRId64, d ? ", " : "", t->dims[d]);
+    printf("]\n");
+}
+
+/* bd_model_op_counts callbacks: the first pass measures the widest op name so
+ * the second can align the counts. */
+typedef struct op_table {
+    int name_width;
+    int total;
+} op_table;
+
+static void op_measure(const char *op_name, int count, void *user) {
+    op_table *t = user;
+    int w = (int)strlen(op_name);
+    if (w > t->name_width) t->name_width = w;
+    t->total += count;
+}
+
+static void op_print(const char *op_name, int count, void *user) {
+    const op_table *t = user;
+    print_key("");
+    printf("  %-*s %6d\n", t->name_width, op_name, count);
+}
+
+/* Prints everything about a loaded model. Returns an exit code. */
+static int describe(const char *path, const bd_model *model) {
+    bd_model_stats stats;
+    memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
+    bd_status st = bd_model_get_stats(model, &stats);
+    if (st != BD_OK) {
+        const char *msg = bd_model_last_error(model);
+        cli_error("cannot get the statistics of '%s': %s", path,
+                  (msg != NULL && msg[0]) ? msg : bd_status_str(st));
+        return CLI_EXIT_FAIL;
+    }
+
+    print_key("file");
+    printf("%s\n", path);
+    print_key("format");
+    printf("%s\n", stats.format ? stats.format : "?");
+    print_key("description");
+    printf("%s\n", (stats.description && stats.description[0]) ? stats.description : "(none)");
+
+    /* Inputs and outputs share one name column. */
+    int n_in = bd_model_n_inputs(model), n_out = bd_model_n_outputs(model);
+    int name_width = 4;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < n_in + n_out; i++) {
+            bd_tensor_info t;
+            bool is_in = i < n_in;
+            int index = is_in ? i : i - n_in;
+            st = is_in ? bd_model_input_info(model, index, &t)
+                       : bd_model_output_info(model, index, &t);
+            if (st != BD_OK) {
+                cli_error("cannot describe %s %d of '%s': %s", is_in ? "input" : "output", index,
+                          path, bd_status_str(st));
+                return CLI_EXIT_FAIL;
+            }
+            t.name[BD_MAX_NAME - 1] = '\0';
+            if (pass == 0) {
+                int w = (int)strlen(t.name);
+                if (w > name_width) name_width = w;
+            } else {
+                char key[32];
+                snprintf(key, sizeof key, "%s %d", is_in ? "input" : "output", index);
+                print_tensor(key, &t, name_width);
+            }
+        }
+    }
+
+    op_table ops = {0, 0};
+    st = bd_model_op_counts(model, op_measure, &ops);
+    if (st != BD_OK) {
+        cli_error("cannot count the ops of '%s': %s", path, bd_status_str(st));
+        return CLI_EXIT_FAIL;
+    }
+    print_key("ops");
+    printf("%d in the file, %d after compile\n", stats.n_ops_imported, stats.n_ops_compiled);
+    bd_model_op_counts(model, op_print, &ops);
+
+    char buf[96];
+    print_key("parameters");
+    format_count(stats.n_params, buf, sizeof buf);
+    printf("%s (%" PRId64 ")\n", buf, stats.n_params);
+    print_key("multiply-adds");
+    format_count(stats.n_macs, buf, sizeof buf);
+    printf("%s per inference\n", buf);
+    print_key("weights");
+    format_bytes(stats.weight_bytes, buf, sizeof buf);
+    printf("%s\n", buf);
+    print_key("arena");
+    format_bytes(stats.arena_bytes, buf, sizeof buf);
+    printf("%s per session\n", buf);
+    print_key("kernels");
+    bd_isa best = bd_isa_detect();
+    if (best != stats.isa)
+        printf("%s (this CPU supports %s)\n", bd_isa_name(stats.isa), bd_isa_name(best));
+    else
+        printf("%s\n", bd_isa_name(stats.isa));
+    return CLI_EXIT_OK;
+}
+
+int cli_cmd_info(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, CLI_OPT_MODEL},
+        {"help", no_argument, NULL, CLI_OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    const char *model_opt = NULL;
+
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case CLI_OPT_MODEL:
+            if (optarg[0] == '\0') return cli_usage_error(CMD, "empty --model path");
+            model_opt = optarg;
+            break;
+        case 'h':
+        case CLI_OPT_HELP:
+            usage(stdout);
+            return CLI_EXIT_OK;
+        default:
+            return cli_getopt_error(CMD, opt, argv);
+        }
+    }
+    if (optind < argc) {
+        if (model_opt != NULL || argc - optind > 1)
+            return cli_usage_error(CMD, "unexpected argument '%s' (one model at a time)",
+                                   argv[model_opt != NULL ? optind : optind + 1]);
+        if (argv[optind][0] == '\0') return cli_usage_error(CMD, "empty model path");
+        model_opt = argv[optind];
+    }
+
+    const char *path = cli_resolve_model(model_opt);
+    if (path == NULL) return CLI_EXIT_FAIL;
+    bd_model *model = NULL;
+    if (!cli_load_model(path, &model)) return CLI_EXIT_FAIL;
+    int rc = describe(path, model);
+    bd_model_free(model);
+    return rc;
+}

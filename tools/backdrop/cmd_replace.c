@@ -1,0 +1,201 @@
+/*
+ * cmd_replace.c -- `backdrop replace IN -b BACKGROUND -o OUT`: segments the person
+ * in IN and composites them over a new background at IN's full resolution.
+ *
+ * BACKGROUND is one of
+ *   PATH            an image file, scaled to cover the frame and centred (library)
+ *   blur[:RADIUS]   the frame itself, blurred (radius in frame pixels)
+ *   color:#RRGGBB   a solid colour (the '#' is optional)
+ *   transparent     no background: RGBA output with the mask as alpha (PNG only)
+ *
+ * Everything the command line can get wrong is checked before any file is read,
+ * so a usage error (exit 2) never costs a model load.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define CMD "replace"
+#define MAX_BLUR_RADIUS 1000
+
+static void usage(FILE *f) {
+    fputs("Usage: backdrop replace IN -b BACKGROUND -o OUT [OPTIONS]\n"
+          "Replace the background behind the people in IN and write OUT (.png, .jpg).\n"
+          "\n"
+          "BACKGROUND is one of:\n"
+          "  PATH                an image file (PNG or JPEG), scaled to cover and centred\n"
+          "  blur, blur:RADIUS   IN itself, blurred (RADIUS in pixels, 1..1000)\n"
+          "  color:#RRGGBB       a solid colour (the '#' may be left out)\n"
+          "  transparent         no background: OUT is an RGBA .png with the mask as alpha\n"
+          "\n"
+          "Options:\n"
+          "  -b, --background BACKGROUND\n"
+          "                      the new background, as above (required)\n"
+          "  -o, --output OUT    output image, .png or .jpg/.jpeg (required)\n"
+          "      --quality Q     JPEG quality, 1..100 (default 92)\n" CLI_SEG_HELP
+          "  -h, --help          print this help and exit\n"
+          "\n"
+          "Examples:\n"
+          "  backdrop replace me.jpg -b beach.jpg -o out.jpg\n"
+          "  backdrop replace me.jpg -b color:#00b140 -o green.png\n"
+          "  backdrop replace me.jpg -b transparent -o cutout.png\n",
+          f);
+}
+
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses the -b argument into *bg; an image background keeps its path in
+ * *image_path (the image is read later). Returns CLI_EXIT_OK or a printed
+ * usage error. */
+static int parse_background(const char *spec, bd_background *bg, const char **image_path) {
+    memset(bg, 0, sizeof *bg);
+    *image_path = NULL;
+    if (spec[0] == '\0') return cli_usage_error(CMD, "empty background");
+    if (strcmp(spec, "transparent") == 0) {
+        bg->kind = BD_BG_TRANSPARENT;
+    } else if (strcmp(spec, "blur") == 0) {
+        bg->kind = BD_BG_BLUR;
+        bg->blur_radius = 0; /* the library's default */
+    } else if (strncmp(spec, "blur:", 5) == 0) {
+        bg->kind = BD_BG_BLUR;
+        if (!cli_parse_int(CMD, "blur radius", spec + 5, 1, MAX_BLUR_RADIUS, &bg->blur_radius))
+            return CLI_EXIT_USAGE;
+    } else if (strncmp(spec, "color:", 6) == 0) {
+        const char *hex = spec + 6;
+        if (hex[0] == '#') hex++;
+        bool ok = strlen(hex) == 6;
+        for (int i = 0; ok && i < 3; i++) {
+            int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+            ok = hi >= 0 && lo >= 0;
+            if (ok) bg->color[i] = (uint8_t)(hi * 16 + lo);
+        }
+        if (!ok)
+            return cli_usage_error(CMD, "invalid colour '%s' (expected color:#RRGGBB)", spec);
+        bg->kind = BD_BG_COLOR;
+    } else {
+        bg->kind = BD_BG_IMAGE;
+        *image_path = spec;
+    }
+    return CLI_EXIT_OK;
+}
+
+int cli_cmd_replace(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"background", required_argument, NULL, CLI_OPT_BACKGROUND},
+        {"output", required_argument, NULL, CLI_OPT_OUTPUT},
+        {"quality", required_argument, NULL, CLI_OPT_QUALITY},
+        {"help", no_argument, NULL, CLI_OPT_HELP},
+        CLI_SEG_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli_seg_opts so = {0};
+    const char *bg_spec = NULL, *out_path = NULL;
+    int quality = 0; /* 0 = the library's default */
+
+    optind = 1;
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":b:o:h" CLI_SEG_SHORTOPTS, longopts, NULL)) != -1) {
+        int rc = cli_seg_opt(CMD, opt, optarg, &so);
+        if (rc == CLI_EXIT_USAGE) return rc;
+        if (rc == CLI_EXIT_OK) continue;
+        switch (opt) {
+        case 'b':
+        case CLI_OPT_BACKGROUND:
+            bg_spec = optarg;
+            break;
+        case 'o':
+        case CLI_OPT_OUTPUT:
+            out_path = optarg;
+            break;
+        case CLI_OPT_QUALITY:
+            if (!cli_parse_int(CMD, "--quality", optarg, 1, 100, &quality))
+                return CLI_EXIT_USAGE;
+            break;
+        case 'h':
+        case CLI_OPT_HELP:
+            usage(stdout);
+            return CLI_EXIT_OK;
+        default:
+            return cli_getopt_error(CMD, opt, argv);
+        }
+    }
+
+    if (optind >= argc) return cli_usage_error(CMD, "missing input image");
+    if (argc - optind > 1)
+        return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind + 1]);
+    const char *in_path = argv[optind];
+    if (bg_spec == NULL) return cli_usage_error(CMD, "missing -b BACKGROUND");
+    if (out_path == NULL) return cli_usage_error(CMD, "missing -o OUT");
+
+    bd_background bg;
+    const char *bg_path = NULL;
+    int rc = parse_background(bg_spec, &bg, &bg_path);
+    if (rc != CLI_EXIT_OK) return rc;
+    bool png = cli_has_ext(out_path, ".png");
+    if (!png && !cli_has_ext(out_path, ".jpg") && !cli_has_ext(out_path, ".jpeg"))
+        return cli_usage_error(CMD, "output '%s' must end in .png, .jpg or .jpeg", out_path);
+    if (bg.kind == BD_BG_TRANSPARENT && !png)
+        return cli_usage_error(CMD, "'-b transparent' needs a .png output (JPEG has no alpha)");
+    rc = cli_seg_check(CMD, &so);
+    if (rc != CLI_EXIT_OK) return rc;
+
+    /* From here on every failure is exit 1, and everything is freed at `done`. */
+    rc = CLI_EXIT_FAIL;
+    cli_seg_job job = {0};
+    bd_image_buf *bg_img = NULL, *out = NULL;
+    if (!cli_seg_run(&so, in_path, &job)) goto done;
+
+    /* The background is read after the frame so that a bad IN is reported first. */
+    double t0 = cli_now_ms();
+    if (bg_path != NULL) {
+        if (!cli_read_image("background", bg_path, BD_PIXEL_RGB24, &bg_img)) goto done;
+        bg.image = bd_image_view(bg_img);
+    }
+    double t1 = cli_now_ms();
+
+    const bd_image *frame = bd_image_view(job.frame);
+    bd_pixel_format out_format = bg.kind == BD_BG_TRANSPARENT ? BD_PIXEL_RGBA32 : BD_PIXEL_RGB24;
+    bd_status st = bd_image_alloc(frame->width, frame->height, out_format, &out);
+    if (st != BD_OK) {
+        cli_error("cannot allocate a %dx%d output image: %s", frame->width, frame->height,
+                  bd_status_str(st));
+        goto done;
+    }
+    st = bd_pipeline_composite(job.pipeline, frame, bd_image_view(job.alpha), &bg,
+                               bd_image_view(out));
+    if (st != BD_OK) {
+        const char *msg = bd_pipeline_last_error(job.pipeline);
+        cli_error("compositing failed: %s", (msg != NULL && msg[0]) ? msg : bd_status_str(st));
+        goto done;
+    }
+    double t2 = cli_now_ms();
+    if (!cli_write_image(out_path, bd_image_view(out), quality)) goto done;
+    double t3 = cli_now_ms();
+
+    if (so.verbose) {
+        char note[64];
+        snprintf(note, sizeof note, "(%dx%d)", frame->width, frame->height);
+        cli_timing("decode", job.decode_ms + (t1 - t0), note);
+        snprintf(note, sizeof note, "(model load %.1f ms)", job.load_ms);
+        cli_timing("model+mask", job.mask_ms, note);
+        cli_timing("composite", t2 - t1, NULL);
+        cli_timing("encode", t3 - t2, NULL);
+        cli_timing("total", t3 - job.t_start_ms, NULL);
+    }
+    rc = CLI_EXIT_OK;
+done:
+    bd_image_free(out);
+    bd_image_free(bg_img);
+    cli_seg_job_free(&job);
+    return rc;
+}
