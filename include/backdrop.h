@@ -313,6 +313,10 @@ BD_API void bd_pipeline_free(bd_pipeline *pipeline);
  * Runs the model on `frame` (RGB24, RGBA32 or GRAY8) and writes the person alpha
  * at the frame's full resolution into `alpha` (GRAY8, same width and height,
  * caller-owned). The mask is upsampled with bilinear, half-pixel centres.
+ * Returns BD_OK, BD_ERR_INVALID_ARG (bad view or size mismatch; the pipeline stays
+ * usable), BD_ERR_NO_MEMORY, or the session's error if the model run fails (the
+ * pipeline is then sticky-failed: BD_ERR_BAD_STATE from then on). Allocates only
+ * when the frame is larger than any before. Not thread-safe on one pipeline.
  */
 BD_API bd_status bd_pipeline_mask(bd_pipeline *pipeline, const bd_image *frame,
                                   const bd_image *alpha);
@@ -327,7 +331,8 @@ typedef enum bd_background_kind {
 typedef struct bd_background {
     bd_background_kind kind;
     const bd_image *image; /* BD_BG_IMAGE: borrowed for the call */
-    int blur_radius;       /* BD_BG_BLUR: in pixels of the frame; 0 = default */
+    int blur_radius;       /* BD_BG_BLUR: in pixels of the frame (about the sigma of a
+                            * Gaussian); 0 = default, max(width, height) / 40 */
     uint8_t color[3];      /* BD_BG_COLOR: R,G,B */
 } bd_background;
 
@@ -335,6 +340,13 @@ typedef struct bd_background {
  * Composites `frame` over the background using `alpha` (GRAY8, frame size, e.g.
  * from bd_pipeline_mask) and writes `out` (caller-owned, frame size; RGB24, or
  * RGBA32 for BD_BG_TRANSPARENT).
+ * out may also be RGBA32 for the opaque kinds (its A is then 255). BD_BG_BLUR
+ * blurs only the background pixels (weighted by 255 - alpha), so the person
+ * does not halo into it. BD_BG_IMAGE: the scaled image is cached in the
+ * pipeline and reused while the image (pointer, size, pixel contents) and the
+ * frame size stay the same. Returns BD_OK, BD_ERR_INVALID_ARG (a view is NULL,
+ * malformed, of the wrong format or size; see bd_pipeline_last_error),
+ * BD_ERR_NO_MEMORY or BD_ERR_BAD_STATE. Not thread-safe on one pipeline.
  */
 BD_API bd_status bd_pipeline_composite(bd_pipeline *pipeline, const bd_image *frame,
                                        const bd_image *alpha, const bd_background *bg,

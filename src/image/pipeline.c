@@ -104,6 +104,7 @@ bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *o
     /* The model must look like a segmentation network: one f32 image input and
      * a one-channel map as its first output. */
     bd_tensor_info in, mo;
+    if (bd_model_n_inputs(model) == 0) return BD_ERR_BAD_STATE; /* not loaded */
     if (bd_model_n_inputs(model) != 1 || bd_model_n_outputs(model) < 1 ||
         bd_model_input_info(model, 0, &in) != BD_OK ||
         bd_model_output_info(model, 0, &mo) != BD_OK || !is_nhwc(&in, 3) || !is_nhwc(&mo, 1))

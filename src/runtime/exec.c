@@ -1,9 +1,12 @@
 /*
  * exec.c -- the executor: turns one IR node into kernel calls on the arena.
  *
- * Shapes were verified at load, so nothing here can fail. Spatial kernels are
- * called once per image of the batch with the full row range; the row-range
- * interface is what a thread pool will split (issue 4).
+ * Shapes were verified at load, so nothing here can fail. Thread ith of nth
+ * computes a static share of each node: output rows [h*ith/nth, h*(ith+1)/nth)
+ * of each image for spatial ops, a slice of the elements for element-wise ops.
+ * Every output element is computed by exactly the same code whatever nth is, so
+ * results do not depend on the thread count. Small ops (global mean, concat,
+ * reshape) run on thread 0 only.
  */
 #include <string.h>
 
@@ -36,14 +39,25 @@ bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n) {
 
 /* Broadcast binary op: walks every output index but the innermost dimension,
  * which the kernel does with stride 0 (broadcast) or 1 per operand. */
-static void binary(const bd_graph *g, const bd_node *n, uint8_t *arena, bd_binary_fn fn) {
+/* [begin, end) of `total` items for thread ith of nth. */
+static void share(size_t total, int ith, int nth, size_t *begin, size_t *end) {
+    *begin = total * (size_t)ith / (size_t)nth;
+    *end = total * (size_t)(ith + 1) / (size_t)nth;
+}
+
+static void binary(const bd_graph *g, const bd_node *n, uint8_t *arena, bd_binary_fn fn,
+                   int ith, int nth) {
     const bd_value *va = &g->values[n->inputs[0]], *vb = &g->values[n->inputs[1]];
     const bd_value *vo = &g->values[n->output];
     const float *a = ptr(g, arena, n->inputs[0]), *b = ptr(g, arena, n->inputs[1]);
     float *y = ptr(g, arena, n->output);
     bd_act_params act = {n->act, n->act_min, n->act_max};
+    size_t b0, b1;
     if (va->n_elems == vo->n_elems && vb->n_elems == vo->n_elems) {
-        fn(a, 1, b, 1, y, vo->n_elems, &act);
+        share(vo->n_elems / 16, ith, nth, &b0, &b1); /* 16-float chunks keep vectors whole */
+        b0 *= 16;
+        b1 = ith == nth - 1 ? vo->n_elems : b1 * 16;
+        if (b1 > b0) fn(a + b0, 1, b + b0, 1, y + b0, b1 - b0, &act);
         return;
     }
     int nd = vo->n_dims;
@@ -66,7 +80,15 @@ static void binary(const bd_graph *g, const bd_node *n, uint8_t *arena, bd_binar
     size_t outer = vo->n_elems / inner;
     int64_t idx[BD_MAX_DIMS] = {0};
     size_t oa = 0, ob = 0;
-    for (size_t o = 0; o < outer; o++) {
+    share(outer, ith, nth, &b0, &b1);
+    size_t rest = b0; /* start the odometer at row b0 */
+    for (int i = nd - 2; i >= 0; i--) {
+        idx[i] = (int64_t)(rest % (size_t)vo->dims[i]);
+        rest /= (size_t)vo->dims[i];
+        oa += sa[i] * (size_t)idx[i];
+        ob += sb[i] * (size_t)idx[i];
+    }
+    for (size_t o = b0; o < b1; o++) {
         fn(a + oa, ia_in, b + ob, ib_in, y + o * inner, inner, &act);
         for (int i = nd - 2; i >= 0; i--) { /* odometer increment of the outer index */
             idx[i]++;
@@ -108,7 +130,7 @@ static bd_act op_act(bd_op_type op) {
     }
 }
 
-void bd_exec_node(const bd_model *m, uint8_t *arena, int i) {
+void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
     const bd_graph *g = &m->graph;
     const bd_kernels *k = &m->kernels;
     const bd_node *n = &g->nodes[i];
@@ -118,6 +140,9 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i) {
     int batch = in->n_dims == 4 ? (int)in->dims[0] : 1;
     size_t in_img = batch ? in->n_elems / (size_t)batch : 0;
     size_t out_img = batch ? out->n_elems / (size_t)batch : 0;
+    size_t r0 = 0, r1 = 0; /* this thread's output rows of each image */
+    if (out->n_dims == 4) share((size_t)out->dims[1], ith, nth, &r0, &r1);
+    int y0 = (int)r0, y1 = (int)r1;
 
     switch (n->op) {
     case BD_OP_CONV2D:
@@ -127,20 +152,21 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i) {
         bd_conv_fn fn = n->op == BD_OP_CONV2D ? k->conv2d
                         : n->op == BD_OP_DWCONV2D ? k->dwconv2d : k->tconv2d;
         const float *r = n->n_inputs == 4 ? ptr(g, arena, n->inputs[3]) : NULL;
-        for (int bi = 0; bi < batch; bi++)
-            fn(&p, x + bi * in_img, n->packed, r ? r + bi * out_img : NULL, y + bi * out_img, 0,
-               p.out_h);
+        for (int bi = 0; bi < batch && y1 > y0; bi++)
+            fn(&p, x + bi * in_img, n->packed, r ? r + bi * out_img : NULL, y + bi * out_img, y0,
+               y1);
         break;
     }
     case BD_OP_AVGPOOL2D:
     case BD_OP_MAXPOOL2D: {
         bd_conv_params p = bd_node_conv_params(g, n);
         bd_pool_fn fn = n->op == BD_OP_AVGPOOL2D ? k->avgpool : k->maxpool;
-        for (int bi = 0; bi < batch; bi++) fn(&p, x + bi * in_img, y + bi * out_img, 0, p.out_h);
+        for (int bi = 0; bi < batch && y1 > y0; bi++)
+            fn(&p, x + bi * in_img, y + bi * out_img, y0, y1);
         break;
     }
     case BD_OP_MEAN_HW:
-        for (int bi = 0; bi < batch; bi++)
+        for (int bi = 0; bi < batch && ith == 0; bi++)
             k->mean_hw(x + bi * in_img, y + bi * out_img, (size_t)(in->dims[1] * in->dims[2]),
                        (int)in->dims[3]);
         break;
@@ -148,12 +174,12 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i) {
         bd_resize_params p = {(int)in->dims[1], (int)in->dims[2], (int)in->dims[3],
                               (int)out->dims[1], (int)out->dims[2], n->align_corners,
                               n->half_pixel};
-        for (int bi = 0; bi < batch; bi++)
-            k->resize_bilinear(&p, x + bi * in_img, y + bi * out_img, 0, p.out_h);
+        for (int bi = 0; bi < batch && y1 > y0; bi++)
+            k->resize_bilinear(&p, x + bi * in_img, y + bi * out_img, y0, y1);
         break;
     }
-    case BD_OP_ADD: binary(g, n, arena, k->add); break;
-    case BD_OP_MUL: binary(g, n, arena, k->mul); break;
+    case BD_OP_ADD: binary(g, n, arena, k->add, ith, nth); break;
+    case BD_OP_MUL: binary(g, n, arena, k->mul, ith, nth); break;
     case BD_OP_RELU:
     case BD_OP_RELU6:
     case BD_OP_CLAMP:
@@ -161,12 +187,18 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i) {
     case BD_OP_SIGMOID:
     case BD_OP_TANH: {
         bd_act_params p = {op_act(n->op), n->act_min, n->act_max};
-        k->unary[p.act](x, y, out->n_elems, &p);
+        size_t e0, e1;
+        share(out->n_elems / 16, ith, nth, &e0, &e1);
+        e0 *= 16;
+        e1 = ith == nth - 1 ? out->n_elems : e1 * 16;
+        if (e1 > e0) k->unary[p.act](x + e0, y + e0, e1 - e0, &p);
         break;
     }
-    case BD_OP_CONCAT: concat(g, n, arena); break;
+    case BD_OP_CONCAT:
+        if (ith == 0) concat(g, n, arena);
+        break;
     case BD_OP_RESHAPE:
-        if (x != y) memmove(y, x, out->n_bytes);
+        if (ith == 0 && x != y) memmove(y, x, out->n_bytes);
         break;
     default: break; /* DEQUANTIZE and NONE never reach the executor */
     }

@@ -87,6 +87,8 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size) {
     if ((st = bd_pass_fold_constants(g, &m->err))) return st;
     if ((st = bd_graph_compact(g, &m->err))) return st;
     if ((st = bd_graph_verify(g, &m->err))) return st;
+    if ((st = bd_pass_fuse(g, &m->err))) return st;
+    if ((st = bd_graph_verify(g, &m->err))) return st; /* passes must keep it valid */
     bd_graph_analyse(g);
     if ((st = bd_plan_memory(g, &m->arena_bytes, &m->err))) return st;
     m->n_macs = 0;

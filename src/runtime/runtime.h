@@ -5,6 +5,7 @@
 #ifndef BD_RUNTIME_H
 #define BD_RUNTIME_H
 
+#include "core/threadpool.h"
 #include "ir/ir.h"
 #include "kernels/kernels.h"
 
@@ -24,7 +25,7 @@ struct bd_session {
     const bd_model *model;
     bd_err err;
     bool failed;
-    int n_threads;
+    bd_threadpool *pool;    /* n_threads incl. the caller, created once */
     uint8_t *arena;   /* arena_bytes, 64-byte aligned */
 };
 
@@ -39,10 +40,11 @@ bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n);
 /* Packs the weights of every convolution for m->kernels (compile time). */
 bd_status bd_pack_weights(bd_model *m);
 
-/* Runs node i of the model with the session's arena. */
-void bd_exec_node(const bd_model *m, uint8_t *arena, int i);
+/* Runs thread ith's share (of nth) of node i with the session's arena. */
+void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
 
 /* Graph passes run at load (src/passes/). */
 bd_status bd_pass_fold_constants(bd_graph *g, bd_err *err);
+bd_status bd_pass_fuse(bd_graph *g, bd_err *err);
 
 #endif /* BD_RUNTIME_H */

@@ -27,9 +27,9 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     bd_session *s = calloc(1, sizeof *s);
     if (!s) return BD_ERR_NO_MEMORY;
     s->model = model;
-    s->n_threads = o.n_threads ? o.n_threads : 1;
     s->arena = bd_aligned_alloc(model->arena_bytes ? model->arena_bytes : BD_ALIGN);
-    if (!s->arena) {
+    if (!s->arena || bd_threadpool_create(o.n_threads ? o.n_threads : 1, &s->pool) != BD_OK) {
+        bd_aligned_free(s->arena);
         free(s);
         return BD_ERR_NO_MEMORY;
     }
@@ -40,6 +40,7 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
 
 void bd_session_free(bd_session *s) {
     if (!s) return;
+    bd_threadpool_free(s->pool);
     bd_aligned_free(s->arena);
     free(s);
 }
@@ -72,10 +73,19 @@ bd_status bd_session_output(bd_session *s, int index, const float **data, size_t
     return st;
 }
 
+/* The body every thread runs: its share of each node, a barrier between nodes. */
+static void run_graph(void *ctx, int ith, int nth) {
+    bd_session *s = ctx;
+    const bd_graph *g = &s->model->graph;
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_exec_node(s->model, s->arena, i, ith, nth);
+        bd_threadpool_barrier(s->pool);
+    }
+}
+
 bd_status bd_session_run(bd_session *s) {
     if (!s) return BD_ERR_INVALID_ARG;
     if (s->failed) return BD_ERR_BAD_STATE;
-    const bd_graph *g = &s->model->graph;
-    for (int i = 0; i < g->n_nodes; i++) bd_exec_node(s->model, s->arena, i);
+    bd_threadpool_run(s->pool, run_graph, s);
     return BD_OK;
 }

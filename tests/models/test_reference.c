@@ -8,12 +8,13 @@
  *   logits:      max |ours - ref| / max(|ref|, 1) <= 2e-3
  * for every ISA level this machine runs (ref, scalar, and the SIMD levels).
  * The logits are read through bd_model_options.extra_outputs: the input of the
- * model's final LOGISTIC, found by walking the compiled graph.
+ * model's final LOGISTIC, found by walking the imported graph.
  */
 #include <dirent.h>
 #include <math.h>
 
 #include "harness.h"
+#include "import/tflite/tflite.h"
 #include "runtime/runtime.h"
 
 static const char *model_file(const char *model_kind, char *buf, size_t size) {
@@ -33,20 +34,27 @@ static const char *model_file(const char *model_kind, char *buf, size_t size) {
     return NULL;
 }
 
-/* Name of the tensor feeding the final SIGMOID of output 0. */
+/* Name of the tensor feeding the final LOGISTIC of output 0, read from the
+ * imported graph before compilation (fusion folds that LOGISTIC into the
+ * transposed convolution unless the tensor is requested as an output). */
 static int logits_name(const char *path, char *name, size_t size) {
-    bd_model *m = NULL;
-    if (bd_model_create(NULL, &m) || bd_model_load_file(m, path)) {
-        fprintf(stderr, "load %s: %s\n", path, bd_model_last_error(m));
-        bd_model_free(m);
-        return -1;
-    }
-    const bd_graph *g = &m->graph;
-    int prod = g->values[g->outputs[0]].producer;
-    int ok = prod >= 0 && g->nodes[prod].op == BD_OP_SIGMOID;
-    if (ok) snprintf(name, size, "%s", g->values[g->nodes[prod].inputs[0]].name);
-    bd_model_free(m);
-    return ok ? 0 : -1;
+    size_t len;
+    unsigned char *data = harness_read_file(path, &len);
+    if (!data) return -1;
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    bd_graph g;
+    bd_err err = {0};
+    bd_graph_init(&g, mo.max_tensor_bytes);
+    int ok = bd_tflite_import(data, len, &mo, &g, &err) == BD_OK;
+    int found = -1;
+    for (int i = 0; ok && i < g.n_nodes; i++)
+        if (g.nodes[i].op == BD_OP_SIGMOID && g.nodes[i].output == g.outputs[0])
+            found = g.nodes[i].inputs[0];
+    if (found >= 0) snprintf(name, size, "%s", g.values[found].name);
+    bd_graph_free(&g);
+    free(data);
+    return found >= 0 ? 0 : -1;
 }
 
 static float *read_f32(const char *path, size_t want) {
@@ -59,6 +67,51 @@ static float *read_f32(const char *path, size_t want) {
     return (float *)d;
 }
 
+/* The same case on the fully fused graph (no extra outputs, so the final
+ * LOGISTIC is fused into the transposed convolution), with 1 and 2 threads:
+ * the two must be bit-identical. */
+static void check_fused(const char *mpath, bd_isa isa, const float *in_ref, size_t n_in,
+                        const float *out_ref, const char *case_name) {
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    mo.isa = isa;
+    bd_model *m = NULL;
+    bd_session *s[2] = {NULL, NULL};
+    const float *out[2] = {NULL, NULL};
+    size_t n_out = 0;
+    if (bd_model_create(&mo, &m) || bd_model_load_file(m, mpath)) {
+        CHECK_MSG(0, "%s: fused model failed: %s", case_name, bd_model_last_error(m));
+        goto out;
+    }
+    for (int t = 0; t < 2; t++) {
+        bd_session_options so;
+        bd_session_options_default(&so);
+        so.n_threads = t + 1;
+        float *in;
+        size_t n;
+        if (bd_session_create(m, &so, &s[t]) || bd_session_input(s[t], 0, &in, &n) || n != n_in) {
+            CHECK_MSG(0, "%s: session with %d threads", case_name, t + 1);
+            goto out;
+        }
+        memcpy(in, in_ref, n * 4);
+        CHECK(bd_session_run(s[t]) == BD_OK);
+        CHECK(bd_session_output(s[t], 0, &out[t], &n_out) == BD_OK);
+    }
+    double max_abs = 0;
+    size_t differ = 0;
+    for (size_t i = 0; i < n_out; i++) {
+        double d = fabs((double)out[0][i] - out_ref[i]);
+        if (!(d <= max_abs)) max_abs = d;
+        differ += memcmp(&out[0][i], &out[1][i], sizeof(float)) != 0;
+    }
+    CHECK_MSG(max_abs <= 1e-3, "%s fused: output max abs diff %g", case_name, max_abs);
+    CHECK_MSG(differ == 0, "%s: %zu outputs differ between 1 and 2 threads", case_name, differ);
+out:
+    bd_session_free(s[0]);
+    bd_session_free(s[1]);
+    bd_model_free(m);
+}
+
 static void run_case(const char *dir, const char *case_name, bd_isa isa) {
     const char *kind = strstr(case_name, "__general") ? "general" : "landscape";
     char mpath[1024], lname[BD_MAX_NAME], path[1400];
@@ -66,7 +119,10 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
         harness_skip("%s: model not found", case_name);
         return;
     }
-    CHECK_MSG(logits_name(mpath, lname, sizeof lname) == 0, "%s: no final sigmoid", mpath);
+    if (logits_name(mpath, lname, sizeof lname) != 0) {
+        CHECK_MSG(0, "%s: no final LOGISTIC", mpath);
+        return;
+    }
     const char *extra[1] = {lname};
     bd_model_options mo;
     bd_model_options_default(&mo);
@@ -111,6 +167,7 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
            bd_isa_name(m->kernels.isa), max_abs, max_rel);
     CHECK_MSG(max_abs <= 1e-3, "%s: output max abs diff %g", case_name, max_abs);
     CHECK_MSG(max_rel <= 2e-3, "%s: logits max rel diff %g", case_name, max_rel);
+    check_fused(mpath, isa, in_ref, n_in, out_ref, case_name);
 out:
     free(in_ref);
     free(out_ref);

@@ -46,7 +46,9 @@ static bd_image_buf *make_image(int w, int h, bd_pixel_format f, unsigned seed) 
                 val = c == 1 ? 255 - val : c == 2 ? val / 2 + 60 : c == 3 ? 200 - val / 4 : val;
                 val += (int)(harness_rand(&seed) % 5) - 2;
                 v->data[(size_t)y * v->stride_bytes + (size_t)x * bpp + c] =
-                    (uint8_t)(val < 0 ? 0 : val > 255 ? 255 : val);
+                    (uint8_t)(val < 0     ? 0
+                              : val > 255 ? 255
+                                          : val);
             }
     return b;
 }
@@ -103,7 +105,8 @@ static void test_alloc(void) {
     CHECK(v->stride_bytes == 64);
     CHECK(((uintptr_t)v->data & 63) == 0);
     int zero = 1;
-    for (size_t i = 0; i < v->stride_bytes * 7; i++) zero &= v->data[i] == 0;
+    for (size_t i = 0; i < v->stride_bytes * 7; i++)
+        zero &= v->data[i] == 0;
     CHECK(zero);
     bd_image_free(b);
     bd_image_free(NULL);
@@ -138,8 +141,7 @@ static void test_png_roundtrip(void) {
     bd_image_buf *g3 = NULL, *a3 = NULL, *g4 = NULL;
     CHECK(bd_image_read_file(tpath("g.png"), BD_PIXEL_RGB24, NULL, &g3, err, sizeof err) == BD_OK);
     CHECK(bd_image_read_file(tpath("a.png"), BD_PIXEL_RGB24, NULL, &a3, err, sizeof err) == BD_OK);
-    CHECK(bd_image_read_file(tpath("g.png"), BD_PIXEL_RGBA32, NULL, &g4, err, sizeof err) ==
-          BD_OK);
+    CHECK(bd_image_read_file(tpath("g.png"), BD_PIXEL_RGBA32, NULL, &g4, err, sizeof err) == BD_OK);
     if (g3 && a3 && g4) {
         const bd_image *G = bd_image_view(gray), *A = bd_image_view(rgba);
         const bd_image *G3 = bd_image_view(g3), *A3 = bd_image_view(a3), *G4 = bd_image_view(g4);
@@ -203,8 +205,7 @@ static void test_jpeg_roundtrip(void) {
     /* Gray JPEG, default quality (0 -> 92), read back as RGB: R == G == B. */
     bd_image_buf *g = make_image(33, 17, BD_PIXEL_GRAY8, 5), *g3 = NULL;
     CHECK(bd_image_write_file(tpath("g.jpeg"), bd_image_view(g), 0, err, sizeof err) == BD_OK);
-    CHECK(bd_image_read_file(tpath("g.jpeg"), BD_PIXEL_RGB24, NULL, &g3, err, sizeof err) ==
-          BD_OK);
+    CHECK(bd_image_read_file(tpath("g.jpeg"), BD_PIXEL_RGB24, NULL, &g3, err, sizeof err) == BD_OK);
     if (g3) {
         const bd_image *v = bd_image_view(g3);
         int ok = 1;
@@ -286,7 +287,8 @@ static int write_flavour(const char *path, const png_spec *s) {
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++)
                 for (int c = 0; c < ch; c++) {
-                    unsigned v = (unsigned)(x + 3 * y + 40 * c) % (1u << (s->depth > 8 ? 8 : s->depth));
+                    unsigned v =
+                        (unsigned)(x + 3 * y + 40 * c) % (1u << (s->depth > 8 ? 8 : s->depth));
                     if (s->depth == 16) v = v * 257;
                     unsigned char *o = row + ((size_t)x * ch + c) * bytes;
                     o[0] = (unsigned char)(v & 0xff);
@@ -360,7 +362,8 @@ static void test_png_flavours(void) {
             CHECK_MSG(ok, "%s: RGB and RGBA reads disagree", name);
             CHECK_MSG(expect_ok, "%s: unexpected pixel values", name);
         }
-        for (int k = 0; k < 3; k++) bd_image_free(img[k]);
+        for (int k = 0; k < 3; k++)
+            bd_image_free(img[k]);
     }
 }
 
@@ -372,11 +375,11 @@ static void expect_fail(const char *path, bd_status want, const char *what) {
     bd_image_buf *img = NULL;
     err[0] = 0;
     bd_status st = bd_image_read_file(path, BD_PIXEL_RGB24, NULL, &img, err, sizeof err);
-    CHECK_MSG(st == want, "%s: status %d (%s), want %d; msg: %s", what, st, bd_status_str(st),
-              want, err);
+    CHECK_MSG(st == want, "%s: status %d (%s), want %d; msg: %s", what, st, bd_status_str(st), want,
+              err);
     CHECK_MSG(img == NULL, "%s: image returned on failure", what);
-    CHECK_MSG(err[0] && strchr(err, '\n') == NULL && strstr(err, path), "%s: message '%s'",
-              what, err);
+    CHECK_MSG(err[0] && strchr(err, '\n') == NULL && strstr(err, path), "%s: message '%s'", what,
+              err);
     bd_image_free(img);
 }
 
@@ -390,8 +393,8 @@ static void test_truncated(void) {
         unsigned char *data = harness_read_file(tpath(names[k]), &size);
         CHECK(data && size > 100);
         if (!data) continue;
-        const size_t cuts[] = {0,        1,        3,        7,        8,          16,
-                               33,       60,       100,      size / 4, size / 2,   size * 3 / 4,
+        const size_t cuts[] = {0,         1,         3,        7,        8,        16,
+                               33,        60,        100,      size / 4, size / 2, size * 3 / 4,
                                size - 20, size - 12, size - 2, size - 1};
         for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
             char what[64];
@@ -448,14 +451,15 @@ static void test_garbage(void) {
     unsigned char buf[4096];
     for (int trial = 0; trial < 40; trial++) {
         size_t n = 1 + harness_rand(&seed) % sizeof buf;
-        for (size_t i = 0; i < n; i++) buf[i] = (unsigned char)harness_rand(&seed);
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (unsigned char)harness_rand(&seed);
         /* a third pure noise, a third with a PNG signature, a third with JPEG SOI */
         if (trial % 3 == 1 && n >= 8) memcpy(buf, "\x89PNG\r\n\x1a\n", 8);
         if (trial % 3 == 2 && n >= 3) memcpy(buf, "\xff\xd8\xff", 3);
         harness_write_file(tpath("garbage.bin"), buf, n);
         bd_image_buf *img = NULL;
-        bd_status st = bd_image_read_file(tpath("garbage.bin"), BD_PIXEL_RGB24, NULL, &img, err,
-                                          sizeof err);
+        bd_status st =
+            bd_image_read_file(tpath("garbage.bin"), BD_PIXEL_RGB24, NULL, &img, err, sizeof err);
         CHECK_MSG(st != BD_OK && img == NULL, "trial %d: status %d", trial, st);
         bd_image_free(img);
     }
@@ -476,7 +480,8 @@ static uint32_t png_crc(const unsigned char *p, size_t n) {
     uint32_t c = 0xffffffffu;
     for (size_t i = 0; i < n; i++) {
         c ^= p[i];
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
     }
     return c ^ 0xffffffffu;
 }
@@ -582,8 +587,10 @@ static void test_atomic_write(void) {
     /* Invalid views are refused before anything touches the disk. */
     bd_image bad = *bd_image_view(a);
     bad.stride_bytes = 10;
-    CHECK(bd_image_write_file(tpath("invalid.png"), &bad, 0, err, sizeof err) == BD_ERR_INVALID_ARG);
-    CHECK(bd_image_write_file(tpath("invalid.png"), NULL, 0, err, sizeof err) == BD_ERR_INVALID_ARG);
+    CHECK(bd_image_write_file(tpath("invalid.png"), &bad, 0, err, sizeof err) ==
+          BD_ERR_INVALID_ARG);
+    CHECK(bd_image_write_file(tpath("invalid.png"), NULL, 0, err, sizeof err) ==
+          BD_ERR_INVALID_ARG);
     CHECK(bd_image_write_file(NULL, bd_image_view(a), 0, err, sizeof err) == BD_ERR_INVALID_ARG);
     CHECK(access(tpath("invalid.png"), F_OK) != 0);
     CHECK_MSG(count_entries(".") == 0, "temporary files left in %s", dir);

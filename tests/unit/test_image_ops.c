@@ -42,7 +42,8 @@ static void fill_const(bd_image_buf *b, uint8_t value) {
 
 static void test_div255(void) {
     int ok = 1;
-    for (uint32_t x = 0; x < 65535; x++) ok &= bd_div255(x) == x / 255;
+    for (uint32_t x = 0; x < 65535; x++)
+        ok &= bd_div255(x) == x / 255;
     CHECK(ok);
 }
 
@@ -56,8 +57,10 @@ static void test_composite(void) {
             for (int oi = 0; oi < 2; oi++)
                 for (int use_color = 0; use_color < 2; use_color++) {
                     const int w = sizes[s][0], h = sizes[s][1];
-                    bd_image_buf *f = alloc_img(w, h, ffmts[fi]), *a = alloc_img(w, h, BD_PIXEL_GRAY8),
-                                 *b = alloc_img(w, h, BD_PIXEL_RGB24), *o = alloc_img(w, h, ofmts[oi]);
+                    bd_image_buf *f = alloc_img(w, h, ffmts[fi]),
+                                 *a = alloc_img(w, h, BD_PIXEL_GRAY8),
+                                 *b = alloc_img(w, h, BD_PIXEL_RGB24),
+                                 *o = alloc_img(w, h, ofmts[oi]);
                     fill_random(f, 1u + (unsigned)s);
                     fill_random(b, 2u + (unsigned)s);
                     const bd_image *bgv = use_color ? NULL : bd_image_view(b);
@@ -105,7 +108,8 @@ static void test_attach_alpha(void) {
         int ok = 1, fb = bd_pixel_format_bpp(ffmts[fi]);
         for (int y = 0; y < 7; y++)
             for (int x = 0; x < 3; x++) {
-                for (int c = 0; c < 3; c++) ok &= px(o, x, y)[c] == px(f, x, y)[fb == 1 ? 0 : c];
+                for (int c = 0; c < 3; c++)
+                    ok &= px(o, x, y)[c] == px(f, x, y)[fb == 1 ? 0 : c];
                 ok &= px(o, x, y)[3] == *px(a, x, y);
             }
         CHECK_MSG(ok, "frame format %d", ffmts[fi]);
@@ -131,7 +135,8 @@ static void test_axis(void) {
     /* 1 -> 7 and 7 -> 1: indices stay in range. */
     CHECK(bd_linear_axis_set(&ax, 1, 7, 1.0 / 7, 0.0) == BD_OK);
     int ok = 1;
-    for (int d = 0; d < 7; d++) ok &= ax.lo[d] == 0 && ax.hi[d] == 0;
+    for (int d = 0; d < 7; d++)
+        ok &= ax.lo[d] == 0 && ax.hi[d] == 0;
     CHECK(ok);
     CHECK(bd_linear_axis_set(&ax, 7, 1, 7.0, 0.0) == BD_OK);
     CHECK(ax.lo[0] == 3 && ax.hi[0] == 4 && ax.w[0] == 0.0);
@@ -169,12 +174,14 @@ static void test_mask_constant(void) {
     float map[6 * 5];
     for (int s = 0; s < 4; s++)
         for (int v = 0; v < 4; v++) {
-            for (int i = 0; i < 30; i++) map[i] = values[v];
+            for (int i = 0; i < 30; i++)
+                map[i] = values[v];
             bd_image_buf *a = upsample(map, 6, 5, sizes[s][0], sizes[s][1], 0.5f, 0.0f);
             uint8_t want = (uint8_t)(values[v] * 255.0f + 0.5f);
             int ok = a != NULL;
             for (int y = 0; ok && y < sizes[s][1]; y++)
-                for (int x = 0; x < sizes[s][0]; x++) ok &= *px(a, x, y) == want;
+                for (int x = 0; x < sizes[s][0]; x++)
+                    ok &= *px(a, x, y) == want;
             CHECK_MSG(ok, "%dx%d value %g", sizes[s][0], sizes[s][1], values[v]);
             bd_image_free(a);
         }
@@ -183,7 +190,8 @@ static void test_mask_constant(void) {
     bd_image_buf *a = upsample(&one, 1, 1, 3, 7, 0.5f, 0.0f);
     int ok = 1;
     for (int y = 0; y < 7; y++)
-        for (int x = 0; x < 3; x++) ok &= *px(a, x, y) == 128;
+        for (int x = 0; x < 3; x++)
+            ok &= *px(a, x, y) == 128;
     CHECK(ok);
     bd_image_free(a);
 }
@@ -196,7 +204,8 @@ static void test_mask_2x(void) {
     const uint8_t want[4] = {0, 64, 191, 255};
     int ok = 1;
     for (int y = 0; y < 4; y++)
-        for (int x = 0; x < 4; x++) ok &= *px(a, x, y) == want[x];
+        for (int x = 0; x < 4; x++)
+            ok &= *px(a, x, y) == want[x];
     CHECK(ok);
     bd_image_free(a);
     /* Vertical ramp, and a 2x3 -> 4x6 example with interior weights. */
@@ -204,7 +213,8 @@ static void test_mask_2x(void) {
     a = upsample(ramp_y, 2, 2, 4, 4, 0.5f, 0.0f);
     ok = 1;
     for (int y = 0; y < 4; y++)
-        for (int x = 0; x < 4; x++) ok &= *px(a, x, y) == want[y];
+        for (int x = 0; x < 4; x++)
+            ok &= *px(a, x, y) == want[y];
     CHECK(ok);
     bd_image_free(a);
     /* map rows (0.2, 0.6), (1.0, 0.0), (0.4, 0.4); out (x=1, y=2): source
@@ -263,7 +273,8 @@ static void test_to_tensor_small(void) {
     bd_linear_axis_set(&ay, 1, 7, 1.0 / 7, 0.0);
     bd_image_to_tensor(bd_image_view(img), &ax, &ay, lut, t);
     int ok = 1;
-    for (int i = 0; i < 21; i++) ok &= t[3 * i] == lut[10] && t[3 * i + 1] == lut[20] && t[3 * i + 2] == lut[30];
+    for (int i = 0; i < 21; i++)
+        ok &= t[3 * i] == lut[10] && t[3 * i + 1] == lut[20] && t[3 * i + 2] == lut[30];
     CHECK(ok);
     bd_image_free(img);
 
@@ -292,7 +303,8 @@ static void test_resample_rgb(void) {
         int ok = 1, fb = bd_pixel_format_bpp(fmts[fi]);
         for (int y = 0; y < 7; y++)
             for (int x = 0; x < 3; x++)
-                for (int c = 0; c < 3; c++) ok &= px(d, x, y)[c] == px(s, x, y)[fb == 1 ? 0 : c];
+                for (int c = 0; c < 3; c++)
+                    ok &= px(d, x, y)[c] == px(s, x, y)[fb == 1 ? 0 : c];
         CHECK_MSG(ok, "format %d", fmts[fi]);
         bd_image_free(s);
         bd_image_free(d);
@@ -308,7 +320,8 @@ static void test_resample_rgb(void) {
     int ok = 1;
     for (int y = 0; y < 10; y++)
         for (int x = 0; x < 10; x++)
-            for (int c = 0; c < 3; c++) ok &= px(d, x, y)[c] == px(s, x + 5, y)[c];
+            for (int c = 0; c < 3; c++)
+                ok &= px(d, x, y)[c] == px(s, x + 5, y)[c];
     CHECK(ok);
     /* 2x upscale of a 1x1 image: constant. Halfway weights round correctly:
      * a 2x1 (0, 255) -> 4x1 gives 0, 64, 191, 255 as in float. */
@@ -346,7 +359,8 @@ static void test_blur_constant(void) {
         for (int r = 0; r < 3; r++)
             for (int alpha_mode = 0; alpha_mode < 3; alpha_mode++) {
                 const int w = sizes[s][0], h = sizes[s][1];
-                bd_image_buf *f = alloc_img(w, h, BD_PIXEL_RGB24), *a = alloc_img(w, h, BD_PIXEL_GRAY8);
+                bd_image_buf *f = alloc_img(w, h, BD_PIXEL_RGB24),
+                             *a = alloc_img(w, h, BD_PIXEL_GRAY8);
                 const bd_image *fv = bd_image_view(f);
                 for (int y = 0; y < h; y++)
                     for (int x = 0; x < w; x++) {
@@ -387,10 +401,11 @@ static void test_blur_no_bleed(void) {
     bd_image_buf *d = blur(f, a, r);
     int ok = 1;
     for (int y = 0; y < h; y++)
-        for (int x = w / 2 - 2 * r; x < w; x++) ok &= px(d, x, y)[0] <= 1 && px(d, x, y)[2] >= 254;
+        for (int x = w / 2 - 2 * r; x < w; x++)
+            ok &= px(d, x, y)[0] <= 1 && px(d, x, y)[2] >= 254;
     CHECK_MSG(ok, "person colour leaked into the background");
-    CHECK_MSG(px(d, 0, 0)[0] == 255 && px(d, 0, 0)[2] == 0, "deep inside: %d,%d,%d",
-              px(d, 0, 0)[0], px(d, 0, 0)[1], px(d, 0, 0)[2]);
+    CHECK_MSG(px(d, 0, 0)[0] == 255 && px(d, 0, 0)[2] == 0, "deep inside: %d,%d,%d", px(d, 0, 0)[0],
+              px(d, 0, 0)[1], px(d, 0, 0)[2]);
     bd_image_free(d);
     /* An all-background frame is blurred normally: a single bright pixel spreads
      * symmetrically. */

@@ -81,12 +81,13 @@ static void compare_alpha(const bd_image *got, const bd_image *want, const char 
     size_t n_over = 0, n = (size_t)got->width * got->height;
     for (int y = 0; y < got->height; y++)
         for (int x = 0; x < got->width; x++) {
-            int d = abs(got->data[y * got->stride_bytes + x] - want->data[y * want->stride_bytes + x]);
+            int d =
+                abs(got->data[y * got->stride_bytes + x] - want->data[y * want->stride_bytes + x]);
             if (d > max) max = d;
             if (d > 2) n_over++;
         }
-    printf("  %s: alpha max diff %d, %zu of %zu pixels differ by more than 2\n", what, max,
-           n_over, n);
+    printf("  %s: alpha max diff %d, %zu of %zu pixels differ by more than 2\n", what, max, n_over,
+           n);
     CHECK_MSG(n_over * 1000 <= n, "%s: %zu pixels off", what, n_over);
 }
 
@@ -118,7 +119,8 @@ static void test_reference_masks(void) {
             bd_image_buf *want =
                 reference_alpha(cases[i].ref, cases[i].mw, cases[i].mh, f->width, f->height);
             CHECK(want != NULL);
-            if (st == BD_OK && want) compare_alpha(bd_image_view(a), bd_image_view(want), cases[i].ref);
+            if (st == BD_OK && want)
+                compare_alpha(bd_image_view(a), bd_image_view(want), cases[i].ref);
             bd_image_free(want);
             /* A second run on the same frame gives the same alpha. */
             bd_image_buf *a2 = alloc_img(f->width, f->height, BD_PIXEL_GRAY8);
@@ -156,7 +158,8 @@ static void test_formats_and_composite(void) {
                   "format %d", fmts[i]);
 
     const bd_image *f = bd_image_view(frames[1]), *a = bd_image_view(alphas[1]);
-    bd_image_buf *out = alloc_img(640, 480, BD_PIXEL_RGB24), *out4 = alloc_img(640, 480, BD_PIXEL_RGBA32);
+    bd_image_buf *out = alloc_img(640, 480, BD_PIXEL_RGB24),
+                 *out4 = alloc_img(640, 480, BD_PIXEL_RGBA32);
     bd_image_buf *bgimg = read_image("woman-5883428_1280.jpg", BD_PIXEL_RGB24);
     bd_background bg = {0};
     bg.kind = BD_BG_COLOR;
@@ -167,7 +170,8 @@ static void test_formats_and_composite(void) {
     for (int y = 0; y < 480; y++)
         for (int x = 0; x < 640; x++) {
             uint8_t av = a->data[y * a->stride_bytes + x];
-            const uint8_t *o3 = bd_image_view(out)->data + y * bd_image_view(out)->stride_bytes + 3 * x;
+            const uint8_t *o3 =
+                bd_image_view(out)->data + y * bd_image_view(out)->stride_bytes + 3 * x;
             const uint8_t *fp = f->data + y * f->stride_bytes + 3 * x;
             if (av == 255) n255++, ok &= o3[0] == fp[0] && o3[1] == fp[1] && o3[2] == fp[2];
             if (av == 0) n0++, ok &= o3[0] == 0 && o3[1] == 177 && o3[2] == 0;
@@ -193,13 +197,16 @@ static void test_formats_and_composite(void) {
         CHECK(bd_pipeline_last_error(p)[0] == 0);
         /* Edit the background in place: the cached scaled copy must follow. */
         const bd_image *bv = bd_image_view(bgimg);
-        for (int y = 0; y < bv->height; y++) memset(bv->data + y * bv->stride_bytes, 0, (size_t)bv->width * 3);
+        for (int y = 0; y < bv->height; y++)
+            memset(bv->data + y * bv->stride_bytes, 0, (size_t)bv->width * 3);
         bd_image_buf *zero_alpha = alloc_img(640, 480, BD_PIXEL_GRAY8);
-        CHECK(bd_pipeline_composite(p, f, bd_image_view(zero_alpha), &bg, bd_image_view(out)) == BD_OK);
+        CHECK(bd_pipeline_composite(p, f, bd_image_view(zero_alpha), &bg, bd_image_view(out)) ==
+              BD_OK);
         const bd_image *ov = bd_image_view(out);
         int black = 1;
         for (int y = 0; y < 480; y++)
-            for (int x = 0; x < 640 * 3; x++) black &= ov->data[y * ov->stride_bytes + x] == 0;
+            for (int x = 0; x < 640 * 3; x++)
+                black &= ov->data[y * ov->stride_bytes + x] == 0;
         CHECK_MSG(black, "stale cached background");
         bd_image_free(zero_alpha);
     }
@@ -245,6 +252,10 @@ static void test_bad_options(void) {
     o.struct_size = 0;
     CHECK(bd_pipeline_create(m, &o, &p) == BD_ERR_INVALID_ARG && p == NULL);
     CHECK(bd_pipeline_create(NULL, NULL, &p) == BD_ERR_INVALID_ARG);
+    bd_model *empty = NULL;
+    CHECK(bd_model_create(NULL, &empty) == BD_OK);
+    CHECK(bd_pipeline_create(empty, NULL, &p) == BD_ERR_BAD_STATE && p == NULL);
+    bd_model_free(empty);
     bd_pipeline_free(NULL);
     CHECK(bd_pipeline_last_error(NULL)[0] == 0);
     bd_model_free(m);
@@ -254,9 +265,10 @@ int main(void) {
     shared = harness_env_dir("BD_SHARED_DIR");
     models = harness_env_dir("BD_MODELS_DIR");
     char probe[1024];
-    FILE *pf = models ? fopen(harness_path(probe, sizeof probe, models,
-                                           "selfie_segmentation.tflite"), "rb")
-                      : NULL;
+    FILE *pf =
+        models
+            ? fopen(harness_path(probe, sizeof probe, models, "selfie_segmentation.tflite"), "rb")
+            : NULL;
     if (pf) fclose(pf);
 #ifndef BD_WITH_CODECS
     harness_skip("built without image codecs: the photos cannot be read");

@@ -1,0 +1,104 @@
+/*
+ * fuse.c -- fusion passes: fold element-wise work into the op that produces its
+ * input, so the tensor is written once instead of written, read and rewritten.
+ *
+ * 1. Residual add:  y = conv(x) + r  ->  conv(x; residual r)
+ *    when the conv has no activation (the add comes after it), its output feeds
+ *    only this add and is no graph output, r has the output's exact shape (no
+ *    broadcast), and r is ready before the conv runs (constant, graph input, or
+ *    produced by an earlier node), since the fused conv executes at the conv's
+ *    position. The add's own activation moves to the conv.
+ * 2. Activation:    y = act(op(x))  ->  op(x; epilogue act)
+ *    for conv, dwconv, tconv, add and mul with no activation yet, when op's output
+ *    feeds only the activation and is no graph output. Activations fused:
+ *    RELU, RELU6, CLAMP, HARDSWISH, SIGMOID (every kernel implements these).
+ *
+ * Graph outputs (including bd_model_options.extra_outputs) are never fused away,
+ * which keeps the pre-sigmoid logits observable for the reference test.
+ */
+#include "runtime/runtime.h"
+
+static bool is_conv(bd_op_type op) {
+    return op == BD_OP_CONV2D || op == BD_OP_DWCONV2D || op == BD_OP_TCONV2D;
+}
+
+static bool same_shape(const bd_value *a, const bd_value *b) {
+    if (a->n_dims != b->n_dims) return false;
+    for (int i = 0; i < a->n_dims; i++)
+        if (a->dims[i] != b->dims[i]) return false;
+    return true;
+}
+
+static bd_act act_of(const bd_node *n) {
+    switch (n->op) {
+    case BD_OP_RELU: return BD_ACT_RELU;
+    case BD_OP_RELU6: return BD_ACT_RELU6;
+    case BD_OP_CLAMP: return BD_ACT_CLAMP;
+    case BD_OP_HARDSWISH: return BD_ACT_HARDSWISH;
+    case BD_OP_SIGMOID: return BD_ACT_SIGMOID;
+    default: return BD_ACT_NONE;
+    }
+}
+
+/* True if value v is consumed by exactly one live node and is no graph output. */
+static bool private_edge(const bd_graph *g, int v) {
+    return !g->values[v].is_output && g->values[v].n_consumers == 1;
+}
+
+static int fuse_residual(bd_graph *g) {
+    int fused = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *add = &g->nodes[i];
+        if (add->op != BD_OP_ADD) continue;
+        for (int side = 0; side < 2; side++) {
+            int cv = add->inputs[side], r = add->inputs[1 - side];
+            int ci = g->values[cv].producer;
+            if (ci < 0 || cv == r) continue;
+            bd_node *c = &g->nodes[ci];
+            if (!is_conv(c->op) || c->n_inputs != 3 || c->act != BD_ACT_NONE) continue;
+            if (!private_edge(g, cv) || !same_shape(&g->values[r], &g->values[add->output]))
+                continue;
+            int rp = g->values[r].producer;
+            if (rp >= ci) continue; /* r is computed after the conv runs */
+            c->inputs[c->n_inputs++] = r;
+            c->output = add->output;
+            c->act = add->act;
+            c->act_min = add->act_min;
+            c->act_max = add->act_max;
+            add->op = BD_OP_NONE;
+            fused++;
+            bd_graph_analyse(g);
+            break;
+        }
+    }
+    return fused;
+}
+
+static int fuse_activation(bd_graph *g) {
+    int fused = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *a = &g->nodes[i];
+        bd_act act = act_of(a);
+        if (act == BD_ACT_NONE) continue;
+        int pi = g->values[a->inputs[0]].producer;
+        if (pi < 0) continue;
+        bd_node *p = &g->nodes[pi];
+        bool fusable = is_conv(p->op) || p->op == BD_OP_ADD || p->op == BD_OP_MUL;
+        if (!fusable || p->act != BD_ACT_NONE || !private_edge(g, a->inputs[0])) continue;
+        p->act = act;
+        p->act_min = a->act_min;
+        p->act_max = a->act_max;
+        p->output = a->output;
+        a->op = BD_OP_NONE;
+        fused++;
+        bd_graph_analyse(g);
+    }
+    return fused;
+}
+
+bd_status bd_pass_fuse(bd_graph *g, bd_err *err) {
+    bd_graph_analyse(g);
+    fuse_residual(g);
+    fuse_activation(g);
+    return bd_graph_compact(g, err);
+}
