@@ -196,6 +196,7 @@ typedef struct bd_session bd_session;
 typedef struct bd_session_options {
     size_t struct_size;
     int n_threads; /* worker threads incl. the caller; 0 = 1 */
+    int profile;   /* 1 = time every op of every run (see bd_session_op_profile) */
 } bd_session_options;
 
 BD_API void bd_session_options_default(bd_session_options *opts);
@@ -222,6 +223,32 @@ BD_API bd_status bd_session_run(bd_session *session);
  */
 BD_API bd_status bd_session_output(bd_session *session, int index, const float **data,
                                    size_t *n);
+
+/** Per-op timing of a session created with profile = 1. */
+typedef struct bd_op_profile {
+    const char *op;       /* compiled op, e.g. "CONV2D"; static */
+    const char *act;      /* fused activation ("", "relu", "hardswish", ...); static */
+    int residual;         /* 1 if a residual add is fused in */
+    int src_index;        /* index of the (first) source op in the model file */
+    int64_t macs;         /* multiply-adds per run */
+    int64_t out_elems;    /* output elements */
+    double total_ms;      /* wall time summed over the runs since the last reset */
+    int64_t runs;
+} bd_op_profile;
+
+/** Number of compiled ops (the profile's length). */
+BD_API int bd_session_n_ops(const bd_session *session);
+/** Profile of compiled op `index`; BD_ERR_BAD_STATE if profiling is off. */
+BD_API bd_status bd_session_op_profile(const bd_session *session, int index, bd_op_profile *out);
+/** Clears the accumulated profile. */
+BD_API void bd_session_profile_reset(bd_session *session);
+
+/**
+ * Measures this core's peak single-precision multiply-add rate (GMAC/s) with an
+ * FMA loop at the given ISA level (BD_ISA_AUTO = best), taking about 50 ms.
+ * Used by `backdrop bench` to state how far from the hardware bound we are.
+ */
+BD_API bd_status bd_measure_peak_gmacs(bd_isa isa, double *gmacs);
 
 /* ---------------------------------------------------------------------------
  * Images. A bd_image is a view: it does not own its pixels.

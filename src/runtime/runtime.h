@@ -26,6 +26,8 @@ struct bd_session {
     bd_err err;
     bool failed;
     bd_threadpool *pool;    /* n_threads incl. the caller, created once */
+    double *op_ms;          /* per-node accumulated ms when profiling, else NULL */
+    int64_t profile_runs;
     uint8_t *arena;   /* arena_bytes, 64-byte aligned */
 };
 

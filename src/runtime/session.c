@@ -1,8 +1,10 @@
 /*
  * session.c -- bd_session: the activation arena of one model and bd_session_run.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runtime/runtime.h"
 
@@ -28,8 +30,11 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     if (!s) return BD_ERR_NO_MEMORY;
     s->model = model;
     s->arena = bd_aligned_alloc(model->arena_bytes ? model->arena_bytes : BD_ALIGN);
-    if (!s->arena || bd_threadpool_create(o.n_threads ? o.n_threads : 1, &s->pool) != BD_OK) {
+    if (o.profile) s->op_ms = calloc((size_t)model->graph.n_nodes + 1, sizeof(double));
+    if (!s->arena || (o.profile && !s->op_ms) ||
+        bd_threadpool_create(o.n_threads ? o.n_threads : 1, &s->pool) != BD_OK) {
         bd_aligned_free(s->arena);
+        free(s->op_ms);
         free(s);
         return BD_ERR_NO_MEMORY;
     }
@@ -42,6 +47,7 @@ void bd_session_free(bd_session *s) {
     if (!s) return;
     bd_threadpool_free(s->pool);
     bd_aligned_free(s->arena);
+    free(s->op_ms);
     free(s);
 }
 
@@ -73,13 +79,27 @@ bd_status bd_session_output(bd_session *s, int index, const float **data, size_t
     return st;
 }
 
-/* The body every thread runs: its share of each node, a barrier between nodes. */
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* The body every thread runs: its share of each node, a barrier between nodes.
+ * When profiling, thread 0 reads the clock after each barrier, so a node's time
+ * includes waiting for the slowest thread. */
 static void run_graph(void *ctx, int ith, int nth) {
     bd_session *s = ctx;
     const bd_graph *g = &s->model->graph;
+    double t = (s->op_ms && ith == 0) ? now_ms() : 0.0;
     for (int i = 0; i < g->n_nodes; i++) {
         bd_exec_node(s->model, s->arena, i, ith, nth);
         bd_threadpool_barrier(s->pool);
+        if (s->op_ms && ith == 0) {
+            double t1 = now_ms();
+            s->op_ms[i] += t1 - t;
+            t = t1;
+        }
     }
 }
 
@@ -87,5 +107,32 @@ bd_status bd_session_run(bd_session *s) {
     if (!s) return BD_ERR_INVALID_ARG;
     if (s->failed) return BD_ERR_BAD_STATE;
     bd_threadpool_run(s->pool, run_graph, s);
+    if (s->op_ms) s->profile_runs++;
     return BD_OK;
+}
+
+int bd_session_n_ops(const bd_session *s) { return s ? s->model->graph.n_nodes : 0; }
+
+bd_status bd_session_op_profile(const bd_session *s, int index, bd_op_profile *out) {
+    if (!s || !out || index < 0 || index >= s->model->graph.n_nodes) return BD_ERR_INVALID_ARG;
+    if (!s->op_ms) return BD_ERR_BAD_STATE;
+    static const char *const acts[BD_ACT_COUNT] = {"", "relu", "relu6", "clamp", "hardswish",
+                                                   "sigmoid", "tanh"};
+    const bd_graph *g = &s->model->graph;
+    const bd_node *n = &g->nodes[index];
+    out->op = bd_op_name(n->op);
+    out->act = (n->act >= 0 && n->act < BD_ACT_COUNT) ? acts[n->act] : "";
+    out->residual = n->n_inputs == 4 && n->op != BD_OP_CONCAT;
+    out->src_index = n->src_index;
+    out->macs = bd_node_macs(g, n);
+    out->out_elems = (int64_t)g->values[n->output].n_elems;
+    out->total_ms = s->op_ms[index];
+    out->runs = s->profile_runs;
+    return BD_OK;
+}
+
+void bd_session_profile_reset(bd_session *s) {
+    if (!s || !s->op_ms) return;
+    memset(s->op_ms, 0, sizeof(double) * (size_t)s->model->graph.n_nodes);
+    s->profile_runs = 0;
 }

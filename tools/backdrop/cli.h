@@ -44,6 +44,7 @@ enum {
 int cli_cmd_replace(int argc, char **argv);
 int cli_cmd_mask(int argc, char **argv);
 int cli_cmd_info(int argc, char **argv);
+int cli_cmd_bench(int argc, char **argv);
 
 /* Prints "backdrop: <message>" as one line on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

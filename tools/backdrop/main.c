@@ -17,11 +17,11 @@ typedef struct cli_command {
     const char *summary;
 } cli_command;
 
-/* TODO: add `bench` (cmd_bench.c) here when it lands; it is written separately. */
 static const cli_command commands[] = {
     {"replace", cli_cmd_replace, "replace, blur or remove the background of a photo"},
     {"mask", cli_cmd_mask, "write the person mask (8-bit alpha) of a photo"},
     {"info", cli_cmd_info, "describe a segmentation model"},
+    {"bench", cli_cmd_bench, "time a model (min/median of many runs, per-op profile)"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,15 @@
+/*
+ * peak.h -- FMA throughput loops for measuring the machine's peak, one per ISA.
+ * Each runs `iters` iterations of 16 independent fused multiply-adds on full
+ * vectors and returns a value that depends on them (so nothing is optimised away).
+ */
+#ifndef BD_PEAK_H
+#define BD_PEAK_H
+
+#include <stdint.h>
+
+float bd_peak_fma_scalar(int64_t iters);  /* 16 MACs per iteration */
+float bd_peak_fma_avx2(int64_t iters);    /* 16 x 8 MACs per iteration */
+float bd_peak_fma_avx512(int64_t iters);  /* 16 x 16 MACs per iteration */
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * cmd_bench.c -- `backdrop bench`: the seed's benchmark method for a model.
+ *
+ * Fixed input (the model's own size, a deterministic pattern), warm-up runs,
+ * then min and median over N timed runs of bd_session_run (which returns only
+ * when every thread is done). Prints the arena size, the machine's measured peak
+ * FMA rate, a script-readable summary line
+ *   MODEL HxW t=N: min X ms, median Y ms, Z GMAC/s, P% of peak
+ * (GMAC/s and the share of peak from the median), and with --profile a per-op
+ * table: time per run, share, achieved GMAC/s. --frame WxH adds the live-video
+ * case stage by stage: a WxH RGB frame in, mask and composite at WxH out.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char *const bench_help =
+    "Usage: backdrop bench [MODEL] [OPTIONS]\n"
+    "Time a model: warm-up runs, then min and median of N runs.\n"
+    "\n"
+    "Options:\n"
+    "      --model PATH    the model (or give it as MODEL); default as for replace\n"
+    "      --threads N     worker threads (1..256; default 1)\n"
+    "      --runs N        timed runs (default 100)\n"
+    "      --warmup N      warm-up runs (default 10)\n"
+    "      --isa LEVEL     cap the kernels: ref, scalar, avx2, avx512 (default: best)\n"
+    "      --profile       print the time of every compiled op\n"
+    "      --frame WxH     also time the video case: a WxH RGB frame -> mask ->\n"
+    "                      composite over an image background, stage by stage\n"
+    "  -h, --help          print this help\n";
+
+enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME };
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/* Sorts t[0..n) and returns min and median. */
+static void stats(double *t, int n, double *min, double *median) {
+    qsort(t, (size_t)n, sizeof *t, cmp_double);
+    *min = t[0];
+    *median = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
+}
+
+static void cpu_name(char *buf, size_t size) {
+    snprintf(buf, size, "unknown CPU");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return;
+    char line[256];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0) {
+            char *c = strchr(line, ':');
+            if (c) {
+                c += 2;
+                c[strcspn(c, "\n")] = '\0';
+                snprintf(buf, size, "%s", c);
+            }
+            break;
+        }
+    }
+    fclose(f);
+}
+
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static void print_profile(bd_session *s, double median_ms) {
+    int n = bd_session_n_ops(s);
+    double total = 0;
+    bd_op_profile p;
+    for (int i = 0; i < n; i++)
+        if (bd_session_op_profile(s, i, &p) == BD_OK) total += p.total_ms;
+    printf("\n%4s %5s  %-28s %10s %9s %6s %8s\n", "#", "src", "op", "MACs", "ms/run", "share",
+           "GMAC/s");
+    for (int i = 0; i < n; i++) {
+        if (bd_session_op_profile(s, i, &p) != BD_OK || p.runs == 0) continue;
+        char name[64];
+        snprintf(name, sizeof name, "%s%s%s%s", p.op, p.act[0] ? "+" : "", p.act,
+                 p.residual ? "+residual" : "");
+        double ms = p.total_ms / (double)p.runs;
+        printf("%4d %5d  %-28s %10lld %9.4f %5.1f%% %8.2f\n", i, p.src_index, name,
+               (long long)p.macs, ms, total > 0 ? 100.0 * p.total_ms / total : 0.0,
+               ms > 0 ? (double)p.macs / (ms * 1e6) : 0.0);
+    }
+    printf("profiled sum %.3f ms/run (median run %.3f ms; the difference is clock overhead)\n",
+           total / (double)(p.runs ? p.runs : 1), median_ms);
+}
+
+/* The live-video case: frame -> mask -> composite, each stage timed. */
+static int bench_frame(bd_model *m, int threads, int w, int h, int warmup, int runs) {
+    int rc = CLI_EXIT_FAIL;
+    bd_pipeline *pl = NULL;
+    bd_image_buf *frame = NULL, *bg = NULL, *alpha = NULL, *out = NULL;
+    double *tm = malloc(sizeof(double) * (size_t)runs), *tc = malloc(sizeof(double) * (size_t)runs);
+    bd_pipeline_options po;
+    bd_pipeline_options_default(&po);
+    po.n_threads = threads;
+    if (!tm || !tc || bd_pipeline_create(m, &po, &pl) != BD_OK ||
+        bd_image_alloc(w, h, BD_PIXEL_RGB24, &frame) || bd_image_alloc(w, h, BD_PIXEL_RGB24, &bg) ||
+        bd_image_alloc(w, h, BD_PIXEL_GRAY8, &alpha) ||
+        bd_image_alloc(w, h, BD_PIXEL_RGB24, &out)) {
+        cli_error("cannot set up the %dx%d frame benchmark", w, h);
+        goto done;
+    }
+    /* A deterministic frame: a bright disc (a "person") on a gradient. */
+    const bd_image *f = bd_image_view(frame), *b = bd_image_view(bg);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t *p = f->data + (size_t)y * f->stride_bytes + 3 * (size_t)x;
+            uint8_t *q = b->data + (size_t)y * b->stride_bytes + 3 * (size_t)x;
+            long dx = x - w / 2, dy = y - h / 2;
+            int in = dx * dx + dy * dy < (long)(h / 3) * (h / 3);
+            p[0] = (uint8_t)(in ? 220 : x * 255 / w);
+            p[1] = (uint8_t)(in ? 180 : y * 255 / h);
+            p[2] = (uint8_t)(in ? 150 : 90);
+            q[0] = (uint8_t)(x ^ y);
+            q[1] = (uint8_t)(x + y);
+            q[2] = (uint8_t)y;
+        }
+    bd_background back = {.kind = BD_BG_IMAGE, .image = b};
+    for (int r = 0; r < warmup + runs; r++) {
+        double t0 = cli_now_ms();
+        if (bd_pipeline_mask(pl, f, bd_image_view(alpha)) != BD_OK) goto fail;
+        double t1 = cli_now_ms();
+        if (bd_pipeline_composite(pl, f, bd_image_view(alpha), &back, bd_image_view(out)))
+            goto fail;
+        double t2 = cli_now_ms();
+        if (r >= warmup) {
+            tm[r - warmup] = t1 - t0;
+            tc[r - warmup] = t2 - t1;
+        }
+    }
+    double mmin, mmed, cmin, cmed;
+    double *tt = malloc(sizeof(double) * (size_t)runs);
+    if (!tt) goto done;
+    for (int r = 0; r < runs; r++) tt[r] = tm[r] + tc[r];
+    stats(tm, runs, &mmin, &mmed);
+    stats(tc, runs, &cmin, &cmed);
+    double tmin, tmed;
+    stats(tt, runs, &tmin, &tmed);
+    free(tt);
+    printf("frame %dx%d rgb24 t=%d: mask (preprocess+model+upsample) min %.3f ms, median %.3f ms\n",
+           w, h, threads, mmin, mmed);
+    printf("frame %dx%d rgb24 t=%d: composite (image background) min %.3f ms, median %.3f ms\n",
+           w, h, threads, cmin, cmed);
+    printf("frame %dx%d rgb24 t=%d: total min %.3f ms, median %.3f ms\n", w, h, threads, tmin,
+           tmed);
+    rc = CLI_EXIT_OK;
+    goto done;
+fail:
+    cli_error("%s", bd_pipeline_last_error(pl));
+done:
+    free(tm);
+    free(tc);
+    bd_image_free(frame);
+    bd_image_free(bg);
+    bd_image_free(alpha);
+    bd_image_free(out);
+    bd_pipeline_free(pl);
+    return rc;
+}
+
+int cli_cmd_bench(int argc, char **argv) {
+    static const struct option longopts[] = {
+        {"model", required_argument, NULL, CLI_OPT_MODEL},
+        {"threads", required_argument, NULL, CLI_OPT_THREADS},
+        {"runs", required_argument, NULL, OPT_RUNS},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
+        {"isa", required_argument, NULL, OPT_ISA},
+        {"profile", no_argument, NULL, OPT_PROFILE},
+        {"frame", required_argument, NULL, OPT_FRAME},
+        {"help", no_argument, NULL, CLI_OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    const char *cmd = "bench", *model_opt = NULL;
+    int threads = 1, runs = 100, warmup = 10, profile = 0, fw = 0, fh = 0;
+    bd_isa isa = BD_ISA_AUTO;
+    int opt;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case CLI_OPT_MODEL: model_opt = optarg; break;
+        case CLI_OPT_THREADS:
+            if (!cli_parse_int(cmd, "--threads", optarg, 1, 256, &threads)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_RUNS:
+            if (!cli_parse_int(cmd, "--runs", optarg, 1, 1000000, &runs)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_WARMUP:
+            if (!cli_parse_int(cmd, "--warmup", optarg, 0, 1000000, &warmup))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_ISA: {
+            static const char *const names[] = {"ref", "scalar", "avx2", "avx512"};
+            static const bd_isa levels[] = {BD_ISA_REF, BD_ISA_SCALAR, BD_ISA_AVX2,
+                                            BD_ISA_AVX512};
+            isa = BD_ISA_AUTO;
+            for (int i = 0; i < 4; i++)
+                if (strcmp(optarg, names[i]) == 0) isa = levels[i];
+            if (isa == BD_ISA_AUTO)
+                return cli_usage_error(cmd, "unknown ISA level '%s' (ref, scalar, avx2, avx512)",
+                                       optarg);
+            break;
+        }
+        case OPT_PROFILE: profile = 1; break;
+        case OPT_FRAME:
+            if (sscanf(optarg, "%dx%d", &fw, &fh) != 2 || fw < 1 || fh < 1 || fw > 16384 ||
+                fh > 16384)
+                return cli_usage_error(cmd, "--frame needs WIDTHxHEIGHT, e.g. 1280x720");
+            break;
+        case 'h':
+        case CLI_OPT_HELP: fputs(bench_help, stdout); return CLI_EXIT_OK;
+        default: return cli_getopt_error(cmd, opt, argv);
+        }
+    }
+    if (optind < argc) {
+        if (model_opt || optind + 1 < argc)
+            return cli_usage_error(cmd, "expected at most one MODEL");
+        model_opt = argv[optind];
+    }
+    const char *path = cli_resolve_model(model_opt);
+    if (!path) return CLI_EXIT_FAIL;
+
+    int rc = CLI_EXIT_FAIL;
+    bd_model *m = NULL;
+    bd_session *s = NULL;
+    double *t = malloc(sizeof(double) * (size_t)runs);
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    mo.isa = isa;
+    if (!t || bd_model_create(&mo, &m) != BD_OK) {
+        cli_error("out of memory");
+        goto done;
+    }
+    if (bd_model_load_file(m, path) != BD_OK) {
+        cli_error("%s", bd_model_last_error(m));
+        goto done;
+    }
+    bd_session_options so;
+    bd_session_options_default(&so);
+    so.n_threads = threads;
+    bd_tensor_info in_info;
+    float *in;
+    size_t n_in;
+    if (bd_session_create(m, &so, &s) != BD_OK || bd_session_input(s, 0, &in, &n_in) != BD_OK ||
+        bd_model_input_info(m, 0, &in_info) != BD_OK) {
+        cli_error("cannot create a session for '%s'", path);
+        goto done;
+    }
+    for (size_t i = 0; i < n_in; i++) in[i] = (float)((i * 7919) % 256) / 255.0f;
+    bd_model_stats st = {.struct_size = sizeof st};
+    bd_model_get_stats(m, &st);
+    double peak = 0;
+    bd_measure_peak_gmacs(BD_ISA_AUTO, &peak); /* the hardware's bound, whatever --isa says */
+    char cpu[128];
+    cpu_name(cpu, sizeof cpu);
+    printf("model %s: %.1f M MACs, %d ops compiled (%d in the file), arena %.2f MiB\n",
+           base_name(path), (double)st.n_macs / 1e6, st.n_ops_compiled, st.n_ops_imported,
+           (double)st.arena_bytes / (1024.0 * 1024.0));
+    printf("machine: %s; kernels %s; measured peak %.1f GMAC/s per core (%s FMA loop)\n", cpu,
+           bd_isa_name(st.isa), peak, bd_isa_name(bd_isa_detect()));
+    printf("compiler: %s\n", __VERSION__);
+    for (int r = 0; r < warmup; r++) bd_session_run(s);
+    for (int r = 0; r < runs; r++) {
+        double t0 = cli_now_ms();
+        bd_session_run(s);
+        t[r] = cli_now_ms() - t0;
+    }
+    double tmin, tmed;
+    stats(t, runs, &tmin, &tmed);
+    int h = in_info.n_dims == 4 ? (int)in_info.dims[1] : 0;
+    int w = in_info.n_dims == 4 ? (int)in_info.dims[2] : 0;
+    double gmacs = (double)st.n_macs / (tmed * 1e6);
+    printf("%s %dx%d t=%d: min %.3f ms, median %.3f ms, %.1f GMAC/s, %.0f%% of peak\n",
+           base_name(path), w, h, threads, tmin, tmed, gmacs,
+           peak > 0 ? 100.0 * gmacs / (peak * threads) : 0.0);
+    if (profile) {
+        bd_session_options sp = so;
+        bd_session *ps = NULL;
+        sp.profile = 1;
+        float *pin;
+        if (bd_session_create(m, &sp, &ps) == BD_OK && bd_session_input(ps, 0, &pin, &n_in) == 0) {
+            memcpy(pin, in, n_in * sizeof(float));
+            for (int r = 0; r < warmup; r++) bd_session_run(ps);
+            bd_session_profile_reset(ps);
+            for (int r = 0; r < runs; r++) bd_session_run(ps);
+            print_profile(ps, tmed);
+        }
+        bd_session_free(ps);
+    }
+    rc = CLI_EXIT_OK;
+    if (fw > 0) rc = bench_frame(m, threads, fw, fh, warmup, runs);
+done:
+    free(t);
+    bd_session_free(s);
+    bd_model_free(m);
+    return rc;
+}
