@@ -1,0 +1,20 @@
+/*
+ * init_avx512.c -- installs the AVX-512 kernels (overriding AVX2 and scalar).
+ */
+#include "kernels/isa_tables.h"
+#include "kernels/x86_avx512/kernels_avx512.h"
+
+void bd_kernels_init_avx512(bd_kernels *k) {
+    k->conv2d = bd_f32_conv2d_avx512;
+    k->pack_conv2d = bd_f32_conv2d_pack_avx512;
+    k->dwconv2d = bd_f32_dwconv2d_avx512;
+    k->pack_dwconv2d = bd_f32_dwconv2d_pack_avx512;
+    k->tconv2d = bd_f32_tconv2d_avx512;
+    k->pack_tconv2d = bd_f32_tconv2d_pack_avx512;
+    for (int a = 0; a < BD_ACT_COUNT; a++)
+        if (a != BD_ACT_TANH) k->unary[a] = bd_f32_unary_avx512;
+    k->add = bd_f32_add_avx512;
+    k->mul = bd_f32_mul_avx512;
+    k->mean_hw = bd_f32_mean_hw_avx512;
+    k->resize_bilinear = bd_f32_resize_bilinear_avx512;
+}
