@@ -23,7 +23,7 @@ fails() {
     local desc=$1
     shift
     expect 1 "$desc" "$@" || return 1
-    stderr_one_line "$desc"
+    stderr_one_line "$desc"; sed "s|^|    msg: |" "$TMP/stderr"
     local left
     left=$(ls -A "$OUTDIR")
     if [ -z "$left" ]; then

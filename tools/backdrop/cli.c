@@ -128,13 +128,17 @@ const char *cli_resolve_model(const char *opt_path) {
     return path;
 }
 
-/* Prints "<what> '<path>': <library message>", leaving the path out when the
- * library's message already names it, so it is never printed twice. */
-static void error_with_path(const char *what, const char *path, const char *msg) {
-    if (strstr(msg, path) != NULL)
-        cli_error("%s: %s", what, msg);
-    else
+/* Prints the library's message for a failure on `path`. When the message names
+ * the path already it is printed as is, after `role` if given ("background:
+ * cannot open '...'"); otherwise as "<what> '<path>': <message>". */
+static void error_with_path(const char *role, const char *what, const char *path,
+                            const char *msg) {
+    if (strstr(msg, path) == NULL)
         cli_error("%s '%s': %s", what, path, msg);
+    else if (role != NULL)
+        cli_error("%s: %s", role, msg);
+    else
+        cli_error("%s", msg);
 }
 
 bool cli_load_model(const char *path, bd_model **out) {
@@ -147,7 +151,7 @@ bool cli_load_model(const char *path, bd_model **out) {
     st = bd_model_load_file(model, path);
     if (st != BD_OK) {
         const char *msg = bd_model_last_error(model);
-        error_with_path("cannot load model", path,
+        error_with_path(NULL, "cannot load model", path,
                         (msg != NULL && msg[0] != '\0') ? msg : bd_status_str(st));
         bd_model_free(model);
         return false;
@@ -163,7 +167,7 @@ bool cli_read_image(const char *what, const char *path, bd_pixel_format want,
     if (st != BD_OK) {
         char head[64];
         snprintf(head, sizeof head, "cannot read %s", what);
-        error_with_path(head, path, err[0] ? err : bd_status_str(st));
+        error_with_path(what, head, path, err[0] ? err : bd_status_str(st));
         return false;
     }
     return true;
@@ -173,7 +177,7 @@ bool cli_write_image(const char *path, const bd_image *img, int jpeg_quality) {
     char err[512] = "";
     bd_status st = bd_image_write_file(path, img, jpeg_quality, err, sizeof err);
     if (st != BD_OK) {
-        error_with_path("cannot write", path, err[0] ? err : bd_status_str(st));
+        error_with_path(NULL, "cannot write", path, err[0] ? err : bd_status_str(st));
         return false;
     }
     return true;
