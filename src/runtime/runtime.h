@@ -27,6 +27,7 @@ struct bd_session {
     bool failed;
     bd_threadpool *pool;    /* n_threads incl. the caller, created once */
     double *op_ms;          /* per-node accumulated ms when profiling, else NULL */
+    unsigned char *serial;  /* per node: 1 = too small to split, thread 0 runs it */
     int64_t profile_runs;
     uint8_t *arena;   /* arena_bytes, 64-byte aligned */
 };

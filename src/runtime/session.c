@@ -15,6 +15,18 @@ void bd_session_options_default(bd_session_options *o) {
     o->n_threads = 1;
 }
 
+/* Marks nodes too small to be worth splitting across threads (the squeeze-excite
+ * means and 1x1 convolutions on [1,1,1,C] tensors). Between two such nodes no
+ * barrier is needed: thread 0 runs both, in order. */
+static void mark_serial(const bd_graph *g, unsigned char *serial) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        const bd_node *n = &g->nodes[i];
+        size_t elems = g->values[n->output].n_elems;
+        serial[i] = n->op == BD_OP_MEAN_HW || n->op == BD_OP_CONCAT || n->op == BD_OP_RESHAPE ||
+                    (elems <= 4096 && bd_node_macs(g, n) <= 65536);
+    }
+}
+
 bd_status bd_session_create(const bd_model *model, const bd_session_options *opts,
                             bd_session **out) {
     if (!model || !out) return BD_ERR_INVALID_ARG;
@@ -31,10 +43,13 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     s->model = model;
     s->arena = bd_aligned_alloc(model->arena_bytes ? model->arena_bytes : BD_ALIGN);
     if (o.profile) s->op_ms = calloc((size_t)model->graph.n_nodes + 1, sizeof(double));
-    if (!s->arena || (o.profile && !s->op_ms) ||
+    s->serial = calloc((size_t)model->graph.n_nodes + 1, 1);
+    if (s->serial) mark_serial(&model->graph, s->serial);
+    if (!s->arena || (o.profile && !s->op_ms) || !s->serial ||
         bd_threadpool_create(o.n_threads ? o.n_threads : 1, &s->pool) != BD_OK) {
         bd_aligned_free(s->arena);
         free(s->op_ms);
+        free(s->serial);
         free(s);
         return BD_ERR_NO_MEMORY;
     }
@@ -48,6 +63,7 @@ void bd_session_free(bd_session *s) {
     bd_threadpool_free(s->pool);
     bd_aligned_free(s->arena);
     free(s->op_ms);
+    free(s->serial);
     free(s);
 }
 
@@ -93,8 +109,13 @@ static void run_graph(void *ctx, int ith, int nth) {
     const bd_graph *g = &s->model->graph;
     double t = (s->op_ms && ith == 0) ? now_ms() : 0.0;
     for (int i = 0; i < g->n_nodes; i++) {
-        bd_exec_node(s->model, s->arena, i, ith, nth);
-        bd_threadpool_barrier(s->pool);
+        if (!s->serial[i])
+            bd_exec_node(s->model, s->arena, i, ith, nth);
+        else if (ith == 0)
+            bd_exec_node(s->model, s->arena, i, 0, 1);
+        /* A barrier is needed unless this node and the next both run on thread 0. */
+        if (!(s->serial[i] && i + 1 < g->n_nodes && s->serial[i + 1]) || s->op_ms)
+            bd_threadpool_barrier(s->pool);
         if (s->op_ms && ith == 0) {
             double t1 = now_ms();
             s->op_ms[i] += t1 - t;
