@@ -8,7 +8,7 @@
 #include "core/threadpool.h"
 #include "harness.h"
 
-enum { PHASES = 50 };
+enum { PHASES = 10 };
 
 typedef struct ctx {
     bd_threadpool *pool;
@@ -38,7 +38,7 @@ static void test_pool(void) {
         ctx c;
         memset(&c, 0, sizeof c);
         c.pool = pool;
-        const int runs = 200;
+        const int runs = 50;
         for (int r = 0; r < runs; r++) bd_threadpool_run(pool, task, &c);
         for (int i = 0; i < n; i++)
             CHECK_MSG(atomic_load(&c.hits[i]) == runs, "n=%d thread %d ran %d times", n, i,
