@@ -2,7 +2,7 @@
  * backdrop.h -- the public C API of libbackdrop.
  *
  * libbackdrop finds the people in an image and replaces, blurs or removes the
- * background behind them. It reads pretrained segmentation networks (TFLite),
+ * background behind them. It reads pretrained segmentation networks (TFLite, ONNX),
  * compiles them once at load (constant folding, kernel choice, memory plan) and
  * runs them with its own CPU kernels. Around the engine sits an image pipeline
  * that resizes the frame down once for the model, upsamples only the one-channel
@@ -140,7 +140,8 @@ BD_API bd_status bd_model_create(const bd_model_options *opts, bd_model **out);
 
 /**
  * Reads, validates, imports and compiles a model file (format from its contents:
- * TFLite). The file is untrusted: every offset, size and index is checked.
+ * TFLite, or ONNX with ops listed in src/import/onnx/onnx_import.c). The file is
+ * untrusted: every offset, size and index is checked.
  * On failure returns BD_ERR_IO / FORMAT / UNSUPPORTED / LIMIT / NO_MEMORY, the
  * handle becomes sticky-failed and bd_model_last_error() names the problem.
  * A handle can be loaded once. Not thread-safe on the same handle.
@@ -166,7 +167,7 @@ BD_API bd_status bd_model_output_info(const bd_model *model, int index, bd_tenso
 /** Facts about a loaded model, for `backdrop info`. */
 typedef struct bd_model_stats {
     size_t struct_size;
-    const char *format;      /* "tflite"; static */
+    const char *format;      /* "tflite" or "onnx"; static */
     const char *description; /* from the file; owned by the model, may be "" */
     int n_ops_imported;      /* ops in the file */
     int n_ops_compiled;      /* ops after compilation (folding, fusion) */
@@ -257,6 +258,15 @@ typedef enum bd_pixel_format {
     BD_PIXEL_GRAY8 = 1, /* 1 byte per pixel */
     BD_PIXEL_RGB24 = 2, /* R,G,B */
     BD_PIXEL_RGBA32 = 3, /* R,G,B,A; straight (non-premultiplied) alpha */
+    BD_PIXEL_BGR24 = 4,  /* B,G,R */
+    BD_PIXEL_BGRA32 = 5, /* B,G,R,A; straight alpha */
+    BD_PIXEL_RGBX32 = 6, /* R,G,B,X: X is ignored on input and written as 255 */
+    BD_PIXEL_BGRX32 = 7, /* B,G,R,X */
+    /* YUV, BT.601 limited range (what cameras and decoders deliver). Chroma is
+     * sited between the luma samples it covers; odd sizes round the chroma up. */
+    BD_PIXEL_YUYV = 8, /* 4:2:2 packed: Y0,U,Y1,V per 2 pixels (2 bytes per pixel) */
+    BD_PIXEL_NV12 = 9, /* 4:2:0: Y plane (data), interleaved U,V plane (plane[0]) */
+    BD_PIXEL_I420 = 10, /* 4:2:0: Y plane (data), U plane (plane[0]), V plane (plane[1]) */
 } bd_pixel_format;
 
 typedef struct bd_image {
@@ -264,10 +274,14 @@ typedef struct bd_image {
     int height;
     bd_pixel_format format;
     size_t stride_bytes; /* bytes from one row to the next, >= width * bytes per pixel */
-    uint8_t *data;
+    uint8_t *data;       /* the pixels; for NV12 and I420 the Y plane */
+    /* NV12 / I420 only (NULL / 0 otherwise): the chroma planes, each
+     * (width + 1) / 2 samples wide (NV12: U,V pairs) and (height + 1) / 2 rows. */
+    uint8_t *plane[2];
+    size_t plane_stride_bytes[2];
 } bd_image;
 
-/** Bytes per pixel of a format, 0 if unknown. */
+/** Bytes per pixel of a format (of the Y plane for NV12 / I420: 1; YUYV: 2), 0 if unknown. */
 BD_API int bd_pixel_format_bpp(bd_pixel_format format);
 
 /** An image that owns its pixels (from the codecs, or bd_image_alloc). */
@@ -326,13 +340,56 @@ typedef struct bd_pipeline_options {
      * softness > 0; softness <= 0 uses the probability as is. */
     float threshold;
     float softness;
+
+    /* --- appended in 0.2 (image pipeline v2) ---------------------------------- */
+    /* How the frame is fitted to the model input; the mask upsampling undoes it
+     * exactly. STRETCH (default) scales each axis on its own; LETTERBOX keeps the
+     * aspect ratio and pads (mid grey); CROP keeps the aspect ratio, fills the
+     * input with the frame's centre and extends the mask's edge to the rest. */
+    int fit; /* a bd_fit value */
+    /* Edge refinement: a guided filter with the frame's luma as the guide snaps
+     * the upsampled mask to the frame's edges (hair, fingers). Radius in frame
+     * pixels (0 = default, about max(w, h) / 100); eps is the regularisation on
+     * a 0..1 intensity scale (0 = default 1e-3; larger = smoother). */
+    int refine;
+    int refine_radius;
+    float refine_eps;
+    /* Feathering: softens the mask edge over about this many frame pixels
+     * (a blur of the mask before upsampling); 0 = off. */
+    float feather;
+    /* Light wrap, 0..1: a little of the (blurred) background's light spills
+     * over the subject's edge so the cut-out does not look pasted on; 0 = off. */
+    float light_wrap;
+    /* BD_BG_TRANSPARENT: 1 = premultiplied colour (C * A / 255), 0 = straight. */
+    int premultiplied;
+    /* 1 = the model's first output holds logits (a sigmoid is applied); 0 =
+     * probabilities (the MediaPipe selfie models). */
+    int mask_logits;
+    /* Kernel level cap for the image stages (BD_ISA_AUTO = best available). */
+    bd_isa isa;
 } bd_pipeline_options;
+
+/** Fit policies for bd_pipeline_options.fit. */
+typedef enum bd_fit {
+    BD_FIT_STRETCH = 0,
+    BD_FIT_LETTERBOX = 1,
+    BD_FIT_CROP = 2,
+} bd_fit;
 
 BD_API void bd_pipeline_options_default(bd_pipeline_options *opts);
 
 /** Creates a pipeline; model is retained (must outlive the pipeline). */
 BD_API bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *opts,
                                     bd_pipeline **out);
+
+/**
+ * Creates a pipeline without a model, for callers that run their own
+ * segmentation: bd_pipeline_composite and bd_pipeline_composite_map work,
+ * bd_pipeline_mask and bd_pipeline_replace return BD_ERR_BAD_STATE. opts may be
+ * NULL. Returns BD_OK, BD_ERR_INVALID_ARG or BD_ERR_NO_MEMORY.
+ */
+BD_API bd_status bd_pipeline_create_postprocess(const bd_pipeline_options *opts,
+                                                bd_pipeline **out);
 BD_API const char *bd_pipeline_last_error(const bd_pipeline *pipeline);
 BD_API void bd_pipeline_free(bd_pipeline *pipeline);
 
@@ -361,6 +418,11 @@ typedef struct bd_background {
     int blur_radius;       /* BD_BG_BLUR: in pixels of the frame (about the sigma of a
                             * Gaussian); 0 = default, max(width, height) / 40 */
     uint8_t color[3];      /* BD_BG_COLOR: R,G,B */
+    /* BD_BG_IMAGE (appended in 0.2): 0 = the image's pixels are hashed on every
+     * call so that in-place edits reach the cached scaled copy; nonzero = a
+     * version number the caller changes whenever it changes the pixels (no
+     * hashing, which saves reading the whole image every frame). */
+    uint32_t image_version;
 } bd_background;
 
 /**
@@ -370,14 +432,42 @@ typedef struct bd_background {
  * out may also be RGBA32 for the opaque kinds (its A is then 255). BD_BG_BLUR
  * blurs only the background pixels (weighted by 255 - alpha), so the person
  * does not halo into it. BD_BG_IMAGE: the scaled image is cached in the
- * pipeline and reused while the image (pointer, size, pixel contents) and the
- * frame size stay the same. Returns BD_OK, BD_ERR_INVALID_ARG (a view is NULL,
+ * pipeline and reused while the image (pointer, size, pixel contents or
+ * image_version) and the frame size and out format stay the same. Returns BD_OK, BD_ERR_INVALID_ARG (a view is NULL,
  * malformed, of the wrong format or size; see bd_pipeline_last_error),
  * BD_ERR_NO_MEMORY or BD_ERR_BAD_STATE. Not thread-safe on one pipeline.
  */
 BD_API bd_status bd_pipeline_composite(bd_pipeline *pipeline, const bd_image *frame,
                                        const bd_image *alpha, const bd_background *bg,
                                        const bd_image *out);
+
+/**
+ * The whole matting step in one call: runs the model on `frame`, then
+ * upsamples the mask and composites in one fused pass over the frame's rows
+ * (the full-resolution alpha is never stored). Frame formats: all of
+ * bd_pixel_format; `out` has the frame's format (or, for packed RGB-family
+ * frames, any packed RGB-family format; BD_BG_TRANSPARENT needs RGBA32 or
+ * BGRA32 and an RGB-family frame). Returns as bd_pipeline_mask and
+ * bd_pipeline_composite. Not thread-safe on one pipeline; no allocation once
+ * the frame size has been seen.
+ */
+BD_API bd_status bd_pipeline_replace(bd_pipeline *pipeline, const bd_image *frame,
+                                     const bd_background *bg, const bd_image *out);
+
+/**
+ * The post-process alone, from a person map the caller computed: `map` holds
+ * map_h rows of map_w floats (dense; probabilities, or logits if
+ * opts.mask_logits) covering the frame as fitted by opts.fit with a model
+ * input of map_w x map_h. Threshold, softness, refinement, feathering, light
+ * wrap and the background are applied as in bd_pipeline_replace. alpha_out
+ * (GRAY8, frame size) may be NULL; if given it receives the alpha used. With
+ * bg and out both NULL only alpha_out is computed (the mask stage alone).
+ * map is borrowed for the call.
+ */
+BD_API bd_status bd_pipeline_composite_map(bd_pipeline *pipeline, const float *map, int map_w,
+                                           int map_h, const bd_image *frame,
+                                           const bd_background *bg, const bd_image *out,
+                                           const bd_image *alpha_out);
 
 #ifdef __cplusplus
 }

@@ -56,6 +56,13 @@ void bd_aligned_free(void *p);
 /* IEEE binary16 -> binary32, exact for every input incl. subnormals, inf, NaN. */
 float bd_f16_to_f32(uint16_t h);
 
+/* Floating-point mode for inference: flush subnormal results and operands to zero
+ * (x86 MXCSR FTZ+DAZ). Subnormal arithmetic costs ~100 cycles per operation on
+ * x86, and squeeze-excite gates (sigmoids of large negative logits) times small
+ * activations produce them. The caller's mode is saved and restored: */
+unsigned bd_fp_fast_enter(void);      /* returns the previous mode */
+void bd_fp_fast_leave(unsigned saved);
+
 /* CPU features (x86: CPUID + XGETBV, so the OS must save the registers too). */
 typedef struct bd_cpu_info {
     bool avx2_fma;  /* AVX2 + FMA + F16C, OS saves YMM */

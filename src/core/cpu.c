@@ -37,6 +37,21 @@ void bd_cpu_detect(bd_cpu_info *info) {
 void bd_cpu_detect(bd_cpu_info *info) { memset(info, 0, sizeof *info); }
 #endif
 
+#if defined(__x86_64__) || defined(__SSE__)
+#include <xmmintrin.h>
+
+unsigned bd_fp_fast_enter(void) {
+    unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+    return saved;
+}
+
+void bd_fp_fast_leave(unsigned saved) { _mm_setcsr(saved); }
+#else
+unsigned bd_fp_fast_enter(void) { return 0; }
+void bd_fp_fast_leave(unsigned saved) { (void)saved; }
+#endif
+
 const char *bd_isa_name(bd_isa isa) {
     switch (isa) {
     case BD_ISA_AUTO: return "auto";

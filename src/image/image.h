@@ -44,6 +44,19 @@ struct bd_image_buf {
 bd_status bd_image_check(const bd_image *img, unsigned allowed_formats, const char *what,
                          bd_err *err);
 
+/** Upper-case name of a pixel format ("RGB24", "NV12"; "unknown"). Static string. */
+const char *bd_pixel_format_name(bd_pixel_format format);
+
+/* Format families: YUV (YUYV, NV12, I420); "RGB family" = GRAY8 and the packed
+ * RGB/BGR formats with or without a 4th byte. */
+int bd_format_is_yuv(bd_pixel_format f);
+int bd_format_is_rgb_family(bd_pixel_format f);
+/* Byte offsets of R, G, B and A (-1: none) in an RGB-family pixel; gray: 0,0,0,-1. */
+void bd_format_rgba_offsets(bd_pixel_format f, int off[4]);
+/* BT.601 limited-range conversions of one colour (8-bit integer maths). */
+void bd_rgb_to_yuv(const uint8_t rgb[3], uint8_t yuv[3]);
+void bd_yuv_to_rgb(int y, int u, int v, uint8_t rgb[3]);
+
 /** Format mask helper for bd_image_check. */
 #define BD_FMT_BIT(f) (1u << (unsigned)(f))
 
@@ -110,6 +123,16 @@ void bd_cover_geometry(int bw, int bh, int w, int h, double *ratio, double *orig
 void bd_image_to_tensor(const bd_image *src, const bd_linear_axis *ax, const bd_linear_axis *ay,
                         const float lut[256], float *dst);
 
+/**
+ * As bd_image_to_tensor for any format (YUV is converted to RGB per source
+ * pixel, BT.601 limited range, before the bilinear blend), but only tensor
+ * pixels with x0 <= x < x1 and y0 <= y < y1 are sampled; the others (letterbox
+ * bars) are set to `pad`. ax/ay may have any ratio and origin (fit policies).
+ */
+void bd_image_to_tensor_fit(const bd_image *src, const bd_linear_axis *ax,
+                            const bd_linear_axis *ay, int x0, int x1, int y0, int y1, float pad,
+                            const float lut[256], float *dst);
+
 /** Fills lut[v] = (float)v / 255 * scale + offset for v = 0..255. */
 void bd_tensor_lut(float scale, float offset, float lut[256]);
 
@@ -119,13 +142,19 @@ typedef struct bd_mask_params {
     float softness; /* <= 0: alpha = p */
 } bd_mask_params;
 
+/* alpha * 255 = k * p + b (before clamping) for these mask parameters. */
+void bd_mask_affine(const bd_mask_params *mp, float *k, float *b);
+
 /**
  * Upsamples a probability map prob[h][w] (dense) to the GRAY8 image `alpha`
- * with bilinear, half-pixel centres (float), maps it through `mp`
- * (alpha = clamp((p - threshold) / softness + 0.5, 0, 1) if softness > 0, else
- * clamp(p, 0, 1); NaN -> 0) and stores round(alpha * 255).
- * ax: built for w -> alpha->width, ay: h -> alpha->height (ratio in/out,
- * origin 0). row_tmp: scratch of w floats.
+ * with bilinear, half-pixel centres, the same maths as the fused post-process:
+ * each needed source row is interpolated horizontally and mapped to alpha
+ * units through k * p + b (bd_mask_affine: the threshold/softness control,
+ * times 255), then two rows vertically, clamped and rounded half up (NaN -> 0)
+ * as bd_f32_mask_row_ref does. A plain single-threaded implementation, for
+ * tests and as a reference of the pipeline's alpha.
+ * ax: built for w -> alpha->width, ay: h -> alpha->height. row_tmp: unused
+ * (kept for compatibility). Does nothing if its two row buffers cannot be allocated.
  */
 void bd_mask_upsample(const float *prob, int w, int h, const bd_linear_axis *ax,
                       const bd_linear_axis *ay, const bd_mask_params *mp, float *row_tmp,
@@ -140,43 +169,29 @@ void bd_mask_upsample(const float *prob, int w, int h, const bd_linear_axis *ax,
 void bd_image_resample_rgb(const bd_image *src, const bd_linear_axis *ax,
                            const bd_linear_axis *ay, const bd_image *dst);
 
-/** Radius of the default background blur for a w x h frame: max(w, h) / 40, >= 1. */
+/** Radius of the default background blur for a w x h frame: max(w, h) / 40, >= 1.
+ * (The blur itself is part of the fused post-process, src/image/post.h.) */
 int bd_blur_default_radius(int w, int h);
 
 /**
- * Floats of scratch bd_blur_background needs for a w x h frame; 0 if the size
- * overflows size_t.
- */
-size_t bd_blur_scratch_floats(int w, int h);
-
-/**
- * The frame's own background, blurred without the person bleeding into it:
- * normalized convolution  bg = B(frame * wgt) / B(wgt)  with
- * wgt = (255 - alpha) / 255 + eps, where B is a separable box blur of the given
- * radius applied three times (close to a Gaussian with sigma ~ radius) and
- * zero outside the image (the ratio renormalizes at the borders). Where the
- * whole neighbourhood is person the tiny eps makes the result the plain blur
- * B(frame) / B(1). frame: GRAY8/RGB24/RGBA32; alpha: GRAY8 of the frame's size;
- * dst: RGB24 of the frame's size; scratch: bd_blur_scratch_floats(w, h) floats.
- * radius >= 1 (clamped internally to what the image can use).
- */
-void bd_blur_background(const bd_image *frame, const bd_image *alpha, int radius,
-                        float *scratch, const bd_image *dst);
-
-/**
  * out = (a * frame + (255 - a) * bg + 127) / 255 per channel, exact integer
- * rounding. frame: GRAY8/RGB24/RGBA32 (gray replicated, alpha ignored);
- * alpha: GRAY8; bg: RGB24 of the same size, or NULL to use the solid `color`;
- * out: RGB24, or RGBA32 with A = 255. All of one size.
+ * rounding, with the best image kernels (single-threaded; the pipeline uses
+ * the threaded post-process). frame: GRAY8 or packed RGB family (converted to
+ * out's channel order); alpha: GRAY8; bg: RGB family (converted likewise), or
+ * NULL to use the solid `color` (R,G,B); out: a 3- or 4-byte RGB-family format
+ * (4th byte 255). All of one size. Does nothing if a row buffer cannot be
+ * allocated.
  */
 void bd_image_composite(const bd_image *frame, const bd_image *alpha, const bd_image *bg,
                         const uint8_t color[3], const bd_image *out);
 
 /**
- * Transparent output: out (RGBA32) = frame's R,G,B with A = alpha (straight,
- * not premultiplied). frame: GRAY8/RGB24/RGBA32; all of one size.
+ * Transparent output: out (RGBA32 or BGRA32) = frame's colour with A = alpha
+ * (straight, or premultiplied if `premultiply`). frame: GRAY8 or RGB family;
+ * all of one size.
  */
-void bd_image_attach_alpha(const bd_image *frame, const bd_image *alpha, const bd_image *out);
+void bd_image_attach_alpha(const bd_image *frame, const bd_image *alpha, const bd_image *out,
+                           int premultiply);
 
 /** Exact floor(x / 255) for 0 <= x < 65535 without a division (the composite
  * passes x = a * f + (255 - a) * b + 127 <= 65152, i.e. rounds to nearest). */

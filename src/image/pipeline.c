@@ -1,16 +1,19 @@
 /*
  * pipeline.c -- the matting pipeline of backdrop.h (bd_pipeline_*): frame ->
- * model input tensor -> model -> probability map -> full-resolution alpha ->
- * composite over an image, a colour, the blurred frame, or transparency.
+ * model input tensor (one pass: colour conversion, fit policy, bilinear
+ * resampling, normalisation) -> model -> person map -> the fused post-process
+ * of post.c (mask upsampling, refinement, background, blend in one pass over
+ * the frame's rows, on the pipeline's persistent thread pool).
  *
  * Built only on the public session API, so it runs any model with one f32
- * NHWC input [1,H,W,3] and a first output [1,h,w,1] (person probability).
- * Everything that depends on the model size is allocated at create; buffers
- * that depend on the frame size (upsampling tables, the scaled background, blur
- * scratch) grow on first use and are reused while sizes repeat, so a video
- * does no allocation per frame. The scaled background image is cached between
- * calls, keyed on the source view (pointer, size, stride, format), a hash of
- * its pixels (so changing them in place is noticed) and the frame size.
+ * NHWC input [1,H,W,3] and a first output [1,h,w,1] (person probability or
+ * logit). Everything that depends on the model size is allocated at create;
+ * buffers that depend on the frame size (upsampling tables, the scaled
+ * background, blur planes, per-thread rows) grow on first use and are reused
+ * while sizes repeat, so a video does no allocation per frame. The scaled
+ * background image is cached between calls, keyed on the source view
+ * (pointer, size, stride, format), a hash of its pixels (so changing them in
+ * place is noticed), the frame size and the out format.
  */
 #include <math.h>
 #include <stdio.h>
@@ -18,36 +21,33 @@
 #include <string.h>
 
 #include "image/image.h"
+#include "image/post.h"
 
 struct bd_pipeline {
     bd_err err;
     int failed; /* sticky: the session failed, every call returns BD_ERR_BAD_STATE */
-    const bd_model *model; /* retained */
+    const bd_model *model; /* retained; NULL for a post-process-only pipeline */
     bd_session *session;
     bd_pipeline_options opts;
     int in_w, in_h;   /* model input [1, in_h, in_w, 3] */
     int out_w, out_h; /* model output [1, out_h, out_w, 1] */
     float lut[256];   /* u8 -> input value */
     bd_mask_params mask;
+    bd_post *post;
 
     bd_linear_axis pre_x, pre_y; /* frame -> model input (n_out fixed at create) */
-    bd_linear_axis up_x, up_y;   /* model output -> frame */
-    float *row_tmp;              /* [out_w] upsampler scratch */
 
-    /* BD_BG_IMAGE: the background scaled to cover the frame (RGB24), and what it
-     * was made from. */
-    bd_image_buf *bg_scaled;
+    /* BD_BG_IMAGE: the background scaled to cover the frame in the out format,
+     * via an RGB24 copy when the out format is not RGB24, and what it was made from. */
+    bd_image_buf *bg_scaled, *bg_rgb;
+    bd_image_buf *bg_light, *zero_alpha; /* light wrap: bg_scaled blurred (built on demand) */
+    int bg_light_valid;
     bd_linear_axis bg_x, bg_y;
     const uint8_t *bg_key_data;
     int bg_key_w, bg_key_h, bg_key_frame_w, bg_key_frame_h;
     size_t bg_key_stride;
-    bd_pixel_format bg_key_format;
+    bd_pixel_format bg_key_format, bg_key_out_format;
     uint64_t bg_key_hash;
-
-    /* BD_BG_BLUR: scratch and the blurred background (RGB24). */
-    float *blur_scratch;
-    size_t blur_cap; /* floats */
-    bd_image_buf *blur_bg;
 };
 
 void bd_pipeline_options_default(bd_pipeline_options *opts) {
@@ -59,6 +59,15 @@ void bd_pipeline_options_default(bd_pipeline_options *opts) {
     opts->input_offset = 0.0f;
     opts->threshold = 0.5f;
     opts->softness = 0.0f;
+    opts->fit = BD_FIT_STRETCH;
+    opts->refine = 0;
+    opts->refine_radius = 0;
+    opts->refine_eps = 0.0f;
+    opts->feather = 0.0f;
+    opts->light_wrap = 0.0f;
+    opts->premultiplied = 0;
+    opts->mask_logits = 0;
+    opts->isa = BD_ISA_AUTO;
 }
 
 const char *bd_pipeline_last_error(const bd_pipeline *p) { return p ? p->err.msg : ""; }
@@ -66,16 +75,15 @@ const char *bd_pipeline_last_error(const bd_pipeline *p) { return p ? p->err.msg
 void bd_pipeline_free(bd_pipeline *p) {
     if (!p) return;
     bd_session_free(p->session);
+    bd_post_free(p->post);
     bd_linear_axis_free(&p->pre_x);
     bd_linear_axis_free(&p->pre_y);
-    bd_linear_axis_free(&p->up_x);
-    bd_linear_axis_free(&p->up_y);
     bd_linear_axis_free(&p->bg_x);
     bd_linear_axis_free(&p->bg_y);
-    free(p->row_tmp);
     bd_image_free(p->bg_scaled);
-    bd_aligned_free(p->blur_scratch);
-    bd_image_free(p->blur_bg);
+    bd_image_free(p->bg_rgb);
+    bd_image_free(p->bg_light);
+    bd_image_free(p->zero_alpha);
     free(p);
 }
 
@@ -86,20 +94,55 @@ static int is_nhwc(const bd_tensor_info *t, int64_t channels) {
            t->dims[3] == channels;
 }
 
+/* Copies and checks the caller's options (older, shorter structs are fine). */
+static bd_status read_options(const bd_pipeline_options *opts, bd_pipeline_options *o) {
+    bd_pipeline_options_default(o);
+    if (opts) {
+        if (opts->struct_size < offsetof(bd_pipeline_options, n_threads) + sizeof o->n_threads)
+            return BD_ERR_INVALID_ARG;
+        memcpy(o, opts, opts->struct_size < sizeof *o ? opts->struct_size : sizeof *o);
+        o->struct_size = sizeof *o;
+    }
+    if (o->n_threads < 0 || o->n_threads > 256 || !isfinite(o->input_scale) ||
+        !isfinite(o->input_offset) || !isfinite(o->threshold) || !isfinite(o->softness) ||
+        o->fit < BD_FIT_STRETCH || o->fit > BD_FIT_CROP || o->refine_radius < 0 ||
+        o->refine_radius > 1000 || !(o->refine_eps >= 0.0f) || !(o->refine_eps < 1e6f) ||
+        !(o->feather >= 0.0f) || !(o->feather <= 1000.0f) || !(o->light_wrap >= 0.0f) ||
+        !(o->light_wrap <= 1.0f) || o->isa < BD_ISA_AUTO || o->isa > BD_ISA_NEON)
+        return BD_ERR_INVALID_ARG;
+    return BD_OK;
+}
+
+static bd_status create_common(const bd_pipeline_options *o, bd_pipeline **out) {
+    bd_pipeline *p = calloc(1, sizeof *p);
+    if (!p) return BD_ERR_NO_MEMORY;
+    p->opts = *o;
+    p->mask.threshold = o->threshold;
+    p->mask.softness = o->softness;
+    bd_tensor_lut(o->input_scale, o->input_offset, p->lut);
+    bd_status st = bd_post_create(o->n_threads > 0 ? o->n_threads : 1, o->isa, &p->post);
+    if (st != BD_OK) {
+        bd_pipeline_free(p);
+        return st;
+    }
+    *out = p;
+    return BD_OK;
+}
+
+bd_status bd_pipeline_create_postprocess(const bd_pipeline_options *opts, bd_pipeline **out) {
+    if (!out) return BD_ERR_INVALID_ARG;
+    bd_pipeline_options o;
+    bd_status st = read_options(opts, &o);
+    if (st != BD_OK) return st;
+    return create_common(&o, out);
+}
+
 bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *opts,
                              bd_pipeline **out) {
     if (!model || !out) return BD_ERR_INVALID_ARG;
     bd_pipeline_options o;
-    bd_pipeline_options_default(&o);
-    if (opts) {
-        if (opts->struct_size < offsetof(bd_pipeline_options, n_threads) + sizeof o.n_threads)
-            return BD_ERR_INVALID_ARG;
-        memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
-        o.struct_size = sizeof o;
-    }
-    if (o.n_threads < 0 || !isfinite(o.input_scale) || !isfinite(o.input_offset) ||
-        !isfinite(o.threshold) || !isfinite(o.softness))
-        return BD_ERR_INVALID_ARG;
+    bd_status st = read_options(opts, &o);
+    if (st != BD_OK) return st;
 
     /* The model must look like a segmentation network: one f32 image input and
      * a one-channel map as its first output. */
@@ -110,26 +153,20 @@ bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *o
         bd_model_output_info(model, 0, &mo) != BD_OK || !is_nhwc(&in, 3) || !is_nhwc(&mo, 1))
         return BD_ERR_UNSUPPORTED;
 
-    bd_pipeline *p = calloc(1, sizeof *p);
-    if (!p) return BD_ERR_NO_MEMORY;
+    bd_pipeline *p = NULL;
+    if ((st = create_common(&o, &p)) != BD_OK) return st;
     p->model = model;
-    p->opts = o;
     p->in_h = (int)in.dims[1];
     p->in_w = (int)in.dims[2];
     p->out_h = (int)mo.dims[1];
     p->out_w = (int)mo.dims[2];
-    p->mask.threshold = o.threshold;
-    p->mask.softness = o.softness;
-    bd_tensor_lut(o.input_scale, o.input_offset, p->lut);
 
     bd_session_options so;
     bd_session_options_default(&so);
     so.n_threads = o.n_threads;
-    bd_status st = bd_session_create(model, &so, &p->session);
+    st = bd_session_create(model, &so, &p->session);
     if (st != BD_OK) goto fail;
     st = BD_ERR_NO_MEMORY;
-    p->row_tmp = malloc((size_t)p->out_w * sizeof *p->row_tmp);
-    if (!p->row_tmp) goto fail;
     /* Build the preprocessing tables for a 1x1 frame just to allocate them at
      * their final size (in_w, in_h entries); frames only change their ratio. */
     if (bd_linear_axis_set(&p->pre_x, 1, p->in_w, 1.0 / p->in_w, 0.0) != BD_OK ||
@@ -143,7 +180,7 @@ fail:
     return st;
 }
 
-/* Common entry: NULL / sticky checks, then a fresh error for this call. */
+/* Common entry: sticky check, then a fresh error for this call. */
 static bd_status begin(bd_pipeline *p) {
     if (p->failed) return BD_ERR_BAD_STATE;
     bd_err_clear(&p->err);
@@ -157,61 +194,143 @@ static bd_status check_same_size(bd_pipeline *p, const bd_image *a, const char *
                       a->width, a->height, frame->width, frame->height);
 }
 
-static const unsigned FRAME_FORMATS =
-    BD_FMT_BIT(BD_PIXEL_GRAY8) | BD_FMT_BIT(BD_PIXEL_RGB24) | BD_FMT_BIT(BD_PIXEL_RGBA32);
+static const unsigned RGB_FORMATS =
+    BD_FMT_BIT(BD_PIXEL_GRAY8) | BD_FMT_BIT(BD_PIXEL_RGB24) | BD_FMT_BIT(BD_PIXEL_RGBA32) |
+    BD_FMT_BIT(BD_PIXEL_BGR24) | BD_FMT_BIT(BD_PIXEL_BGRA32) | BD_FMT_BIT(BD_PIXEL_RGBX32) |
+    BD_FMT_BIT(BD_PIXEL_BGRX32);
+static const unsigned ALL_FORMATS = RGB_FORMATS | BD_FMT_BIT(BD_PIXEL_YUYV) |
+                                    BD_FMT_BIT(BD_PIXEL_NV12) | BD_FMT_BIT(BD_PIXEL_I420);
 
-bd_status bd_pipeline_mask(bd_pipeline *p, const bd_image *frame, const bd_image *alpha) {
-    if (!p) return BD_ERR_INVALID_ARG;
-    bd_status st = begin(p);
-    if (st != BD_OK) return st;
-    if ((st = bd_image_check(frame, FRAME_FORMATS, "frame", &p->err)) != BD_OK ||
-        (st = bd_image_check(alpha, BD_FMT_BIT(BD_PIXEL_GRAY8), "alpha", &p->err)) != BD_OK ||
-        (st = check_same_size(p, alpha, "alpha", frame)) != BD_OK)
-        return st;
+/* ---------------------------------------------------------------------------
+ * Fit geometry. With scale s_x, s_y (model pixels per frame pixel) and the
+ * content's offset o_x, o_y inside the model input, frame coordinate u maps to
+ * model input coordinate u * s + o. Preprocessing samples the frame at
+ * (t + 0.5 - o) / s - 0.5 for tensor pixel t (ratio 1/s, origin -o/s); the
+ * mask upsampler samples model output pixel (x + 0.5) * s * out/in + o * out/in
+ * - 0.5 for frame pixel x: the exact inverse, so the mask lands where the
+ * model saw the person.
+ */
+typedef struct fit_geom {
+    double sx, sy, ox, oy; /* model input px per frame px, offsets in input px */
+    int x0, x1, y0, y1;    /* tensor pixels that hold frame content */
+} fit_geom;
+
+static void fit_geometry(int fit, int fw, int fh, int in_w, int in_h, fit_geom *g) {
+    double sx = (double)in_w / fw, sy = (double)in_h / fh;
+    if (fit == BD_FIT_LETTERBOX) sx = sy = sx < sy ? sx : sy;
+    if (fit == BD_FIT_CROP) sx = sy = sx > sy ? sx : sy;
+    g->sx = sx;
+    g->sy = sy;
+    g->ox = (in_w - fw * sx) * 0.5;
+    g->oy = (in_h - fh * sy) * 0.5;
+    if (fit == BD_FIT_STRETCH) g->ox = g->oy = 0.0;
+    /* content pixels: centre t + 0.5 inside [o, o + f s) */
+    g->x0 = 0, g->x1 = in_w, g->y0 = 0, g->y1 = in_h;
+    if (fit == BD_FIT_LETTERBOX) {
+        g->x0 = (int)ceil(g->ox - 0.5);
+        g->x1 = (int)ceil(g->ox + fw * sx - 0.5);
+        g->y0 = (int)ceil(g->oy - 0.5);
+        g->y1 = (int)ceil(g->oy + fh * sy - 0.5);
+        if (g->x0 < 0) g->x0 = 0;
+        if (g->y0 < 0) g->y0 = 0;
+        if (g->x1 > in_w) g->x1 = in_w;
+        if (g->y1 > in_h) g->y1 = in_h;
+    }
+}
+
+/* Preprocess + model run; leaves the output map in *map. */
+static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **map,
+                           fit_geom *g) {
     const int fw = frame->width, fh = frame->height;
-
-    /* Tables: the preprocessing ones never grow (n_out = model size); the
-     * upsampling ones grow only for a larger frame. */
-    if (bd_linear_axis_set(&p->pre_x, fw, p->in_w, (double)fw / p->in_w, 0.0) != BD_OK ||
-        bd_linear_axis_set(&p->pre_y, fh, p->in_h, (double)fh / p->in_h, 0.0) != BD_OK ||
-        bd_linear_axis_set(&p->up_x, p->out_w, fw, (double)p->out_w / fw, 0.0) != BD_OK ||
-        bd_linear_axis_set(&p->up_y, p->out_h, fh, (double)p->out_h / fh, 0.0) != BD_OK)
+    fit_geometry(p->opts.fit, fw, fh, p->in_w, p->in_h, g);
+    if (bd_linear_axis_set(&p->pre_x, fw, p->in_w, 1.0 / g->sx, -g->ox / g->sx) != BD_OK ||
+        bd_linear_axis_set(&p->pre_y, fh, p->in_h, 1.0 / g->sy, -g->oy / g->sy) != BD_OK)
         return bd_err_set(&p->err, BD_ERR_NO_MEMORY, "out of memory for a %dx%d frame", fw, fh);
-
     float *input = NULL;
     size_t n = 0;
-    st = bd_session_input(p->session, 0, &input, &n);
+    bd_status st = bd_session_input(p->session, 0, &input, &n);
     if (st == BD_OK && n != (size_t)p->in_w * (size_t)p->in_h * 3) st = BD_ERR_BAD_STATE;
     if (st != BD_OK) {
         p->failed = 1;
         return bd_err_set(&p->err, st, "model input buffer: %s (%zu elements, expected %dx%dx3)",
                           bd_session_last_error(p->session), n, p->in_h, p->in_w);
     }
-    bd_image_to_tensor(frame, &p->pre_x, &p->pre_y, p->lut, input);
-
+    /* letterbox bars: mid grey */
+    bd_image_to_tensor_fit(frame, &p->pre_x, &p->pre_y, g->x0, g->x1, g->y0, g->y1, p->lut[128],
+                           p->lut, input);
     st = bd_session_run(p->session);
     if (st != BD_OK) {
         p->failed = 1;
         return bd_err_set(&p->err, st, "model run failed: %s", bd_session_last_error(p->session));
     }
-    const float *prob = NULL;
-    st = bd_session_output(p->session, 0, &prob, &n);
+    st = bd_session_output(p->session, 0, map, &n);
     if (st == BD_OK && n != (size_t)p->out_w * (size_t)p->out_h) st = BD_ERR_BAD_STATE;
     if (st != BD_OK) {
         p->failed = 1;
         return bd_err_set(&p->err, st, "model output: %s (%zu elements, expected %dx%d)",
                           bd_session_last_error(p->session), n, p->out_h, p->out_w);
     }
-    bd_mask_upsample(prob, p->out_w, p->out_h, &p->up_x, &p->up_y, &p->mask, p->row_tmp, alpha);
     return BD_OK;
 }
 
-/* Makes *buf an RGB24 image of w x h, reusing it if it already is one. */
-static bd_status ensure_rgb(bd_image_buf **buf, int w, int h) {
-    if (*buf && (*buf)->view.width == w && (*buf)->view.height == h) return BD_OK;
+/* The post-process view of a map of mw x mh for a model input of in_w x in_h. */
+static void make_map(const bd_pipeline *p, const float *data, int mw, int mh, int in_w,
+                     int in_h, const fit_geom *g, bd_post_map *m) {
+    memset(m, 0, sizeof *m);
+    m->data = data;
+    m->w = mw;
+    m->h = mh;
+    bd_mask_affine(&p->mask, &m->k, &m->b);
+    m->logits = p->opts.mask_logits;
+    const double kx = (double)mw / in_w, ky = (double)mh / in_h;
+    m->ratio_x = g->sx * kx;
+    m->origin_x = g->ox * kx;
+    m->ratio_y = g->sy * ky;
+    m->origin_y = g->oy * ky;
+    if (p->opts.feather > 0.0f) {
+        /* frame pixels -> map pixels; at least one map pixel */
+        int r = (int)lround(p->opts.feather * m->ratio_x);
+        m->feather_radius = r < 1 ? 1 : r;
+    }
+}
+
+static void job_effects(const bd_pipeline *p, bd_post_job *job);
+
+bd_status bd_pipeline_mask(bd_pipeline *p, const bd_image *frame, const bd_image *alpha) {
+    if (!p) return BD_ERR_INVALID_ARG;
+    bd_status st = begin(p);
+    if (st != BD_OK) return st;
+    if (!p->session)
+        return bd_err_set(&p->err, BD_ERR_BAD_STATE, "this pipeline has no model");
+    if ((st = bd_image_check(frame, ALL_FORMATS, "frame", &p->err)) != BD_OK ||
+        (st = bd_image_check(alpha, BD_FMT_BIT(BD_PIXEL_GRAY8), "alpha", &p->err)) != BD_OK ||
+        (st = check_same_size(p, alpha, "alpha", frame)) != BD_OK)
+        return st;
+    const float *map = NULL;
+    fit_geom g;
+    if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
+    bd_post_map m;
+    make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
+    bd_post_job job = {0};
+    job.frame = frame;
+    job.map = &m;
+    job.alpha_out = alpha;
+    job.bg = BD_POST_NONE;
+    job.out = frame;
+    job_effects(p, &job); /* refinement applies to the alpha too */
+    if (bd_post_run(p->post, &job) != BD_OK)
+        return bd_err_set(&p->err, BD_ERR_NO_MEMORY, "out of memory for a %dx%d frame",
+                          frame->width, frame->height);
+    return BD_OK;
+}
+
+/* Makes *buf a w x h image of format f, reusing it if it already is one. */
+static bd_status ensure_image(bd_image_buf **buf, int w, int h, bd_pixel_format f) {
+    if (*buf && (*buf)->view.width == w && (*buf)->view.height == h && (*buf)->view.format == f)
+        return BD_OK;
     bd_image_free(*buf);
     *buf = NULL;
-    return bd_image_alloc(w, h, BD_PIXEL_RGB24, buf);
+    return bd_image_alloc(w, h, f, buf);
 }
 
 /* 64-bit hash of an image's pixel bytes (not the row padding), 8 bytes per
@@ -238,26 +357,93 @@ static uint64_t hash_pixels(const bd_image *img) {
     return h;
 }
 
-/* The background image scaled to cover the frame, from the cache when possible. */
-static bd_status scaled_background(bd_pipeline *p, const bd_image *src, int w, int h,
-                                   const bd_image **view) {
-    const uint64_t hash = hash_pixels(src);
+/* Converts an RGB24 image to `dst` (same size) of any supported format:
+ * RGB family by byte offsets, YUV with BT.601 and chroma averaged over the
+ * pixels each sample covers. */
+static void convert_image(const bd_image *src, const bd_image *dst) {
+    const int w = src->width, h = src->height;
+    if (bd_format_is_rgb_family(dst->format)) {
+        int o[4];
+        bd_format_rgba_offsets(dst->format, o);
+        const int bpp = bd_pixel_format_bpp(dst->format);
+        for (int y = 0; y < h; y++) {
+            const uint8_t *s = src->data + (size_t)y * src->stride_bytes;
+            uint8_t *d = dst->data + (size_t)y * dst->stride_bytes;
+            for (int x = 0; x < w; x++, s += 3, d += bpp) {
+                if (dst->format == BD_PIXEL_GRAY8) {
+                    d[0] = (uint8_t)((77 * s[0] + 150 * s[1] + 29 * s[2] + 128) >> 8);
+                    continue;
+                }
+                d[o[0]] = s[0], d[o[1]] = s[1], d[o[2]] = s[2];
+                if (o[3] >= 0) d[o[3]] = 255;
+            }
+        }
+        return;
+    }
+    /* YUV: luma per pixel, chroma from the mean of the covered pixels' U, V */
+    const int sy = dst->format == BD_PIXEL_YUYV ? 1 : 2;
+    for (int y = 0; y < h; y += sy)
+        for (int x = 0; x < w; x += 2) {
+            int su = 0, sv = 0, n = 0;
+            for (int dy = 0; dy < sy && y + dy < h; dy++)
+                for (int dx = 0; dx < 2 && x + dx < w; dx++) {
+                    uint8_t yuv[3];
+                    bd_rgb_to_yuv(src->data + (size_t)(y + dy) * src->stride_bytes +
+                                      (size_t)(x + dx) * 3,
+                                  yuv);
+                    su += yuv[1], sv += yuv[2], n++;
+                    if (dst->format == BD_PIXEL_YUYV)
+                        dst->data[(size_t)(y + dy) * dst->stride_bytes + (size_t)(x + dx) * 2] =
+                            yuv[0];
+                    else
+                        dst->data[(size_t)(y + dy) * dst->stride_bytes + (size_t)(x + dx)] =
+                            yuv[0];
+                }
+            const uint8_t u = (uint8_t)((su + n / 2) / n), v = (uint8_t)((sv + n / 2) / n);
+            if (dst->format == BD_PIXEL_YUYV) {
+                uint8_t *d = dst->data + (size_t)y * dst->stride_bytes + (size_t)x * 2;
+                d[1] = u, d[3] = v;
+            } else if (dst->format == BD_PIXEL_NV12) {
+                uint8_t *d = dst->plane[0] + (size_t)(y / 2) * dst->plane_stride_bytes[0] +
+                             (size_t)x;
+                d[0] = u, d[1] = v;
+            } else {
+                dst->plane[0][(size_t)(y / 2) * dst->plane_stride_bytes[0] + (size_t)(x / 2)] = u;
+                dst->plane[1][(size_t)(y / 2) * dst->plane_stride_bytes[1] + (size_t)(x / 2)] = v;
+            }
+        }
+}
+
+/* The background image scaled to cover the frame in the out format, from the
+ * cache when possible. */
+static bd_status scaled_background(bd_pipeline *p, const bd_image *src, uint32_t version, int w,
+                                   int h, bd_pixel_format out_format, const bd_image **view) {
+    /* a caller-given version replaces the hash (tagged so the two never collide) */
+    const uint64_t hash = version ? ((uint64_t)version | (1ull << 63)) : hash_pixels(src) >> 1;
     if (p->bg_scaled && p->bg_key_data == src->data && p->bg_key_w == src->width &&
         p->bg_key_h == src->height && p->bg_key_stride == src->stride_bytes &&
         p->bg_key_format == src->format && p->bg_key_frame_w == w && p->bg_key_frame_h == h &&
-        p->bg_key_hash == hash) {
+        p->bg_key_out_format == out_format && p->bg_key_hash == hash) {
         *view = &p->bg_scaled->view;
         return BD_OK;
     }
     p->bg_key_data = NULL; /* invalid until rebuilt */
+    p->bg_light_valid = 0;
     double ratio, ox, oy;
     bd_cover_geometry(src->width, src->height, w, h, &ratio, &ox, &oy);
-    if (ensure_rgb(&p->bg_scaled, w, h) != BD_OK ||
+    const int direct = out_format == BD_PIXEL_RGB24;
+    if (ensure_image(&p->bg_scaled, w, h, out_format) != BD_OK ||
+        (!direct && ensure_image(&p->bg_rgb, w, h, BD_PIXEL_RGB24) != BD_OK) ||
         bd_linear_axis_set(&p->bg_x, src->width, w, ratio, ox) != BD_OK ||
         bd_linear_axis_set(&p->bg_y, src->height, h, ratio, oy) != BD_OK)
         return bd_err_set(&p->err, BD_ERR_NO_MEMORY,
                           "out of memory scaling the background to %dx%d", w, h);
-    bd_image_resample_rgb(src, &p->bg_x, &p->bg_y, &p->bg_scaled->view);
+    if (direct) {
+        bd_image_resample_rgb(src, &p->bg_x, &p->bg_y, &p->bg_scaled->view);
+    } else {
+        bd_image_resample_rgb(src, &p->bg_x, &p->bg_y, &p->bg_rgb->view);
+        convert_image(&p->bg_rgb->view, &p->bg_scaled->view);
+    }
     p->bg_key_data = src->data;
     p->bg_key_w = src->width;
     p->bg_key_h = src->height;
@@ -265,35 +451,116 @@ static bd_status scaled_background(bd_pipeline *p, const bd_image *src, int w, i
     p->bg_key_format = src->format;
     p->bg_key_frame_w = w;
     p->bg_key_frame_h = h;
+    p->bg_key_out_format = out_format;
     p->bg_key_hash = hash;
     *view = &p->bg_scaled->view;
     return BD_OK;
 }
 
-/* The frame's background blurred (see blur.c). */
-static bd_status blurred_background(bd_pipeline *p, const bd_image *frame, const bd_image *alpha,
-                                    int radius, const bd_image **view) {
-    const int w = frame->width, h = frame->height;
-    size_t need = bd_blur_scratch_floats(w, h), bytes;
-    if (need == 0 || !bd_size_mul(need, sizeof(float), &bytes))
-        return bd_err_set(&p->err, BD_ERR_LIMIT, "frame %dx%d is too large to blur", w, h);
-    if (need > p->blur_cap) {
-        bd_aligned_free(p->blur_scratch);
-        p->blur_cap = 0;
-        p->blur_scratch = bd_aligned_alloc(bytes);
-        if (!p->blur_scratch)
-            return bd_err_set(&p->err, BD_ERR_NO_MEMORY,
-                              "out of memory for the blur of a %dx%d frame (%zu MiB)", w, h,
-                              bytes >> 20);
-        p->blur_cap = need;
+/* Checks out against frame and bg, fills the background part of the job. */
+static bd_status setup_background(bd_pipeline *p, const bd_image *frame, const bd_background *bg,
+                                  const bd_image *out, bd_post_job *job) {
+    bd_status st;
+    if (!bg) return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "background is NULL");
+    const int transparent = bg->kind == BD_BG_TRANSPARENT;
+    const int yuv = bd_format_is_yuv(frame->format);
+    unsigned out_formats;
+    const char *what = "out";
+    if (transparent) {
+        out_formats = BD_FMT_BIT(BD_PIXEL_RGBA32) | BD_FMT_BIT(BD_PIXEL_BGRA32);
+        what = "out (transparent background needs RGBA32 or BGRA32)";
+        if (yuv)
+            return bd_err_set(&p->err, BD_ERR_UNSUPPORTED,
+                              "transparent output needs an RGB-family frame, not %s",
+                              bd_pixel_format_name(frame->format));
+    } else if (yuv) {
+        out_formats = BD_FMT_BIT(frame->format);
+        what = "out (a YUV frame is composited in its own format)";
+    } else {
+        out_formats = RGB_FORMATS & ~BD_FMT_BIT(BD_PIXEL_GRAY8);
     }
-    if (ensure_rgb(&p->blur_bg, w, h) != BD_OK)
-        return bd_err_set(&p->err, BD_ERR_NO_MEMORY, "out of memory for a %dx%d background", w,
-                          h);
-    bd_blur_background(frame, alpha, radius > 0 ? radius : bd_blur_default_radius(w, h),
-                       p->blur_scratch, &p->blur_bg->view);
-    *view = &p->blur_bg->view;
+    if ((st = bd_image_check(out, out_formats, what, &p->err)) != BD_OK ||
+        (st = check_same_size(p, out, "out", frame)) != BD_OK)
+        return st;
+    job->out = out;
+    job->premultiply = p->opts.premultiplied;
+    switch (bg->kind) {
+    case BD_BG_IMAGE: {
+        if ((st = bd_image_check(bg->image, RGB_FORMATS, "background image", &p->err)) != BD_OK)
+            return st;
+        const bd_image *v = NULL;
+        if ((st = scaled_background(p, bg->image, bg->image_version, frame->width,
+                                    frame->height, out->format, &v)) != BD_OK)
+            return st;
+        job->bg = BD_POST_IMAGE;
+        job->bg_image = v;
+        if (p->opts.light_wrap > 0.0f && !p->bg_light_valid &&
+            !bd_format_is_yuv(out->format)) {
+            /* The light that wraps around the subject: the scaled background
+             * blurred wide, made once per background with the post-process
+             * itself (all-background alpha, blur background). */
+            const int w = frame->width, h = frame->height;
+            if (ensure_image(&p->bg_light, w, h, out->format) != BD_OK ||
+                ensure_image(&p->zero_alpha, w, h, BD_PIXEL_GRAY8) != BD_OK)
+                return bd_err_set(&p->err, BD_ERR_NO_MEMORY,
+                                  "out of memory for the light wrap at %dx%d", w, h);
+            bd_post_job lj = {0};
+            lj.frame = v;
+            lj.alpha_in = &p->zero_alpha->view;
+            lj.bg = BD_POST_BLUR;
+            lj.blur_radius = (w > h ? w : h) / 30 + 1;
+            lj.out = &p->bg_light->view;
+            if (bd_post_run(p->post, &lj) != BD_OK)
+                return bd_err_set(&p->err, BD_ERR_NO_MEMORY,
+                                  "out of memory for the light wrap at %dx%d", w, h);
+            p->bg_light_valid = 1;
+        }
+        job->bg_light = p->bg_light_valid ? &p->bg_light->view : NULL;
+        return BD_OK;
+    }
+    case BD_BG_BLUR:
+        if (bg->blur_radius < 0)
+            return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "blur radius %d is negative",
+                              bg->blur_radius);
+        job->bg = BD_POST_BLUR;
+        job->blur_radius = bg->blur_radius > 0 ? bg->blur_radius
+                                               : bd_blur_default_radius(frame->width,
+                                                                        frame->height);
+        return BD_OK;
+    case BD_BG_COLOR:
+        job->bg = BD_POST_COLOR;
+        if (yuv) {
+            bd_rgb_to_yuv(bg->color, job->color);
+        } else {
+            int o[4];
+            bd_format_rgba_offsets(out->format, o);
+            for (int c = 0; c < 3; c++) job->color[o[c]] = bg->color[c];
+            if (o[3] >= 0) job->color[o[3]] = 255;
+        }
+        return BD_OK;
+    case BD_BG_TRANSPARENT: job->bg = BD_POST_TRANSPARENT; return BD_OK;
+    default:
+        return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "unknown background kind %d",
+                          (int)bg->kind);
+    }
+}
+
+static bd_status run_post(bd_pipeline *p, const bd_post_job *job) {
+    if (bd_post_run(p->post, job) != BD_OK)
+        return bd_err_set(&p->err, BD_ERR_NO_MEMORY, "out of memory for a %dx%d frame",
+                          job->frame->width, job->frame->height);
     return BD_OK;
+}
+
+/* Options that apply to every composite. */
+static void job_effects(const bd_pipeline *p, bd_post_job *job) {
+    job->light_wrap = job->bg == BD_POST_TRANSPARENT ? 0.0f : p->opts.light_wrap;
+    if (p->opts.refine) {
+        const int w = job->frame->width, h = job->frame->height;
+        int r = p->opts.refine_radius > 0 ? p->opts.refine_radius : (w > h ? w : h) / 100;
+        job->refine.radius = r < 2 ? 2 : r;
+        job->refine.eps = p->opts.refine_eps > 0.0f ? p->opts.refine_eps : 1e-3f;
+    }
 }
 
 bd_status bd_pipeline_composite(bd_pipeline *p, const bd_image *frame, const bd_image *alpha,
@@ -301,46 +568,69 @@ bd_status bd_pipeline_composite(bd_pipeline *p, const bd_image *frame, const bd_
     if (!p) return BD_ERR_INVALID_ARG;
     bd_status st = begin(p);
     if (st != BD_OK) return st;
-    if (!bg) return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "background is NULL");
-    const int transparent = bg->kind == BD_BG_TRANSPARENT;
-    const unsigned out_formats = transparent ? BD_FMT_BIT(BD_PIXEL_RGBA32)
-                                             : BD_FMT_BIT(BD_PIXEL_RGB24) |
-                                                   BD_FMT_BIT(BD_PIXEL_RGBA32);
-    if ((st = bd_image_check(frame, FRAME_FORMATS, "frame", &p->err)) != BD_OK ||
+    if ((st = bd_image_check(frame, ALL_FORMATS, "frame", &p->err)) != BD_OK ||
         (st = bd_image_check(alpha, BD_FMT_BIT(BD_PIXEL_GRAY8), "alpha", &p->err)) != BD_OK ||
-        (st = check_same_size(p, alpha, "alpha", frame)) != BD_OK ||
-        (st = bd_image_check(out, out_formats,
-                             transparent ? "out (transparent background needs RGBA32)" : "out",
-                             &p->err)) != BD_OK ||
-        (st = check_same_size(p, out, "out", frame)) != BD_OK)
+        (st = check_same_size(p, alpha, "alpha", frame)) != BD_OK)
         return st;
+    bd_post_job job = {0};
+    job.frame = frame;
+    job.alpha_in = alpha;
+    if ((st = setup_background(p, frame, bg, out, &job)) != BD_OK) return st;
+    /* the alpha is given: no refinement (it needs the map), light wrap applies */
+    job.light_wrap = job.bg == BD_POST_TRANSPARENT ? 0.0f : p->opts.light_wrap;
+    return run_post(p, &job);
+}
 
-    const bd_image *bgv = NULL;
-    switch (bg->kind) {
-    case BD_BG_IMAGE:
-        if ((st = bd_image_check(bg->image, FRAME_FORMATS, "background image", &p->err)) !=
-            BD_OK)
-            return st;
-        if ((st = scaled_background(p, bg->image, frame->width, frame->height, &bgv)) != BD_OK)
-            return st;
-        bd_image_composite(frame, alpha, bgv, NULL, out);
-        return BD_OK;
-    case BD_BG_BLUR:
-        if (bg->blur_radius < 0)
-            return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "blur radius %d is negative",
-                              bg->blur_radius);
-        if ((st = blurred_background(p, frame, alpha, bg->blur_radius, &bgv)) != BD_OK)
-            return st;
-        bd_image_composite(frame, alpha, bgv, NULL, out);
-        return BD_OK;
-    case BD_BG_COLOR:
-        bd_image_composite(frame, alpha, NULL, bg->color, out);
-        return BD_OK;
-    case BD_BG_TRANSPARENT:
-        bd_image_attach_alpha(frame, alpha, out);
-        return BD_OK;
-    default:
-        return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "unknown background kind %d",
-                          (int)bg->kind);
+bd_status bd_pipeline_replace(bd_pipeline *p, const bd_image *frame, const bd_background *bg,
+                              const bd_image *out) {
+    if (!p) return BD_ERR_INVALID_ARG;
+    bd_status st = begin(p);
+    if (st != BD_OK) return st;
+    if (!p->session)
+        return bd_err_set(&p->err, BD_ERR_BAD_STATE, "this pipeline has no model");
+    if ((st = bd_image_check(frame, ALL_FORMATS, "frame", &p->err)) != BD_OK) return st;
+    bd_post_job job = {0};
+    job.frame = frame;
+    if ((st = setup_background(p, frame, bg, out, &job)) != BD_OK) return st;
+    const float *map = NULL;
+    fit_geom g;
+    if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
+    bd_post_map m;
+    make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
+    job.map = &m;
+    job_effects(p, &job);
+    return run_post(p, &job);
+}
+
+bd_status bd_pipeline_composite_map(bd_pipeline *p, const float *map, int map_w, int map_h,
+                                    const bd_image *frame, const bd_background *bg,
+                                    const bd_image *out, const bd_image *alpha_out) {
+    if (!p) return BD_ERR_INVALID_ARG;
+    bd_status st = begin(p);
+    if (st != BD_OK) return st;
+    if (!map || map_w < 1 || map_h < 1 || map_w > BD_IMAGE_MAX_DIM || map_h > BD_IMAGE_MAX_DIM)
+        return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "map %p of %dx%d is not usable",
+                          (const void *)map, map_w, map_h);
+    if ((st = bd_image_check(frame, ALL_FORMATS, "frame", &p->err)) != BD_OK) return st;
+    if (alpha_out &&
+        ((st = bd_image_check(alpha_out, BD_FMT_BIT(BD_PIXEL_GRAY8), "alpha_out", &p->err)) !=
+             BD_OK ||
+         (st = check_same_size(p, alpha_out, "alpha_out", frame)) != BD_OK))
+        return st;
+    bd_post_job job = {0};
+    job.frame = frame;
+    job.alpha_out = alpha_out;
+    if (!bg && !out && alpha_out) {
+        job.bg = BD_POST_NONE; /* the mask alone */
+        job.out = frame;
+    } else if ((st = setup_background(p, frame, bg, out, &job)) != BD_OK) {
+        return st;
     }
+    fit_geom g;
+    fit_geometry(p->opts.fit, frame->width, frame->height, map_w, map_h, &g);
+    bd_post_map m;
+    make_map(p, map, map_w, map_h, map_w, map_h, &g, &m);
+    job.map = &m;
+    job_effects(p, &job);
+    return run_post(p, &job);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "image/image.h"
+#include "image/img_kernels.h"
 
 void bd_linear_axis_free(bd_linear_axis *axis) {
     if (!axis) return;
@@ -91,16 +92,46 @@ void bd_tensor_lut(float scale, float offset, float lut[256]) {
 
 /* Byte offsets of R, G, B inside a pixel (gray: the one byte, three times). */
 static void rgb_offsets(bd_pixel_format f, int off[3]) {
-    int gray = f == BD_PIXEL_GRAY8;
-    off[0] = 0;
-    off[1] = gray ? 0 : 1;
-    off[2] = gray ? 0 : 2;
+    int o4[4];
+    bd_format_rgba_offsets(f, o4);
+    off[0] = o4[0];
+    off[1] = o4[1];
+    off[2] = o4[2];
 }
 
-void bd_image_to_tensor(const bd_image *src, const bd_linear_axis *ax, const bd_linear_axis *ay,
-                        const float lut[256], float *dst) {
+/* R, G, B of pixel (x, y) of a YUV image (chroma of the 2x2 / 2x1 block). */
+static void yuv_pixel(const bd_image *src, int x, int y, int rgb[3]) {
+    int Y, U, V;
+    if (src->format == BD_PIXEL_YUYV) {
+        const uint8_t *p = src->data + (size_t)y * src->stride_bytes + (size_t)(x & ~1) * 2;
+        Y = p[(x & 1) * 2];
+        U = p[1];
+        V = p[3];
+    } else {
+        Y = src->data[(size_t)y * src->stride_bytes + (size_t)x];
+        const size_t cy = (size_t)(y / 2), cx = (size_t)(x / 2);
+        if (src->format == BD_PIXEL_NV12) {
+            const uint8_t *c = src->plane[0] + cy * src->plane_stride_bytes[0] + 2 * cx;
+            U = c[0];
+            V = c[1];
+        } else {
+            U = src->plane[0][cy * src->plane_stride_bytes[0] + cx];
+            V = src->plane[1][cy * src->plane_stride_bytes[1] + cx];
+        }
+    }
+    uint8_t c[3];
+    bd_yuv_to_rgb(Y, U, V, c);
+    rgb[0] = c[0];
+    rgb[1] = c[1];
+    rgb[2] = c[2];
+}
+
+void bd_image_to_tensor_fit(const bd_image *src, const bd_linear_axis *ax,
+                            const bd_linear_axis *ay, int x0, int x1, int y0, int y1, float pad,
+                            const float lut[256], float *dst) {
     const int bpp = bd_pixel_format_bpp(src->format);
     const int ow = ax->n_out, oh = ay->n_out;
+    const int yuv = bd_format_is_yuv(src->format);
     int off[3];
     rgb_offsets(src->format, off);
     for (int y = 0; y < oh; y++) {
@@ -108,23 +139,45 @@ void bd_image_to_tensor(const bd_image *src, const bd_linear_axis *ax, const bd_
         const uint8_t *r1 = src->data + (size_t)ay->hi[y] * src->stride_bytes;
         const double wy = ay->w[y];
         float *o = dst + (size_t)y * (size_t)ow * 3;
-        for (int x = 0; x < ow; x++) {
-            const size_t i0 = (size_t)ax->lo[x] * (size_t)bpp;
-            const size_t i1 = (size_t)ax->hi[x] * (size_t)bpp;
+        for (int x = 0; x < ow; x++, o += 3) {
+            if (y < y0 || y >= y1 || x < x0 || x >= x1) { /* letterbox padding */
+                o[0] = o[1] = o[2] = pad;
+                continue;
+            }
             const double wx = ax->w[x];
+            int p00[3], p01[3], p10[3], p11[3];
+            if (yuv) {
+                yuv_pixel(src, ax->lo[x], ay->lo[y], p00);
+                yuv_pixel(src, ax->hi[x], ay->lo[y], p01);
+                yuv_pixel(src, ax->lo[x], ay->hi[y], p10);
+                yuv_pixel(src, ax->hi[x], ay->hi[y], p11);
+            } else {
+                const size_t i0 = (size_t)ax->lo[x] * (size_t)bpp;
+                const size_t i1 = (size_t)ax->hi[x] * (size_t)bpp;
+                for (int c = 0; c < 3; c++) {
+                    p00[c] = r0[i0 + off[c]];
+                    p01[c] = r0[i1 + off[c]];
+                    p10[c] = r1[i0 + off[c]];
+                    p11[c] = r1[i1 + off[c]];
+                }
+            }
             for (int c = 0; c < 3; c++) {
                 /* Blend in double along x, then along y, then round half up.
                  * This exact order of operations is what the reference used; a
                  * different one could flip a result that lands exactly on .5. */
-                double top = r0[i0 + off[c]] * (1.0 - wx) + r0[i1 + off[c]] * wx;
-                double bot = r1[i0 + off[c]] * (1.0 - wx) + r1[i1 + off[c]] * wx;
+                double top = p00[c] * (1.0 - wx) + p01[c] * wx;
+                double bot = p10[c] * (1.0 - wx) + p11[c] * wx;
                 double v = top * (1.0 - wy) + bot * wy;
                 int u = (int)(v + 0.5); /* v >= 0: truncation is floor */
                 o[c] = lut[u > 255 ? 255 : u];
             }
-            o += 3;
         }
     }
+}
+
+void bd_image_to_tensor(const bd_image *src, const bd_linear_axis *ax, const bd_linear_axis *ay,
+                        const float lut[256], float *dst) {
+    bd_image_to_tensor_fit(src, ax, ay, 0, ax->n_out, 0, ay->n_out, 0.0f, lut, dst);
 }
 
 void bd_mask_upsample(const float *prob, int w, int h, const bd_linear_axis *ax,
@@ -132,27 +185,37 @@ void bd_mask_upsample(const float *prob, int w, int h, const bd_linear_axis *ax,
                       const bd_image *alpha) {
     (void)h;
     const int ow = ax->n_out, oh = ay->n_out;
-    const int soft = mp->softness > 0.0f;
-    /* alpha = (p - threshold) / softness + 0.5 = p * k + b with the division
-     * hoisted out of the loop. softness <= 0: alpha = p (k = 1, b = 0). */
-    const float k = soft ? 1.0f / mp->softness : 1.0f;
-    const float b = soft ? 0.5f - mp->threshold * k : 0.0f;
+    float k, b;
+    bd_mask_affine(mp, &k, &b);
+    /* The same maths as the fused post-process (post.c), with the reference
+     * kernels and no row cache: per output row, the two source rows are
+     * interpolated horizontally and mapped to alpha (+ 0.5), then vertically. */
+    (void)row_tmp;
+    float *h0 = malloc((size_t)ow * sizeof *h0), *h1 = malloc((size_t)ow * sizeof *h1);
+    if (!h0 || !h1) {
+        free(h0);
+        free(h1);
+        return;
+    }
+    bd_hlerp_table t = {.n = ow, .lo = ax->lo, .hi = ax->hi, .w = ax->wf};
     for (int y = 0; y < oh; y++) {
-        /* Vertical blend of the two source rows into row_tmp (w floats), then a
-         * horizontal gather per output pixel: cost h_out * (w + w_out). The
-         * a + (b - a) * t form keeps a constant map exactly constant. */
-        const float *p0 = prob + (size_t)ay->lo[y] * (size_t)w;
-        const float *p1 = prob + (size_t)ay->hi[y] * (size_t)w;
-        const float wy = ay->wf[y];
-        for (int i = 0; i < w; i++) row_tmp[i] = p0[i] + (p1[i] - p0[i]) * wy;
-        uint8_t *o = alpha->data + (size_t)y * alpha->stride_bytes;
-        for (int x = 0; x < ow; x++) {
-            const float a0 = row_tmp[ax->lo[x]], a1 = row_tmp[ax->hi[x]];
-            float a = (a0 + (a1 - a0) * ax->wf[x]) * k + b;
-            if (!(a > 0.0f)) a = 0.0f; /* also NaN -> 0 */
-            if (a > 1.0f) a = 1.0f;
-            o[x] = (uint8_t)(a * 255.0f + 0.5f);
-        }
+        bd_f32_hlerp_row_ref(prob + (size_t)ay->lo[y] * (size_t)w, &t, k, b + 0.5f, h0);
+        bd_f32_hlerp_row_ref(prob + (size_t)ay->hi[y] * (size_t)w, &t, k, b + 0.5f, h1);
+        bd_f32_mask_row_ref(h0, h1, ay->wf[y], alpha->data + (size_t)y * alpha->stride_bytes, ow);
+    }
+    free(h0);
+    free(h1);
+}
+
+void bd_mask_affine(const bd_mask_params *mp, float *k, float *b) {
+    /* alpha = (p - threshold) / softness + 0.5, times 255: k p + b */
+    if (mp->softness > 0.0f) {
+        const float inv = 1.0f / mp->softness;
+        *k = 255.0f * inv;
+        *b = 255.0f * (0.5f - mp->threshold * inv);
+    } else {
+        *k = 255.0f;
+        *b = 0.0f;
     }
 }
 

@@ -32,6 +32,8 @@ static const char *const op_names[BD_OP_COUNT] = {
     [BD_OP_CONCAT] = "CONCAT",
     [BD_OP_RESHAPE] = "RESHAPE",
     [BD_OP_DEQUANTIZE] = "DEQUANTIZE",
+    [BD_OP_TRANSPOSE] = "TRANSPOSE",
+    [BD_OP_FULLY_CONNECTED] = "FULLY_CONNECTED",
 };
 
 const char *bd_op_name(bd_op_type op) {
@@ -239,10 +241,12 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
         [BD_OP_HARDSWISH] = 1, [BD_OP_SIGMOID] = 1, [BD_OP_TANH] = 1, [BD_OP_MEAN_HW] = 1,
         [BD_OP_AVGPOOL2D] = 1, [BD_OP_MAXPOOL2D] = 1, [BD_OP_RESIZE_BILINEAR] = 1,
         [BD_OP_CONCAT] = -1, [BD_OP_RESHAPE] = 1, [BD_OP_DEQUANTIZE] = 1,
+        [BD_OP_TRANSPOSE] = 1, [BD_OP_FULLY_CONNECTED] = 3,
     };
     int want = arity[n->op];
     bool is_conv = n->op == BD_OP_CONV2D || n->op == BD_OP_DWCONV2D || n->op == BD_OP_TCONV2D;
     if (is_conv && n->n_inputs == 4) want = 4; /* fused residual */
+    if (n->op == BD_OP_MUL && n->n_inputs == 3) want = 3; /* fused addend */
     if ((want > 0 && n->n_inputs != want) || (want < 0 && n->n_inputs < 1))
         return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "has %d inputs, expected %d",
                           NODE_ARGS(n), n->n_inputs, want);
@@ -342,6 +346,16 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
             dims[i] = da > db ? da : db;
         }
         *n_dims = nd;
+        if (n->n_inputs == 3) { /* a fused addend: only on channel gates, output shape */
+            const bd_value *c3 = &g->values[n->inputs[2]];
+            int full, gate;
+            bool ok = n->op == BD_OP_MUL && bd_mul_is_channel_gate(g, n, &full, &gate) &&
+                      c3->dtype == BD_DTYPE_F32 && c3->n_dims == nd;
+            for (int i = 0; ok && i < nd; i++) ok = c3->dims[i] == dims[i];
+            if (!ok)
+                return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "invalid fused addend '%s'",
+                                  NODE_ARGS(n), c3->name);
+        }
         break;
     }
     case BD_OP_RELU:
@@ -408,6 +422,40 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
                               in->n_elems, o->n_elems);
         *n_dims = o->n_dims;
         memcpy(dims, o->dims, sizeof(int64_t) * BD_MAX_DIMS);
+        break;
+    }
+    case BD_OP_TRANSPOSE: {
+        /* perm must be a permutation of 0..rank-1. */
+        bool seen[BD_MAX_DIMS] = {false};
+        for (int i = 0; i < in->n_dims; i++) {
+            int p = n->perm[i];
+            if (p < 0 || p >= in->n_dims || seen[p])
+                return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "perm is not a permutation",
+                                  NODE_ARGS(n));
+            seen[p] = true;
+            dims[i] = in->dims[p];
+        }
+        break;
+    }
+    case BD_OP_FULLY_CONNECTED: {
+        /* in [.., K] x weight [N, K] + bias [N] -> [.., N]; the kernel treats every
+         * leading index as one row. */
+        bd_value *w = &g->values[n->inputs[1]], *b = &g->values[n->inputs[2]];
+        if ((st = need_rank(n, w, 2, "weight", err)) || (st = need_rank(n, b, 1, "bias", err)) ||
+            (st = need_const(n, w, "weight", err)) || (st = need_const(n, b, "bias", err)) ||
+            (st = need_f32(n, w, "weight", err)) || (st = need_f32(n, b, "bias", err)))
+            return st;
+        if (in->n_dims < 1 || in->dims[in->n_dims - 1] != w->dims[1] ||
+            b->dims[0] != w->dims[0])
+            return bd_err_set(err, BD_ERR_FORMAT,
+                              NODE_FMT "input '%s' does not fit weight [%lld,%lld] and bias "
+                                       "[%lld]",
+                              NODE_ARGS(n), in->name, (long long)w->dims[0],
+                              (long long)w->dims[1], (long long)b->dims[0]);
+        if (in->n_elems / (size_t)w->dims[1] > INT32_MAX || w->dims[0] > INT32_MAX ||
+            w->dims[1] > INT32_MAX)
+            return bd_err_set(err, BD_ERR_UNSUPPORTED, NODE_FMT "too large", NODE_ARGS(n));
+        dims[in->n_dims - 1] = w->dims[0];
         break;
     }
     case BD_OP_DEQUANTIZE:
@@ -571,6 +619,25 @@ void bd_graph_analyse(bd_graph *g) {
     for (int i = 0; i < g->n_outputs; i++) g->values[g->outputs[i]].last_use = g->n_nodes;
 }
 
+bool bd_mul_is_channel_gate(const bd_graph *g, const bd_node *n, int *full, int *gate) {
+    if (n->op != BD_OP_MUL || n->n_inputs < 2) return false;
+    const bd_value *o = &g->values[n->output];
+    if (o->n_dims < 1) return false;
+    for (int f = 0; f < 2; f++) {
+        const bd_value *a = &g->values[n->inputs[f]], *b = &g->values[n->inputs[1 - f]];
+        bool ok = a->n_dims == o->n_dims && b->n_dims == o->n_dims &&
+                  b->dims[o->n_dims - 1] == o->dims[o->n_dims - 1];
+        for (int i = 0; ok && i < o->n_dims; i++)
+            ok = a->dims[i] == o->dims[i] && (i == o->n_dims - 1 || b->dims[i] == 1);
+        if (ok) {
+            *full = f;
+            *gate = 1 - f;
+            return true;
+        }
+    }
+    return false;
+}
+
 int64_t bd_node_macs(const bd_graph *g, const bd_node *n) {
     const bd_value *in = &g->values[n->inputs[0]], *out = &g->values[n->output];
     switch (n->op) {
@@ -587,6 +654,10 @@ int64_t bd_node_macs(const bd_graph *g, const bd_node *n) {
         /* every input pixel scatters KH*KW*OC products of IC terms */
         return (int64_t)(in->n_elems / (size_t)in->dims[3]) * w->dims[0] * w->dims[1] *
                w->dims[2] * w->dims[3];
+    }
+    case BD_OP_FULLY_CONNECTED: {
+        const bd_value *w = &g->values[n->inputs[1]];
+        return (int64_t)out->n_elems * w->dims[1];
     }
     default: return 0;
     }

@@ -1,7 +1,7 @@
 /*
  * ir.h -- backdrop's graph IR: tensors (values) and nodes (ops) in execution order.
  *
- * Importers (TFLite, later ONNX) build a bd_graph; shape inference and the verifier
+ * Importers (TFLite, ONNX) build a bd_graph; shape inference and the verifier
  * (ir.c) then check every node against the rules of its op, so that the kernels can
  * trust every shape, index and size they are handed. Passes rewrite the graph; the
  * runtime plans memory and executes it.
@@ -29,7 +29,7 @@ typedef enum bd_op_type {
     BD_OP_DWCONV2D,   /* in, weight, bias [, residual] */
     BD_OP_TCONV2D,    /* in, weight, bias [, residual]: transposed convolution */
     BD_OP_ADD,        /* a, b (broadcast) */
-    BD_OP_MUL,        /* a, b (broadcast) */
+    BD_OP_MUL,        /* a, b (broadcast) [, addend: y = a*b + addend, channel gates only] */
     BD_OP_RELU,
     BD_OP_RELU6,
     BD_OP_CLAMP,      /* min(max(x, act_min), act_max) */
@@ -43,6 +43,8 @@ typedef enum bd_op_type {
     BD_OP_CONCAT,     /* n inputs along `axis` */
     BD_OP_RESHAPE,    /* data unchanged; only the shape */
     BD_OP_DEQUANTIZE, /* f16 constant -> f32; folded away at compile */
+    BD_OP_TRANSPOSE,  /* out dims[i] = in dims[perm[i]] (any rank; numpy semantics) */
+    BD_OP_FULLY_CONNECTED, /* in [.., K], weight [N, K], bias [N] -> [.., N] (+ act) */
     BD_OP_COUNT
 } bd_op_type;
 
@@ -98,6 +100,7 @@ typedef struct bd_node {
     bool align_corners, half_pixel; /* RESIZE_BILINEAR */
     int64_t out_h, out_w;           /* RESIZE_BILINEAR output size */
     int axis;                       /* CONCAT (normalised to >= 0) */
+    int perm[BD_MAX_DIMS];          /* TRANSPOSE */
     float *packed;                  /* conv weights+bias packed for the chosen kernel
                                      * (owned; set at compile time) */
     int src_index;                  /* index of the op in the source file */
@@ -154,6 +157,12 @@ bd_status bd_graph_compact(bd_graph *g, bd_err *err);
 
 /* Fills producer, n_consumers, first_use and last_use of every value. */
 void bd_graph_analyse(bd_graph *g);
+
+/* True if MUL node n multiplies a full tensor by a per-channel gate: one input
+ * has the output's shape, the other is [1,...,1,C] with C the last dimension.
+ * Sets *full and *gate to their input positions. (Squeeze-excite gating; such a
+ * MUL may carry a fused addend as a third input, with the output's shape.) */
+bool bd_mul_is_channel_gate(const bd_graph *g, const bd_node *n, int *full, int *gate);
 
 /* Multiply-adds of one node (0 for non-MAC ops). */
 int64_t bd_node_macs(const bd_graph *g, const bd_node *n);

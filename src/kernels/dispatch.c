@@ -20,6 +20,7 @@ void bd_kernels_init(bd_kernels *k, bd_isa isa) {
     for (int a = 0; a < BD_ACT_COUNT; a++) k->unary[a] = bd_f32_unary_ref;
     k->add = bd_f32_add_ref;
     k->mul = bd_f32_mul_ref;
+    k->cmul = bd_f32_cmul_ref;
     k->resize_bilinear = bd_f32_resize_bilinear_ref;
     if (isa == BD_ISA_REF) return;
     bd_kernels_init_scalar(k);

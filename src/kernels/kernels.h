@@ -76,6 +76,14 @@ typedef void (*bd_unary_fn)(const float *x, float *y, size_t n, const bd_act_par
 typedef void (*bd_binary_fn)(const float *a, size_t sa, const float *b, size_t sb, float *y,
                              size_t n, const bd_act_params *p);
 
+/* Channel-broadcast multiply(-add) on [n_pix, c] tensors:
+ *   y[p, k] = act(a[p, k] * g[k] + (b ? b[p, k] : 0))
+ * (squeeze-excite gating, optionally with the following residual add fused).
+ * Multiply and add are rounded separately (no FMA), so every ISA is bit-exact
+ * with the reference. y may alias a or b. */
+typedef void (*bd_cmul_fn)(const float *a, const float *g, const float *b, float *y,
+                           size_t n_pix, int c, const bd_act_params *p);
+
 typedef struct bd_resize_params {
     int in_h, in_w, c;
     int out_h, out_w;
@@ -95,6 +103,7 @@ typedef struct bd_kernels {
     bd_mean_fn mean_hw;
     bd_unary_fn unary[BD_ACT_COUNT]; /* indexed by activation; [BD_ACT_NONE] copies */
     bd_binary_fn add, mul;
+    bd_cmul_fn cmul;
     bd_resize_fn resize_bilinear;
 } bd_kernels;
 
@@ -147,6 +156,8 @@ void bd_f32_add_ref(const float *a, size_t sa, const float *b, size_t sb, float 
                     const bd_act_params *p);
 void bd_f32_mul_ref(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
                     const bd_act_params *p);
+void bd_f32_cmul_ref(const float *a, const float *g, const float *b, float *y, size_t n_pix,
+                     int c, const bd_act_params *p);
 void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict in,
                                 float *restrict out, int y0, int y1);
 

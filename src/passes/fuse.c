@@ -8,7 +8,10 @@
  *    broadcast), and r is ready before the conv runs (constant, graph input, or
  *    produced by an earlier node), since the fused conv executes at the conv's
  *    position. The add's own activation moves to the conv.
- * 2. Activation:    y = act(op(x))  ->  op(x; epilogue act)
+ * 2. Gate + add:    y = x * g[c] + r  ->  MUL(x, g; addend r)
+ *    for a squeeze-excite channel gate whose product feeds only the add, under the
+ *    same conditions on r as above (the MUL executes at its own position).
+ * 3. Activation:    y = act(op(x))  ->  op(x; epilogue act)
  *    for conv, dwconv, tconv, add and mul with no activation yet, when op's output
  *    feeds only the activation and is no graph output. Activations fused:
  *    RELU, RELU6, CLAMP, HARDSWISH, SIGMOID (every kernel implements these).
@@ -74,6 +77,35 @@ static int fuse_residual(bd_graph *g) {
     return fused;
 }
 
+static int fuse_gate_add(bd_graph *g) {
+    int fused = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *add = &g->nodes[i];
+        if (add->op != BD_OP_ADD) continue;
+        for (int side = 0; side < 2; side++) {
+            int mv = add->inputs[side], r = add->inputs[1 - side];
+            int mi = g->values[mv].producer, full, gate;
+            if (mi < 0 || mv == r) continue;
+            bd_node *m = &g->nodes[mi];
+            if (m->op != BD_OP_MUL || m->n_inputs != 2 || m->act != BD_ACT_NONE ||
+                !bd_mul_is_channel_gate(g, m, &full, &gate) || !private_edge(g, mv) ||
+                !same_shape(&g->values[r], &g->values[add->output]) ||
+                g->values[r].producer >= mi)
+                continue;
+            m->inputs[m->n_inputs++] = r;
+            m->output = add->output;
+            m->act = add->act;
+            m->act_min = add->act_min;
+            m->act_max = add->act_max;
+            add->op = BD_OP_NONE;
+            fused++;
+            bd_graph_analyse(g);
+            break;
+        }
+    }
+    return fused;
+}
+
 static int fuse_activation(bd_graph *g) {
     int fused = 0;
     for (int i = 0; i < g->n_nodes; i++) {
@@ -99,6 +131,7 @@ static int fuse_activation(bd_graph *g) {
 bd_status bd_pass_fuse(bd_graph *g, bd_err *err) {
     bd_graph_analyse(g);
     fuse_residual(g);
+    fuse_gate_add(g);
     fuse_activation(g);
     return bd_graph_compact(g, err);
 }

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "kernels/ref/extra_ref.h"
 #include "runtime/runtime.h"
 
 static float *ptr(const bd_graph *g, uint8_t *arena, int v) {
@@ -33,6 +34,19 @@ bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n) {
         const bd_value *w = &g->values[n->inputs[1]];
         p.k_h = (int)w->dims[1];
         p.k_w = (int)w->dims[2];
+    }
+    if (n->op == BD_OP_FULLY_CONNECTED) {
+        /* A 1x1 convolution over an image of `rows` x 1 pixels with K channels: the
+         * weight [N, K] is the conv weight [N, 1, 1, K]. Rows split across threads. */
+        const bd_value *w = &g->values[n->inputs[1]];
+        int k = (int)w->dims[1], rows = (int)(in->n_elems / (size_t)k);
+        bd_conv_params f = {
+            .in_h = rows, .in_w = 1, .in_c = k, .out_h = rows, .out_w = 1,
+            .out_c = (int)w->dims[0], .k_h = 1, .k_w = 1, .stride_h = 1, .stride_w = 1,
+            .dil_h = 1, .dil_w = 1, .depth_multiplier = 1,
+            .act = {n->act, n->act_min, n->act_max},
+        };
+        p = f;
     }
     return p;
 }
@@ -179,7 +193,23 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         break;
     }
     case BD_OP_ADD: binary(g, n, arena, k->add, ith, nth); break;
-    case BD_OP_MUL: binary(g, n, arena, k->mul, ith, nth); break;
+    case BD_OP_MUL: {
+        int full, gate;
+        if (bd_mul_is_channel_gate(g, n, &full, &gate)) {
+            /* squeeze-excite gating (+ fused addend): rows of pixels per thread */
+            int c = (int)out->dims[out->n_dims - 1];
+            size_t n_pix = out->n_elems / (size_t)c, p0, p1;
+            share(n_pix, ith, nth, &p0, &p1);
+            bd_act_params act = {n->act, n->act_min, n->act_max};
+            const float *a = ptr(g, arena, n->inputs[full]), *gv = ptr(g, arena, n->inputs[gate]);
+            const float *b = n->n_inputs == 3 ? ptr(g, arena, n->inputs[2]) : NULL;
+            size_t o = p0 * (size_t)c;
+            if (p1 > p0) k->cmul(a + o, gv, b ? b + o : NULL, y + o, p1 - p0, c, &act);
+        } else {
+            binary(g, n, arena, k->mul, ith, nth);
+        }
+        break;
+    }
     case BD_OP_RELU:
     case BD_OP_RELU6:
     case BD_OP_CLAMP:
@@ -200,6 +230,16 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
     case BD_OP_RESHAPE:
         if (ith == 0 && x != y) memmove(y, x, out->n_bytes);
         break;
+    case BD_OP_TRANSPOSE:
+        if (ith == 0) bd_f32_transpose_ref(x, y, in->n_dims, in->dims, n->perm);
+        break;
+    case BD_OP_FULLY_CONNECTED: {
+        bd_conv_params p = bd_node_conv_params(g, n);
+        size_t f0, f1;
+        share((size_t)p.out_h, ith, nth, &f0, &f1);
+        if (f1 > f0) k->conv2d(&p, x, n->packed, NULL, y, (int)f0, (int)f1);
+        break;
+    }
     default: break; /* DEQUANTIZE and NONE never reach the executor */
     }
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "import/onnx/onnx.h"
 #include "import/tflite/tflite.h"
 #include "runtime/runtime.h"
 
@@ -78,15 +79,21 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size) {
     if (size >= 8 && memcmp(data + 4, "TFL3", 4) == 0) {
         m->format = "tflite";
         st = bd_tflite_import(data, size, &m->opts, g, &m->err);
+    } else if (bd_onnx_probe(data, size)) {
+        /* A serialized ONNX ModelProto has no magic number; its first record is a
+         * ModelProto field (exporters write ir_version, tag 0x08, first). */
+        m->format = "onnx";
+        st = bd_onnx_import(data, size, &m->opts, g, &m->err);
     } else {
         st = bd_err_set(&m->err, BD_ERR_FORMAT,
-                        "not a model file that backdrop reads (expected TFLite)");
+                        "not a model file that backdrop reads (expected TFLite or ONNX)");
     }
     if (st) return st;
     if ((st = add_extra_outputs(m))) return st;
     if ((st = bd_pass_fold_constants(g, &m->err))) return st;
     if ((st = bd_graph_compact(g, &m->err))) return st;
     if ((st = bd_graph_verify(g, &m->err))) return st;
+    if ((st = bd_pass_match_patterns(g, &m->err))) return st;
     if ((st = bd_pass_fuse(g, &m->err))) return st;
     if ((st = bd_graph_verify(g, &m->err))) return st; /* passes must keep it valid */
     bd_graph_analyse(g);
@@ -196,7 +203,8 @@ bd_status bd_pack_weights(bd_model *m) {
         bd_pack_fn pack = n->op == BD_OP_CONV2D     ? m->kernels.pack_conv2d
                           : n->op == BD_OP_DWCONV2D ? m->kernels.pack_dwconv2d
                           : n->op == BD_OP_TCONV2D  ? m->kernels.pack_tconv2d
-                                                    : NULL;
+                          : n->op == BD_OP_FULLY_CONNECTED ? m->kernels.pack_conv2d
+                                                           : NULL;
         if (!pack) continue;
         bd_conv_params p = bd_node_conv_params(g, n);
         const float *w = g->values[n->inputs[1]].data, *b = g->values[n->inputs[2]].data;

@@ -49,5 +49,8 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
 /* Graph passes run at load (src/passes/). */
 bd_status bd_pass_fold_constants(bd_graph *g, bd_err *err);
 bd_status bd_pass_fuse(bd_graph *g, bd_err *err);
+/* Converter idioms (pattern.c): x * (clip(x + 3, 0, 6) * (1/6)) -> HARDSWISH, and
+ * conv(x) + constant per-channel c -> conv with bias + c. */
+bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err);
 
 #endif /* BD_RUNTIME_H */

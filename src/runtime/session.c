@@ -108,6 +108,7 @@ static void run_graph(void *ctx, int ith, int nth) {
     bd_session *s = ctx;
     const bd_graph *g = &s->model->graph;
     double t = (s->op_ms && ith == 0) ? now_ms() : 0.0;
+    unsigned fp = bd_fp_fast_enter();
     for (int i = 0; i < g->n_nodes; i++) {
         if (!s->serial[i])
             bd_exec_node(s->model, s->arena, i, ith, nth);
@@ -122,6 +123,7 @@ static void run_graph(void *ctx, int ith, int nth) {
             t = t1;
         }
     }
+    bd_fp_fast_leave(fp);
 }
 
 bd_status bd_session_run(bd_session *s) {

@@ -57,7 +57,7 @@ int posix_memalign(void **out, size_t align, size_t n) {
 void free(void *p) { __libc_free(p); }
 #endif
 
-static int thread_count(void) {
+static __attribute__((unused)) int thread_count(void) {
     DIR *d = opendir("/proc/self/task");
     if (!d) return -1;
     int n = 0;

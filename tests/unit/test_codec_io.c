@@ -94,7 +94,7 @@ static void test_alloc(void) {
     bd_image_buf *b = NULL;
     CHECK(bd_image_alloc(0, 5, BD_PIXEL_RGB24, &b) == BD_ERR_INVALID_ARG);
     CHECK(bd_image_alloc(5, -1, BD_PIXEL_RGB24, &b) == BD_ERR_INVALID_ARG);
-    CHECK(bd_image_alloc(5, 5, (bd_pixel_format)9, &b) == BD_ERR_INVALID_ARG);
+    CHECK(bd_image_alloc(5, 5, (bd_pixel_format)99, &b) == BD_ERR_INVALID_ARG);
     CHECK(bd_image_alloc(5, 5, BD_PIXEL_RGB24, NULL) == BD_ERR_INVALID_ARG);
     CHECK(bd_image_alloc(1 << 21, 1, BD_PIXEL_RGB24, &b) == BD_ERR_LIMIT);
     CHECK(bd_image_alloc(1 << 20, 1 << 20, BD_PIXEL_RGBA32, &b) == BD_ERR_LIMIT);

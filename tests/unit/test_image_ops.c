@@ -4,9 +4,8 @@
  * background / the frame; everything else matches the rounded formula),
  * transparent output, the sampling tables, mask upsampling (constant maps stay
  * constant, 2x values computed by hand, threshold/softness, NaN), the u8
- * background resampler (identity and centred cover crop), the normalized
- * background blur (a constant stays constant, no person colour bleeds into the
- * background) and view validation. Odd sizes 1x1 and 3x7 throughout. All
+ * background resampler (identity and centred cover crop), the default blur
+ * radius and view validation (the blur itself: test_composite_post.c). Odd sizes 1x1 and 3x7 throughout. All
  * results are integer and compared exactly unless a tolerance is stated.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -104,7 +103,7 @@ static void test_attach_alpha(void) {
                      *o = alloc_img(3, 7, BD_PIXEL_RGBA32);
         fill_random(f, 5);
         fill_random(a, 6);
-        bd_image_attach_alpha(bd_image_view(f), bd_image_view(a), bd_image_view(o));
+        bd_image_attach_alpha(bd_image_view(f), bd_image_view(a), bd_image_view(o), 0);
         int ok = 1, fb = bd_pixel_format_bpp(ffmts[fi]);
         for (int y = 0; y < 7; y++)
             for (int x = 0; x < 3; x++) {
@@ -341,93 +340,14 @@ static void test_resample_rgb(void) {
     bd_linear_axis_free(&ay);
 }
 
-/* Runs the background blur; returns the RGB24 result. */
-static bd_image_buf *blur(const bd_image_buf *f, const bd_image_buf *a, int radius) {
-    const bd_image *v = bd_image_view(f);
-    size_t n = bd_blur_scratch_floats(v->width, v->height);
-    float *scratch = malloc(n * sizeof *scratch);
-    bd_image_buf *d = alloc_img(v->width, v->height, BD_PIXEL_RGB24);
-    if (scratch && d) bd_blur_background(v, bd_image_view(a), radius, scratch, bd_image_view(d));
-    free(scratch);
-    return d;
-}
-
-static void test_blur_constant(void) {
-    const int sizes[4][2] = {{1, 1}, {3, 7}, {7, 3}, {64, 40}};
-    const int radii[3] = {1, 3, 100};
-    for (int s = 0; s < 4; s++)
-        for (int r = 0; r < 3; r++)
-            for (int alpha_mode = 0; alpha_mode < 3; alpha_mode++) {
-                const int w = sizes[s][0], h = sizes[s][1];
-                bd_image_buf *f = alloc_img(w, h, BD_PIXEL_RGB24),
-                             *a = alloc_img(w, h, BD_PIXEL_GRAY8);
-                const bd_image *fv = bd_image_view(f);
-                for (int y = 0; y < h; y++)
-                    for (int x = 0; x < w; x++) {
-                        fv->data[y * fv->stride_bytes + 3 * x] = 200;
-                        fv->data[y * fv->stride_bytes + 3 * x + 1] = 13;
-                        fv->data[y * fv->stride_bytes + 3 * x + 2] = 0;
-                    }
-                if (alpha_mode == 1) fill_const(a, 255); /* all person: plain blur */
-                if (alpha_mode == 2) fill_random(a, 11);
-                bd_image_buf *d = blur(f, a, radii[r]);
-                int ok = d != NULL;
-                for (int y = 0; ok && y < h; y++)
-                    for (int x = 0; x < w; x++) {
-                        const uint8_t *p = px(d, x, y);
-                        ok &= p[0] == 200 && p[1] == 13 && p[2] == 0;
-                    }
-                CHECK_MSG(ok, "%dx%d radius %d alpha mode %d", w, h, radii[r], alpha_mode);
-                bd_image_free(f);
-                bd_image_free(a);
-                bd_image_free(d);
-            }
-}
-
-static void test_blur_no_bleed(void) {
-    /* Left half a red person (alpha 255), right half a blue background (alpha 0).
-     * The blurred background must be pure blue on the background side and next to
-     * the person (within the kernel's reach), where a plain blur would be purple;
-     * far inside the person (beyond 3 radii) it falls back to the plain blur, red. */
-    const int w = 120, h = 30, r = 5;
-    bd_image_buf *f = alloc_img(w, h, BD_PIXEL_RGB24), *a = alloc_img(w, h, BD_PIXEL_GRAY8);
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            uint8_t *p = px(f, x, y);
-            p[0] = x < w / 2 ? 255 : 0;
-            p[2] = x < w / 2 ? 0 : 255;
-            *px(a, x, y) = x < w / 2 ? 255 : 0;
-        }
-    bd_image_buf *d = blur(f, a, r);
-    int ok = 1;
-    for (int y = 0; y < h; y++)
-        for (int x = w / 2 - 2 * r; x < w; x++)
-            ok &= px(d, x, y)[0] <= 1 && px(d, x, y)[2] >= 254;
-    CHECK_MSG(ok, "person colour leaked into the background");
-    CHECK_MSG(px(d, 0, 0)[0] == 255 && px(d, 0, 0)[2] == 0, "deep inside: %d,%d,%d", px(d, 0, 0)[0],
-              px(d, 0, 0)[1], px(d, 0, 0)[2]);
-    bd_image_free(d);
-    /* An all-background frame is blurred normally: a single bright pixel spreads
-     * symmetrically. */
-    fill_const(f, 0);
-    fill_const(a, 0);
-    px(f, 60, 15)[1] = 255;
-    d = blur(f, a, 1); /* kernel [1 3 6 7 6 3 1] / 27 per axis: peak 255 * (7/27)^2 = 17 */
-    CHECK(px(d, 58, 15)[1] == px(d, 62, 15)[1] && px(d, 60, 13)[1] == px(d, 60, 17)[1]);
-    CHECK_MSG(px(d, 60, 15)[1] == 17 && px(d, 61, 15)[1] == 15 && px(d, 63, 15)[1] == 2 &&
-                  px(d, 64, 15)[1] == 0 && px(d, 60, 19)[1] == 0,
-              "%d %d %d %d", px(d, 60, 15)[1], px(d, 61, 15)[1], px(d, 63, 15)[1],
-              px(d, 64, 15)[1]);
-    bd_image_free(d);
-    bd_image_free(f);
-    bd_image_free(a);
+static void test_blur_default_radius(void) {
     CHECK(bd_blur_default_radius(1920, 1080) == 48 && bd_blur_default_radius(3, 7) == 1);
 }
 
 static void test_image_check(void) {
     bd_err e = {0};
     uint8_t buf[64] = {0};
-    bd_image v = {4, 2, BD_PIXEL_RGB24, 12, buf};
+    bd_image v = {.width = 4, .height = 2, .format = BD_PIXEL_RGB24, .stride_bytes = 12, .data = buf};
     CHECK(bd_image_check(&v, 0, "x", &e) == BD_OK);
     CHECK(bd_image_check(&v, BD_FMT_BIT(BD_PIXEL_GRAY8), "x", &e) == BD_ERR_INVALID_ARG);
     CHECK_MSG(strstr(e.msg, "x: pixel format RGB24"), "'%s'", e.msg);
@@ -461,8 +381,7 @@ int main(void) {
     RUN(test_mask_softness);
     RUN(test_to_tensor_small);
     RUN(test_resample_rgb);
-    RUN(test_blur_constant);
-    RUN(test_blur_no_bleed);
+    RUN(test_blur_default_radius);
     RUN(test_image_check);
     return harness_finish();
 }

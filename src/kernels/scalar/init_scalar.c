@@ -1,7 +1,11 @@
 /*
- * init_scalar.c -- the portable production level. It has no kernels of its own
- * yet, so the reference kernels stay in place (TODO issue 4: blocked 1x1 GEMM).
+ * init_scalar.c -- the portable production level: the blocked conv2d GEMM
+ * (conv_scalar.c); everything else stays the reference kernels.
  */
 #include "kernels/isa_tables.h"
+#include "kernels/scalar/kernels_scalar.h"
 
-void bd_kernels_init_scalar(bd_kernels *k) { (void)k; }
+void bd_kernels_init_scalar(bd_kernels *k) {
+    k->conv2d = bd_f32_conv2d_scalar;
+    k->pack_conv2d = bd_f32_conv2d_pack_scalar;
+}

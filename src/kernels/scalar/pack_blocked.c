@@ -61,3 +61,27 @@ size_t bd_f32_tconv2d_pack_rows(const bd_conv_params *p, const float *w, const f
     }
     return per_fy * (size_t)p->k_h;
 }
+
+int bd_tconv_lanes_ok(const bd_conv_params *p, int vl) {
+    return bd_tconv_fast_ok(p, vl) && p->k_w * p->out_c <= 2;
+}
+
+size_t bd_f32_tconv2d_pack_lanes(const bd_conv_params *p, const float *w, const float *bias,
+                                 float *dst, int vl) {
+    const int ic_n = p->in_c, cp = (ic_n + vl - 1) / vl * vl, lanes = p->k_w * p->out_c;
+    const size_t per_fy = (size_t)lanes * cp + (size_t)vl;
+    if (dst) {
+        memset(dst, 0, sizeof(float) * per_fy * (size_t)p->k_h);
+        for (int fy = 0; fy < p->k_h; fy++) {
+            float *b = dst + fy * per_fy;
+            for (int fx = 0; fx < p->k_w; fx++)
+                for (int oc = 0; oc < p->out_c; oc++) {
+                    int lane = fx * p->out_c + oc;
+                    const float *src = w + (((size_t)oc * p->k_h + fy) * p->k_w + fx) * ic_n;
+                    for (int ic = 0; ic < ic_n; ic++) b[(size_t)lane * cp + ic] = src[ic];
+                    b[(size_t)lanes * cp + lane] = bias[oc];
+                }
+        }
+    }
+    return per_fy * (size_t)p->k_h;
+}

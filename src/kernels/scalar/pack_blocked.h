@@ -8,6 +8,9 @@
  *     bias[nb], then w[K][nb] with k = (ky * k_w + kx) * in_c + ic,
  *   padded lanes zero. Blocks follow each other with no gap.
  *
+ * The SIMD kernels read these with aligned vector loads: the destination must be
+ * 64-byte aligned (the runtime allocates it with bd_aligned_alloc).
+ *
  * Channel-padded depthwise layout, cp = out_c rounded up to vl:
  *   w[k_h * k_w][cp], then bias[cp], padded lanes zero.
  */
@@ -33,5 +36,19 @@ size_t bd_f32_dwconv2d_pack_padded(const bd_conv_params *p, const float *w, cons
 int bd_tconv_fast_ok(const bd_conv_params *p, int vl);
 size_t bd_f32_tconv2d_pack_rows(const bd_conv_params *p, const float *w, const float *bias,
                                 float *dst, int vl);
+
+/* Transposed convolution with k == stride and k_w * out_c <= 2 lanes, computed
+ * with pixels across the vector (the input transposed in registers): for each
+ * fy, w[lanes][cp] (cp = in_c rounded up to vl, lane fx * out_c + oc), then
+ * bias[vl] (the first `lanes` used); padded entries zero. */
+int bd_tconv_lanes_ok(const bd_conv_params *p, int vl);
+size_t bd_f32_tconv2d_pack_lanes(const bd_conv_params *p, const float *w, const float *bias,
+                                 float *dst, int vl);
+
+/* tanh in place: the SIMD kernels run a TANH epilogue as NONE and then this over
+ * the rows they wrote (keeps libm calls out of the vector loops). */
+static inline void bd_tanh_inplace(float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = tanhf(y[i]);
+}
 
 #endif

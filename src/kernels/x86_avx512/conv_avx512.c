@@ -4,25 +4,28 @@
  *
  * Weights are packed by bd_f32_conv2d_pack_blocked (nr = 32, vl = 16): per block
  * of up to 32 output channels, bias then w[K][nb], K = k_h*k_w*in_c in (ky,kx,ic)
- * order. The micro-kernel computes MR pixels x NV vectors (16 channels each):
+ * order. The micro-kernel computes MR = 12 pixels x NV vectors (16 channels each):
  *   acc[r][j] = bias[j] + sum_{taps, ic} in_r[tap][ic] * w[tap][ic][j]
  * with the input broadcast from memory (vfmadd231ps with {1to16}) and the
- * weights loaded once per (tap, ic) for all MR pixels. The taps form a rectangle
- * n_ky x n_kx so the same kernel runs 1x1 (one tap, pixels contiguous across rows)
- * and any other geometry (pixels along one output row at the x stride, and only
- * the valid ky rows; border pixels whose kx range is cut go one at a time with
- * a shorter rectangle). Epilogue: + residual, activation, masked store.
+ * weights loaded once per (tap, ic) for all pixels; with one vector, even and
+ * odd ic go to separate accumulators (24 FMA chains). The taps form a rectangle
+ * n_ky x n_kx so the same kernel runs 1x1 (one tap, pixels contiguous across
+ * rows) and any other geometry (pixels along one output row at the x stride,
+ * only the valid ky rows, the kx taps of a row merged into one contiguous run
+ * when there is no dilation; border pixels whose kx range is cut go one at a
+ * time with a shorter rectangle). Epilogue: + residual, activation, masked store.
  *
  * Numerics: same products as the reference, summed with FMA in a different
  * order; agreement ~1e-6 of sum |w*x| (tests/kernels/test_conv.c).
- * Memory: loads and stores stay inside the tensors (channel tails are masked).
+ * Memory: loads and stores stay inside the tensors (channel tails are masked);
+ * the packed weights must be 64-byte aligned (bd_aligned_alloc).
  */
 #include "kernels/scalar/pack_blocked.h"
 #include "kernels/x86_avx512/kernels_avx512.h"
 #include "kernels/x86_avx512/simd_avx512.h"
 
 #define NR 32 /* channels per weight block: 2 vectors */
-#define MR 8  /* pixels per tile */
+#define MR 12 /* pixels per tile */
 
 typedef struct tile_args {
     const float *a; /* input of pixel 0 at its first tap */
@@ -37,29 +40,51 @@ typedef struct tile_args {
     float *out;       /* output of pixel 0 at the block's first channel */
     size_t o_pix;     /* floats between output pixels */
     __mmask16 tail;   /* lanes of the last vector to store */
+    int dense;        /* nv == 1 and the tile's outputs are one run of mr * o_pix
+                         floats (o_pix = lanes per pixel): the epilogue then works
+                         on full vectors of that run (tconv, few lanes per pixel) */
 } tile_args;
 
 BD_INLINE void tile(const int mr, const int nv, const tile_args *t, const bd_act_params *act) {
     __m512 acc[MR][2];
     const float *ap[MR];
-#pragma GCC unroll 8
+#pragma GCC unroll 12
     for (int r = 0; r < mr; r++) ap[r] = t->a + (size_t)r * t->a_pix;
 #pragma GCC unroll 2
     for (int j = 0; j < nv; j++) {
         __m512 b = _mm512_load_ps(t->bias + 16 * j);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
         for (int r = 0; r < mr; r++) acc[r][j] = b;
+    }
+    if (nv == 1) {
+#pragma GCC unroll 12
+        for (int r = 0; r < mr; r++) acc[r][1] = _mm512_setzero_ps();
     }
     const float *w = t->w;
     const int in_c = t->in_c;
     for (int ky = 0; ky < t->n_ky; ky++) {
         for (int kx = 0; kx < t->n_kx; kx++) {
             const size_t off = (size_t)ky * t->a_row + (size_t)kx * t->a_col;
-            for (int ic = 0; ic < in_c; ic++) {
+            int ic = 0;
+            if (nv == 1) {
+                /* One vector: even and odd ic go to separate accumulators, so
+                 * 2 * mr independent FMA chains hide the FMA latency. */
+                for (; ic + 2 <= in_c; ic += 2) {
+                    __m512 w0 = _mm512_load_ps(w + 0), w1 = _mm512_load_ps(w + 16);
+#pragma GCC unroll 12
+                    for (int r = 0; r < mr; r++) {
+                        const float *a = ap[r] + off + ic;
+                        acc[r][0] = _mm512_fmadd_ps(_mm512_set1_ps(a[0]), w0, acc[r][0]);
+                        acc[r][1] = _mm512_fmadd_ps(_mm512_set1_ps(a[1]), w1, acc[r][1]);
+                    }
+                    w += 2 * 16;
+                }
+            }
+            for (; ic < in_c; ic++) {
                 __m512 wv[2];
 #pragma GCC unroll 2
                 for (int j = 0; j < nv; j++) wv[j] = _mm512_load_ps(w + 16 * j);
-#pragma GCC unroll 8
+#pragma GCC unroll 12
                 for (int r = 0; r < mr; r++) {
                     __m512 av = _mm512_set1_ps(ap[r][off + (size_t)ic]);
 #pragma GCC unroll 2
@@ -70,7 +95,24 @@ BD_INLINE void tile(const int mr, const int nv, const tile_args *t, const bd_act
         }
         w += t->w_row_skip;
     }
-#pragma GCC unroll 8
+    if (nv == 1) {
+#pragma GCC unroll 12
+        for (int r = 0; r < mr; r++) acc[r][0] = _mm512_add_ps(acc[r][0], acc[r][1]);
+    }
+    if (nv == 1 && t->dense) {
+        float tmp[MR * 16];
+        const int n = mr * (int)t->o_pix;
+#pragma GCC unroll 12
+        for (int r = 0; r < mr; r++) _mm512_mask_storeu_ps(tmp + r * t->o_pix, t->tail, acc[r][0]);
+        for (int i = 0; i < n; i += 16) {
+            const __mmask16 m = bd_mask16(n - i);
+            __m512 v = _mm512_maskz_loadu_ps(m, tmp + i);
+            if (t->res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, t->res + i));
+            _mm512_mask_storeu_ps(t->out + i, m, bd_act512(v, act));
+        }
+        return;
+    }
+#pragma GCC unroll 12
     for (int r = 0; r < mr; r++) {
         float *o = t->out + (size_t)r * t->o_pix;
         const float *rs = t->res ? t->res + (size_t)r * t->o_pix : NULL;
@@ -88,6 +130,10 @@ BD_INLINE void tile(const int mr, const int nv, const tile_args *t, const bd_act
 static void tile_any(int mr, int nv, const tile_args *t, const bd_act_params *act) {
     if (nv == 2) {
         switch (mr) {
+        case 12: tile(12, 2, t, act); break;
+        case 11: tile(11, 2, t, act); break;
+        case 10: tile(10, 2, t, act); break;
+        case 9: tile(9, 2, t, act); break;
         case 8: tile(8, 2, t, act); break;
         case 7: tile(7, 2, t, act); break;
         case 6: tile(6, 2, t, act); break;
@@ -99,6 +145,10 @@ static void tile_any(int mr, int nv, const tile_args *t, const bd_act_params *ac
         }
     } else {
         switch (mr) {
+        case 12: tile(12, 1, t, act); break;
+        case 11: tile(11, 1, t, act); break;
+        case 10: tile(10, 1, t, act); break;
+        case 9: tile(9, 1, t, act); break;
         case 8: tile(8, 1, t, act); break;
         case 7: tile(7, 1, t, act); break;
         case 6: tile(6, 1, t, act); break;
@@ -128,11 +178,20 @@ static void tap_range(int base, int step, int n, int size, int *lo, int *hi) {
 void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
                           const float *restrict packed, const float *restrict residual,
                           float *restrict out, int y0, int y1) {
+    if (p->act.act == BD_ACT_TANH) { /* run as NONE, then tanh over the rows written */
+        bd_conv_params q = *p;
+        q.act.act = BD_ACT_NONE;
+        bd_f32_conv2d_avx512(&q, in, packed, residual, out, y0, y1);
+        const size_t row = (size_t)p->out_w * p->out_c;
+        bd_tanh_inplace(out + (size_t)y0 * row, (size_t)(y1 - y0) * row);
+        return;
+    }
     const int in_c = p->in_c, out_c = p->out_c;
     const size_t K = (size_t)p->k_h * p->k_w * in_c;
     tile_args t;
     t.in_c = in_c;
     t.o_pix = (size_t)out_c;
+    t.dense = 0;
     if (p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
         /* 1x1: one GEMM over the contiguous pixels of rows [y0, y1). */
@@ -196,6 +255,11 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
                 tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
             }
             t.n_kx = kx1 - kx0;
+            t.in_c = in_c;
+            if (p->dil_w == 1) { /* the kx taps of a row are contiguous: one run */
+                t.in_c = t.n_kx * in_c;
+                t.n_kx = 1;
+            }
             t.a_pix = (size_t)sw * in_c;
             const int ix0 = ox * sw - pl + kx0 * p->dil_w;
             /* Pointer only formed when some tap is in range. */
@@ -206,7 +270,7 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
                 const int real = out_c - n0 < NR ? out_c - n0 : NR;
                 t.bias = blk;
                 t.w = blk + nb + ((size_t)ky0 * p->k_w + kx0) * in_c * nb;
-                t.w_row_skip = (size_t)(p->k_w - t.n_kx) * in_c * nb;
+                t.w_row_skip = (size_t)(p->k_w - (kx1 - kx0)) * in_c * nb;
                 t.res = residual ? residual + (orow + ox) * out_c + n0 : NULL;
                 t.out = out + (orow + ox) * out_c + n0;
                 t.tail = bd_mask16(real - (nb - 16));
@@ -220,18 +284,117 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
 
 /* Transposed convolution. With k == stride, pad_left 0 and out_w = in_w * s,
  * output row oy reads input row iy = (oy + pad_top) / s with tap row fy = the
- * remainder, and the k_w * out_c outputs of input pixel ix are contiguous: a
- * 1x1 GEMM per row with N = k_w * out_c (bd_f32_tconv2d_pack_rows). Other
- * geometries keep the reference layout and kernel. */
+ * remainder, and the k_w * out_c outputs of input pixel ix are contiguous:
+ *   - 1 or 2 such lanes (the selfie models: 2x2 s2, 16 -> 1): tconv_lanes, with
+ *     pixels across the vector (bd_f32_tconv2d_pack_lanes);
+ *   - up to 16 lanes: a 1x1 GEMM per row with N = k_w * out_c and a dense
+ *     epilogue (bd_f32_tconv2d_pack_rows);
+ *   - other geometries keep the reference layout and kernel. */
 size_t bd_f32_tconv2d_pack_avx512(const bd_conv_params *p, const float *w, const float *bias,
                                   float *dst) {
+    if (bd_tconv_lanes_ok(p, 16)) return bd_f32_tconv2d_pack_lanes(p, w, bias, dst, 16);
     if (bd_tconv_fast_ok(p, 16)) return bd_f32_tconv2d_pack_rows(p, w, bias, dst, 16);
     return bd_f32_conv2d_pack_ref(p, w, bias, dst);
+}
+
+/* In-register transpose of 16 rows of 16 floats: r[p][c] -> r[c][p]. Four
+ * stages of 16 shuffles (unpack ps, unpack pd, two 128-bit block shuffles). */
+BD_INLINE void transpose16(__m512 r[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    /* u[4g + j], lane block k: column 4k + j of rows 4g .. 4g+3 */
+    for (int g = 0; g < 4; g++) {
+        __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
+        __m512d c = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
+        u[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44);
+        __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+        __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
+        __m512 v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+        r[j] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+        r[4 + j] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+        r[8 + j] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+        r[12 + j] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+    }
+}
+
+/* k == stride with 1 or 2 lanes per input pixel (the selfie models' 2x2 s2
+ * 16 -> 1): 16 input pixels at a time, transposed so the pixels lie across the
+ * vector; out lane l of the 16 pixels = bias[l] + sum_c T[c] * w[l][c]; with 2
+ * lanes the two results are interleaved (out[2p + fx]). */
+static void tconv_lanes(const bd_conv_params *p, const float *restrict in,
+                        const float *restrict packed, const float *restrict residual,
+                        float *restrict out, int y0, int y1) {
+    const int in_c = p->in_c, lanes = p->k_w * p->out_c, cp = (in_c + 15) / 16 * 16;
+    const size_t per_fy = (size_t)lanes * cp + 16, o_row = (size_t)p->out_w * p->out_c;
+    const __m512i lo_idx = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi_idx =
+        _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+    for (int oy = y0; oy < y1; oy++) {
+        const int ny = oy + p->pad_top, iy = ny / p->stride_h, fy = ny % p->stride_h;
+        const float *w = packed + fy * per_fy, *bias = w + (size_t)lanes * cp;
+        for (int ix = 0; ix < p->in_w; ix += 16) {
+            const int np = p->in_w - ix < 16 ? p->in_w - ix : 16;
+            __m512 acc0 = _mm512_set1_ps(bias[0]), acc1 = _mm512_set1_ps(bias[lanes - 1]);
+            if (iy < p->in_h) {
+                const float *src = in + ((size_t)iy * p->in_w + ix) * in_c;
+                for (int c0 = 0; c0 < in_c; c0 += 16) {
+                    const __mmask16 mc = bd_mask16(in_c - c0);
+                    __m512 r[16];
+                    for (int q = 0; q < 16; q++)
+                        r[q] = q < np ? _mm512_maskz_loadu_ps(mc, src + (size_t)q * in_c + c0)
+                                      : _mm512_setzero_ps();
+                    transpose16(r);
+                    const float *w0 = w + c0, *w1 = w + (size_t)(lanes - 1) * cp + c0;
+                    for (int c = 0; c < 16; c++) {
+                        acc0 = _mm512_fmadd_ps(r[c], _mm512_set1_ps(w0[c]), acc0);
+                        if (lanes == 2) acc1 = _mm512_fmadd_ps(r[c], _mm512_set1_ps(w1[c]), acc1);
+                    }
+                }
+            }
+            const size_t o = oy * o_row + (size_t)ix * lanes;
+            __m512 v[2];
+            int n[2];
+            if (lanes == 1) {
+                v[0] = acc0, n[0] = np, n[1] = 0;
+            } else {
+                v[0] = _mm512_permutex2var_ps(acc0, lo_idx, acc1);
+                v[1] = _mm512_permutex2var_ps(acc0, hi_idx, acc1);
+                n[0] = 2 * np < 16 ? 2 * np : 16, n[1] = 2 * np - n[0];
+            }
+            for (int h = 0; h < 2 && n[h] > 0; h++) {
+                const __mmask16 m = bd_mask16(n[h]);
+                __m512 x = v[h];
+                if (residual) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, residual + o + 16 * h));
+                _mm512_mask_storeu_ps(out + o + 16 * h, m, bd_act512(x, &p->act));
+            }
+        }
+    }
 }
 
 void bd_f32_tconv2d_avx512(const bd_conv_params *p, const float *restrict in,
                            const float *restrict packed, const float *restrict residual,
                            float *restrict out, int y0, int y1) {
+    if (p->act.act == BD_ACT_TANH) { /* run as NONE, then tanh over the rows written */
+        bd_conv_params q = *p;
+        q.act.act = BD_ACT_NONE;
+        bd_f32_tconv2d_avx512(&q, in, packed, residual, out, y0, y1);
+        const size_t row = (size_t)p->out_w * p->out_c;
+        bd_tanh_inplace(out + (size_t)y0 * row, (size_t)(y1 - y0) * row);
+        return;
+    }
+    if (bd_tconv_lanes_ok(p, 16)) {
+        tconv_lanes(p, in, packed, residual, out, y0, y1);
+        return;
+    }
     if (!bd_tconv_fast_ok(p, 16)) {
         bd_f32_tconv2d_ref(p, in, packed, residual, out, y0, y1);
         return;
@@ -246,6 +409,7 @@ void bd_f32_tconv2d_avx512(const bd_conv_params *p, const float *restrict in,
     t.w_row_skip = 0;
     t.o_pix = (size_t)lanes;
     t.tail = bd_mask16(lanes);
+    t.dense = 1;
     for (int oy = y0; oy < y1; oy++) {
         const int ny = oy + p->pad_top, iy = ny / p->stride_h, fy = ny % p->stride_h;
         const float *blk = packed + fy * per_fy;

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "kernels/scalar/pack_blocked.h"
 #include "kernels/x86_avx512/kernels_avx512.h"
 #include "kernels/x86_avx512/simd_avx512.h"
 
@@ -70,8 +71,8 @@ BD_INLINE void binary_loop(const int is_mul, const float *a, size_t sa, const fl
     }
 }
 
-BD_INLINE void binary(const int is_mul, const float *a, size_t sa, const float *b, size_t sb,
-                      float *y, size_t n, const bd_act_params *p) {
+BD_INLINE void binary_act(const int is_mul, const float *a, size_t sa, const float *b,
+                          size_t sb, float *y, size_t n, const bd_act_params *p) {
     if (p->act == BD_ACT_NONE) {
         bd_act_params q = *p;
         if (sa && sb) binary_loop(is_mul, a, 1, b, 1, y, n, &q);
@@ -81,6 +82,18 @@ BD_INLINE void binary(const int is_mul, const float *a, size_t sa, const float *
     } else {
         binary_loop(is_mul, a, sa, b, sb, y, n, p);
     }
+}
+
+BD_INLINE void binary(const int is_mul, const float *a, size_t sa, const float *b, size_t sb,
+                      float *y, size_t n, const bd_act_params *p) {
+    if (p->act == BD_ACT_TANH) { /* as NONE, then tanh */
+        bd_act_params q = *p;
+        q.act = BD_ACT_NONE;
+        binary_act(is_mul, a, sa, b, sb, y, n, &q);
+        bd_tanh_inplace(y, n);
+        return;
+    }
+    binary_act(is_mul, a, sa, b, sb, y, n, p);
 }
 
 void bd_f32_add_avx512(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,

@@ -2,6 +2,7 @@
  * init_avx512.c -- installs the AVX-512 kernels (overriding AVX2 and scalar).
  */
 #include "kernels/isa_tables.h"
+#include "kernels/cmul.h"
 #include "kernels/x86_avx512/kernels_avx512.h"
 
 void bd_kernels_init_avx512(bd_kernels *k) {
@@ -15,6 +16,7 @@ void bd_kernels_init_avx512(bd_kernels *k) {
         if (a != BD_ACT_TANH) k->unary[a] = bd_f32_unary_avx512;
     k->add = bd_f32_add_avx512;
     k->mul = bd_f32_mul_avx512;
+    k->cmul = bd_f32_cmul_avx512;
     k->mean_hw = bd_f32_mean_hw_avx512;
     k->resize_bilinear = bd_f32_resize_bilinear_avx512;
 }

@@ -1,0 +1,276 @@
+/*
+ * img_kernels.h -- the image pipeline's inner loops (row kernels) and their
+ * per-ISA dispatch table.
+ *
+ * Every kernel works on one row (or one run of bytes): raw pointers, a count,
+ * no allocation, no threads, no error paths; the caller (src/image/post.c)
+ * has validated everything. Each kernel has a plain C reference in
+ * src/kernels/ref/img_*_ref.c (the executable specification) and optional
+ * AVX2 / AVX-512 versions in src/kernels/x86_avx2/img_*_avx2.c and
+ * src/kernels/x86_avx512/img_*_avx512.c. All kernels are bit-exact with the
+ * reference: integer kernels by construction, the float mask kernel because
+ * it performs the same IEEE operations in the same order (separate multiply
+ * and add, no FMA; the library is built with -std=c11, which turns off
+ * floating-point contraction).
+ *
+ * Any n >= 1 is allowed; pointers need no alignment. Kernels never read or
+ * write past the n elements they are given (tails use masked or scalar code),
+ * so callers can pass rows of caller-owned images as they are.
+ *
+ * Blend arithmetic (all blend kernels, a = alpha 0..255, 255 = frame):
+ *     out = (a * f + (255 - a) * b + 127) / 255     (integer division)
+ * i.e. the exactly rounded mix; a = 255 gives f, a = 0 gives b.
+ */
+#ifndef BD_IMG_KERNELS_H
+#define BD_IMG_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+/* Blend n bytes with one alpha per byte: o[i] = mix(f[i], b[i], a[i]). */
+typedef void (*bd_u8_blend_c1_fn)(const uint8_t *restrict f, const uint8_t *restrict b,
+                                  const uint8_t *restrict a, uint8_t *o, int n);
+/* Blend n pixels of 3 bytes with one alpha per pixel: o[3i+c] = mix(f[3i+c], b[3i+c], a[i]). */
+typedef void (*bd_u8_blend_c3_fn)(const uint8_t *restrict f, const uint8_t *restrict b,
+                                  const uint8_t *restrict a, uint8_t *o, int n);
+/* Blend n pixels of 4 bytes with one alpha per pixel, then OR each 32-bit pixel
+ * (little-endian load) with or_mask: 0xff000000 forces byte 3 (RGBA, BGRA,
+ * RGBx) to 255; 0 leaves it blended. */
+typedef void (*bd_u8_blend_c4_fn)(const uint8_t *restrict f, const uint8_t *restrict b,
+                                  const uint8_t *restrict a, uint8_t *o, int n,
+                                  uint32_t or_mask);
+
+/*
+ * Mask row: the vertical step of the separable bilinear mask upsampler.
+ * h0, h1 are the horizontally interpolated source rows in alpha units plus
+ * one half (so that truncation rounds; any float), wy the vertical weight:
+ *     v = h0[i] + (h1[i] - h0[i]) * wy;  v = max(v, 0.5) (NaN -> 0.5);
+ *     v = min(v, 255.5);  alpha[i] = (uint8_t)v   (truncation)
+ * i.e. alpha = round-half-up(clamp(v - 0.5, 0, 255)).
+ */
+typedef void (*bd_f32_mask_row_fn)(const float *restrict h0, const float *restrict h1, float wy,
+                                   uint8_t *restrict alpha, int n);
+
+/*
+ * Horizontal bilinear interpolation of one source row g to t->n outputs, then
+ * an affine map (the mask's threshold/softness, in alpha units):
+ *     out[x] = (g[lo[x]] + (g[hi[x]] - g[lo[x]]) * w[x]) * k + b
+ * (the horizontal step of the mask upsampler, once per source row). The SIMD
+ * versions use the block tables (base, rel_lo, rel_hi: outputs in blocks of 16
+ * take their sources from the 32 floats g[base .. base + 31]) when they exist,
+ * so g must be readable up to base + 31 (callers pad it by 32 floats; the
+ * extra values are never used). Bit-exact with the reference.
+ */
+typedef struct bd_hlerp_table {
+    int n;                     /* outputs */
+    const int32_t *lo, *hi;    /* [n] source indices */
+    const float *w;            /* [n] weight of hi */
+    const int32_t *base;       /* [(n + 15) / 16] lo of each block's first output, or NULL
+                                * when some block spans 32 sources or more */
+    const uint8_t *rel_lo, *rel_hi; /* [n] lo - base, hi - base of the output's block */
+} bd_hlerp_table;
+
+typedef void (*bd_f32_hlerp_row_fn)(const float *restrict g, const bd_hlerp_table *t, float k,
+                                    float b, float *restrict out);
+
+/* An owned bd_hlerp_table: lo, hi, w are borrowed (must outlive it), the block
+ * tables are built and owned. */
+typedef struct bd_hlerp_buf {
+    bd_hlerp_table t;
+    int32_t *base;
+    uint8_t *rel_lo, *rel_hi;
+    int cap;
+} bd_hlerp_buf;
+
+/* (Re)builds h for n outputs (allocates when n grows: BD_ERR_NO_MEMORY). lo
+ * must be non-decreasing within blocks of 16 for the block form to apply. */
+bd_status bd_hlerp_build(bd_hlerp_buf *h, const int32_t *lo, const int32_t *hi, const float *w,
+                         int n);
+void bd_hlerp_free(bd_hlerp_buf *h);
+
+/*
+ * 16-bit fixed-point horizontal interpolation of a row of interleaved
+ * channels (the reduced-size blurred background, values u8 * 128): output
+ * value j = x * C + c reads source values lo[j] = lo_px[x] * C + c and hi[j]:
+ *     out[j] = s[lo[j]] + (((s[hi[j]] - s[lo[j]]) * w[j] + 16384) >> 15)
+ * with w[j] in 0..32767 (units of 2^-15). Block form as bd_hlerp_table, in
+ * blocks of 32 values reading 64 source values from base (s readable up to
+ * base + 63: callers pad by 64 values).
+ */
+typedef struct bd_hlerp16_table {
+    int n;                          /* output values */
+    const int32_t *lo, *hi;         /* [n] source value indices */
+    const int16_t *w;               /* [n] */
+    const int32_t *base;            /* [(n + 31) / 32] or NULL */
+    const uint8_t *rel_lo, *rel_hi; /* [n] */
+} bd_hlerp16_table;
+
+typedef void (*bd_i16_hlerp_row_fn)(const int16_t *restrict s, const bd_hlerp16_table *t,
+                                    int16_t *restrict out);
+
+/* An owned bd_hlerp16_table built from a pixel axis (lo, hi, w per pixel) for
+ * C interleaved channels: everything is built and owned. */
+typedef struct bd_hlerp16_buf {
+    bd_hlerp16_table t;
+    int32_t *lo, *hi, *base;
+    int16_t *w;
+    uint8_t *rel_lo, *rel_hi;
+    int cap;
+} bd_hlerp16_buf;
+
+bd_status bd_hlerp16_build(bd_hlerp16_buf *h, const int32_t *lo_px, const int32_t *hi_px,
+                           const double *w_px, int n_px, int C);
+void bd_hlerp16_free(bd_hlerp16_buf *h);
+
+/*
+ * 16-bit fixed-point vertical interpolation (backgrounds upsampled from a
+ * reduced resolution): values are u8 * 128 (7 fraction bits), wy in 0..32767
+ * (units of 2^-15):
+ *     v = h0[i] + (((h1[i] - h0[i]) * wy + 16384) >> 15);  o[i] = (v + 64) >> 7
+ * (the rounding multiply of PMULHRSW; v stays in 0..32640 for h0, h1 in it).
+ */
+typedef void (*bd_i16_lerp_row_fn)(const int16_t *restrict h0, const int16_t *restrict h1,
+                                   int16_t wy, uint8_t *restrict o, int n);
+
+/*
+ * Blur accumulation (reduced-resolution background blur): for n pixels of
+ * bpp (3 or 4) bytes, with weight w = 256 - a[i] (1..256, so that the person
+ * keeps a tiny weight and a neighbourhood that is all person still has one):
+ *     acc[4*i + c] += f[bpp*i + c] * w   (c = 0, 1, 2; a 4th byte is ignored)
+ *     acc[4*i + 3] += w
+ * The products fit 16 bits; the sums are 32-bit.
+ */
+typedef void (*bd_u8_blur_accum_fn)(const uint8_t *restrict f, const uint8_t *restrict a,
+                                    uint32_t *restrict acc, int n);
+
+/*
+ * Guide luma for the edge refinement: n packed pixels of bpp (3 or 4) bytes
+ * with R at byte ri and B at byte 2 - ri (ri = 0 for RGB order, 2 for BGR):
+ *     L = (19 R + 37 G + 8 B + 32) >> 6    (weights 0.30, 0.58, 0.125)
+ */
+typedef void (*bd_u8_luma_fn)(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);
+
+/*
+ * Refined alpha (guided filter output): A and B are the filter's coefficient
+ * rows interpolated horizontally (two source rows each), wy the vertical
+ * weight, L the guide's luma:
+ *     a = a0 + (a1 - a0) * wy;  b = b0 + (b1 - b0) * wy;  v = a * L + b;
+ *     alpha = (uint8_t)min(max(v, 0.5), 255.5)     (b carries the + 0.5)
+ */
+typedef void (*bd_f32_refine_row_fn)(const float *restrict a0, const float *restrict a1,
+                                     const float *restrict b0, const float *restrict b1,
+                                     float wy, const uint8_t *restrict luma,
+                                     uint8_t *restrict alpha, int n);
+
+/*
+ * Transparent output: RGB24 (3-byte) pixels + alpha -> 4-byte pixels
+ * (c0, c1, c2, a); premultiplied: c = (c * a + 127) / 255.
+ */
+typedef void (*bd_u8_attach_c3_fn)(const uint8_t *restrict f, const uint8_t *restrict a,
+                                   uint8_t *restrict o, int n, int premultiply);
+
+typedef struct bd_img_kernels {
+    bd_isa isa; /* the level these kernels were chosen for */
+    bd_u8_blend_c1_fn blend_c1;
+    bd_u8_blend_c3_fn blend_c3;
+    bd_u8_blend_c4_fn blend_c4;
+    bd_f32_mask_row_fn mask_row;
+    bd_f32_hlerp_row_fn hlerp_row;
+    bd_i16_lerp_row_fn lerp16_row;
+    bd_i16_hlerp_row_fn hlerp16_row;
+    bd_u8_blur_accum_fn blur_accum_c3;
+    bd_u8_blur_accum_fn blur_accum_c4;
+    bd_u8_attach_c3_fn attach_c3;
+    bd_u8_luma_fn luma_c3;
+    bd_u8_luma_fn luma_c4;
+    bd_f32_refine_row_fn refine_row;
+} bd_img_kernels;
+
+/*
+ * The kernel table for an ISA level (BD_ISA_AUTO = bd_isa_resolve(AUTO), i.e.
+ * the best the CPU supports under the BD_ISA environment cap). A level that was
+ * not built or that the CPU lacks falls back to the next lower one. The tables
+ * are static and immutable; the call is thread-safe.
+ */
+const bd_img_kernels *bd_img_kernels_get(bd_isa isa);
+
+/* The kernels themselves, for the tests and the benchmark. */
+void bd_u8_blend_c1_ref(const uint8_t *restrict f, const uint8_t *restrict b,
+                        const uint8_t *restrict a, uint8_t *o, int n);
+void bd_u8_blend_c3_ref(const uint8_t *restrict f, const uint8_t *restrict b,
+                        const uint8_t *restrict a, uint8_t *o, int n);
+void bd_u8_blend_c4_ref(const uint8_t *restrict f, const uint8_t *restrict b,
+                        const uint8_t *restrict a, uint8_t *o, int n, uint32_t or_mask);
+void bd_f32_hlerp_row_ref(const float *restrict g, const bd_hlerp_table *t, float k, float b,
+                          float *restrict out);
+void bd_f32_mask_row_ref(const float *restrict h0, const float *restrict h1, float wy,
+                         uint8_t *restrict alpha, int n);
+void bd_i16_lerp_row_ref(const int16_t *restrict h0, const int16_t *restrict h1, int16_t wy,
+                         uint8_t *restrict o, int n);
+void bd_i16_hlerp_row_ref(const int16_t *restrict s, const bd_hlerp16_table *t,
+                            int16_t *restrict out);
+void bd_u8_blur_accum_c3_ref(const uint8_t *restrict f, const uint8_t *restrict a,
+                               uint32_t *restrict acc, int n);
+void bd_u8_blur_accum_c4_ref(const uint8_t *restrict f, const uint8_t *restrict a,
+                               uint32_t *restrict acc, int n);
+void bd_u8_luma_c3_ref(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);
+void bd_u8_luma_c4_ref(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);
+void bd_f32_refine_row_ref(const float *restrict a0, const float *restrict a1,
+                            const float *restrict b0, const float *restrict b1, float wy,
+                            const uint8_t *restrict luma, uint8_t *restrict alpha, int n);
+void bd_u8_attach_c3_ref(const uint8_t *restrict f, const uint8_t *restrict a,
+                         uint8_t *restrict o, int n, int premultiply);
+
+#if defined(BD_HAVE_AVX2)
+void bd_u8_blend_c1_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
+                         const uint8_t *restrict a, uint8_t *o, int n);
+void bd_u8_blend_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
+                         const uint8_t *restrict a, uint8_t *o, int n);
+void bd_u8_blend_c4_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
+                         const uint8_t *restrict a, uint8_t *o, int n, uint32_t or_mask);
+void bd_f32_hlerp_row_avx2(const float *restrict g, const bd_hlerp_table *t, float k, float b,
+                          float *restrict out);
+void bd_f32_mask_row_avx2(const float *restrict h0, const float *restrict h1, float wy,
+                          uint8_t *restrict alpha, int n);
+void bd_i16_lerp_row_avx2(const int16_t *restrict h0, const int16_t *restrict h1, int16_t wy,
+                          uint8_t *restrict o, int n);
+void bd_i16_hlerp_row_avx2(const int16_t *restrict s, const bd_hlerp16_table *t,
+                            int16_t *restrict out);
+void bd_u8_blur_accum_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
+                               uint32_t *restrict acc, int n);
+void bd_u8_blur_accum_c4_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
+                               uint32_t *restrict acc, int n);
+void bd_u8_attach_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
+                          uint8_t *restrict o, int n, int premultiply);
+#endif
+#if defined(BD_HAVE_AVX512)
+void bd_u8_blend_c1_avx512(const uint8_t *restrict f, const uint8_t *restrict b,
+                           const uint8_t *restrict a, uint8_t *o, int n);
+void bd_u8_blend_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict b,
+                           const uint8_t *restrict a, uint8_t *o, int n);
+void bd_u8_blend_c4_avx512(const uint8_t *restrict f, const uint8_t *restrict b,
+                           const uint8_t *restrict a, uint8_t *o, int n, uint32_t or_mask);
+void bd_f32_hlerp_row_avx512(const float *restrict g, const bd_hlerp_table *t, float k, float b,
+                          float *restrict out);
+void bd_f32_mask_row_avx512(const float *restrict h0, const float *restrict h1, float wy,
+                            uint8_t *restrict alpha, int n);
+void bd_i16_lerp_row_avx512(const int16_t *restrict h0, const int16_t *restrict h1, int16_t wy,
+                            uint8_t *restrict o, int n);
+void bd_i16_hlerp_row_avx512(const int16_t *restrict s, const bd_hlerp16_table *t,
+                            int16_t *restrict out);
+void bd_u8_blur_accum_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict a,
+                               uint32_t *restrict acc, int n);
+void bd_u8_blur_accum_c4_avx512(const uint8_t *restrict f, const uint8_t *restrict a,
+                               uint32_t *restrict acc, int n);
+void bd_u8_luma_c3_avx512(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);
+void bd_u8_luma_c4_avx512(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);
+void bd_f32_refine_row_avx512(const float *restrict a0, const float *restrict a1,
+                            const float *restrict b0, const float *restrict b1, float wy,
+                            const uint8_t *restrict luma, uint8_t *restrict alpha, int n);
+void bd_u8_attach_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict a,
+                            uint8_t *restrict o, int n, int premultiply);
+#endif
+
+#endif /* BD_IMG_KERNELS_H */

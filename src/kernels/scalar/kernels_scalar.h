@@ -1,0 +1,16 @@
+/*
+ * kernels_scalar.h -- the portable production kernels (the .c files of scalar/),
+ * installed by bd_kernels_init_scalar.
+ */
+#ifndef BD_KERNELS_SCALAR_H
+#define BD_KERNELS_SCALAR_H
+
+#include "kernels/kernels.h"
+
+size_t bd_f32_conv2d_pack_scalar(const bd_conv_params *p, const float *w, const float *bias,
+                                 float *dst);
+void bd_f32_conv2d_scalar(const bd_conv_params *p, const float *restrict in,
+                          const float *restrict packed, const float *restrict residual,
+                          float *restrict out, int y0, int y1);
+
+#endif

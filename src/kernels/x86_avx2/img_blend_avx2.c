@@ -1,0 +1,237 @@
+/*
+ * img_blend_avx2.c -- AVX2 versions of the image pipeline's row kernels; the
+ * contracts and the reference C are in src/image/img_kernels.h and
+ * src/kernels/ref/img_blend_ref.c. Bit-exact with the reference.
+ *
+ * Same scheme as the AVX-512 file at half the width: 32 bytes per vector,
+ * mixed with one VPMADDUBSW per 16 bytes; for 3-byte pixels, 32 pixels
+ * fill three vectors and each 16-byte lane takes its alphas from one of the
+ * two 16-pixel windows (VPERM2I128 picks it, VPSHUFB repeats within the lane).
+ * AVX2 has no masked byte loads, so tails (fewer than one block) run the
+ * reference code on the remaining elements.
+ */
+#include <immintrin.h>
+
+#include "image/img_kernels.h"
+
+/* Expanded vector k, lane L takes pixels from window W[k][L] = {0,0}, {0,1}, {1,1}. */
+static const uint8_t EXPAND3[3][32] = {
+    {0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9, 10,
+     10},
+    {10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15, 0, 0, 0, 1, 1, 1, 2, 2, 2, 3,
+     3, 3, 4, 4, 4, 5},
+    {5, 5, 6, 6, 6, 7, 7, 7, 8, 8, 8, 9, 9, 9, 10, 10, 10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14,
+     14, 14, 15, 15, 15},
+};
+static const uint8_t EXPAND4[32] = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
+                                    4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7};
+
+/* Mix 32 bytes: (a*f + (255-a)*b + 127) / 255 per byte, a already expanded
+ * (the VPMADDUBSW form explained in img_blend_avx512.c). */
+static inline __m256i mix32(__m256i f, __m256i b, __m256i a) {
+    const __m256i bias = _mm256_set1_epi8((char)0x80);
+    const __m256i c = _mm256_set1_epi16(32767);
+    const __m256i k = _mm256_set1_epi16((short)0x8081);
+    const __m256i ia = _mm256_xor_si256(a, _mm256_set1_epi8(-1));
+    const __m256i fs = _mm256_xor_si256(f, bias), bs = _mm256_xor_si256(b, bias);
+    __m256i lo = _mm256_maddubs_epi16(_mm256_unpacklo_epi8(a, ia), _mm256_unpacklo_epi8(fs, bs));
+    __m256i hi = _mm256_maddubs_epi16(_mm256_unpackhi_epi8(a, ia), _mm256_unpackhi_epi8(fs, bs));
+    lo = _mm256_srli_epi16(_mm256_mulhi_epu16(_mm256_add_epi16(lo, c), k), 7);
+    hi = _mm256_srli_epi16(_mm256_mulhi_epu16(_mm256_add_epi16(hi, c), k), 7);
+    return _mm256_packus_epi16(lo, hi);
+}
+
+static inline __m256i load32(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+static inline void store32(uint8_t *p, __m256i v) { _mm256_storeu_si256((__m256i *)p, v); }
+
+void bd_u8_blend_c1_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
+                         const uint8_t *restrict a, uint8_t *o, int n) {
+    int i = 0;
+    for (; i + 32 <= n; i += 32) store32(o + i, mix32(load32(f + i), load32(b + i), load32(a + i)));
+    if (i < n) bd_u8_blend_c1_ref(f + i, b + i, a + i, o + i, n - i);
+}
+
+void bd_u8_blend_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
+                         const uint8_t *restrict a, uint8_t *o, int n) {
+    const __m256i x0 = load32(EXPAND3[0]), x1 = load32(EXPAND3[1]), x2 = load32(EXPAND3[2]);
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const uint8_t *fp = f + 3 * (size_t)i, *bp = b + 3 * (size_t)i;
+        uint8_t *op = o + 3 * (size_t)i;
+        const __m256i av = load32(a + i);
+        const __m256i a0 = _mm256_shuffle_epi8(_mm256_permute2x128_si256(av, av, 0x00), x0);
+        const __m256i a1 = _mm256_shuffle_epi8(av, x1);
+        const __m256i a2 = _mm256_shuffle_epi8(_mm256_permute2x128_si256(av, av, 0x11), x2);
+        const __m256i r0 = mix32(load32(fp), load32(bp), a0);
+        const __m256i r1 = mix32(load32(fp + 32), load32(bp + 32), a1);
+        const __m256i r2 = mix32(load32(fp + 64), load32(bp + 64), a2);
+        store32(op, r0);
+        store32(op + 32, r1);
+        store32(op + 64, r2);
+    }
+    if (i < n)
+        bd_u8_blend_c3_ref(f + 3 * (size_t)i, b + 3 * (size_t)i, a + i, o + 3 * (size_t)i, n - i);
+}
+
+void bd_u8_blend_c4_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
+                         const uint8_t *restrict a, uint8_t *o, int n, uint32_t or_mask) {
+    const __m256i x4 = load32(EXPAND4);
+    const __m256i orv = _mm256_set1_epi32((int)or_mask);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        /* 8 alphas in both lanes; EXPAND4 picks pixels 0-3 in lane 0, 4-7 in lane 1 */
+        const __m128i a8 = _mm_loadl_epi64((const __m128i *)(a + i));
+        const __m256i a2 = _mm256_setr_m128i(a8, a8);
+        const __m256i av = _mm256_shuffle_epi8(a2, x4);
+        const __m256i r = mix32(load32(f + 4 * (size_t)i), load32(b + 4 * (size_t)i), av);
+        store32(o + 4 * (size_t)i, _mm256_or_si256(r, orv));
+    }
+    if (i < n)
+        bd_u8_blend_c4_ref(f + 4 * (size_t)i, b + 4 * (size_t)i, a + i, o + 4 * (size_t)i, n - i,
+                           or_mask);
+}
+
+void bd_f32_mask_row_avx2(const float *restrict h0, const float *restrict h1, float wy,
+                          uint8_t *restrict alpha, int n) {
+    const __m256 w = _mm256_set1_ps(wy);
+    const __m256 lo = _mm256_set1_ps(0.5f), hi = _mm256_set1_ps(255.5f);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 a = _mm256_loadu_ps(h0 + i);
+        __m256 v = _mm256_add_ps(a, _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(h1 + i), a), w));
+        /* VMAXPS returns its second operand when either is NaN: NaN -> 0.5. */
+        v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+        const __m256i q = _mm256_cvttps_epi32(v);
+        const __m128i q16 =
+            _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+        _mm_storel_epi64((__m128i *)(alpha + i), _mm_packus_epi16(q16, q16));
+    }
+    if (i < n) bd_f32_mask_row_ref(h0 + i, h1 + i, wy, alpha + i, n - i);
+}
+
+void bd_f32_hlerp_row_avx2(const float *restrict g, const bd_hlerp_table *t, float k, float b,
+                           float *restrict out) {
+    /* AVX2 has no two-source float permute: gather lo and hi (8 lanes). */
+    const __m256 kv = _mm256_set1_ps(k), bv = _mm256_set1_ps(b);
+    const int n = t->n;
+    int x = 0;
+    for (; x + 8 <= n; x += 8) {
+        const __m256 g0 =
+            _mm256_i32gather_ps(g, _mm256_loadu_si256((const __m256i *)(t->lo + x)), 4);
+        const __m256 g1 =
+            _mm256_i32gather_ps(g, _mm256_loadu_si256((const __m256i *)(t->hi + x)), 4);
+        const __m256 v =
+            _mm256_add_ps(g0, _mm256_mul_ps(_mm256_sub_ps(g1, g0), _mm256_loadu_ps(t->w + x)));
+        _mm256_storeu_ps(out + x, _mm256_add_ps(_mm256_mul_ps(v, kv), bv));
+    }
+    for (; x < n; x++) {
+        const float g0 = g[t->lo[x]], g1 = g[t->hi[x]];
+        out[x] = (g0 + (g1 - g0) * t->w[x]) * k + b;
+    }
+}
+
+void bd_i16_lerp_row_avx2(const int16_t *restrict h0, const int16_t *restrict h1, int16_t wy,
+                          uint8_t *restrict o, int n) {
+    const __m256i w = _mm256_set1_epi16(wy), c64 = _mm256_set1_epi16(64);
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i a0 = _mm256_loadu_si256((const __m256i *)(h0 + i));
+        const __m256i a1 = _mm256_loadu_si256((const __m256i *)(h0 + i + 16));
+        __m256i v0 = _mm256_add_epi16(
+            a0, _mm256_mulhrs_epi16(
+                    _mm256_sub_epi16(_mm256_loadu_si256((const __m256i *)(h1 + i)), a0), w));
+        __m256i v1 = _mm256_add_epi16(
+            a1, _mm256_mulhrs_epi16(
+                    _mm256_sub_epi16(_mm256_loadu_si256((const __m256i *)(h1 + i + 16)), a1), w));
+        v0 = _mm256_srai_epi16(_mm256_add_epi16(v0, c64), 7);
+        v1 = _mm256_srai_epi16(_mm256_add_epi16(v1, c64), 7);
+        /* packus interleaves 128-bit lanes: (v0.lo, v1.lo, v0.hi, v1.hi) -> fix order */
+        store32(o + i, _mm256_permute4x64_epi64(_mm256_packus_epi16(v0, v1), 0xd8));
+    }
+    if (i < n) bd_i16_lerp_row_ref(h0 + i, h1 + i, wy, o + i, n - i);
+}
+
+void bd_i16_hlerp_row_avx2(const int16_t *restrict s, const bd_hlerp16_table *t,
+                           int16_t *restrict out) {
+    /* No 16-bit cross-lane permute in AVX2; the row is computed once per
+     * reduced row and reused for several output rows, so the reference loop
+     * (which the compiler vectorizes poorly) is acceptable here. */
+    bd_i16_hlerp_row_ref(s, t, out);
+}
+
+/* 8 pixels as 4-byte slots (c0, c1, c2, 1) and their alphas (8 bytes in both
+ * lanes): acc[0..31] += slot byte * (256 - alpha). */
+static inline void accum8(uint32_t *acc, __m256i px, __m128i a8, __m256i x4) {
+    const __m256i c256 = _mm256_set1_epi16(256);
+    const __m256i ae = _mm256_shuffle_epi8(_mm256_setr_m128i(a8, a8), x4);
+    const __m256i p0 = _mm256_mullo_epi16(
+        _mm256_cvtepu8_epi16(_mm256_castsi256_si128(px)),
+        _mm256_sub_epi16(c256, _mm256_cvtepu8_epi16(_mm256_castsi256_si128(ae))));
+    const __m256i p1 = _mm256_mullo_epi16(
+        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(px, 1)),
+        _mm256_sub_epi16(c256, _mm256_cvtepu8_epi16(_mm256_extracti128_si256(ae, 1))));
+    __m256i *q = (__m256i *)acc;
+    _mm256_storeu_si256(q, _mm256_add_epi32(_mm256_loadu_si256(q),
+                                            _mm256_cvtepu16_epi32(_mm256_castsi256_si128(p0))));
+    _mm256_storeu_si256(q + 1, _mm256_add_epi32(_mm256_loadu_si256(q + 1),
+                                                _mm256_cvtepu16_epi32(_mm256_extracti128_si256(p0, 1))));
+    _mm256_storeu_si256(q + 2, _mm256_add_epi32(_mm256_loadu_si256(q + 2),
+                                                _mm256_cvtepu16_epi32(_mm256_castsi256_si128(p1))));
+    _mm256_storeu_si256(q + 3, _mm256_add_epi32(_mm256_loadu_si256(q + 3),
+                                                _mm256_cvtepu16_epi32(_mm256_extracti128_si256(p1, 1))));
+}
+
+void bd_u8_blur_accum_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
+                              uint32_t *restrict acc, int n) {
+    const __m256i spread = _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
+                                            0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+    const __m256i x4 = load32(EXPAND4), slot3 = _mm256_set1_epi32(0x01000000);
+    int i = 0;
+    /* 16-byte loads at 3i and 3i + 12 read 28 bytes: stay 10 pixels from the end */
+    for (; i + 10 <= n; i += 8) {
+        const uint8_t *p = f + 3 * (size_t)i;
+        const __m256i src = _mm256_setr_m128i(_mm_loadu_si128((const __m128i *)p),
+                                              _mm_loadu_si128((const __m128i *)(p + 12)));
+        const __m256i px = _mm256_or_si256(_mm256_shuffle_epi8(src, spread), slot3);
+        accum8(acc + 4 * (size_t)i, px, _mm_loadl_epi64((const __m128i *)(a + i)), x4);
+    }
+    if (i < n) bd_u8_blur_accum_c3_ref(f + 3 * (size_t)i, a + i, acc + 4 * (size_t)i, n - i);
+}
+
+void bd_u8_blur_accum_c4_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
+                              uint32_t *restrict acc, int n) {
+    const __m256i x4 = load32(EXPAND4);
+    const __m256i keep = _mm256_set1_epi32(0x00ffffff), slot3 = _mm256_set1_epi32(0x01000000);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256i px =
+            _mm256_or_si256(_mm256_and_si256(load32(f + 4 * (size_t)i), keep), slot3);
+        accum8(acc + 4 * (size_t)i, px, _mm_loadl_epi64((const __m128i *)(a + i)), x4);
+    }
+    if (i < n) bd_u8_blur_accum_c4_ref(f + 4 * (size_t)i, a + i, acc + 4 * (size_t)i, n - i);
+}
+
+void bd_u8_attach_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
+                          uint8_t *restrict o, int n, int premultiply) {
+    /* 8 pixels: 24 bytes in, 32 out. Lane 0 takes bytes 0-11, lane 1 bytes 12-23. */
+    const __m256i spread = _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
+                                            0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+    const __m256i x4 = load32(EXPAND4);
+    int i = 0;
+    /* The 16-byte loads read 24 + 4 bytes at most: stop while 8 more pixels
+     * (24 bytes) plus the 4-byte overhang of the second load stay in the row. */
+    for (; i + 10 <= n; i += 8) {
+        const uint8_t *p = f + 3 * (size_t)i;
+        const __m256i src = _mm256_setr_m128i(_mm_loadu_si128((const __m128i *)p),
+                                              _mm_loadu_si128((const __m128i *)(p + 12)));
+        __m256i rgb0 = _mm256_shuffle_epi8(src, spread);
+        const __m128i a8 = _mm_loadl_epi64((const __m128i *)(a + i));
+        if (premultiply) {
+            const __m256i av = _mm256_shuffle_epi8(_mm256_setr_m128i(a8, a8), x4);
+            rgb0 = mix32(rgb0, _mm256_setzero_si256(), av);
+        }
+        const __m256i out = _mm256_or_si256(rgb0, _mm256_slli_epi32(_mm256_cvtepu8_epi32(a8), 24));
+        store32(o + 4 * (size_t)i, out);
+    }
+    if (i < n) bd_u8_attach_c3_ref(f + 3 * (size_t)i, a + i, o + 4 * (size_t)i, n - i, premultiply);
+}

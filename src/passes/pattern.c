@@ -1,0 +1,128 @@
+/*
+ * pattern.c -- rewrites of op sequences that converters spell out into the one op
+ * we have for them.
+ *
+ * Hard-swish: Keras' hard_swish exported by tf2onnx (opset < 14 has no HardSwish)
+ * arrives as four element-wise ops,
+ *     a = x + 3;  r = clip(a, 0, 6);  m = r * (1/6)  (or (1/6) * r);  y = x * m
+ * which read and write the whole tensor four times and keep x alive. They become
+ *     y = HARDSWISH(x) = x * relu6(x + 3) / 6
+ * when a, r and m each feed only the next op and are no graph outputs, and both
+ * constants are scalars (one element) equal to 3 and 1/6 (in float: 0x3e2aaaab).
+ * The result may differ in the last bit (x * (r * (1/6)) vs (x * r) * (1/6)).
+ * The fusion pass then folds the HARDSWISH into the convolution producing x.
+ *
+ * Bias add: y = conv(x) + c, with c a constant of one element or of one value per
+ * output channel ([.., OC] with every other dim 1), and conv's output feeding only
+ * the add, becomes conv(x) with bias' = bias + c. tf2onnx writes a ConvTranspose
+ * without bias followed by such an Add; folded, the sigmoid after it fuses too.
+ *
+ * Both run after the first verify (shapes are known) and before fusion.
+ */
+#include "runtime/runtime.h"
+
+/* True if v is a one-element float constant equal to want. */
+static bool is_scalar(const bd_graph *g, int v, float want) {
+    const bd_value *val = &g->values[v];
+    return val->is_const && val->dtype == BD_DTYPE_F32 && val->n_elems == 1 && val->data &&
+           *(const float *)val->data == want;
+}
+
+/* The node producing v if it has op `op`, v feeds only one node and is no graph
+ * output; else NULL. */
+static bd_node *private_producer(bd_graph *g, int v, bd_op_type op) {
+    const bd_value *val = &g->values[v];
+    if (val->producer < 0 || val->is_output || val->n_consumers != 1) return NULL;
+    bd_node *n = &g->nodes[val->producer];
+    return n->op == op && n->act == BD_ACT_NONE ? n : NULL;
+}
+
+static bool is_conv_like(bd_op_type op) {
+    return op == BD_OP_CONV2D || op == BD_OP_DWCONV2D || op == BD_OP_TCONV2D ||
+           op == BD_OP_FULLY_CONNECTED;
+}
+
+/* Folds ADD(conv(x), c) into the conv's bias (see the file comment). */
+static bd_status fold_bias_add(bd_graph *g, bd_err *err) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *add = &g->nodes[i];
+        if (add->op != BD_OP_ADD || add->act != BD_ACT_NONE) continue;
+        for (int side = 0; side < 2; side++) {
+            int cv = add->inputs[1 - side];
+            const bd_value *c = &g->values[cv], *o = &g->values[add->output];
+            if (!c->is_const || c->dtype != BD_DTYPE_F32 || !c->data) continue;
+            int pi = g->values[add->inputs[side]].producer;
+            const bd_value *pv = &g->values[add->inputs[side]];
+            if (pi < 0 || pv->is_output || pv->n_consumers != 1 || pv->n_elems != o->n_elems)
+                continue;
+            bd_node *p = &g->nodes[pi];
+            if (!is_conv_like(p->op) || p->n_inputs != 3 || p->act != BD_ACT_NONE) continue;
+            int64_t oc = o->dims[o->n_dims - 1];
+            bool per_channel = c->n_elems == (size_t)oc && c->n_dims >= 1 &&
+                               c->dims[c->n_dims - 1] == oc;
+            if (c->n_elems != 1 && !per_channel) continue;
+            const bd_value *b = &g->values[p->inputs[2]];
+            if (!b->is_const || b->dtype != BD_DTYPE_F32 || b->n_elems != (size_t)oc) continue;
+            /* A new bias value: the old one may be shared with other nodes. Adding a
+             * value may move g->values: only indices are used after this. */
+            size_t c_n = c->n_elems;
+            int nb = bd_graph_add_value(g, "folded_bias", BD_DTYPE_F32, 1, &oc, err);
+            if (nb < 0) return nb;
+            bd_value *nbv = &g->values[nb]; /* values may have moved: re-read */
+            const float *old = g->values[g->nodes[pi].inputs[2]].data;
+            const float *add_c = g->values[cv].data;
+            float *dst = bd_aligned_alloc(nbv->n_bytes);
+            if (!dst) return bd_err_set(err, BD_ERR_NO_MEMORY, "out of memory");
+            for (int64_t k = 0; k < oc; k++) dst[k] = old[k] + add_c[c_n == 1 ? 0 : k];
+            nbv->data = dst;
+            nbv->is_const = true;
+            p = &g->nodes[pi];
+            add = &g->nodes[i];
+            p->inputs[2] = nb;
+            p->output = add->output;
+            add->op = BD_OP_NONE;
+            bd_graph_analyse(g);
+            break;
+        }
+    }
+    return BD_OK;
+}
+
+bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err) {
+    const float sixth = 1.0f / 6.0f;
+    bd_graph_analyse(g);
+    bd_status st = fold_bias_add(g, err);
+    if (st) return st;
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *y = &g->nodes[i];
+        if (y->op != BD_OP_MUL || y->act != BD_ACT_NONE) continue;
+        for (int side = 0; side < 2; side++) {
+            int x = y->inputs[side], mv = y->inputs[1 - side];
+            bd_node *m = private_producer(g, mv, BD_OP_MUL);
+            if (!m) continue;
+            int ms = is_scalar(g, m->inputs[0], sixth) ? 1 : is_scalar(g, m->inputs[1], sixth) ? 0
+                                                                                              : -1;
+            if (ms < 0) continue;
+            bd_node *r = private_producer(g, m->inputs[ms], BD_OP_RELU6);
+            if (!r) {
+                r = private_producer(g, m->inputs[ms], BD_OP_CLAMP);
+                if (r && !(r->act_min == 0.0f && r->act_max == 6.0f)) r = NULL;
+            }
+            if (!r) continue;
+            bd_node *a = private_producer(g, r->inputs[0], BD_OP_ADD);
+            if (!a) continue;
+            int as = a->inputs[0] == x ? 1 : a->inputs[1] == x ? 0 : -1;
+            if (as < 0 || !is_scalar(g, a->inputs[as], 3.0f)) continue;
+            /* Same shape in and out: the broadcast was only of the scalars. */
+            const bd_value *xv = &g->values[x], *yv = &g->values[y->output];
+            if (xv->n_elems != yv->n_elems || xv->n_dims != yv->n_dims) continue;
+            y->op = BD_OP_HARDSWISH;
+            y->n_inputs = 1;
+            y->inputs[0] = x;
+            a->op = r->op = m->op = BD_OP_NONE;
+            bd_graph_analyse(g);
+            break;
+        }
+    }
+    return bd_graph_compact(g, err);
+}

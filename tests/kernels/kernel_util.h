@@ -1,0 +1,194 @@
+/*
+ * kernel_util.h -- helpers for the kernel tests (included by each
+ * tests/kernels/test_*.c after harness.h): the ISA levels to run, buffers sized
+ * exactly (so ASan sees any access past the end) and optionally misaligned,
+ * seeded data, and comparisons with a stated tolerance.
+ */
+#ifndef BD_KERNEL_UTIL_H
+#define BD_KERNEL_UTIL_H
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "kernels/kernels.h"
+
+/* Levels above ref that this CPU runs: scalar, avx2, avx512 (as available). */
+static inline int ku_levels(bd_isa *out) {
+    int n = 0;
+    bd_isa best = bd_isa_detect();
+    for (int i = BD_ISA_SCALAR; i <= (int)best; i++)
+        if (i != BD_ISA_NEON || best == BD_ISA_NEON) out[n++] = (bd_isa)i;
+    return n;
+}
+
+/* A float buffer of exactly n elements, `misalign` floats past malloc's alignment
+ * (so not 32/64-byte aligned), ending exactly at the allocation's end: a kernel
+ * reading or writing past the end trips ASan. */
+typedef struct ku_buf {
+    float *p;
+    void *base;
+    size_t n;
+} ku_buf;
+
+static inline ku_buf ku_alloc(size_t n, int misalign) {
+    ku_buf b;
+    size_t bytes = (n + (size_t)misalign) * sizeof(float);
+    b.base = malloc(bytes ? bytes : 1);
+    if (!b.base) abort();
+    b.p = (float *)b.base + misalign;
+    b.n = n;
+    return b;
+}
+static inline void ku_free(ku_buf *b) {
+    free(b->base);
+    b->base = NULL;
+    b->p = NULL;
+}
+
+/* Uniform in [-1, 1). */
+static inline float ku_frand(unsigned *s) {
+    return (float)(harness_rand(s) >> 8) / 8388608.0f - 1.0f;
+}
+static inline void ku_fill(float *p, size_t n, unsigned *s, float scale) {
+    for (size_t i = 0; i < n; i++) p[i] = scale * ku_frand(s);
+}
+
+/* The sentinel left in output elements a kernel must not touch. */
+static inline float ku_sentinel(void) {
+    union { uint32_t u; float f; } v = {0x7fc0beefu};
+    return v.f;
+}
+static inline int ku_is_sentinel(float x) {
+    union { float f; uint32_t u; } v = {x};
+    return v.u == 0x7fc0beefu;
+}
+static inline void ku_fill_sentinel(float *p, size_t n) {
+    for (size_t i = 0; i < n; i++) p[i] = ku_sentinel();
+}
+
+/* |got - want| <= tol, with NaN equal to NaN and inf equal to the same inf. */
+static inline int ku_close(float got, float want, double tol) {
+    if (isnan(want)) return isnan(got);
+    if (isinf(want)) return got == want;
+    if (isnan(got) || isinf(got)) return 0;
+    return fabs((double)got - (double)want) <= tol;
+}
+
+/* Bitwise equal, any NaN equal to any NaN. */
+static inline int ku_same(float got, float want) {
+    if (isnan(want)) return isnan(got);
+    union { float f; uint32_t u; } a = {got}, b = {want};
+    return a.u == b.u;
+}
+
+static const char *const ku_act_names[BD_ACT_COUNT] = {"none", "relu", "relu6", "clamp",
+                                                       "hardswish", "sigmoid", "tanh"};
+
+#endif
+
+/* ---- convolution runner (conv2d, dwconv2d, tconv2d against _ref) ---------------- */
+
+enum { KU_CONV, KU_DW, KU_TCONV };
+
+static inline size_t ku_conv_weights(int kind, const bd_conv_params *p) {
+    return kind == KU_DW ? (size_t)p->k_h * p->k_w * p->out_c
+                         : (size_t)p->out_c * p->k_h * p->k_w * p->in_c;
+}
+
+static inline void ku_run_ref(int kind, const bd_conv_params *p, const float *in,
+                              const float *packed, const float *res, float *out, int y0, int y1) {
+    if (kind == KU_CONV) bd_f32_conv2d_ref(p, in, packed, res, out, y0, y1);
+    else if (kind == KU_DW) bd_f32_dwconv2d_ref(p, in, packed, res, out, y0, y1);
+    else bd_f32_tconv2d_ref(p, in, packed, res, out, y0, y1);
+}
+
+static double ku_worst_conv = 0; /* largest |got - ref| / sum|w*x| seen */
+
+/* Runs one geometry at every level on rows [y0, y1) and checks
+ *   |got - ref| <= 1e-5 * (|bias| + sum |w*x| + |res|) + 1e-6 * |ref|
+ * (the first term: float accumulation in another order, K <= ~1000 taps; the
+ * second: the vector sigmoid's ~3 ulp), and that rows outside [y0, y1) and
+ * nothing past the tensors are touched (exact-size buffers under ASan). */
+static inline void ku_check_conv(int kind, bd_conv_params p, int with_res, int y0, int y1,
+                                 unsigned seed, const char *what) {
+    const size_t n_in = (size_t)p.in_h * p.in_w * p.in_c;
+    const size_t n_out = (size_t)p.out_h * p.out_w * p.out_c;
+    const size_t n_w = ku_conv_weights(kind, &p);
+    ku_buf in = ku_alloc(n_in, (int)(seed % 3)), w = ku_alloc(n_w, 0),
+           bias = ku_alloc((size_t)p.out_c, 1), res = ku_alloc(n_out, 2),
+           ref = ku_alloc(n_out, 0), mag = ku_alloc(n_out, 0), got = ku_alloc(n_out, 1);
+    ku_fill(in.p, n_in, &seed, 1.0f);
+    ku_fill(w.p, n_w, &seed, 1.0f);
+    ku_fill(bias.p, (size_t)p.out_c, &seed, 1.0f);
+    ku_fill(res.p, n_out, &seed, 1.0f);
+    const float *r = with_res ? res.p : NULL;
+
+    /* Reference, and the magnitude sum |w*x| (+|b| +|r|) from the same loops. */
+    size_t n_pack = kind == KU_DW ? bd_f32_dwconv2d_pack_ref(&p, w.p, bias.p, NULL)
+                                  : bd_f32_conv2d_pack_ref(&p, w.p, bias.p, NULL);
+    float *pk = bd_aligned_alloc(n_pack * sizeof(float));
+    if (kind == KU_DW) bd_f32_dwconv2d_pack_ref(&p, w.p, bias.p, pk);
+    else bd_f32_conv2d_pack_ref(&p, w.p, bias.p, pk);
+    ku_fill_sentinel(ref.p, n_out);
+    ku_run_ref(kind, &p, in.p, pk, r, ref.p, y0, y1);
+    for (size_t i = 0; i < n_pack; i++) pk[i] = fabsf(pk[i]);
+    ku_buf ain = ku_alloc(n_in, 0), ares = ku_alloc(n_out, 0);
+    for (size_t i = 0; i < n_in; i++) ain.p[i] = fabsf(in.p[i]);
+    for (size_t i = 0; i < n_out; i++) ares.p[i] = fabsf(res.p[i]);
+    bd_conv_params pm = p;
+    pm.act.act = BD_ACT_NONE;
+    ku_run_ref(kind, &pm, ain.p, pk, r ? ares.p : NULL, mag.p, 0, p.out_h);
+    bd_aligned_free(pk);
+
+    bd_isa lv[4];
+    int n_lv = ku_levels(lv);
+    const size_t row = (size_t)p.out_w * p.out_c;
+    for (int li = 0; li < n_lv; li++) {
+        bd_kernels k;
+        bd_kernels_init(&k, lv[li]);
+        bd_pack_fn pack = kind == KU_CONV ? k.pack_conv2d
+                          : kind == KU_DW ? k.pack_dwconv2d : k.pack_tconv2d;
+        bd_conv_fn fn = kind == KU_CONV ? k.conv2d : kind == KU_DW ? k.dwconv2d : k.tconv2d;
+        size_t n_pk = pack(&p, w.p, bias.p, NULL);
+        float *kp = bd_aligned_alloc(n_pk * sizeof(float));
+        pack(&p, w.p, bias.p, kp);
+        ku_fill_sentinel(got.p, n_out);
+        fn(&p, in.p, kp, r, got.p, y0, y1);
+        bd_aligned_free(kp);
+        int bad = 0;
+        for (size_t i = 0; i < n_out && bad < 3; i++) {
+            int y = (int)(i / row);
+            if (y < y0 || y >= y1) {
+                if (!ku_is_sentinel(got.p[i])) {
+                    bad++;
+                    CHECK_MSG(0, "%s isa=%s: row %d outside [%d,%d) written (index %zu)", what,
+                              bd_isa_name(lv[li]), y, y0, y1, i);
+                }
+                continue;
+            }
+            double tol = 1e-5 * mag.p[i] + 1e-6 * fabs(ref.p[i]) + 1e-30;
+            if (!ku_close(got.p[i], ref.p[i], tol)) {
+                bad++;
+                CHECK_MSG(0, "%s isa=%s act=%s res=%d: [%zu] got %.9g want %.9g (tol %.3g)",
+                          what, bd_isa_name(lv[li]), ku_act_names[p.act.act], with_res, i,
+                          got.p[i], ref.p[i], tol);
+            } else if (mag.p[i] > 0 && p.act.act == BD_ACT_NONE) {
+                double e = fabs((double)got.p[i] - ref.p[i]) / mag.p[i];
+                if (e > ku_worst_conv) ku_worst_conv = e;
+            }
+        }
+        if (!bad) CHECK(1);
+    }
+    ku_free(&in), ku_free(&w), ku_free(&bias), ku_free(&res), ku_free(&ref), ku_free(&mag);
+    ku_free(&got), ku_free(&ain), ku_free(&ares);
+}
+
+/* Activation parameters for test case number i (all activations in turn). */
+static inline bd_act_params ku_act(int i) {
+    static const bd_act order[] = {BD_ACT_NONE, BD_ACT_RELU, BD_ACT_RELU6, BD_ACT_CLAMP,
+                                   BD_ACT_HARDSWISH, BD_ACT_SIGMOID, BD_ACT_TANH};
+    bd_act_params a = {order[i % 7], -0.5f, 0.75f};
+    return a;
+}

@@ -1,0 +1,137 @@
+/*
+ * test_conv.c -- conv2d and tconv2d at every ISA level against the reference.
+ *
+ * Tolerance (ku_check_conv): |got - ref| <= 1e-5 * (|b| + sum|w*x| + |res|)
+ * + 1e-6 * |ref|, per output element; rows outside [y0, y1) must stay untouched.
+ * Shapes: 1x1 stride 1 for every pair of channel counts in {1, 3, 7, 15, 16, 17,
+ * 31, 33, 72, 88, 144} (widths 1, 2, 5, 17, 64; heights 1, 3), the SE shapes
+ * (1x1 spatial), the 3x3 s2 stem, 300 seeded random geometries (kernel 1..5,
+ * stride 1..3, dilation 1..2, paddings 0..3 on either side, pixels with no
+ * valid tap), every activation, with and without residual, row sub-ranges.
+ */
+#include "harness.h"
+#include "kernel_util.h"
+
+static const int chans[] = {1, 3, 7, 15, 16, 17, 31, 33, 72, 88, 144};
+static const int widths[] = {1, 2, 5, 17, 64};
+#define N_CH (int)(sizeof chans / sizeof chans[0])
+
+static bd_conv_params conv_p(int in_h, int in_w, int in_c, int out_c, int k, int s, int dil,
+                             int pt, int pb, int pl, int pr, bd_act_params act) {
+    bd_conv_params p = {0};
+    p.in_h = in_h, p.in_w = in_w, p.in_c = in_c, p.out_c = out_c;
+    p.k_h = p.k_w = k, p.stride_h = p.stride_w = s, p.dil_h = p.dil_w = dil;
+    p.pad_top = pt, p.pad_left = pl, p.depth_multiplier = 1, p.act = act;
+    p.out_h = (in_h + pt + pb - dil * (k - 1) - 1) / s + 1;
+    p.out_w = (in_w + pl + pr - dil * (k - 1) - 1) / s + 1;
+    return p;
+}
+
+static void test_conv1x1(void) {
+    int n = 0;
+    for (int a = 0; a < N_CH; a++)
+        for (int b = 0; b < N_CH; b++, n++) {
+            int w = widths[n % 5], h = (n / 5) % 2 ? 3 : 1;
+            bd_conv_params p = conv_p(h, w, chans[a], chans[b], 1, 1, 1, 0, 0, 0, 0, ku_act(n));
+            int y0 = 0, y1 = h;
+            if (h == 3 && n % 3 == 0) y0 = 1, y1 = 2; /* rows 1..2 only */
+            char what[96];
+            snprintf(what, sizeof what, "conv1x1 %dx%d %d->%d rows [%d,%d)", h, w, chans[a],
+                     chans[b], y0, y1);
+            ku_check_conv(KU_CONV, p, n % 2, y0, y1, 0x1234u + (unsigned)n, what);
+        }
+    printf("  conv1x1: worst |err| / sum|w*x| = %.3g\n", ku_worst_conv);
+}
+
+static void test_conv_se(void) {
+    /* 1x1 spatial (squeeze-excite): M = 1. */
+    int n = 0;
+    for (int a = 0; a < N_CH; a++)
+        for (int b = 0; b < N_CH; b += 2, n++) {
+            bd_conv_params p = conv_p(1, 1, chans[a], chans[b], 1, 1, 1, 0, 0, 0, 0, ku_act(n));
+            ku_check_conv(KU_CONV, p, n % 2, 0, 1, 77u + (unsigned)n, "conv SE 1x1");
+        }
+}
+
+static void test_conv_stem(void) {
+    /* The 3x3 s2 stem 3->16, SAME (0 before, 1 after on even sizes), and odd sizes. */
+    const int sizes[][2] = {{32, 32}, {33, 37}, {7, 9}, {2, 2}, {1, 5}};
+    for (int i = 0; i < 5; i++) {
+        int ih = sizes[i][0], iw = sizes[i][1];
+        int oh = (ih + 1) / 2, ow = (iw + 1) / 2;
+        int th = (oh - 1) * 2 + 3 - ih, tw = (ow - 1) * 2 + 3 - iw;
+        if (th < 0) th = 0;
+        if (tw < 0) tw = 0;
+        bd_conv_params p = conv_p(ih, iw, 3, 16, 3, 2, 1, th / 2, th - th / 2, tw / 2,
+                                  tw - tw / 2, ku_act(i + 4));
+        ku_check_conv(KU_CONV, p, i % 2, 0, p.out_h, 99u + (unsigned)i, "conv stem 3x3 s2");
+        if (p.out_h >= 3) ku_check_conv(KU_CONV, p, 1, 1, 2, 5u + (unsigned)i, "stem rows 1..2");
+    }
+}
+
+static void test_conv_random(void) {
+    unsigned s = 0xC0FFEEu;
+    int done = 0;
+    for (int it = 0; done < 300 && it < 3000; it++) {
+        int k = 1 + (int)(harness_rand(&s) % 5), st = 1 + (int)(harness_rand(&s) % 3);
+        int dil = 1 + (int)(harness_rand(&s) % 2);
+        int pt = (int)(harness_rand(&s) % 4), pb = (int)(harness_rand(&s) % 4);
+        int pl = (int)(harness_rand(&s) % 4), pr = (int)(harness_rand(&s) % 4);
+        int ih = 1 + (int)(harness_rand(&s) % 7), iw = widths[harness_rand(&s) % 4];
+        int ic = chans[harness_rand(&s) % 8], oc = chans[harness_rand(&s) % N_CH];
+        bd_conv_params p = conv_p(ih, iw, ic, oc, k, st, dil, pt, pb, pl, pr, ku_act(done));
+        if (ih + pt + pb - dil * (k - 1) - 1 < 0 || iw + pl + pr - dil * (k - 1) - 1 < 0)
+            continue;
+        int y0 = 0, y1 = p.out_h;
+        if (p.out_h >= 3 && done % 4 == 0) y0 = 1, y1 = p.out_h - 1;
+        char what[128];
+        snprintf(what, sizeof what, "conv %dx%dx%d->%d k%d s%d d%d pad %d/%d,%d/%d rows [%d,%d)",
+                 ih, iw, ic, oc, k, st, dil, pt, pb, pl, pr, y0, y1);
+        ku_check_conv(KU_CONV, p, done % 2, y0, y1, s, what);
+        done++;
+    }
+    CHECK(done == 300);
+}
+
+static bd_conv_params tconv_p(int in_h, int in_w, int in_c, int out_c, int k, int s, int pt,
+                              int pl, int out_h, int out_w, bd_act_params act) {
+    bd_conv_params p = {0};
+    p.in_h = in_h, p.in_w = in_w, p.in_c = in_c, p.out_c = out_c;
+    p.k_h = p.k_w = k, p.stride_h = p.stride_w = s, p.dil_h = p.dil_w = 1;
+    p.pad_top = pt, p.pad_left = pl, p.depth_multiplier = 1, p.act = act;
+    p.out_h = out_h, p.out_w = out_w;
+    return p;
+}
+
+static void test_tconv(void) {
+    /* k == stride (the fast path), incl. out_c * k_w up to 18 lanes and rows past
+     * the input (bias only); then other geometries (the fallback). */
+    const int ics[] = {1, 3, 16, 17, 33}, ocs[] = {1, 2, 3, 8, 9};
+    int n = 0;
+    for (int a = 0; a < 5; a++)
+        for (int b = 0; b < 5; b++, n++) {
+            int ih = n % 2 ? 3 : 1, iw = widths[n % 5], pt = n % 3 == 2;
+            int oh = 2 * ih - pt + (n % 4 == 1);
+            bd_conv_params p = tconv_p(ih, iw, ics[a], ocs[b], 2, 2, pt, 0, oh, 2 * iw, ku_act(n));
+            ku_check_conv(KU_TCONV, p, n % 2, 0, oh, 11u + (unsigned)n, "tconv 2x2 s2");
+            if (oh >= 3) ku_check_conv(KU_TCONV, p, 0, 1, oh - 1, 3u + (unsigned)n, "tconv rows");
+        }
+    /* 3x3 s3 (k == s) and k != s shapes. */
+    bd_conv_params p = tconv_p(3, 5, 4, 2, 3, 3, 0, 0, 9, 15, ku_act(5));
+    ku_check_conv(KU_TCONV, p, 1, 0, 9, 1u, "tconv 3x3 s3");
+    p = tconv_p(3, 5, 4, 2, 3, 2, 1, 1, 5, 9, ku_act(1));
+    ku_check_conv(KU_TCONV, p, 0, 0, 5, 2u, "tconv 3x3 s2 pad 1");
+    p = tconv_p(4, 4, 16, 1, 2, 2, 0, 1, 8, 7, ku_act(0));
+    ku_check_conv(KU_TCONV, p, 1, 2, 6, 3u, "tconv 2x2 s2 pad_left 1");
+    p = tconv_p(128, 8, 16, 1, 2, 2, 0, 0, 256, 16, ku_act(5));
+    ku_check_conv(KU_TCONV, p, 0, 0, 256, 4u, "tconv model-like");
+}
+
+int main(void) {
+    RUN(test_conv1x1);
+    RUN(test_conv_se);
+    RUN(test_conv_stem);
+    RUN(test_conv_random);
+    RUN(test_tconv);
+    return harness_finish();
+}

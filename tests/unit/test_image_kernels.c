@@ -1,0 +1,335 @@
+/*
+ * test_image_kernels.c -- every image row kernel (src/image/img_kernels.h) at
+ * every ISA level this CPU runs, against the reference C, byte for byte.
+ *
+ * Tolerance: none. The u8/i16 kernels are integer maths and the float mask
+ * kernel does the same IEEE operations in the same order, so every level must
+ * give identical bytes. Sizes: 1, every count around the vector widths
+ * (15..17, 31..33, 63..65, ...), 720p/1080p/4K row widths and a large prime;
+ * pointers offset by 0..3 bytes from alignment; guard bytes after each output
+ * must stay untouched (no tail overrun). Data: seeded random plus the
+ * saturating values 0 and 255; for the mask kernel NaN, +-inf, negatives,
+ * values past 255 and exact .5 ties. The mix formula itself is checked
+ * exhaustively (all 2^24 (f, b, a) triples) at every level.
+ */
+#include <math.h>
+#include <stdint.h>
+
+#include "harness.h"
+#include "image/image.h"
+#include "image/img_kernels.h"
+
+static uint32_t rng_state = 12345;
+static uint32_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 17;
+    rng_state ^= rng_state << 5;
+    return rng_state;
+}
+
+/* Random bytes, 1 in 8 forced to 0 or 255. */
+static void fill_u8(uint8_t *p, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = rnd();
+        p[i] = (r & 7) == 0 ? ((r >> 3) & 1 ? 255 : 0) : (uint8_t)(r >> 8);
+    }
+}
+
+static const int SIZES[] = {1,  2,  3,  4,  5,  7,  8,   9,   15,  16,  17,   31,   32,   33,
+                            47, 48, 63, 64, 65, 95, 127, 128, 129, 191, 1279, 1280, 1920, 3840,
+                            4099};
+#define N_SIZES ((int)(sizeof SIZES / sizeof SIZES[0]))
+#define MAXN 4099
+#define GUARD 64
+
+static const bd_img_kernels *levels[3];
+static int n_levels;
+
+static void find_levels(void) {
+    const bd_isa want[3] = {BD_ISA_REF, BD_ISA_AVX2, BD_ISA_AVX512};
+    for (int i = 0; i < 3; i++) {
+        const bd_img_kernels *k = bd_img_kernels_get(want[i]);
+        if (k->isa == want[i])
+            levels[n_levels++] = k;
+        else
+            harness_skip("%s image kernels (not built or not supported by this CPU)",
+                         bd_isa_name(want[i]));
+    }
+}
+
+static void test_mix_exhaustive(void) {
+    /* all f, b for each a: rows of 65536 bytes */
+    uint8_t *f = malloc(65536), *b = malloc(65536), *a = malloc(65536), *o = malloc(65536);
+    for (int i = 0; i < 65536; i++) {
+        f[i] = (uint8_t)(i & 255);
+        b[i] = (uint8_t)(i >> 8);
+    }
+    for (int l = 0; l < n_levels; l++) {
+        int bad = 0;
+        for (int av = 0; av < 256 && !bad; av++) {
+            memset(a, av, 65536);
+            levels[l]->blend_c1(f, b, a, o, 65536);
+            for (int i = 0; i < 65536; i++) {
+                uint32_t want = ((uint32_t)av * f[i] + (255u - av) * b[i] + 127u) / 255u;
+                if (o[i] != want) {
+                    CHECK_MSG(0, "%s: f %d b %d a %d -> %d, want %u", bd_isa_name(levels[l]->isa),
+                              f[i], b[i], av, o[i], want);
+                    bad = 1;
+                    break;
+                }
+            }
+        }
+        CHECK(!bad);
+    }
+    free(f);
+    free(b);
+    free(a);
+    free(o);
+}
+
+/* Buffers with room for a misalignment offset and a guard zone. */
+typedef struct bufs {
+    uint8_t f[4 * MAXN + GUARD + 8], b[4 * MAXN + GUARD + 8], a[MAXN + GUARD + 8];
+    uint8_t o_ref[4 * MAXN + GUARD + 8], o[4 * MAXN + GUARD + 8];
+} bufs;
+
+static void test_blend(void) {
+    static bufs B;
+    for (int s = 0; s < N_SIZES; s++)
+        for (int off = 0; off < 4; off++) {
+            const int n = SIZES[s];
+            fill_u8(B.f, sizeof B.f);
+            fill_u8(B.b, sizeof B.b);
+            fill_u8(B.a, sizeof B.a);
+            const uint8_t *f = B.f + off, *b = B.b + off, *a = B.a + off;
+            for (int kind = 0; kind < 5; kind++) {
+                const int bpp = kind == 0 ? 1 : kind == 1 ? 3 : 4;
+                const uint32_t orm = kind == 3 ? 0xff000000u : kind == 4 ? 0x00ff0000u : 0;
+                memset(B.o_ref, 0xa5, sizeof B.o_ref);
+                uint8_t *oref = B.o_ref + off;
+                if (kind == 0) bd_u8_blend_c1_ref(f, b, a, oref, n);
+                if (kind == 1) bd_u8_blend_c3_ref(f, b, a, oref, n);
+                if (kind >= 2) bd_u8_blend_c4_ref(f, b, a, oref, n, orm);
+                for (int l = 0; l < n_levels; l++) {
+                    memset(B.o, 0xa5, sizeof B.o);
+                    uint8_t *o = B.o + off;
+                    if (kind == 0) levels[l]->blend_c1(f, b, a, o, n);
+                    if (kind == 1) levels[l]->blend_c3(f, b, a, o, n);
+                    if (kind >= 2) levels[l]->blend_c4(f, b, a, o, n, orm);
+                    CHECK_MSG(memcmp(B.o, B.o_ref, sizeof B.o) == 0,
+                              "%s blend bpp %d (or %08x) n %d offset %d",
+                              bd_isa_name(levels[l]->isa), bpp, orm, n, off);
+                }
+            }
+            /* in place (o == f) gives the same result */
+            for (int l = 0; l < n_levels; l++) {
+                memcpy(B.o, B.f, sizeof B.o);
+                levels[l]->blend_c3(B.o + off, b, a, B.o + off, n);
+                bd_u8_blend_c3_ref(f, b, a, B.o_ref + off, n);
+                CHECK_MSG(memcmp(B.o + off, B.o_ref + off, 3 * (size_t)n) == 0,
+                          "%s blend c3 in place n %d", bd_isa_name(levels[l]->isa), n);
+            }
+        }
+}
+
+static void test_attach(void) {
+    static bufs B;
+    for (int s = 0; s < N_SIZES; s++)
+        for (int off = 0; off < 4; off++)
+            for (int pm = 0; pm < 2; pm++) {
+                const int n = SIZES[s];
+                fill_u8(B.f, sizeof B.f);
+                fill_u8(B.a, sizeof B.a);
+                memset(B.o_ref, 0x5a, sizeof B.o_ref);
+                bd_u8_attach_c3_ref(B.f + off, B.a + off, B.o_ref + off, n, pm);
+                for (int l = 0; l < n_levels; l++) {
+                    memset(B.o, 0x5a, sizeof B.o);
+                    levels[l]->attach_c3(B.f + off, B.a + off, B.o + off, n, pm);
+                    CHECK_MSG(memcmp(B.o, B.o_ref, sizeof B.o) == 0,
+                              "%s attach n %d offset %d premultiply %d",
+                              bd_isa_name(levels[l]->isa), n, off, pm);
+                }
+            }
+    /* the reference itself: straight and premultiplied values */
+    const uint8_t f[3] = {200, 100, 1}, a[1] = {128};
+    uint8_t o[4];
+    bd_u8_attach_c3_ref(f, a, o, 1, 0);
+    CHECK(o[0] == 200 && o[1] == 100 && o[2] == 1 && o[3] == 128);
+    bd_u8_attach_c3_ref(f, a, o, 1, 1);
+    CHECK(o[0] == 100 && o[1] == 50 && o[2] == 1 && o[3] == 128); /* 25600/255=100.4 */
+}
+
+static void test_mask_row(void) {
+    static float h0[MAXN + 8], d[MAXN + 8];
+    static uint8_t oref[MAXN + GUARD], o[MAXN + GUARD];
+    const float special[] = {NAN, INFINITY, -INFINITY, -0.0f, -1e30f, 1e30f, 254.5f, 255.5f,
+                             0.49999997f, 0.5f, 127.5f, -0.5f, 0.50000006f, 255.49998f};
+    const float wys[] = {0.0f, 0.2f, 0.5f, 0.99999994f, 0.6f};
+    for (int s = 0; s < N_SIZES; s++)
+        for (int off = 0; off < 3; off++)
+            for (int wi = 0; wi < 5; wi++) {
+                const int n = SIZES[s];
+                for (int i = 0; i < n + off; i++) {
+                    uint32_t r = rnd();
+                    if ((r & 15) == 0) {
+                        h0[i] = special[(r >> 4) % (sizeof special / sizeof special[0])];
+                        d[i] = (r >> 12) & 1 ? h0[i] : (float)((int)(r >> 16) % 600 - 300);
+                    } else {
+                        h0[i] = (float)((int)(r >> 8) % 400000 - 60000) / 1000.0f;
+                        d[i] = (float)((int)(r >> 4) % 600000 - 300000) / 1000.0f;
+                    }
+                }
+                memset(oref, 0x77, sizeof oref);
+                bd_f32_mask_row_ref(h0 + off, d + off, wys[wi], oref, n);
+                for (int l = 0; l < n_levels; l++) {
+                    memset(o, 0x77, sizeof o);
+                    levels[l]->mask_row(h0 + off, d + off, wys[wi], o, n);
+                    CHECK_MSG(memcmp(o, oref, sizeof o) == 0, "%s mask row n %d offset %d wy %g",
+                              bd_isa_name(levels[l]->isa), n, off, wys[wi]);
+                }
+            }
+    /* reference values (inputs carry the + 0.5): clamp, NaN -> 0, round half up */
+    const float hh[5] = {NAN, -3.0f, 300.0f, 128.0f, 10.5f},
+                dd[5] = {0, -3.0f, 300.0f, 128.0f, 20.5f};
+    uint8_t r[5];
+    bd_f32_mask_row_ref(hh, dd, 0.25f, r, 5);
+    CHECK(r[0] == 0 && r[1] == 0 && r[2] == 255 && r[3] == 128 && r[4] == 13);
+}
+
+static void test_hlerp(void) {
+    /* upsampling (block tables), near 1:1, 2:1 and 3:1 downsampling (no blocks
+     * past about 2:1), 1 -> n and n -> 1, with fit-policy origins */
+    static const struct {
+        int n_in, n_out;
+        double origin;
+    } g_cases[] = {{512, 1280, 0},   {256, 1920, 0},  {144, 720, 0},   {256, 3840, 0},
+                   {256, 4099, 0},   {1, 17, 0},      {17, 1, 0},      {1000, 999, 0},
+                   {100, 51, 0},     {300, 100, 0},   {256, 1281, -20}, {256, 1279, 37.5},
+                   {7, 33, 0},       {33, 7, 0},      {2, 3, 0}};
+    static float g[4200 + 64], oref[4200 + GUARD], o[4200 + GUARD];
+    bd_hlerp_buf hb = {0};
+    for (size_t c = 0; c < sizeof g_cases / sizeof g_cases[0]; c++) {
+        const int n_in = g_cases[c].n_in, n_out = g_cases[c].n_out;
+        bd_linear_axis ax = {0};
+        CHECK(bd_linear_axis_set(&ax, n_in, n_out, (double)n_in / n_out, g_cases[c].origin) ==
+              BD_OK);
+        CHECK(bd_hlerp_build(&hb, ax.lo, ax.hi, ax.wf, n_out) == BD_OK);
+        for (int i = 0; i < n_in + 64; i++)
+            g[i] = i < n_in ? (float)((int)(rnd() % 200001) - 100000) / 37.0f : NAN;
+        memset(oref, 0x55, sizeof oref);
+        const float k = c % 2 ? 255.0f : 1275.0f, b = c % 2 ? 0.5f : -509.5f;
+        bd_f32_hlerp_row_ref(g, &hb.t, k, b, oref);
+        for (int l = 0; l < n_levels; l++) {
+            memset(o, 0x55, sizeof o);
+            levels[l]->hlerp_row(g, &hb.t, k, b, o);
+            CHECK_MSG(memcmp(o, oref, sizeof o) == 0, "%s hlerp %d -> %d (blocks %s)",
+                      bd_isa_name(levels[l]->isa), n_in, n_out, hb.t.base ? "yes" : "no");
+        }
+        if (n_in == 512) CHECK(hb.t.base != NULL);
+        if (n_in == 300) CHECK(hb.t.base == NULL);
+        bd_linear_axis_free(&ax);
+    }
+    bd_hlerp_free(&hb);
+}
+
+static void test_hlerp16(void) {
+    static const struct {
+        int n_in, n_out, C;
+    } g_cases[] = {{99, 1280, 3}, {49, 1280, 4}, {640, 1280, 3}, {320, 1920, 1}, {160, 961, 2},
+                   {1, 7, 3},     {7, 1, 3},     {300, 200, 3}, {1000, 1001, 4}, {17, 4099, 3}};
+    static int16_t s[4 * 1001 + 64], oref[4 * 4099 + GUARD], o[4 * 4099 + GUARD];
+    bd_hlerp16_buf hb = {0};
+    for (size_t c = 0; c < sizeof g_cases / sizeof g_cases[0]; c++) {
+        const int n_in = g_cases[c].n_in, n_out = g_cases[c].n_out, C = g_cases[c].C;
+        bd_linear_axis ax = {0};
+        CHECK(bd_linear_axis_set(&ax, n_in, n_out, (double)n_in / n_out, 0.0) == BD_OK);
+        CHECK(bd_hlerp16_build(&hb, ax.lo, ax.hi, ax.w, n_out, C) == BD_OK);
+        for (int i = 0; i < n_in * C + 64; i++)
+            s[i] = i < n_in * C ? (int16_t)(rnd() % 32641) : (int16_t)0x7fff;
+        memset(oref, 0x55, sizeof oref);
+        bd_i16_hlerp_row_ref(s, &hb.t, oref);
+        for (int l = 0; l < n_levels; l++) {
+            memset(o, 0x55, sizeof o);
+            levels[l]->hlerp16_row(s, &hb.t, o);
+            CHECK_MSG(memcmp(o, oref, sizeof o) == 0, "%s hlerp16 %d -> %d x %d (blocks %s)",
+                      bd_isa_name(levels[l]->isa), n_in, n_out, C, hb.t.base ? "yes" : "no");
+        }
+        if (n_in == 99) CHECK(hb.t.base != NULL);
+        bd_linear_axis_free(&ax);
+    }
+    bd_hlerp16_free(&hb);
+}
+
+static void test_lerp16(void) {
+    static int16_t h0[MAXN + 8], d[MAXN + 8];
+    static uint8_t oref[MAXN + GUARD], o[MAXN + GUARD];
+    const int16_t wys[] = {0, 1, 16384, 32767, 12345};
+    for (int s = 0; s < N_SIZES; s++)
+        for (int off = 0; off < 3; off++)
+            for (int wi = 0; wi < 5; wi++) {
+                const int n = SIZES[s];
+                for (int i = 0; i < n + off; i++) {
+                    /* h0, h1 in 0..32640 (u8 * 128) */
+                    int a = (int)(rnd() % 32641), b = (int)(rnd() % 32641);
+                    if ((rnd() & 7) == 0) a = 0, b = 32640;
+                    if ((rnd() & 7) == 0) a = 32640, b = 0;
+                    h0[i] = (int16_t)a;
+                    d[i] = (int16_t)b; /* the second row */
+                }
+                memset(oref, 0x77, sizeof oref);
+                bd_i16_lerp_row_ref(h0 + off, d + off, wys[wi], oref, n);
+                for (int l = 0; l < n_levels; l++) {
+                    memset(o, 0x77, sizeof o);
+                    levels[l]->lerp16_row(h0 + off, d + off, wys[wi], o, n);
+                    CHECK_MSG(memcmp(o, oref, sizeof o) == 0, "%s lerp16 n %d offset %d wy %d",
+                              bd_isa_name(levels[l]->isa), n, off, wys[wi]);
+                }
+            }
+    const int16_t hh[2] = {255 * 128, 100 * 128}, dd[2] = {0, 128 * 128};
+    uint8_t r[2];
+    bd_i16_lerp_row_ref(hh, dd, 16384, r, 2); /* halfway: 127.5 -> 128, 114 */
+    CHECK_MSG(r[0] == 128 && r[1] == 114, "%d %d", r[0], r[1]);
+}
+
+static void test_blur_accum(void) {
+    static uint8_t f[4 * MAXN + 8], a[MAXN + 8];
+    static uint32_t acc_ref[4 * MAXN + GUARD], acc[4 * MAXN + GUARD], acc2[4 * MAXN + GUARD];
+    for (int s = 0; s < N_SIZES; s++)
+        for (int off = 0; off < 3; off++)
+            for (int bpp = 3; bpp <= 4; bpp++) {
+                const int n = SIZES[s];
+                fill_u8(f, sizeof f);
+                fill_u8(a, sizeof a);
+                for (size_t i = 0; i < sizeof acc_ref / sizeof acc_ref[0]; i++)
+                    acc_ref[i] = rnd() & 0xffffff;
+                memcpy(acc, acc_ref, sizeof acc);
+                if (bpp == 3) bd_u8_blur_accum_c3_ref(f + off, a + off, acc_ref, n);
+                if (bpp == 4) bd_u8_blur_accum_c4_ref(f + off, a + off, acc_ref, n);
+                for (int l = 0; l < n_levels; l++) {
+                    memcpy(acc2, acc, sizeof acc);
+                    if (bpp == 3) levels[l]->blur_accum_c3(f + off, a + off, acc2, n);
+                    if (bpp == 4) levels[l]->blur_accum_c4(f + off, a + off, acc2, n);
+                    CHECK_MSG(memcmp(acc2, acc_ref, sizeof acc2) == 0,
+                              "%s blur accum bpp %d n %d offset %d", bd_isa_name(levels[l]->isa),
+                              bpp, n, off);
+                }
+            }
+    /* the reference: weight 256 - a in lane 3, the 4th byte ignored */
+    const uint8_t px[4] = {10, 20, 30, 99}, al[1] = {56};
+    uint32_t r[4] = {0, 0, 0, 0};
+    bd_u8_blur_accum_c4_ref(px, al, r, 1);
+    CHECK(r[0] == 2000 && r[1] == 4000 && r[2] == 6000 && r[3] == 200);
+}
+
+int main(void) {
+    find_levels();
+    RUN(test_mix_exhaustive);
+    RUN(test_blend);
+    RUN(test_attach);
+    RUN(test_mask_row);
+    RUN(test_hlerp);
+    RUN(test_hlerp16);
+    RUN(test_lerp16);
+    RUN(test_blur_accum);
+    return harness_finish();
+}
