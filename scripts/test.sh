@@ -16,7 +16,7 @@ scripts/fetch-models.sh
 scripts/fetch-samples.sh
 
 echo "== Release build and tests ==" >&2
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >&2
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBD_SANITIZE=OFF >&2
 cmake --build build -j"$jobs" >&2
 (cd build && ctest --output-on-failure -j"$jobs")
 
