@@ -21,7 +21,8 @@
  * saw (the peers' memcpy runs cache-cold between heavy PyTorch cases).
  *
  * Output: one line per case, e.g.
- *   post 1280x720 rgb24 image t=1: median 0.71 ms, min 0.69 ms, 1.21x memcpy, 3.48x faster than opencv
+ *   post 1280x720 rgb24 image t=1: median 0.71 ms, min 0.69 ms, 1.21x memcpy,
+ *       3.48x faster than opencv-u8, ...   (one line)
  * then "target ..." lines with PASS/FAIL for the issue's targets.
  * Usage: bench_composite [--runs N] [--warmup N] [--peers FILE] [--quick]
  */
@@ -81,7 +82,8 @@ static unsigned char *copy_src, *copy_dst;
 static void make_map(void) {
     for (int y = 0; y < MAP_H; y++)
         for (int x = 0; x < MAP_W; x++) {
-            double dx = (x - MAP_W * 0.5) / (MAP_H * 0.22), dy = (y - MAP_H * 0.35) / (MAP_H * 0.22);
+            double dx = (x - MAP_W * 0.5) / (MAP_H * 0.22);
+            double dy = (y - MAP_H * 0.35) / (MAP_H * 0.22);
             double head = 1.0 - sqrt(dx * dx + dy * dy);
             double body = y > MAP_H * 0.55 ? 1.0 - fabs(x - MAP_W * 0.5) / (MAP_H * 0.45) : -1.0;
             double v = head > body ? head : body;
@@ -319,7 +321,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--peers") && i + 1 < argc) peers_path = argv[++i];
         else if (!strcmp(argv[i], "--quick")) quick = 1;
         else {
-            fprintf(stderr, "usage: bench_composite [--runs N] [--warmup N] [--peers FILE] [--quick]\n");
+            fprintf(stderr,
+                    "usage: bench_composite [--runs N] [--warmup N] [--peers FILE] [--quick]\n");
             return 2;
         }
     }
@@ -348,6 +351,14 @@ int main(int argc, char **argv) {
             if (t == 1 && !quick)
                 for (size_t i = 0; i < sizeof fmts / sizeof fmts[0]; i++)
                     add_case(K_POST, w, h, t, fmts[i], BD_BG_IMAGE, 0);
+            if (t == 1) {
+                bcase *c = add_case(K_POST, w, h, t, BD_PIXEL_RGB24, BD_BG_IMAGE, 0);
+                c->refine = 1;
+                strncat(c->name, " refine", sizeof c->name - strlen(c->name) - 1);
+                c = add_case(K_POST, w, h, t, BD_PIXEL_RGB24, BD_BG_IMAGE, 0);
+                c->light_wrap = 0.5f;
+                strncat(c->name, " wrap", sizeof c->name - strlen(c->name) - 1);
+            }
         }
     }
     size_t max_copy = 0;
@@ -443,6 +454,11 @@ int main(int argc, char **argv) {
         if (img && img2 && s == 1) {
             snprintf(what, sizeof what, "post %dx%d rgb24 image t=2 speed-up over t=1", w, h);
             target(what, img->med / img2->med, 1.6, 0);
+        }
+        const bcase *ref = find(K_POST, w, h, BD_PIXEL_RGB24, BD_BG_IMAGE, 0, 1, 1, 0.0f);
+        if (img && ref) {
+            snprintf(what, sizeof what, "post %dx%d rgb24 image t=1 refine vs plain", w, h);
+            target(what, ref->med / img->med, 3.0, 1);
         }
         for (size_t r = 0; img && s == 0 && r < sizeof radii / sizeof radii[0]; r++) {
             const bcase *b = find(K_POST, w, h, BD_PIXEL_RGB24, BD_BG_BLUR, radii[r], 1, 0, 0.0f);

@@ -105,7 +105,8 @@ static bd_image_buf *over_checker(const bd_image *rgba) {
             const uint8_t *s = rgba->data + (size_t)y * rgba->stride_bytes + 4 * (size_t)x;
             uint8_t *d = o->data + (size_t)y * o->stride_bytes + 3 * (size_t)x;
             const int c = ((x / 16 + y / 16) & 1) ? 200 : 140;
-            for (int k = 0; k < 3; k++) d[k] = (uint8_t)((s[k] * s[3] + c * (255 - s[3]) + 127) / 255);
+            for (int k = 0; k < 3; k++)
+                d[k] = (uint8_t)((s[k] * s[3] + c * (255 - s[3]) + 127) / 255);
         }
     return out;
 }
@@ -137,7 +138,8 @@ int main(int argc, char **argv) {
                 double g = d < 1 ? 0.5 * (1 - d * d) : 0;
                 for (int c = 0; c < 3; c++) v[c] += (255 - v[c]) * g;
             }
-            for (int c = 0; c < 3; c++) bv->data[(size_t)y * bv->stride_bytes + 3 * x + c] = (uint8_t)v[c];
+            for (int c = 0; c < 3; c++)
+                bv->data[(size_t)y * bv->stride_bytes + 3 * x + c] = (uint8_t)v[c];
         }
 
     /* 1. each background mode (quarter size) */
@@ -189,7 +191,7 @@ int main(int argc, char **argv) {
     bd_image_free(c1);
 
     /* 3. feathering and light wrap on the image background, around the shoulder */
-    const int sx = 140, sy = 420, sw = 300, sh = 300;
+    const int sx = 660, sy = 300, sw = 300, sh = 300;
     bd_pipeline *feather = pipeline(0, 6.0f, 0.0f, 0.0f);
     bd_pipeline *wrap = pipeline(0, 0.0f, 0.8f, 0.0f);
     bd_background img = {.kind = BD_BG_IMAGE, .image = bv};

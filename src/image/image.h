@@ -38,8 +38,9 @@ struct bd_image_buf {
  * Checks that `img` is a usable view: non-NULL with non-NULL data, width and
  * height in 1..BD_IMAGE_MAX_DIM, a known format whose bit is set in
  * `allowed_formats` (a mask of 1u << BD_PIXEL_*; 0 = any), stride_bytes >=
- * width * bpp. On failure writes a one-line reason naming `what` (e.g. "frame")
- * into `err` and returns BD_ERR_INVALID_ARG.
+ * width * bpp; YUYV widths even; NV12 / I420 chroma planes present with
+ * strides of at least their row. On failure writes a one-line reason naming
+ * `what` (e.g. "frame") into `err` and returns BD_ERR_INVALID_ARG.
  */
 bd_status bd_image_check(const bd_image *img, unsigned allowed_formats, const char *what,
                          bd_err *err);

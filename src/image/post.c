@@ -13,6 +13,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define MAX_PLANES 3
 #define PAD 64 /* bytes / elements of slack after every scratch row */
@@ -128,7 +131,10 @@ struct bd_post {
     size_t prep_cap;
     float *prep_tmp;
     size_t prep_tmp_cap;
-    float *wrap_map; /* light wrap: the map blurred wide (the "inner glow" weight) */
+    float *wrap_map; /* light wrap: the map reduced 4x and blurred wide [wh][ww] */
+    int ww, wh;
+    bd_linear_axis wx, wy; /* wrap map -> frame */
+    bd_hlerp_buf wxt;
     size_t wrap_cap;
     int wrap_q;      /* light-wrap strength in 1/256 (0 = off) */
     uint8_t *color_rows; /* MAX_PLANES colour rows */
@@ -228,6 +234,9 @@ void bd_post_free(bd_post *p) {
     bd_aligned_free(p->prep);
     bd_aligned_free(p->prep_tmp);
     bd_aligned_free(p->wrap_map);
+    bd_linear_axis_free(&p->wx);
+    bd_linear_axis_free(&p->wy);
+    bd_hlerp_free(&p->wxt);
     bd_aligned_free(p->color_rows);
     for (int i = 0; i < MAX_PLANES; i++) {
         bd_aligned_free(p->blur[i].p0);
@@ -275,7 +284,8 @@ static bd_status reserve_scratch(bd_post *p, int w, int mw) {
         }
         t->acc = xalloc((w4 + (size_t)W) * sizeof(uint32_t));
         int ok = t->mc.h[0] && t->mc.h[1] && t->ra.h[0] && t->ra.h[1] && t->rb.h[0] &&
-                 t->rb.h[1] && t->luma && t->wc.h[0] && t->wc.h[1] && t->wa && t->fw && t->mg && t->alpha[0] && t->alpha[1] &&
+                 t->rb.h[1] && t->luma && t->wc.h[0] && t->wc.h[1] && t->wa && t->fw && t->mg &&
+                 t->alpha[0] && t->alpha[1] &&
                  t->pa && t->conv && t->bgrow && t->acc;
         for (int q = 0; q < MAX_PLANES; q++)
             ok = ok && t->sc[q].h[0] && t->sc[q].h[1];
@@ -316,10 +326,15 @@ static void split(int n, int ith, int nth, int *a, int *b) {
  * wrap's) into `out` (frame width), mapped to alpha units plus one half
  * (bd_f32_mask_row truncates). */
 static void map_hrow(const bd_post *p, tscratch *t, const float *map, int r, float *out) {
+    if (map == p->wrap_map) { /* own allocation, padded */
+        p->k->hlerp_row(map + (size_t)r * p->ww, &p->wxt.t, p->job->map->k,
+                        p->job->map->b + 0.5f, out);
+        return;
+    }
     const float *src = map + (size_t)r * (size_t)p->mw;
-    if (r == p->mh - 1) {
+    if ((size_t)(r + 1) * p->mw + 32 > (size_t)p->mw * p->mh) {
         /* the kernels may read up to 31 floats past a row: fine inside the map,
-         * but the last row is copied into the padded scratch row */
+         * but rows near its end are copied into the padded scratch row */
         memcpy(t->mg, src, (size_t)p->mw * sizeof(float));
         src = t->mg;
     }
@@ -577,9 +592,10 @@ static void blur_accumulate(bd_post *p, tscratch *t, int qi, int r0, int r1) {
     for (int ry = r0; ry < r1; ry++) {
         memset(t->acc, 0, (size_t)q->w * NC * sizeof(uint32_t));
         const int y0 = ry * q->fy, y1 = y0 + q->fy < q->h ? y0 + q->fy : q->h;
-        /* Reductions of 8 rows or more sample every other row (the rows in
-         * between add little to an average that is then blurred further). */
-        const int step = q->fy >= 8 ? 2 : 1;
+        /* The reduction samples every other row: the rows in between add
+         * little to an average that is blurred further (it moves the sample
+         * centre up by half a row, invisible after the blur). */
+        const int step = q->fy >= 4 ? 2 : 1;
         for (int yy = y0; yy < y1; yy += step) {
             const int ly = yy * q->sub_y;
             const uint8_t *a0 = alpha_row(p, t, ly, 0);
@@ -632,6 +648,25 @@ static void box_h(const float *src, float *dst, int rw, int NC, int r, int r0, i
     for (int y = r0; y < r1; y++) {
         const float *s = src + (size_t)y * rw * NC;
         float *d = dst + (size_t)y * rw * NC;
+        if (NC == 4) { /* the packed-frame layout: four sums kept in registers */
+            for (int x = 0; x < rw; x++) {
+                const int a = x - r < 0 ? 0 : x - r, b = x + r < rw ? x + r : rw - 1;
+                const float *q = s + (size_t)a * 4;
+                float s0 = q[0], s1 = q[1], s2 = q[2], s3 = q[3];
+                for (int i = a + 1; i <= b; i++) {
+                    q += 4;
+                    s0 += q[0];
+                    s1 += q[1];
+                    s2 += q[2];
+                    s3 += q[3];
+                }
+                d[4 * (size_t)x + 0] = s0;
+                d[4 * (size_t)x + 1] = s1;
+                d[4 * (size_t)x + 2] = s2;
+                d[4 * (size_t)x + 3] = s3;
+            }
+            continue;
+        }
         for (int x = 0; x < rw; x++) {
             const int a = x - r < 0 ? 0 : x - r, b = x + r < rw ? x + r : rw - 1;
             float acc[5];
@@ -661,6 +696,37 @@ static void box_v(const float *src, float *dst, int rw, int rh, int NC, int r, i
  * C values per unit; a 4th packed channel is opaque). */
 static void blur_finalize(plane *q, int r0, int r1) {
     const int C = q->C, NC = q->NC, nacc = NC - 1;
+#if defined(__SSE2__)
+    if (NC == 4) {
+        /* The same IEEE operations as the loop below, four lanes at a time
+         * (SSE2 is part of x86-64; the results are identical). */
+        const __m128 c128 = _mm_set1_ps(128.0f), half = _mm_set1_ps(0.5f);
+        const __m128 zero = _mm_setzero_ps(), top = _mm_set1_ps(32640.0f);
+        const __m128i opaque = _mm_set_epi16(0, 0, 0, 0, 32640, 0, 0, 0);
+        for (int y = r0; y < r1; y++) {
+            const float *s = q->p0 + (size_t)y * q->rw * 4;
+            int16_t *d = q->small + (size_t)y * q->rw * C;
+            for (int x = 0; x < q->rw; x++, s += 4, d += C) {
+                const __m128 v = _mm_loadu_ps(s);
+                const __m128 inv = _mm_div_ps(c128, _mm_shuffle_ps(v, v, 0xff));
+                __m128 r = _mm_add_ps(_mm_mul_ps(v, inv), half);
+                r = _mm_min_ps(_mm_max_ps(r, zero), top);
+                __m128i i16 = _mm_packs_epi32(_mm_cvttps_epi32(r), _mm_setzero_si128());
+                /* lane 3 (the weight) becomes the opaque 4th channel */
+                i16 = _mm_or_si128(_mm_andnot_si128(_mm_set_epi16(0, 0, 0, 0, -1, 0, 0, 0), i16),
+                                   opaque);
+                if (C == 4) {
+                    _mm_storel_epi64((__m128i *)d, i16);
+                } else { /* exactly 3 values: rows may belong to other threads */
+                    const int32_t lo2 = _mm_cvtsi128_si32(i16);
+                    memcpy(d, &lo2, sizeof lo2);
+                    d[2] = (int16_t)_mm_extract_epi16(i16, 2);
+                }
+            }
+        }
+        return;
+    }
+#endif
     for (int y = r0; y < r1; y++) {
         const float *s = q->p0 + (size_t)y * q->rw * NC;
         int16_t *d = q->small + (size_t)y * q->rw * C;
@@ -721,8 +787,9 @@ static void refine_grid_rows(bd_post *p, tscratch *t, int r0, int r1) {
     for (int gy = r0; gy < r1; gy++) {
         memset(t->acc, 0, (size_t)W * sizeof(uint32_t));
         const int y0 = gy * s, y1 = y0 + s < H ? y0 + s : H;
-        /* cells of 4 rows or more average every other row */
-        const int step = s >= 4 ? 2 : 1;
+        /* the guide's cell mean from at most two rows of the cell (the
+         * coefficients are smooth; the full-resolution luma comes later) */
+        const int step = s >= 2 ? s / 2 : 1;
         int nrows = 0;
         for (int y = y0; y < y1; y += step, nrows++) {
             const uint8_t *l = luma_row(p, t, y);
@@ -855,8 +922,8 @@ static void blend_plane_row(const bd_post *p, tscratch *t, int qi, int yy, const
          * f' = mix(f, light, 255 - w). The light is the blurred background
          * itself (blur mode), its blurred copy (image mode) or the colour. */
         const float *h0, *h1;
-        fcache_pair(p, t, &t->wc, p->wrap_map, p->my.lo[yy], p->my.hi[yy], &h0, &h1);
-        p->k->mask_row(h0, h1, p->my.wf[yy], t->wa, W);
+        fcache_pair(p, t, &t->wc, p->wrap_map, p->wy.lo[yy], p->wy.hi[yy], &h0, &h1);
+        p->k->mask_row(h0, h1, p->wy.wf[yy], t->wa, W);
         const int wq = p->wrap_q;
         for (int x = 0; x < W; x++)
             t->wa[x] = (uint8_t)(255 - ((wq * (255 - t->wa[x]) + 128) >> 8));
@@ -946,27 +1013,31 @@ static void task(void *ctx, int ith, int nth) {
     composite_rows(p, t, a, b);
 }
 
-/* Sigmoid and feathering of the map into p->prep (single-threaded: the map is
- * small). Returns the map to upsample. */
-/* Two box passes (a tent) of radius r over a w x h map, edge-normalized
- * (each output is a mean over the window part inside the map). */
+/* Box mean of radius r along one line of n elements (stride `step`), edge-
+ * normalized, with a running sum (O(1) per element whatever r); in and out
+ * must differ. The sum is kept in double so that adding and removing the same
+ * values cancels over a line. */
+static void box_mean_line(const float *in, float *out, int n, size_t step, int r) {
+    double acc = 0.0;
+    const int first = r < n - 1 ? r : n - 1;
+    for (int i = 0; i <= first; i++) acc += in[(size_t)i * step];
+    const double inv_full = 1.0 / (2 * r + 1);
+    for (int i = 0; i < n; i++) {
+        const int a = i - r < 0 ? 0 : i - r, b = i + r < n ? i + r : n - 1;
+        /* a division only where the window is cut by an edge */
+        const double inv = b - a == 2 * r ? inv_full : 1.0 / (b - a + 1);
+        out[(size_t)i * step] = (float)(acc * inv);
+        if (i + r + 1 < n) acc += in[(size_t)(i + r + 1) * step];
+        if (i - r >= 0) acc -= in[(size_t)(i - r) * step];
+    }
+}
+
+/* Two box passes (a tent) of radius r over a w x h map, edge-normalized. */
 static void tent_blur(float *map, float *tmp, int w, int h, int r) {
     for (int pass = 0; pass < 2; pass++) {
         for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                const int a = x - r < 0 ? 0 : x - r, b = x + r < w ? x + r : w - 1;
-                float s = 0.0f;
-                for (int i = a; i <= b; i++) s += map[(size_t)y * w + i];
-                tmp[(size_t)y * w + x] = s / (float)(b - a + 1);
-            }
-        for (int y = 0; y < h; y++) {
-            const int a = y - r < 0 ? 0 : y - r, b = y + r < h ? y + r : h - 1;
-            for (int x = 0; x < w; x++) {
-                float s = 0.0f;
-                for (int i = a; i <= b; i++) s += tmp[(size_t)i * w + x];
-                map[(size_t)y * w + x] = s / (float)(b - a + 1);
-            }
-        }
+            box_mean_line(map + (size_t)y * w, tmp + (size_t)y * w, w, 1, r);
+        for (int x = 0; x < w; x++) box_mean_line(tmp + x, map + x, h, (size_t)w, r);
     }
 }
 
@@ -1009,14 +1080,31 @@ bd_status bd_post_run(bd_post *p, const bd_post_job *j) {
     if (m && j->light_wrap > 0.0f && !bd_format_is_yuv(f->format) &&
         (j->bg == BD_POST_COLOR || j->bg == BD_POST_BLUR ||
          (j->bg == BD_POST_IMAGE && j->bg_light))) {
-        /* the glow reaches about max(w, h) / 50 frame pixels into the subject */
-        const size_t n = (size_t)m->w * (size_t)m->h;
+        /* the glow reaches about max(w, h) / 50 frame pixels into the subject:
+         * a wide, smooth weight, so the map is first reduced 4x (area) */
+        p->ww = (m->w + 3) / 4;
+        p->wh = (m->h + 3) / 4;
+        const size_t n = (size_t)p->ww * (size_t)p->wh;
         if (grow((void **)&p->wrap_map, &p->wrap_cap, n, sizeof(float)) != BD_OK ||
-            grow((void **)&p->prep_tmp, &p->prep_tmp_cap, n, sizeof(float)) != BD_OK)
+            grow((void **)&p->prep_tmp, &p->prep_tmp_cap, n > (size_t)m->w * m->h
+                                                              ? n
+                                                              : (size_t)m->w * m->h,
+                 sizeof(float)) != BD_OK ||
+            bd_linear_axis_set(&p->wx, p->ww, w, m->ratio_x / 4, m->origin_x / 4) != BD_OK ||
+            bd_linear_axis_set(&p->wy, p->wh, h, m->ratio_y / 4, m->origin_y / 4) != BD_OK ||
+            bd_hlerp_build(&p->wxt, p->wx.lo, p->wx.hi, p->wx.wf, w) != BD_OK)
             return BD_ERR_NO_MEMORY;
-        memcpy(p->wrap_map, p->mdata, n * sizeof(float));
-        const int rr = (int)lround((w > h ? w : h) / 50.0 * m->ratio_x);
-        tent_blur(p->wrap_map, p->prep_tmp, m->w, m->h, rr < 1 ? 1 : rr);
+        for (int y = 0; y < p->wh; y++)
+            for (int x = 0; x < p->ww; x++) {
+                float sum = 0.0f;
+                int cnt = 0;
+                for (int yy = 4 * y; yy < 4 * y + 4 && yy < m->h; yy++)
+                    for (int xx = 4 * x; xx < 4 * x + 4 && xx < m->w; xx++, cnt++)
+                        sum += p->mdata[(size_t)yy * m->w + xx];
+                p->wrap_map[(size_t)y * p->ww + x] = sum / (float)cnt;
+            }
+        const int rr = (int)lround((w > h ? w : h) / 50.0 * m->ratio_x / 4);
+        tent_blur(p->wrap_map, p->prep_tmp, p->ww, p->wh, rr < 1 ? 1 : rr);
         p->wrap_q = (int)lround(j->light_wrap * 256.0f);
     }
     p->rf_s = 0;

@@ -170,15 +170,15 @@ static inline void accum8(uint32_t *acc, __m256i px, __m128i a8, __m256i x4) {
     const __m256i p1 = _mm256_mullo_epi16(
         _mm256_cvtepu8_epi16(_mm256_extracti128_si256(px, 1)),
         _mm256_sub_epi16(c256, _mm256_cvtepu8_epi16(_mm256_extracti128_si256(ae, 1))));
+    const __m256i q0 = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(p0));
+    const __m256i q1 = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(p0, 1));
+    const __m256i q2 = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(p1));
+    const __m256i q3 = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(p1, 1));
     __m256i *q = (__m256i *)acc;
-    _mm256_storeu_si256(q, _mm256_add_epi32(_mm256_loadu_si256(q),
-                                            _mm256_cvtepu16_epi32(_mm256_castsi256_si128(p0))));
-    _mm256_storeu_si256(q + 1, _mm256_add_epi32(_mm256_loadu_si256(q + 1),
-                                                _mm256_cvtepu16_epi32(_mm256_extracti128_si256(p0, 1))));
-    _mm256_storeu_si256(q + 2, _mm256_add_epi32(_mm256_loadu_si256(q + 2),
-                                                _mm256_cvtepu16_epi32(_mm256_castsi256_si128(p1))));
-    _mm256_storeu_si256(q + 3, _mm256_add_epi32(_mm256_loadu_si256(q + 3),
-                                                _mm256_cvtepu16_epi32(_mm256_extracti128_si256(p1, 1))));
+    _mm256_storeu_si256(q, _mm256_add_epi32(_mm256_loadu_si256(q), q0));
+    _mm256_storeu_si256(q + 1, _mm256_add_epi32(_mm256_loadu_si256(q + 1), q1));
+    _mm256_storeu_si256(q + 2, _mm256_add_epi32(_mm256_loadu_si256(q + 2), q2));
+    _mm256_storeu_si256(q + 3, _mm256_add_epi32(_mm256_loadu_si256(q + 3), q3));
 }
 
 void bd_u8_blur_accum_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,

@@ -372,11 +372,12 @@ void bd_f32_refine_row_avx512(const float *restrict a0, const float *restrict a1
     for (int i = 0; i < n; i += 16) {
         const __mmask16 m = n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
         const __m512 pa = _mm512_maskz_loadu_ps(m, a0 + i), pb = _mm512_maskz_loadu_ps(m, b0 + i);
-        const __m512 a =
-            _mm512_add_ps(pa, _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, a1 + i), pa), w));
-        const __m512 b =
-            _mm512_add_ps(pb, _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, b1 + i), pb), w));
-        const __m512 l = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, luma + i)));
+        const __m512 da = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, a1 + i), pa);
+        const __m512 db = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, b1 + i), pb);
+        const __m512 a = _mm512_add_ps(pa, _mm512_mul_ps(da, w));
+        const __m512 b = _mm512_add_ps(pb, _mm512_mul_ps(db, w));
+        const __m128i l8 = _mm_maskz_loadu_epi8(m, luma + i);
+        const __m512 l = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(l8));
         __m512 v = _mm512_add_ps(_mm512_mul_ps(a, l), b);
         v = _mm512_min_ps(_mm512_max_ps(v, lo), hi); /* NaN -> 0.5 */
         _mm512_mask_cvtepi32_storeu_epi8(alpha + i, m, _mm512_cvttps_epi32(v));
