@@ -155,7 +155,9 @@ int main(int argc, char **argv) {
         const int tr = modes[i].bg.kind == BD_BG_TRANSPARENT;
         bd_image_buf *o = replace(plain, f, &modes[i].bg, tr ? BD_PIXEL_RGBA32 : BD_PIXEL_RGB24);
         bd_image_buf *shown = tr ? over_checker(bd_image_view(o)) : NULL;
-        bd_image_buf *small = crop(bd_image_view(shown ? shown : o), 0, 0, w - w % 4, h - h % 4, 4);
+        const int div = w >= 1000 ? 4 : 2; /* keep the mode pictures small */
+        bd_image_buf *small =
+            crop(bd_image_view(shown ? shown : o), 0, 0, w - w % div, h - h % div, div);
         save(modes[i].name, bd_image_view(small));
         bd_image_free(small);
         bd_image_free(shown);
@@ -163,7 +165,9 @@ int main(int argc, char **argv) {
     }
 
     /* 2. refinement: alpha and composite, without and with, around the hair */
-    const int cx = 760, cy = 170, cw = 280, ch = 280;
+    /* crops relative to the photo (tuned on astronaut.png: hair top-left of centre) */
+    const int cw = (w < h ? w : h) * 2 / 5, ch = cw;
+    const int cx = w * 3 / 10, cy = h / 50;
     bd_pipeline *refined = pipeline(1, 0.0f, 0.0f, 0.0f);
     bd_image_buf *a0 = alloc(w, h, BD_PIXEL_GRAY8), *a1 = alloc(w, h, BD_PIXEL_GRAY8);
     if (bd_pipeline_mask(plain, f, bd_image_view(a0)) != BD_OK ||
@@ -191,7 +195,7 @@ int main(int argc, char **argv) {
     bd_image_free(c1);
 
     /* 3. feathering and light wrap on the image background, around the shoulder */
-    const int sx = 660, sy = 300, sw = 300, sh = 300;
+    const int sw = cw, sh = ch, sx = w / 2, sy = h / 6;
     bd_pipeline *feather = pipeline(0, 6.0f, 0.0f, 0.0f);
     bd_pipeline *wrap = pipeline(0, 0.0f, 0.8f, 0.0f);
     bd_background img = {.kind = BD_BG_IMAGE, .image = bv};
