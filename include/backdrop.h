@@ -367,6 +367,24 @@ typedef struct bd_pipeline_options {
     int mask_logits;
     /* Kernel level cap for the image stages (BD_ISA_AUTO = best available). */
     bd_isa isa;
+
+    /* --- appended in 0.2 (N-class models) --------------------------------------- */
+    /* Which channel of an N-class first output [1,H,W,N] is the person: -1 = auto
+     * (the only channel if N = 1, channel 1 if N = 2, else bd_pipeline_create
+     * fails asking for it); 0..N-1 = that channel. With N >= 2 the person map is
+     * the softmax probability of that class, computed stably (N = 2:
+     * sigmoid(l_person - l_other); else exp(l_p - max) / sum_k exp(l_k - max)).
+     * The output is taken as probabilities already (a model ending in Softmax)
+     * and used as is when every pixel's N values lie in [0, 1] and sum to 1
+     * within 1e-3; this is decided per run over the whole map, and mask_logits =
+     * 1 skips the test (always softmax). With N = 1 mask_logits alone decides. */
+    int person_class;
+    /* Optional, caller-owned: on a failure of bd_pipeline_create or
+     * bd_pipeline_create_postprocess a one-line reason is written here
+     * (truncated, NUL-terminated), on success "". Borrowed for the create
+     * call only (never written later); NULL / 0 = no message. */
+    char *error_buf;
+    size_t error_buf_size;
 } bd_pipeline_options;
 
 /** Fit policies for bd_pipeline_options.fit. */
@@ -378,7 +396,14 @@ typedef enum bd_fit {
 
 BD_API void bd_pipeline_options_default(bd_pipeline_options *opts);
 
-/** Creates a pipeline; model is retained (must outlive the pipeline). */
+/**
+ * Creates a pipeline; model is retained (must outlive the pipeline). The model
+ * needs one f32 input [1,H,W,3] and a first output [1,h,w,N] (N class
+ * channels, see person_class). Returns BD_OK, BD_ERR_INVALID_ARG (bad options),
+ * BD_ERR_BAD_STATE (model not loaded), BD_ERR_UNSUPPORTED (the model's inputs or
+ * outputs do not fit), BD_ERR_NO_MEMORY or the session's error; the reason is
+ * written to opts->error_buf if given.
+ */
 BD_API bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *opts,
                                     bd_pipeline **out);
 

@@ -147,6 +147,21 @@ typedef struct bd_mask_params {
 void bd_mask_affine(const bd_mask_params *mp, float *k, float *b);
 
 /**
+ * The person map of an N-class model output: scores[i * n_classes + c] for
+ * pixel i (dense NHWC, n_classes >= 2), cls in 0..n_classes-1. Writes prob[i],
+ * the probability of class cls. Unless `force_logits`, the scores are first
+ * tested over the whole map: if every value lies in [0, 1] and every pixel's
+ * values sum to 1 within 1e-3 they are probabilities already and prob[i] =
+ * scores[i][cls]; otherwise they are logits and prob[i] is their softmax,
+ * computed stably (two classes: the sigmoid of the difference, its exp()
+ * argument always <= 0; more: exp(l - max) / sum exp(l_k - max)). A NaN score
+ * gives a NaN probability (the mask upsampler maps it to 0).
+ * Returns 1 if the scores were taken as probabilities, 0 if as logits.
+ */
+int bd_class_probability(const float *scores, size_t n_pixels, int n_classes, int cls,
+                         int force_logits, float *prob);
+
+/**
  * Upsamples a probability map prob[h][w] (dense) to the GRAY8 image `alpha`
  * with bilinear, half-pixel centres, the same maths as the fused post-process:
  * each needed source row is interpolated horizontally and mapped to alpha

@@ -6,10 +6,12 @@
  * the frame's rows, on the pipeline's persistent thread pool).
  *
  * Built only on the public session API, so it runs any model with one f32
- * NHWC input [1,H,W,3] and a first output [1,h,w,1] (person probability or
- * logit). Everything that depends on the model size is allocated at create;
- * buffers that depend on the frame size (upsampling tables, the scaled
- * background, blur planes, per-thread rows) grow on first use and are reused
+ * NHWC input [1,H,W,3] and a first output [1,h,w,N]: N = 1, a person
+ * probability or logit; N >= 2, class scores turned into the person class's
+ * probability by bd_class_probability (classes.c). Everything that depends
+ * on the model size is allocated at create; buffers that depend on the
+ * frame size (upsampling tables, the scaled background, blur planes,
+ * per-thread rows) grow on first use and are reused
  * while sizes repeat, so a video does no allocation per frame. The scaled
  * background image is cached between calls, keyed on the source view
  * (pointer, size, stride, format), a hash of its pixels (so changing them in
@@ -30,7 +32,9 @@ struct bd_pipeline {
     bd_session *session;
     bd_pipeline_options opts;
     int in_w, in_h;   /* model input [1, in_h, in_w, 3] */
-    int out_w, out_h; /* model output [1, out_h, out_w, 1] */
+    int out_w, out_h; /* model output [1, out_h, out_w, n_classes] */
+    int n_classes, person_class;
+    float *prob; /* n_classes > 1: [out_h][out_w] person probability */
     float lut[256];   /* u8 -> input value */
     bd_mask_params mask;
     bd_post *post;
@@ -68,6 +72,9 @@ void bd_pipeline_options_default(bd_pipeline_options *opts) {
     opts->premultiplied = 0;
     opts->mask_logits = 0;
     opts->isa = BD_ISA_AUTO;
+    opts->person_class = -1;
+    opts->error_buf = NULL;
+    opts->error_buf_size = 0;
 }
 
 const char *bd_pipeline_last_error(const bd_pipeline *p) { return p ? p->err.msg : ""; }
@@ -84,32 +91,67 @@ void bd_pipeline_free(bd_pipeline *p) {
     bd_image_free(p->bg_rgb);
     bd_image_free(p->bg_light);
     bd_image_free(p->zero_alpha);
+    free(p->prob);
     free(p);
 }
 
-/* True if t is f32 [1, h, w, channels] with sane h, w. */
-static int is_nhwc(const bd_tensor_info *t, int64_t channels) {
+/* Most class channels a model output may have. */
+#define MAX_CLASSES 4096
+
+/* True if t is f32 [1, h, w, c] with sane h, w and 1 <= c <= MAX_CLASSES. */
+static int is_nhwc(const bd_tensor_info *t) {
     return t->dtype == BD_DTYPE_F32 && t->n_dims == 4 && t->dims[0] == 1 && t->dims[1] >= 1 &&
            t->dims[1] <= BD_IMAGE_MAX_DIM && t->dims[2] >= 1 && t->dims[2] <= BD_IMAGE_MAX_DIM &&
-           t->dims[3] == channels;
+           t->dims[3] >= 1 && t->dims[3] <= MAX_CLASSES;
+}
+
+/* "[1, 144, 256, 2] f32" into buf. */
+static const char *shape_str(const bd_tensor_info *t, char *buf, size_t size) {
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 0; i < t->n_dims && i < BD_MAX_DIMS && n < size; i++)
+        n += (size_t)snprintf(buf + n, size - n, "%s%lld", i ? ", " : "[", (long long)t->dims[i]);
+    if (n < size) snprintf(buf + n, size - n, "%s %s", t->n_dims ? "]" : "[]",
+                           t->dtype == BD_DTYPE_F32 ? "f32" : "not f32");
+    return buf;
+}
+
+/* The caller's error buffer (if the options are readable), for create failures. */
+static bd_status create_error(const bd_pipeline_options *opts, const bd_err *e) {
+    if (opts && opts->struct_size >= offsetof(bd_pipeline_options, error_buf_size) +
+                                         sizeof opts->error_buf_size &&
+        opts->error_buf && opts->error_buf_size > 0)
+        snprintf(opts->error_buf, opts->error_buf_size, "%s", e->msg);
+    return e->status;
 }
 
 /* Copies and checks the caller's options (older, shorter structs are fine). */
-static bd_status read_options(const bd_pipeline_options *opts, bd_pipeline_options *o) {
+static bd_status read_options(const bd_pipeline_options *opts, bd_pipeline_options *o,
+                              bd_err *e) {
     bd_pipeline_options_default(o);
     if (opts) {
         if (opts->struct_size < offsetof(bd_pipeline_options, n_threads) + sizeof o->n_threads)
-            return BD_ERR_INVALID_ARG;
+            return bd_err_set(e, BD_ERR_INVALID_ARG,
+                              "options struct_size %zu is too small (not filled by "
+                              "bd_pipeline_options_default?)",
+                              opts->struct_size);
         memcpy(o, opts, opts->struct_size < sizeof *o ? opts->struct_size : sizeof *o);
         o->struct_size = sizeof *o;
     }
-    if (o->n_threads < 0 || o->n_threads > 256 || !isfinite(o->input_scale) ||
-        !isfinite(o->input_offset) || !isfinite(o->threshold) || !isfinite(o->softness) ||
-        o->fit < BD_FIT_STRETCH || o->fit > BD_FIT_CROP || o->refine_radius < 0 ||
-        o->refine_radius > 1000 || !(o->refine_eps >= 0.0f) || !(o->refine_eps < 1e6f) ||
-        !(o->feather >= 0.0f) || !(o->feather <= 1000.0f) || !(o->light_wrap >= 0.0f) ||
-        !(o->light_wrap <= 1.0f) || o->isa < BD_ISA_AUTO || o->isa > BD_ISA_NEON)
-        return BD_ERR_INVALID_ARG;
+    o->error_buf = NULL; /* borrowed for the create call only */
+    o->error_buf_size = 0;
+    const char *bad = NULL;
+    if (o->n_threads < 0 || o->n_threads > 256) bad = "n_threads (0..256)";
+    else if (!isfinite(o->input_scale) || !isfinite(o->input_offset)) bad = "input_scale/offset";
+    else if (!isfinite(o->threshold) || !isfinite(o->softness)) bad = "threshold/softness";
+    else if (o->fit < BD_FIT_STRETCH || o->fit > BD_FIT_CROP) bad = "fit";
+    else if (o->refine_radius < 0 || o->refine_radius > 1000) bad = "refine_radius (0..1000)";
+    else if (!(o->refine_eps >= 0.0f) || !(o->refine_eps < 1e6f)) bad = "refine_eps";
+    else if (!(o->feather >= 0.0f) || !(o->feather <= 1000.0f)) bad = "feather (0..1000)";
+    else if (!(o->light_wrap >= 0.0f) || !(o->light_wrap <= 1.0f)) bad = "light_wrap (0..1)";
+    else if (o->isa < BD_ISA_AUTO || o->isa > BD_ISA_NEON) bad = "isa";
+    else if (o->person_class < -1 || o->person_class >= MAX_CLASSES) bad = "person_class";
+    if (bad) return bd_err_set(e, BD_ERR_INVALID_ARG, "invalid pipeline option %s", bad);
     return BD_OK;
 }
 
@@ -130,54 +172,106 @@ static bd_status create_common(const bd_pipeline_options *o, bd_pipeline **out) 
 }
 
 bd_status bd_pipeline_create_postprocess(const bd_pipeline_options *opts, bd_pipeline **out) {
-    if (!out) return BD_ERR_INVALID_ARG;
+    bd_err e = {0};
+    if (!out) return bd_err_set(&e, BD_ERR_INVALID_ARG, "out is NULL"), create_error(opts, &e);
     bd_pipeline_options o;
-    bd_status st = read_options(opts, &o);
-    if (st != BD_OK) return st;
-    return create_common(&o, out);
+    bd_status st = read_options(opts, &o, &e);
+    if (st == BD_OK && (st = create_common(&o, out)) != BD_OK)
+        bd_err_set(&e, st, "cannot create the post-process: %s", bd_status_str(st));
+    return create_error(opts, &e);
+}
+
+/* Checks that the model looks like a segmentation network: one f32 image
+ * input [1,H,W,3] and a first output [1,h,w,N]; picks the person class. */
+static bd_status check_model(const bd_model *model, const bd_pipeline_options *o,
+                             bd_tensor_info *in, bd_tensor_info *mo, int *cls, bd_err *e) {
+    char sh[128];
+    if (bd_model_n_inputs(model) == 0)
+        return bd_err_set(e, BD_ERR_BAD_STATE, "the model is not loaded");
+    if (bd_model_n_inputs(model) != 1)
+        return bd_err_set(e, BD_ERR_UNSUPPORTED, "the model has %d inputs; the pipeline needs 1",
+                          bd_model_n_inputs(model));
+    if (bd_model_n_outputs(model) < 1 || bd_model_input_info(model, 0, in) != BD_OK ||
+        bd_model_output_info(model, 0, mo) != BD_OK)
+        return bd_err_set(e, BD_ERR_UNSUPPORTED, "the model has no output");
+    if (!is_nhwc(in) || in->dims[3] != 3)
+        return bd_err_set(e, BD_ERR_UNSUPPORTED,
+                          "model input '%s' is %s; the pipeline needs an f32 NHWC image "
+                          "[1, H, W, 3]",
+                          in->name, shape_str(in, sh, sizeof sh));
+    if (!is_nhwc(mo))
+        return bd_err_set(e, BD_ERR_UNSUPPORTED,
+                          "model output '%s' is %s; the pipeline needs an f32 NHWC map "
+                          "[1, h, w, N] with 1 <= N <= %d classes",
+                          mo->name, shape_str(mo, sh, sizeof sh), MAX_CLASSES);
+    const int n = (int)mo->dims[3];
+    *cls = o->person_class;
+    if (*cls < 0) {
+        if (n > 2)
+            return bd_err_set(e, BD_ERR_UNSUPPORTED,
+                              "model output '%s' has %d class channels; say which one is the "
+                              "person (person_class, CLI --class)",
+                              mo->name, n);
+        *cls = n - 1; /* the only channel, or channel 1 of two */
+    } else if (*cls >= n) {
+        return bd_err_set(e, BD_ERR_INVALID_ARG,
+                          "person class %d is out of range: model output '%s' has %d "
+                          "channel%s",
+                          *cls, mo->name, n, n == 1 ? "" : "s");
+    }
+    return BD_OK;
 }
 
 bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *opts,
                              bd_pipeline **out) {
-    if (!model || !out) return BD_ERR_INVALID_ARG;
+    bd_err e = {0};
+    if (!model || !out)
+        return bd_err_set(&e, BD_ERR_INVALID_ARG, "model or out is NULL"), create_error(opts, &e);
     bd_pipeline_options o;
-    bd_status st = read_options(opts, &o);
-    if (st != BD_OK) return st;
-
-    /* The model must look like a segmentation network: one f32 image input and
-     * a one-channel map as its first output. */
     bd_tensor_info in, mo;
-    if (bd_model_n_inputs(model) == 0) return BD_ERR_BAD_STATE; /* not loaded */
-    if (bd_model_n_inputs(model) != 1 || bd_model_n_outputs(model) < 1 ||
-        bd_model_input_info(model, 0, &in) != BD_OK ||
-        bd_model_output_info(model, 0, &mo) != BD_OK || !is_nhwc(&in, 3) || !is_nhwc(&mo, 1))
-        return BD_ERR_UNSUPPORTED;
+    int cls = 0;
+    bd_status st = read_options(opts, &o, &e);
+    if (st == BD_OK) st = check_model(model, &o, &in, &mo, &cls, &e);
+    if (st != BD_OK) return create_error(opts, &e);
 
     bd_pipeline *p = NULL;
-    if ((st = create_common(&o, &p)) != BD_OK) return st;
+    if ((st = create_common(&o, &p)) != BD_OK) {
+        bd_err_set(&e, st, "cannot create the post-process: %s", bd_status_str(st));
+        return create_error(opts, &e);
+    }
     p->model = model;
     p->in_h = (int)in.dims[1];
     p->in_w = (int)in.dims[2];
     p->out_h = (int)mo.dims[1];
     p->out_w = (int)mo.dims[2];
+    p->n_classes = (int)mo.dims[3];
+    p->person_class = cls;
 
     bd_session_options so;
     bd_session_options_default(&so);
     so.n_threads = o.n_threads;
     st = bd_session_create(model, &so, &p->session);
-    if (st != BD_OK) goto fail;
-    st = BD_ERR_NO_MEMORY;
+    if (st != BD_OK) {
+        bd_err_set(&e, st, "cannot create a session: %s", bd_status_str(st));
+        goto fail;
+    }
+    st = bd_err_set(&e, BD_ERR_NO_MEMORY, "out of memory for the pipeline's buffers");
+    if (p->n_classes > 1 &&
+        !(p->prob = malloc((size_t)p->out_w * (size_t)p->out_h * sizeof *p->prob)))
+        goto fail;
     /* Build the preprocessing tables for a 1x1 frame just to allocate them at
      * their final size (in_w, in_h entries); frames only change their ratio. */
     if (bd_linear_axis_set(&p->pre_x, 1, p->in_w, 1.0 / p->in_w, 0.0) != BD_OK ||
         bd_linear_axis_set(&p->pre_y, 1, p->in_h, 1.0 / p->in_h, 0.0) != BD_OK)
         goto fail;
+    bd_err_clear(&e);
+    create_error(opts, &e); /* "" */
     *out = p;
     return BD_OK;
 
 fail:
     bd_pipeline_free(p);
-    return st;
+    return create_error(opts, &e);
 }
 
 /* Common entry: sticky check, then a fresh error for this call. */
@@ -263,12 +357,19 @@ static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **
         p->failed = 1;
         return bd_err_set(&p->err, st, "model run failed: %s", bd_session_last_error(p->session));
     }
+    const size_t n_pixels = (size_t)p->out_w * (size_t)p->out_h;
     st = bd_session_output(p->session, 0, map, &n);
-    if (st == BD_OK && n != (size_t)p->out_w * (size_t)p->out_h) st = BD_ERR_BAD_STATE;
+    if (st == BD_OK && n != n_pixels * (size_t)p->n_classes) st = BD_ERR_BAD_STATE;
     if (st != BD_OK) {
         p->failed = 1;
-        return bd_err_set(&p->err, st, "model output: %s (%zu elements, expected %dx%d)",
-                          bd_session_last_error(p->session), n, p->out_h, p->out_w);
+        return bd_err_set(&p->err, st, "model output: %s (%zu elements, expected %dx%dx%d)",
+                          bd_session_last_error(p->session), n, p->out_h, p->out_w,
+                          p->n_classes);
+    }
+    if (p->n_classes > 1) {
+        bd_class_probability(*map, n_pixels, p->n_classes, p->person_class,
+                             p->opts.mask_logits, p->prob);
+        *map = p->prob;
     }
     return BD_OK;
 }
@@ -311,6 +412,7 @@ bd_status bd_pipeline_mask(bd_pipeline *p, const bd_image *frame, const bd_image
     if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
     bd_post_map m;
     make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
+    if (p->n_classes > 1) m.logits = 0; /* bd_class_probability made probabilities */
     bd_post_job job = {0};
     job.frame = frame;
     job.map = &m;
@@ -597,6 +699,7 @@ bd_status bd_pipeline_replace(bd_pipeline *p, const bd_image *frame, const bd_ba
     if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
     bd_post_map m;
     make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
+    if (p->n_classes > 1) m.logits = 0; /* bd_class_probability made probabilities */
     job.map = &m;
     job_effects(p, &job);
     return run_post(p, &job);

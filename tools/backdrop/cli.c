@@ -216,6 +216,36 @@ int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o) {
     case CLI_OPT_VERBOSE:
         o->verbose = true;
         return CLI_EXIT_OK;
+    case CLI_OPT_FIT:
+        if (strcmp(arg, "stretch") == 0)
+            o->fit = BD_FIT_STRETCH;
+        else if (strcmp(arg, "letterbox") == 0)
+            o->fit = BD_FIT_LETTERBOX;
+        else if (strcmp(arg, "crop") == 0)
+            o->fit = BD_FIT_CROP;
+        else
+            return cli_usage_error(cmd, "invalid --fit '%s' (expected stretch, letterbox or crop)",
+                                   arg);
+        return CLI_EXIT_OK;
+    case CLI_OPT_REFINE:
+        o->refine = true;
+        return CLI_EXIT_OK;
+    case CLI_OPT_REFINE_RADIUS:
+        return cli_parse_int(cmd, "--refine-radius", arg, 1, 1000, &o->refine_radius)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
+    case CLI_OPT_REFINE_EPS:
+        return cli_parse_float(cmd, "--refine-eps", arg, 0.0, 1000.0, &o->refine_eps)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
+    case CLI_OPT_FEATHER:
+        return cli_parse_float(cmd, "--feather", arg, 0.0, 1000.0, &o->feather)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
+    case CLI_OPT_CLASS:
+        o->have_class = true;
+        return cli_parse_int(cmd, "--class", arg, 0, 4095, &o->person_class) ? CLI_EXIT_OK
+                                                                             : CLI_EXIT_USAGE;
     default:
         return -1;
     }
@@ -228,6 +258,14 @@ static bd_pipeline_options seg_pipeline_options(const cli_seg_opts *o) {
     if (o->n_threads > 0) po.n_threads = o->n_threads;
     if (o->have_threshold) po.threshold = o->threshold;
     if (o->have_softness) po.softness = o->softness;
+    po.fit = o->fit;
+    po.refine = o->refine ? 1 : 0;
+    po.refine_radius = o->refine_radius;
+    po.refine_eps = o->refine_eps;
+    po.feather = o->feather;
+    if (o->have_class) po.person_class = o->person_class;
+    po.light_wrap = o->light_wrap;
+    po.premultiplied = o->premultiplied ? 1 : 0;
     return po;
 }
 
@@ -238,6 +276,9 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o) {
     bd_pipeline_options po = seg_pipeline_options(o);
     if (o->have_threshold && !(po.softness > 0.0f))
         return cli_usage_error(cmd, "--threshold needs a --softness above 0");
+    /* The refinement's knobs would silently do nothing without --refine. */
+    if (!o->refine && (o->refine_radius > 0 || o->refine_eps > 0.0f))
+        return cli_usage_error(cmd, "--refine-radius and --refine-eps need --refine");
     return CLI_EXIT_OK;
 }
 
@@ -257,9 +298,12 @@ bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
     job->decode_ms = t2 - t1;
 
     bd_pipeline_options po = seg_pipeline_options(o);
+    char why[512] = "";
+    po.error_buf = why;
+    po.error_buf_size = sizeof why;
     bd_status st = bd_pipeline_create(job->model, &po, &job->pipeline);
     if (st != BD_OK) {
-        cli_error("cannot create pipeline: %s", bd_status_str(st));
+        cli_error("cannot use model '%s': %s", model_path, why[0] ? why : bd_status_str(st));
         return false;
     }
     const bd_image *frame = bd_image_view(job->frame);

@@ -37,6 +37,14 @@ enum {
     CLI_OPT_VERBOSE,    /* --verbose (short: 'v') */
     CLI_OPT_OUTPUT,     /* --output (short: 'o') */
     CLI_OPT_BACKGROUND, /* --background (short: 'b') */
+    CLI_OPT_FIT,
+    CLI_OPT_REFINE,
+    CLI_OPT_REFINE_RADIUS,
+    CLI_OPT_REFINE_EPS,
+    CLI_OPT_FEATHER,
+    CLI_OPT_CLASS,
+    CLI_OPT_LIGHT_WRAP,    /* replace only */
+    CLI_OPT_PREMULTIPLIED, /* replace only */
 };
 
 /* Subcommands: argv[0] is the command name, the rest its arguments. Each returns
@@ -100,6 +108,16 @@ typedef struct cli_seg_opts {
     bool have_softness;
     float softness; /* --softness, in [0, 1] */
     bool verbose;   /* -v: timings on stderr */
+    int fit;        /* --fit: a bd_fit value (0 = stretch, the library default) */
+    bool refine;    /* --refine */
+    int refine_radius; /* --refine-radius, frame pixels; 0 = library default */
+    float refine_eps;  /* --refine-eps; 0 = library default */
+    float feather;     /* --feather, frame pixels; 0 = off */
+    bool have_class;
+    int person_class; /* --class: channel of the model output that is the person */
+    /* Set by `replace` only (not in CLI_SEG_LONGOPTS): */
+    float light_wrap;   /* --light-wrap, 0..1 */
+    bool premultiplied; /* --premultiplied */
 } cli_seg_opts;
 
 /* Applies one getopt_long result to `o` if it is a shared segmentation option.
@@ -119,10 +137,24 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
         {"threads", required_argument, NULL, CLI_OPT_THREADS},                             \
         {"threshold", required_argument, NULL, CLI_OPT_THRESHOLD},                         \
         {"softness", required_argument, NULL, CLI_OPT_SOFTNESS},                           \
-        {"verbose", no_argument, NULL, CLI_OPT_VERBOSE}
+        {"verbose", no_argument, NULL, CLI_OPT_VERBOSE},                                   \
+        {"fit", required_argument, NULL, CLI_OPT_FIT},                                     \
+        {"refine", no_argument, NULL, CLI_OPT_REFINE},                                     \
+        {"refine-radius", required_argument, NULL, CLI_OPT_REFINE_RADIUS},                 \
+        {"refine-eps", required_argument, NULL, CLI_OPT_REFINE_EPS},                       \
+        {"feather", required_argument, NULL, CLI_OPT_FEATHER},                             \
+        {"class", required_argument, NULL, CLI_OPT_CLASS}
 #define CLI_SEG_HELP                                                                       \
-    "      --model PATH    segmentation model (.tflite); default: $BACKDROP_MODEL,\n"      \
+    "      --model PATH    segmentation model (.tflite, .onnx); default: $BACKDROP_MODEL,\n" \
     "                      else " BD_DEFAULT_MODEL "\n"                                      \
+    "      --class N       which channel of a multi-class model output is the person\n"    \
+    "                      (0..4095; default: the only one, or 1 of 2 channels)\n"         \
+    "      --fit MODE      how IN is fitted to the model input: stretch (default),\n"     \
+    "                      letterbox (keep aspect, pad) or crop (keep aspect, centre)\n"  \
+    "      --refine        snap the mask to IN's edges (guided filter)\n"                  \
+    "      --refine-radius N  its radius in pixels (1..1000; default max(w,h)/100)\n"     \
+    "      --refine-eps E  its smoothing (0..1000; 0 = default 0.001)\n"                  \
+    "      --feather N     soften the mask edge over about N pixels (0..1000)\n"          \
     "      --threads N     worker threads (1..256; default 1)\n"                            \
     "      --threshold T   probability at which alpha is 0.5 (0..1); needs a softness\n"    \
     "      --softness S    width of the alpha ramp around the threshold (0..1);\n"          \

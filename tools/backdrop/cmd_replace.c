@@ -36,7 +36,10 @@ static void usage(FILE *f) {
           "  -b, --background BACKGROUND\n"
           "                      the new background, as above (required)\n"
           "  -o, --output OUT    output image, .png or .jpg/.jpeg (required)\n"
-          "      --quality Q     JPEG quality, 1..100 (default 92)\n" CLI_SEG_HELP
+          "      --quality Q     JPEG quality, 1..100 (default 92)\n"
+          "      --light-wrap S  let the background's light spill over the person's edge,\n"
+          "                      strength 0..1 (not with transparent)\n"
+          "      --premultiplied with transparent: write premultiplied colour\n" CLI_SEG_HELP
           "  -h, --help          print this help and exit\n"
           "\n"
           "Examples:\n"
@@ -94,6 +97,8 @@ int cli_cmd_replace(int argc, char **argv) {
         {"output", required_argument, NULL, CLI_OPT_OUTPUT},
         {"quality", required_argument, NULL, CLI_OPT_QUALITY},
         {"help", no_argument, NULL, CLI_OPT_HELP},
+        {"light-wrap", required_argument, NULL, CLI_OPT_LIGHT_WRAP},
+        {"premultiplied", no_argument, NULL, CLI_OPT_PREMULTIPLIED},
         CLI_SEG_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -121,6 +126,13 @@ int cli_cmd_replace(int argc, char **argv) {
             if (!cli_parse_int(CMD, "--quality", optarg, 1, 100, &quality))
                 return CLI_EXIT_USAGE;
             break;
+        case CLI_OPT_LIGHT_WRAP:
+            if (!cli_parse_float(CMD, "--light-wrap", optarg, 0.0, 1.0, &so.light_wrap))
+                return CLI_EXIT_USAGE;
+            break;
+        case CLI_OPT_PREMULTIPLIED:
+            so.premultiplied = true;
+            break;
         case 'h':
         case CLI_OPT_HELP:
             usage(stdout);
@@ -146,6 +158,10 @@ int cli_cmd_replace(int argc, char **argv) {
         return cli_usage_error(CMD, "output '%s' must end in .png, .jpg or .jpeg", out_path);
     if (bg.kind == BD_BG_TRANSPARENT && !png)
         return cli_usage_error(CMD, "'-b transparent' needs a .png output (JPEG has no alpha)");
+    if (so.premultiplied && bg.kind != BD_BG_TRANSPARENT)
+        return cli_usage_error(CMD, "--premultiplied needs '-b transparent'");
+    if (so.light_wrap > 0.0f && bg.kind == BD_BG_TRANSPARENT)
+        return cli_usage_error(CMD, "--light-wrap has no effect with '-b transparent'");
     rc = cli_seg_check(CMD, &so);
     if (rc != CLI_EXIT_OK) return rc;
 
@@ -171,8 +187,13 @@ int cli_cmd_replace(int argc, char **argv) {
                   bd_status_str(st));
         goto done;
     }
-    st = bd_pipeline_composite(job.pipeline, frame, bd_image_view(job.alpha), &bg,
-                               bd_image_view(out));
+    /* The light wrap is computed from the model's map, which a given alpha does
+     * not carry: then the whole step runs again fused (one more inference). */
+    if (so.light_wrap > 0.0f)
+        st = bd_pipeline_replace(job.pipeline, frame, &bg, bd_image_view(out));
+    else
+        st = bd_pipeline_composite(job.pipeline, frame, bd_image_view(job.alpha), &bg,
+                                   bd_image_view(out));
     if (st != BD_OK) {
         const char *msg = bd_pipeline_last_error(job.pipeline);
         cli_error("compositing failed: %s", (msg != NULL && msg[0]) ? msg : bd_status_str(st));
