@@ -219,6 +219,10 @@ bd_status bd_png_write(FILE *f, const char *path, const bd_image *img, char *err
                                                 : PNG_COLOR_TYPE_RGB_ALPHA;
     png_set_IHDR(png, info, (png_uint_32)img->width, (png_uint_32)img->height, 8, ctype,
                  PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    /* zlib level 3, not libpng's default 6: measured on a 1280x854 RGB composite,
+     * 99 ms instead of 225 ms to encode for a file 4.6% larger (512x512: 26 vs
+     * 55 ms, +10.7%). Encoding was the slowest stage of `backdrop replace`. */
+    png_set_compression_level(png, 3);
     png_write_info(png, info);
     for (int y = 0; y < img->height; y++)
         png_write_row(png, img->data + (size_t)y * img->stride_bytes);
