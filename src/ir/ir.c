@@ -319,6 +319,10 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
         dims[1] = oh;
         dims[2] = ow;
         dims[3] = oc;
+        if (n->residual_after_act && (n->op != BD_OP_DWCONV2D || n->n_inputs != 4 ||
+                                      n->act == BD_ACT_TANH))
+            return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "invalid residual-after-activation",
+                              NODE_ARGS(n));
         if (n->n_inputs == 4) {
             const bd_value *r = &g->values[n->inputs[3]];
             bool same = r->n_dims == 4 && r->dtype == BD_DTYPE_F32;
@@ -603,6 +607,7 @@ void bd_graph_analyse(bd_graph *g) {
     }
     for (int i = 0; i < g->n_nodes; i++) {
         bd_node *n = &g->nodes[i];
+        if (n->op == BD_OP_NONE) continue; /* fused away, not yet compacted */
         for (int k = 0; k < n->n_inputs; k++) {
             bd_value *v = &g->values[n->inputs[k]];
             v->n_consumers++;

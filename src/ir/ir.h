@@ -96,6 +96,7 @@ typedef struct bd_node {
     int output;                     /* one output per node */
     bd_conv_attr conv;              /* conv, dwconv, tconv, pools */
     bd_act act;                     /* fused activation */
+    bool residual_after_act;        /* DWCONV2D with a residual: add it after act */
     float act_min, act_max;         /* for BD_ACT_CLAMP */
     bool align_corners, half_pixel; /* RESIZE_BILINEAR */
     int64_t out_h, out_w;           /* RESIZE_BILINEAR output size */

@@ -39,10 +39,14 @@ typedef struct bd_conv_params {
     int pad_top, pad_left;   /* bottom/right padding is implied by out_h/out_w */
     int depth_multiplier;    /* depthwise: out_c = in_c * depth_multiplier */
     bd_act_params act;
+    int residual_after_act;  /* dwconv only: out = act(acc + bias) + residual */
 } bd_conv_params;
 
 /* Convolutions compute, for output rows [y0, y1),
  *   out = act(conv(in, w) + bias + residual)      (residual may be NULL)
+ * or, for dwconv2d with p->residual_after_act set (a residual block whose add
+ * follows the activation, `x + relu(dw(x))`),
+ *   out = act(conv(in, w) + bias) + residual
  * `packed` is what the same table's pack function produced from the weights and
  * bias at compile time (the reference layout is a plain copy: weights then bias).
  * Source layouts given to the pack functions:

@@ -16,6 +16,12 @@
  *    feeds only the activation and is no graph output. Activations fused:
  *    RELU, RELU6, CLAMP, HARDSWISH, SIGMOID (every kernel implements these).
  *
+ * 4. Residual after activation:  y = act(dw(x)) + r  ->  dw(x; act, then + r)
+ *    for a depthwise conv (the MobileNet block `x + relu(dw(x))`), after pass 3
+ *    has put the activation in its epilogue; same conditions on r as in 1, and the
+ *    add itself has no activation. Only dwconv kernels implement this epilogue,
+ *    and not for TANH (the SIMD kernels apply tanh in a second pass).
+ *
  * Graph outputs (including bd_model_options.extra_outputs) are never fused away,
  * which keeps the pre-sigmoid logits observable for the reference test.
  */
@@ -128,10 +134,38 @@ static int fuse_activation(bd_graph *g) {
     return fused;
 }
 
+static int fuse_residual_after_act(bd_graph *g) {
+    int fused = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *add = &g->nodes[i];
+        if (add->op != BD_OP_ADD || add->act != BD_ACT_NONE) continue;
+        for (int side = 0; side < 2; side++) {
+            int dv = add->inputs[side], r = add->inputs[1 - side];
+            int di = g->values[dv].producer;
+            if (di < 0 || dv == r) continue;
+            bd_node *d = &g->nodes[di];
+            if (d->op != BD_OP_DWCONV2D || d->n_inputs != 3 || d->act == BD_ACT_NONE ||
+                d->act == BD_ACT_TANH || !private_edge(g, dv) ||
+                !same_shape(&g->values[r], &g->values[add->output]) ||
+                g->values[r].producer >= di)
+                continue;
+            d->inputs[d->n_inputs++] = r;
+            d->residual_after_act = true;
+            d->output = add->output;
+            add->op = BD_OP_NONE;
+            fused++;
+            bd_graph_analyse(g);
+            break;
+        }
+    }
+    return fused;
+}
+
 bd_status bd_pass_fuse(bd_graph *g, bd_err *err) {
     bd_graph_analyse(g);
     fuse_residual(g);
     fuse_gate_add(g);
     fuse_activation(g);
+    fuse_residual_after_act(g);
     return bd_graph_compact(g, err);
 }

@@ -29,6 +29,7 @@ bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n) {
         .pad_top = n->conv.pad_top, .pad_left = n->conv.pad_left,
         .depth_multiplier = n->conv.depth_multiplier,
         .act = {n->act, n->act_min, n->act_max},
+        .residual_after_act = n->residual_after_act,
     };
     if (n->op == BD_OP_CONV2D || n->op == BD_OP_DWCONV2D || n->op == BD_OP_TCONV2D) {
         const bd_value *w = &g->values[n->inputs[1]];

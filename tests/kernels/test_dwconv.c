@@ -7,7 +7,7 @@
  * {1, 3, 7, 15, 16, 17, 31, 33, 72, 88, 144} x widths {1, 2, 5, 17, 64} x
  * heights {1, 3}, paddings 0..2 before and after; other kernels (1, 2, 4, 7),
  * stride 3, dilation 2; depth_multiplier 2 and 3; every activation; with and
- * without residual; row sub-ranges.
+ * without residual, and with the residual added after the activation; row sub-ranges.
  */
 #include "harness.h"
 #include "kernel_util.h"
@@ -84,8 +84,33 @@ static void test_dw_generic(void) {
     CHECK(done == 200);
 }
 
+/* The epilogue act(acc + bias) + residual (p.residual_after_act), for every
+ * activation the fusion pass uses it with (not NONE, not TANH), on the fast tiles
+ * and on odd shapes. */
+static void test_dw_residual_after_act(void) {
+    int n = 0;
+    for (int k = 3; k <= 5; k += 2)
+        for (int s = 1; s <= 2; s++)
+            for (int ci = 0; ci < 11; ci++)
+                for (int wi = 0; wi < 5; wi++, n++) {
+                    int w = widths[wi], h = 3, pt = (k - 1) / 2;
+                    if (w + 2 * pt - k < 0) continue;
+                    bd_conv_params p =
+                        dw_p(h + 2, w, chans[ci], 1, k, s, 1, pt, k - 1 - pt, pt, k - 1 - pt,
+                             ku_act(1 + n % 5));
+                    p.residual_after_act = 1;
+                    int y0 = 0, y1 = p.out_h;
+                    if (p.out_h >= 3 && n % 2) y0 = 1, y1 = 2;
+                    char what[128];
+                    snprintf(what, sizeof what, "dw%dx%d s%d %dx%dx%d residual after act rows [%d,%d)",
+                             k, k, s, h + 2, w, chans[ci], y0, y1);
+                    ku_check_conv(KU_DW, p, 1, y0, y1, 0xA5u + (unsigned)n, what);
+                }
+}
+
 int main(void) {
     RUN(test_dw_fast);
+    RUN(test_dw_residual_after_act);
     RUN(test_dw_generic);
     return harness_finish();
 }

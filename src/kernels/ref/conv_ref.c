@@ -82,6 +82,10 @@ void bd_f32_dwconv2d_ref(const bd_conv_params *p, const float *restrict in,
                                w[((size_t)ky * p->k_w + kx) * p->out_c + oc];
                     }
                 }
+                if (residual && p->residual_after_act) {
+                    o[oc] = bd_act_apply(acc, &p->act) + residual[(o - out) + oc];
+                    continue;
+                }
                 if (residual) acc += residual[(o - out) + oc];
                 o[oc] = bd_act_apply(acc, &p->act);
             }

@@ -74,8 +74,12 @@ BD_INLINE void dw_vec(const int K, const int S, const int mr, const int full, co
     for (int r = 0; r < mr; r++) {
         __m256 v = acc[r];
         float *op = d->out + o + r * C + c;
-        if (d->res) v = _mm256_add_ps(v, ld(d->res + o + r * C + c, nn, m));
-        v = bd_act256(v, &d->p->act);
+        if (d->res && d->p->residual_after_act) {
+            v = _mm256_add_ps(bd_act256(v, &d->p->act), ld(d->res + o + r * C + c, nn, m));
+        } else {
+            if (d->res) v = _mm256_add_ps(v, ld(d->res + o + r * C + c, nn, m));
+            v = bd_act256(v, &d->p->act);
+        }
         if (full) _mm256_storeu_ps(op, v);
         else _mm256_maskstore_ps(op, m, v);
     }
@@ -115,6 +119,11 @@ static void dw_pixel(const dw_ctx *d, int oy, int ox) {
             for (int kx = kx0; kx < kx1; kx++)
                 acc = _mm256_fmadd_ps(ld(rp + (size_t)(bx + kx * p->dil_w) * C, n, m),
                                       _mm256_load_ps(wr + kx * d->cp), acc);
+        }
+        if (d->res && p->residual_after_act) {
+            bd_store8(d->out + o + c,
+                      _mm256_add_ps(bd_act256(acc, &p->act), ld(d->res + o + c, n, m)), n);
+            continue;
         }
         if (d->res) acc = _mm256_add_ps(acc, ld(d->res + o + c, n, m));
         bd_store8(d->out + o + c, bd_act256(acc, &p->act), n);

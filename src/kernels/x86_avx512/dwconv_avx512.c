@@ -78,6 +78,12 @@ BD_INLINE void dw_tile(const int K, const int S, const int mr, const int C16, co
 #pragma GCC unroll 8
         for (int r = 0; r < mr; r++) {
             __m512 v = acc[r];
+            if (d->res && d->p->residual_after_act) {
+                v = _mm512_add_ps(bd_act512(v, &d->p->act),
+                                  _mm512_maskz_loadu_ps(m, d->res + o + r * C + c));
+                _mm512_mask_storeu_ps(d->out + o + r * C + c, m, v);
+                continue;
+            }
             if (d->res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, d->res + o + r * C + c));
             _mm512_mask_storeu_ps(d->out + o + r * C + c, m, bd_act512(v, &d->p->act));
         }
@@ -103,6 +109,11 @@ static void dw_pixel(const dw_ctx *d, int oy, int ox) {
                 acc = _mm512_fmadd_ps(
                     _mm512_maskz_loadu_ps(m, rp + (size_t)(bx + kx * p->dil_w) * C),
                     _mm512_load_ps(wr + kx * d->cp), acc);
+        }
+        if (d->res && p->residual_after_act) {
+            acc = _mm512_add_ps(bd_act512(acc, &p->act), _mm512_maskz_loadu_ps(m, d->res + o + c));
+            _mm512_mask_storeu_ps(d->out + o + c, m, acc);
+            continue;
         }
         if (d->res) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(m, d->res + o + c));
         _mm512_mask_storeu_ps(d->out + o + c, m, bd_act512(acc, &p->act));
