@@ -300,6 +300,9 @@ typedef struct bd_image_limits {
     int max_width;     /* default 16384 */
     int max_height;    /* default 16384 */
     size_t max_pixels; /* default 100 M */
+    /* 0 (default): an EXIF orientation tag (JPEG APP1, PNG eXIf) is applied, so
+     * the pixels come out upright as viewers show them; 1: pixels as stored. */
+    int keep_orientation;
 } bd_image_limits;
 
 BD_API void bd_image_limits_default(bd_image_limits *limits);

@@ -45,6 +45,13 @@ struct bd_image_buf {
 bd_status bd_image_check(const bd_image *img, unsigned allowed_formats, const char *what,
                          bd_err *err);
 
+/**
+ * A new upright copy of `src` (RGB family) stored with EXIF orientation 1..8
+ * (see orient.c for the mapping); 5..8 swap width and height. BD_OK, or
+ * BD_ERR_INVALID_ARG / BD_ERR_NO_MEMORY.
+ */
+bd_status bd_image_orient(const bd_image *src, int orientation, bd_image_buf **out);
+
 /** Upper-case name of a pixel format ("RGB24", "NV12"; "unknown"). Static string. */
 const char *bd_pixel_format_name(bd_pixel_format format);
 

@@ -3,6 +3,9 @@
  * sniff the format from its signature (reading) or pick it from the extension
  * (writing), and hand over to the PNG or JPEG codec.
  *
+ * Reading applies an EXIF orientation tag (unless limits->keep_orientation), so
+ * the pixels come out upright, as a viewer shows the file.
+ *
  * Writing is atomic: the image goes to a temporary file ".NAME.XXXXXX" made
  * with mkstemp in the destination's directory (so rename() stays within one
  * file system), which is closed with its fclose() result checked and then
@@ -96,17 +99,29 @@ bd_status bd_image_read_file(const char *path, bd_pixel_format want,
     }
     static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     bd_status st;
+    bd_image_buf *img = NULL;
+    int orientation = 0;
     if (got == sizeof sig && memcmp(sig, png_sig, 8) == 0) {
         rewind(f);
-        st = bd_png_read(f, path, want, &lim, out, err, err_size);
+        st = bd_png_read(f, path, want, &lim, &img, &orientation, err, err_size);
     } else if (got >= 3 && sig[0] == 0xff && sig[1] == 0xd8 && sig[2] == 0xff) {
         rewind(f);
-        st = bd_jpeg_read(f, path, want, &lim, out, err, err_size);
+        st = bd_jpeg_read(f, path, want, &lim, &img, &orientation, err, err_size);
     } else {
         bd_io_msg(err, err_size, "'%s': not a PNG or JPEG file", path);
         st = BD_ERR_FORMAT;
     }
     fclose(f); /* read-only: nothing to lose if close fails */
+    if (st == BD_OK && orientation > 1 && !lim.keep_orientation) {
+        bd_image_buf *upright = NULL;
+        st = bd_image_orient(&img->view, orientation, &upright);
+        bd_image_free(img);
+        img = upright;
+        if (st != BD_OK)
+            bd_io_msg(err, err_size, "cannot apply EXIF orientation %d to '%s': %s", orientation,
+                      path, bd_status_str(st));
+    }
+    if (st == BD_OK) *out = img;
     return st;
 }
 

@@ -72,9 +72,20 @@ static void init_ctx(jpeg_ctx *ctx) {
     ctx->progress.progress_monitor = on_progress;
 }
 
+/* The orientation from the first APP1 "Exif" marker (saved by jpeg_save_markers). */
+static int find_orientation(j_decompress_ptr cinfo) {
+    for (jpeg_saved_marker_ptr m = cinfo->marker_list; m; m = m->next) {
+        if (m->marker != JPEG_APP0 + 1) continue;
+        int o = bd_exif_orientation_app1(m->data, m->data_length);
+        if (o) return o;
+    }
+    return 0;
+}
+
 bd_status bd_jpeg_read(FILE *f, const char *path, bd_pixel_format want,
-                       const bd_image_limits *lim, bd_image_buf **out, char *err,
-                       size_t err_size) {
+                       const bd_image_limits *lim, bd_image_buf **out, int *orientation,
+                       char *err, size_t err_size) {
+    *orientation = 0;
     struct jpeg_decompress_struct cinfo;
     jpeg_ctx ctx;
     init_ctx(&ctx);
@@ -102,7 +113,9 @@ bd_status bd_jpeg_read(FILE *f, const char *path, bd_pixel_format want,
     jpeg_create_decompress(&cinfo);
     cinfo.progress = &ctx.progress;
     jpeg_stdio_src(&cinfo, f);
+    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xffff); /* EXIF (at most 64 KiB each) */
     (void)jpeg_read_header(&cinfo, TRUE);
+    *orientation = find_orientation(&cinfo);
 
     if (cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK) {
         st = BD_ERR_UNSUPPORTED;

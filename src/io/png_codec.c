@@ -70,9 +70,26 @@ static void flush_cb(png_structp png) {
 /* libpng says "Out of memory" / "Insufficient memory" for allocation failures. */
 static int is_oom(const char *msg) { return strstr(msg, "memory") != NULL; }
 
+/* EXIF orientation from an eXIf chunk read so far (libpng >= 1.6.31). Some
+ * writers put JPEG's "Exif\0\0" prefix in front of the TIFF header. */
+static int find_orientation(png_structp png, png_infop info) {
+#ifdef PNG_eXIf_SUPPORTED
+    png_uint_32 n = 0;
+    png_bytep exif = NULL;
+    if (png_get_eXIf_1(png, info, &n, &exif) == 0 || !exif) return 0;
+    int o = bd_exif_orientation_app1(exif, n);
+    return o ? o : bd_exif_orientation(exif, n);
+#else
+    (void)png;
+    (void)info;
+    return 0;
+#endif
+}
+
 bd_status bd_png_read(FILE *f, const char *path, bd_pixel_format want,
-                      const bd_image_limits *lim, bd_image_buf **out, char *err,
-                      size_t err_size) {
+                      const bd_image_limits *lim, bd_image_buf **out, int *orientation,
+                      char *err, size_t err_size) {
+    *orientation = 0;
     png_ctx ctx = {.f = f, .fail_kind = PNG_FAIL_CORRUPT};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, on_error, on_warning);
     if (!png) {
@@ -176,8 +193,10 @@ bd_status bd_png_read(FILE *f, const char *path, bd_pixel_format want,
     for (png_uint_32 y = 0; y < height; y++)
         rows[y] = im->view.data + (size_t)y * im->view.stride_bytes;
     png_read_image(png, rows);
-    /* Reads up to IEND, so a file cut after the last IDAT is still an error. */
-    png_read_end(png, NULL);
+    /* Reads up to IEND, so a file cut after the last IDAT is still an error.
+     * An eXIf chunk may come before or after the image data. */
+    png_read_end(png, info);
+    *orientation = find_orientation(png, info);
     st = BD_OK;
 
 done:
