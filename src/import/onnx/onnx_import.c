@@ -2384,7 +2384,7 @@ static bd_status import_output(importer *im, const onnx_value_info *vi) {
 }
 
 bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_options *opts,
-                         bd_graph *g, bd_err *err) {
+                         const char *base_dir, bd_graph *g, bd_err *err) {
     importer imv;
     importer *im = &imv;
     memset(im, 0, sizeof *im);
@@ -2438,9 +2438,17 @@ bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_option
     for (int k = 0; k < om->n_inits; k++) {
         sym *s;
         const onnx_tensor *t = &om->inits[k];
-        if ((st = define(im, t->name, &s, "an initializer")) ||
-            (st = const_from_tensor(im, s, t)))
+        if ((st = define(im, t->name, &s, "an initializer"))) goto done;
+        if (t->external) { /* read from its file, then converted as raw_data */
+            uint8_t *buf = NULL;
+            onnx_tensor resolved;
+            if ((st = onnx_external_read(t, base_dir, &buf, &resolved, err))) goto done;
+            st = const_from_tensor(im, s, &resolved);
+            free(buf);
+            if (st) goto done;
+        } else if ((st = const_from_tensor(im, s, t))) {
             goto done;
+        }
         if (onnx_dtype_is_float(t->data_type)) g->n_params += (int64_t)t->n_elems;
     }
     /* Graph inputs that repeat an initializer's name (IR version < 4 requires
