@@ -1316,6 +1316,9 @@ static bd_status op_resize(importer *im) {
     const onnx_attr *axes_attr = onnx_node_attr(im->node, "axes");
     if ((st = attr_int(im, "antialias", 0, &aa))) return st;
     if (aa || axes_attr) return UNSUPPORTED("antialias or axes (opset 18)");
+    onnx_str karp;
+    if ((st = attr_str(im, "keep_aspect_ratio_policy", "stretch", &karp))) return st;
+    if (!onnx_str_eq(karp, "stretch")) return UNSUPPORTED("keep_aspect_ratio_policy (opset 18)");
     if (upsample && im->opset < 9) {
         const onnx_attr *a = onnx_node_attr(im->node, "scales");
         if (!a || !onnx_attr_floats(a, scales, MAXR, &n_scales))
