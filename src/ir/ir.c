@@ -34,6 +34,13 @@ static const char *const op_names[BD_OP_COUNT] = {
     [BD_OP_DEQUANTIZE] = "DEQUANTIZE",
     [BD_OP_TRANSPOSE] = "TRANSPOSE",
     [BD_OP_FULLY_CONNECTED] = "FULLY_CONNECTED",
+    [BD_OP_SUB] = "SUB",
+    [BD_OP_DIV] = "DIV",
+    [BD_OP_PRELU] = "PRELU",
+    [BD_OP_SOFTMAX] = "SOFTMAX",
+    [BD_OP_PAD] = "PAD",
+    [BD_OP_SLICE] = "SLICE",
+    [BD_OP_RESIZE_NEAREST] = "RESIZE_NEAREST",
 };
 
 const char *bd_op_name(bd_op_type op) {
@@ -241,7 +248,9 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
         [BD_OP_HARDSWISH] = 1, [BD_OP_SIGMOID] = 1, [BD_OP_TANH] = 1, [BD_OP_MEAN_HW] = 1,
         [BD_OP_AVGPOOL2D] = 1, [BD_OP_MAXPOOL2D] = 1, [BD_OP_RESIZE_BILINEAR] = 1,
         [BD_OP_CONCAT] = -1, [BD_OP_RESHAPE] = 1, [BD_OP_DEQUANTIZE] = 1,
-        [BD_OP_TRANSPOSE] = 1, [BD_OP_FULLY_CONNECTED] = 3,
+        [BD_OP_TRANSPOSE] = 1, [BD_OP_FULLY_CONNECTED] = 3, [BD_OP_SUB] = 2, [BD_OP_DIV] = 2,
+        [BD_OP_PRELU] = 2, [BD_OP_SOFTMAX] = 1, [BD_OP_PAD] = 1, [BD_OP_SLICE] = 1,
+        [BD_OP_RESIZE_NEAREST] = 1,
     };
     int want = arity[n->op];
     bool is_conv = n->op == BD_OP_CONV2D || n->op == BD_OP_DWCONV2D || n->op == BD_OP_TCONV2D;
@@ -334,7 +343,10 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
         break;
     }
     case BD_OP_ADD:
-    case BD_OP_MUL: {
+    case BD_OP_MUL:
+    case BD_OP_SUB:
+    case BD_OP_DIV:
+    case BD_OP_PRELU: {
         bd_value *b = &g->values[n->inputs[1]];
         if ((st = need_f32(n, b, "input", err))) return st;
         int nd = in->n_dims > b->n_dims ? in->n_dims : b->n_dims;
@@ -384,6 +396,16 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
             return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "invalid pooling geometry",
                               NODE_ARGS(n));
         break;
+    case BD_OP_RESIZE_NEAREST:
+        if (!(n->scale_h > 0.0f && n->scale_h < 1e6f && n->scale_w > 0.0f &&
+              n->scale_w < 1e6f) ||
+            n->coord_mode < BD_COORD_HALF_PIXEL ||
+            n->coord_mode > BD_COORD_TF_HALF_PIXEL_FOR_NEAREST ||
+            n->nearest_mode < BD_NEAREST_ROUND_PREFER_FLOOR || n->nearest_mode > BD_NEAREST_SIMPLE)
+            return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "invalid nearest-resize parameters",
+                              NODE_ARGS(n));
+        /* the size rules of RESIZE_BILINEAR apply too */
+        /* fall through */
     case BD_OP_RESIZE_BILINEAR:
         if ((st = need_rank(n, in, 4, "input", err))) return st;
         if (n->out_h < 1 || n->out_w < 1 || n->out_h > 65536 || n->out_w > 65536)
@@ -460,6 +482,44 @@ static bd_status infer(bd_graph *g, const bd_node *n, int *n_dims, int64_t *dims
             w->dims[1] > INT32_MAX)
             return bd_err_set(err, BD_ERR_UNSUPPORTED, NODE_FMT "too large", NODE_ARGS(n));
         dims[in->n_dims - 1] = w->dims[0];
+        break;
+    }
+    case BD_OP_SOFTMAX:
+        if (n->axis < 0 || n->axis_n < 1 || n->axis + n->axis_n > in->n_dims)
+            return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "axes %d..%d out of range",
+                              NODE_ARGS(n), n->axis, n->axis + n->axis_n - 1);
+        break;
+    case BD_OP_PAD:
+        /* out = before + in + after per axis; reflect needs pads < dim (no repeat of
+         * the edge, as ONNX Runtime); edge and constant take any pads >= 0. */
+        for (int i = 0; i < in->n_dims; i++) {
+            int64_t b0 = n->pads[i], a0 = n->pads[in->n_dims + i];
+            if (b0 < 0 || a0 < 0 || b0 > 65536 || a0 > 65536 ||
+                (n->pad_mode == BD_PAD_REFLECT && (b0 >= in->dims[i] || a0 >= in->dims[i])) ||
+                n->pad_mode < BD_PAD_CONSTANT || n->pad_mode > BD_PAD_EDGE)
+                return bd_err_set(err, BD_ERR_FORMAT,
+                                  NODE_FMT "invalid padding %lld/%lld of axis %d (size %lld)",
+                                  NODE_ARGS(n), (long long)b0, (long long)a0, i,
+                                  (long long)in->dims[i]);
+            dims[i] = in->dims[i] + b0 + a0;
+        }
+        break;
+    case BD_OP_SLICE: {
+        /* The output shape is the importer's; every index it reads must exist. */
+        bd_value *o = &g->values[n->output];
+        if (o->n_dims != in->n_dims)
+            return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "slice changes the rank",
+                              NODE_ARGS(n));
+        for (int i = 0; i < in->n_dims; i++) {
+            int64_t b0 = n->pads[i], s0 = n->pads[in->n_dims + i], d = o->dims[i];
+            int64_t last = b0 + (d - 1) * s0; /* |s0| <= 2^31, d <= 2^31: no overflow */
+            if (s0 == 0 || s0 > INT32_MAX || s0 < -INT32_MAX || d > INT32_MAX || b0 < 0 ||
+                b0 >= in->dims[i] || last < 0 || last >= in->dims[i])
+                return bd_err_set(err, BD_ERR_FORMAT,
+                                  NODE_FMT "slice of axis %d reads outside the input",
+                                  NODE_ARGS(n), i);
+            dims[i] = d;
+        }
         break;
     }
     case BD_OP_DEQUANTIZE:

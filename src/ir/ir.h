@@ -45,6 +45,13 @@ typedef enum bd_op_type {
     BD_OP_DEQUANTIZE, /* f16 constant -> f32; folded away at compile */
     BD_OP_TRANSPOSE,  /* out dims[i] = in dims[perm[i]] (any rank; numpy semantics) */
     BD_OP_FULLY_CONNECTED, /* in [.., K], weight [N, K], bias [N] -> [.., N] (+ act) */
+    BD_OP_SUB,        /* a - b (broadcast) */
+    BD_OP_DIV,        /* a / b (broadcast) */
+    BD_OP_PRELU,      /* x, slope (broadcast): x < 0 ? x * slope : x */
+    BD_OP_SOFTMAX,    /* over the axes [axis, axis + axis_n) (contiguous in memory) */
+    BD_OP_PAD,        /* pads[] before/after each axis; pad_mode, pad_value */
+    BD_OP_SLICE,      /* out[i] = in[begin + i * step] per axis (step != 0) */
+    BD_OP_RESIZE_NEAREST, /* NHWC, ONNX Resize nearest (coord_mode, nearest_mode, scales) */
     BD_OP_COUNT
 } bd_op_type;
 
@@ -61,6 +68,20 @@ typedef enum bd_act {
 } bd_act;
 
 #define BD_MAX_NODE_INPUTS 8
+
+/* PAD modes (ONNX Pad). */
+enum { BD_PAD_CONSTANT = 0, BD_PAD_REFLECT, BD_PAD_EDGE };
+
+/* RESIZE_NEAREST: ONNX coordinate_transformation_mode and nearest_mode. */
+enum {
+    BD_COORD_HALF_PIXEL = 0, BD_COORD_PYTORCH_HALF_PIXEL, BD_COORD_ALIGN_CORNERS,
+    BD_COORD_ASYMMETRIC, BD_COORD_TF_HALF_PIXEL_FOR_NEAREST
+};
+enum {
+    BD_NEAREST_ROUND_PREFER_FLOOR = 0, BD_NEAREST_ROUND_PREFER_CEIL, BD_NEAREST_FLOOR,
+    BD_NEAREST_CEIL,
+    BD_NEAREST_SIMPLE /* Upsample and Resize-10: floor, or ceil when downsampling */
+};
 
 typedef struct bd_value {
     char *name;          /* owned by the graph */
@@ -102,6 +123,13 @@ typedef struct bd_node {
     int64_t out_h, out_w;           /* RESIZE_BILINEAR output size */
     int axis;                       /* CONCAT (normalised to >= 0) */
     int perm[BD_MAX_DIMS];          /* TRANSPOSE */
+    int axis_n;                     /* SOFTMAX: number of axes from `axis` */
+    int64_t pads[2 * BD_MAX_DIMS];  /* PAD: before (0..r-1), after (r..2r-1);
+                                     * SLICE: begin (0..r-1), step (r..2r-1) */
+    int pad_mode;                   /* PAD: BD_PAD_* */
+    float pad_value;                /* PAD constant */
+    int coord_mode, nearest_mode;   /* RESIZE_NEAREST: BD_COORD_*, BD_NEAREST_* */
+    float scale_h, scale_w;         /* RESIZE_NEAREST: output / input scale */
     float *packed;                  /* conv weights+bias packed for the chosen kernel
                                      * (owned; set at compile time) */
     int src_index;                  /* index of the op in the source file */

@@ -22,6 +22,13 @@ void bd_kernels_init(bd_kernels *k, bd_isa isa) {
     k->mul = bd_f32_mul_ref;
     k->cmul = bd_f32_cmul_ref;
     k->resize_bilinear = bd_f32_resize_bilinear_ref;
+    k->sub = bd_f32_sub_ref;
+    k->div = bd_f32_div_ref;
+    k->prelu = bd_f32_prelu_ref;
+    k->softmax = bd_f32_softmax_ref;
+    k->pad = bd_f32_pad_ref;
+    k->slice = bd_f32_slice_ref;
+    k->resize_nearest = bd_f32_resize_nearest_ref;
     if (isa == BD_ISA_REF) return;
     bd_kernels_init_scalar(k);
 #if defined(BD_HAVE_AVX2)

@@ -98,6 +98,71 @@ typedef struct bd_resize_params {
 typedef void (*bd_resize_fn)(const bd_resize_params *p, const float *restrict in,
                              float *restrict out, int y0, int y1);
 
+/* Softmax along an axis of n elements at stride `inner`: for each of `outer`
+ * blocks of n * inner floats and each j < inner,
+ *   y[o, i, j] = exp(x[o, i, j] - m) / sum_i exp(x[o, i, j] - m),  m = max_i x[o, i, j].
+ * inner = 1 is a softmax over contiguous rows. y may alias x. */
+typedef void (*bd_softmax_fn)(const float *x, float *y, size_t outer, size_t n, size_t inner);
+
+/* Geometry of PAD and SLICE on a dense row-major tensor of rank 1..BD_MAX_DIMS.
+ * PAD:   out dims = before + in + after; mode BD_PAD_CONSTANT (value), REFLECT
+ *        (mirror without repeating the edge; pads < dim), EDGE (repeat the edge).
+ * SLICE: out[i] = in[begin + i * step] per axis (the verifier checked that every
+ *        index read is inside the input). */
+typedef struct bd_copy_params {
+    int n_dims;
+    int64_t in_dims[BD_MAX_DIMS], out_dims[BD_MAX_DIMS];
+    int64_t a[BD_MAX_DIMS], b[BD_MAX_DIMS]; /* PAD: before, after; SLICE: begin, step */
+    int mode;
+    float value;
+} bd_copy_params;
+
+/* Computes output rows [r0, r1) of PAD or SLICE, a row being the last dimension
+ * (rows = product of all output dims but the last). in and out do not overlap. */
+typedef void (*bd_copy_fn)(const bd_copy_params *p, const float *restrict in,
+                           float *restrict out, size_t r0, size_t r1);
+
+/* Nearest-neighbour resize of one NHWC image with ONNX Resize semantics
+ * (bd_nearest_index). Output rows [y0, y1). */
+typedef struct bd_nearest_params {
+    int in_h, in_w, c;
+    int out_h, out_w;
+    int coord_mode, nearest_mode; /* BD_COORD_*, BD_NEAREST_* (ir.h) */
+    float scale_h, scale_w;       /* output / input, as ONNX Runtime uses them */
+} bd_nearest_params;
+typedef void (*bd_nearest_fn)(const bd_nearest_params *p, const float *restrict in,
+                              float *restrict out, int y0, int y1);
+
+/* The source index of output index x along one axis, as ONNX Runtime computes it
+ * (onnxruntime upsamplebase.h: GetOriginalCoordinate in float, then the nearest
+ * mode, then clamped to [0, in_len - 1]). */
+static inline int bd_nearest_index(int x, float scale, int in_len, int out_len, int coord_mode,
+                                   int nearest_mode) {
+    float xf = (float)x, o;
+    switch (coord_mode) {
+    case BD_COORD_ASYMMETRIC: o = xf / scale; break;
+    case BD_COORD_TF_HALF_PIXEL_FOR_NEAREST: o = (xf + 0.5f) / scale; break;
+    case BD_COORD_ALIGN_CORNERS:
+        o = out_len == 1 ? 0.0f : xf * (float)(in_len - 1) / (float)(out_len - 1);
+        break;
+    case BD_COORD_PYTORCH_HALF_PIXEL: o = out_len > 1 ? (xf + 0.5f) / scale - 0.5f : 0.0f; break;
+    default: o = (xf + 0.5f) / scale - 0.5f; break; /* half_pixel */
+    }
+    float r;
+    switch (nearest_mode) {
+    case BD_NEAREST_ROUND_PREFER_CEIL: r = roundf(o); break;
+    case BD_NEAREST_FLOOR: r = floorf(o); break;
+    case BD_NEAREST_CEIL: r = ceilf(o); break;
+    case BD_NEAREST_SIMPLE: r = scale < 1.0f ? ceilf(o) : truncf(o); break;
+    default: /* round_prefer_floor: halves go down */
+        r = (o == floorf(o) + 0.5f) ? floorf(o) : roundf(o);
+        break;
+    }
+    if (!(r >= 0.0f)) return 0; /* also NaN */
+    if (r > (float)(in_len - 1)) return in_len - 1;
+    return (int)r;
+}
+
 /* The dispatch table, filled once per model at compile time. */
 typedef struct bd_kernels {
     bd_isa isa;
@@ -109,6 +174,10 @@ typedef struct bd_kernels {
     bd_binary_fn add, mul;
     bd_cmul_fn cmul;
     bd_resize_fn resize_bilinear;
+    bd_binary_fn sub, div, prelu; /* prelu: y = a < 0 ? a * b : a */
+    bd_softmax_fn softmax;
+    bd_copy_fn pad, slice;
+    bd_nearest_fn resize_nearest;
 } bd_kernels;
 
 /* Fills k with the best kernels up to `isa` (already resolved by bd_isa_resolve). */
@@ -164,5 +233,19 @@ void bd_f32_cmul_ref(const float *a, const float *g, const float *b, float *y, s
                      int c, const bd_act_params *p);
 void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict in,
                                 float *restrict out, int y0, int y1);
+
+void bd_f32_sub_ref(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                    const bd_act_params *p);
+void bd_f32_div_ref(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                    const bd_act_params *p);
+void bd_f32_prelu_ref(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                      const bd_act_params *p);
+void bd_f32_softmax_ref(const float *x, float *y, size_t outer, size_t n, size_t inner);
+void bd_f32_pad_ref(const bd_copy_params *p, const float *restrict in, float *restrict out,
+                    size_t r0, size_t r1);
+void bd_f32_slice_ref(const bd_copy_params *p, const float *restrict in, float *restrict out,
+                      size_t r0, size_t r1);
+void bd_f32_resize_nearest_ref(const bd_nearest_params *p, const float *restrict in,
+                               float *restrict out, int y0, int y1);
 
 #endif /* BD_KERNELS_H */

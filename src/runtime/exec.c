@@ -133,6 +133,23 @@ static void concat(const bd_graph *g, const bd_node *n, uint8_t *arena) {
     }
 }
 
+/* PAD and SLICE geometry of node n (pads[] holds before/after or begin/step). */
+static bd_copy_params copy_params(const bd_graph *g, const bd_node *n) {
+    const bd_value *in = &g->values[n->inputs[0]], *out = &g->values[n->output];
+    bd_copy_params p;
+    memset(&p, 0, sizeof p);
+    p.n_dims = in->n_dims;
+    for (int i = 0; i < in->n_dims; i++) {
+        p.in_dims[i] = in->dims[i];
+        p.out_dims[i] = out->dims[i];
+        p.a[i] = n->pads[i];
+        p.b[i] = n->pads[in->n_dims + i];
+    }
+    p.mode = n->pad_mode;
+    p.value = n->pad_value;
+    return p;
+}
+
 static bd_act op_act(bd_op_type op) {
     switch (op) {
     case BD_OP_RELU: return BD_ACT_RELU;
@@ -193,7 +210,39 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
             k->resize_bilinear(&p, x + bi * in_img, y + bi * out_img, y0, y1);
         break;
     }
+    case BD_OP_RESIZE_NEAREST: {
+        bd_nearest_params p = {(int)in->dims[1], (int)in->dims[2], (int)in->dims[3],
+                               (int)out->dims[1], (int)out->dims[2], n->coord_mode,
+                               n->nearest_mode, n->scale_h, n->scale_w};
+        for (int bi = 0; bi < batch && y1 > y0; bi++)
+            k->resize_nearest(&p, x + bi * in_img, y + bi * out_img, y0, y1);
+        break;
+    }
     case BD_OP_ADD: binary(g, n, arena, k->add, ith, nth); break;
+    case BD_OP_SUB: binary(g, n, arena, k->sub, ith, nth); break;
+    case BD_OP_DIV: binary(g, n, arena, k->div, ith, nth); break;
+    case BD_OP_PRELU: binary(g, n, arena, k->prelu, ith, nth); break;
+    case BD_OP_SOFTMAX: {
+        /* [outer, n, inner] with the softmax over n; threads split outer. */
+        size_t outer = 1, len = 1, inner = 1, o0, o1;
+        for (int a = 0; a < out->n_dims; a++) {
+            size_t d = (size_t)out->dims[a];
+            if (a < n->axis) outer *= d;
+            else if (a < n->axis + n->axis_n) len *= d;
+            else inner *= d;
+        }
+        share(outer, ith, nth, &o0, &o1);
+        if (o1 > o0) k->softmax(x + o0 * len * inner, y + o0 * len * inner, o1 - o0, len, inner);
+        break;
+    }
+    case BD_OP_PAD:
+    case BD_OP_SLICE: {
+        bd_copy_params p = copy_params(g, n);
+        size_t rows = out->n_elems / (size_t)out->dims[out->n_dims - 1], q0, q1;
+        share(rows, ith, nth, &q0, &q1);
+        if (q1 > q0) (n->op == BD_OP_PAD ? k->pad : k->slice)(&p, x, y, q0, q1);
+        break;
+    }
     case BD_OP_MUL: {
         int full, gate;
         if (bd_mul_is_channel_gate(g, n, &full, &gate)) {

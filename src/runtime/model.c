@@ -72,7 +72,7 @@ static bd_status add_extra_outputs(bd_model *m) {
 }
 
 /* Import -> fold constants -> verify -> passes -> verify -> plan -> kernels. */
-static bd_status load(bd_model *m, const uint8_t *data, size_t size) {
+static bd_status load(bd_model *m, const uint8_t *data, size_t size, const char *base_dir) {
     bd_status st;
     bd_graph *g = &m->graph;
     bd_graph_init(g, m->opts.max_tensor_bytes);
@@ -83,7 +83,7 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size) {
         /* A serialized ONNX ModelProto has no magic number; its first record is a
          * ModelProto field (exporters write ir_version, tag 0x08, first). */
         m->format = "onnx";
-        st = bd_onnx_import(data, size, &m->opts, g, &m->err);
+        st = bd_onnx_import(data, size, &m->opts, base_dir, g, &m->err);
     } else {
         st = bd_err_set(&m->err, BD_ERR_FORMAT,
                         "not a model file that backdrop reads (expected TFLite or ONNX)");
@@ -93,6 +93,7 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size) {
     if ((st = bd_pass_fold_constants(g, &m->err))) return st;
     if ((st = bd_graph_compact(g, &m->err))) return st;
     if ((st = bd_graph_verify(g, &m->err))) return st;
+    if ((st = bd_pass_fold_batchnorm(g, &m->err))) return st;
     if ((st = bd_pass_match_patterns(g, &m->err))) return st;
     if ((st = bd_pass_fuse(g, &m->err))) return st;
     if ((st = bd_graph_verify(g, &m->err))) return st; /* passes must keep it valid */
@@ -104,7 +105,8 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size) {
     return bd_pack_weights(m);
 }
 
-bd_status bd_model_load_memory(bd_model *m, const void *data, size_t size) {
+/* Loads from memory; base_dir (may be NULL) is where ONNX external data lives. */
+static bd_status load_memory(bd_model *m, const void *data, size_t size, const char *base_dir) {
     if (!m) return BD_ERR_INVALID_ARG;
     if (m->loaded || m->failed)
         return bd_err_set(&m->err, BD_ERR_BAD_STATE, "the model handle was already used");
@@ -115,7 +117,7 @@ bd_status bd_model_load_memory(bd_model *m, const void *data, size_t size) {
         st = bd_err_set(&m->err, BD_ERR_LIMIT, "model is %zu bytes, larger than the limit %zu",
                         size, m->opts.max_file_bytes);
     } else {
-        st = load(m, data, size);
+        st = load(m, data, size, base_dir);
     }
     if (st) {
         m->failed = true;
@@ -124,6 +126,10 @@ bd_status bd_model_load_memory(bd_model *m, const void *data, size_t size) {
     }
     m->loaded = true;
     return BD_OK;
+}
+
+bd_status bd_model_load_memory(bd_model *m, const void *data, size_t size) {
+    return load_memory(m, data, size, NULL);
 }
 
 bd_status bd_model_load_file(bd_model *m, const char *path) {
@@ -174,7 +180,17 @@ bd_status bd_model_load_file(bd_model *m, const char *path) {
     }
     fclose(f);
     f = NULL;
-    st = bd_model_load_memory(m, buf, len);
+    {
+        /* External data files are named relative to the model's directory. */
+        char dir[1024];
+        const char *slash = strrchr(path, '/');
+        size_t dl = slash ? (size_t)(slash - path) : 0;
+        if (!slash) snprintf(dir, sizeof dir, ".");
+        else if (dl == 0) snprintf(dir, sizeof dir, "/");
+        else snprintf(dir, sizeof dir, "%.*s", (int)(dl < sizeof dir - 1 ? dl : sizeof dir - 1),
+                      path);
+        st = load_memory(m, buf, len, dir);
+    }
     if (st) {
         /* prefix the file name to the importer's message */
         char msg[BD_ERR_MSG_SIZE];

@@ -52,5 +52,8 @@ bd_status bd_pass_fuse(bd_graph *g, bd_err *err);
 /* Converter idioms (pattern.c): x * (clip(x + 3, 0, 6) * (1/6)) -> HARDSWISH, and
  * conv(x) + constant per-channel c -> conv with bias + c. */
 bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err);
+/* conv(x) * per-channel constant -> conv with scaled weights and bias (bn_fold.c;
+ * the multiply half of a BatchNormalization, whose add pattern.c folds). */
+bd_status bd_pass_fold_batchnorm(bd_graph *g, bd_err *err);
 
 #endif /* BD_RUNTIME_H */

@@ -6,7 +6,10 @@
  * (see the script for what each case exercises: grouped/depthwise convolutions,
  * auto_pad, dilations, BatchNormalization, padded pools, Resize coordinate modes,
  * Upsample, ConvTranspose with output_padding, Gemm, Flatten, shape arithmetic,
- * NCHW inputs, float_data/int64_data initializers, initializers listed as inputs).
+ * NCHW inputs, float_data/int64_data initializers, initializers listed as inputs;
+ * Softmax in both opset semantics, LeakyRelu/PRelu, Pad, Split, Slice of computed
+ * tensors, nearest Resize/Upsample, Sub/Div of computed tensors, the constant shape
+ * ops, grouped ConvTranspose, BatchNormalization folded into convolutions).
  * Each must load and match at every ISA level within
  *     max |ours - ort| <= 1e-4 * max(range of ort, 1e-3)
  * and give bit-identical outputs with 1 and 3 threads.
@@ -98,8 +101,12 @@ static void test_generated_models(void) {
         return;
     }
     snprintf(dir, sizeof dir, "%s/tests/data/onnx", src);
-    static const char *const cases[] = {"conv_group_bn", "conv_same_dw",   "pool_gemm",
-                                        "resize_modes",  "upsample_tconv", "nhwc_matmul"};
+    static const char *const cases[] = {
+        "conv_group_bn", "conv_same_dw",   "pool_gemm",      "resize_modes",
+        "upsample_tconv", "nhwc_matmul",   "softmax13",      "softmax11",
+        "prelu_pad",     "pad10",          "split_slice",    "split11",
+        "split18",       "resize_nearest", "upsample9_nearest", "upsample7_nearest",
+        "shape_ops",     "tconv_group",    "conv_bn_fold"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) run_case(dir, cases[k]);
 }
 

@@ -91,7 +91,7 @@ bool onnx_dtype_is_float(int32_t t) {
 }
 
 /* Bytes per element in raw_data (0 for types we do not convert). */
-static size_t raw_elem_size(int32_t t) {
+size_t onnx_raw_elem_size(int32_t t) {
     switch (t) {
     case ONNX_UINT8:
     case ONNX_INT8:
@@ -180,6 +180,9 @@ static bd_status parse_tensor(const pb_msg *parent, const pb_field *tf, onnx_ten
             if (error) return MALFORMED(err, "tensor external_data entry");
             t->external = true;
             if (onnx_str_eq(key, "location")) t->location = value;
+            /* offset and length are decimal strings; parsed when the data is read */
+            if (onnx_str_eq(key, "offset")) t->ext_offset = value, t->has_offset = true;
+            if (onnx_str_eq(key, "length")) t->ext_length = value, t->has_length = true;
             break;
         }
         case 14: {
@@ -222,8 +225,8 @@ static bd_status check_tensor_data(const onnx_tensor *t, bd_err *err) {
     onnx_str_print(t->name, name, sizeof name);
     if (t->external)
         return bd_err_set(err, BD_ERR_UNSUPPORTED,
-                          "tensor '%s' keeps its data in an external file (location '%.*s'); "
-                          "external data is not supported yet",
+                          "tensor '%s' keeps its data in an external file (location '%.*s') "
+                          "that was not read",
                           name, (int)(t->location.len < 80 ? t->location.len : 80),
                           t->location.s ? t->location.s : "");
     if (!onnx_dtype_supported(t->data_type))
@@ -231,11 +234,11 @@ static bd_status check_tensor_data(const onnx_tensor *t, bd_err *err) {
                           name, (int)t->data_type);
     if (t->has_raw) {
         size_t want;
-        if (!bd_size_mul(t->n_elems, raw_elem_size(t->data_type), &want) || want != t->raw_len)
+        if (!bd_size_mul(t->n_elems, onnx_raw_elem_size(t->data_type), &want) || want != t->raw_len)
             return bd_err_set(err, BD_ERR_FORMAT,
                               "tensor '%s': raw_data has %zu bytes, its shape needs %zu elements "
                               "of %zu bytes",
-                              name, t->raw_len, t->n_elems, raw_elem_size(t->data_type));
+                              name, t->raw_len, t->n_elems, onnx_raw_elem_size(t->data_type));
         return BD_OK;
     }
     if (t->n_typed != t->n_elems)

@@ -67,6 +67,8 @@ typedef struct onnx_tensor {
     size_t n_typed;              /* elements in the typed *_data field of data_type */
     bool external;               /* data_location = EXTERNAL or external_data present */
     onnx_str location;           /* external_data "location", if any */
+    onnx_str ext_offset, ext_length; /* external_data "offset" / "length" (decimal) */
+    bool has_offset, has_length;
     pb_msg msg;                  /* the TensorProto itself, re-read to decode *_data */
 } onnx_tensor;
 
@@ -150,10 +152,24 @@ bd_status onnx_tensor_i64(const onnx_tensor *t, int64_t *dst, bd_err *err);
 bool onnx_dtype_supported(int32_t data_type);
 bool onnx_dtype_is_float(int32_t data_type);
 
+/* Bytes per element of raw_data for a data type (0 if unsupported). */
+size_t onnx_raw_elem_size(int32_t data_type);
+
+/* Reads the external data of tensor t (data_location = EXTERNAL) from the file
+ * named by its "location", relative to base_dir (onnx_external.c). The location
+ * must be relative with no ".." component; "offset" and "length" (decimal) must
+ * lie inside the file and length must equal the tensor's byte size. On success
+ * *buf (owned by the caller, free()) holds the bytes and *resolved is t with
+ * them as raw_data. base_dir NULL (a model loaded from memory) is an error. */
+bd_status onnx_external_read(const onnx_tensor *t, const char *base_dir, uint8_t **buf,
+                             onnx_tensor *resolved, bd_err *err);
+
 /* Imports the model's main graph into an initialised, empty graph g (data: borrowed;
- * constants are copied). The result is not yet verified: call bd_graph_verify().
- * An unsupported op fails with its op_type, node name and opset. */
+ * constants are copied). base_dir: the model file's directory, for external data
+ * (NULL when loaded from memory: external data is then an error). The result is
+ * not yet verified: call bd_graph_verify(). An unsupported op fails with its
+ * op_type, node name and opset. */
 bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_options *opts,
-                         bd_graph *g, bd_err *err);
+                         const char *base_dir, bd_graph *g, bd_err *err);
 
 #endif /* BD_ONNX_H */

@@ -823,15 +823,15 @@ static bd_status op_arith(importer *im) {
     case '+': return binary_ir(im, BD_OP_ADD, a, b, out);
     case '*': return binary_ir(im, BD_OP_MUL, a, b, out);
     case '/': /* x / c = x * (1/c): differs from a true division by at most 1 ulp */
-        if (!b->is_const) return UNSUPPORTED("division by a computed tensor");
+        if (!b->is_const) return binary_ir(im, BD_OP_DIV, a, b, out);
         if ((st = const_map(im, b, &b, '/'))) return st;
         return binary_ir(im, BD_OP_MUL, a, b, out);
-    default: /* '-' */
+    default: /* '-'; x - c = x + (-c) exactly */
         if (b->is_const) {
             if ((st = const_map(im, b, &b, '-'))) return st;
             return binary_ir(im, BD_OP_ADD, a, b, out);
         }
-        return UNSUPPORTED("subtraction of a computed tensor");
+        return binary_ir(im, BD_OP_SUB, a, b, out);
     }
 }
 
@@ -1054,7 +1054,7 @@ static bd_status op_conv_transpose(importer *im) {
     if ((st = spatial_in(im, 0, &x, &xv)) || (st = get_in(im, 1, &w))) return st;
     if (!w->is_const || w->rank != 4)
         return UNSUPPORTED("the weight must be a constant 4-D tensor");
-    int64_t group, c = x->dims[1], o = w->dims[1], kh = w->dims[2], kw = w->dims[3];
+    int64_t group, c = x->dims[1], og = w->dims[1], kh = w->dims[2], kw = w->dims[3];
     conv_geom g;
     int64_t outpad[2] = {0, 0}, oshape[4];
     int n_op, n_os;
@@ -1062,7 +1062,10 @@ static bd_status op_conv_transpose(importer *im) {
         (st = attr_ints(im, "output_padding", outpad, 2, &n_op)) ||
         (st = attr_ints(im, "output_shape", oshape, 4, &n_os)))
         return st;
-    if (group != 1) return UNSUPPORTED("group %lld (only 1)", (long long)group);
+    if (group < 1 || c % group != 0 || og > ((int64_t)1 << 20) / group)
+        return MALFORMED("group %lld does not divide %lld input channels", (long long)group,
+                         (long long)c);
+    int64_t o = og * group, cg = c / group;
     if (w->dims[0] != c)
         return MALFORMED("weight has %lld input channels, the input %lld", (long long)w->dims[0],
                          (long long)c);
@@ -1098,15 +1101,20 @@ static bd_status op_conv_transpose(importer *im) {
     float *wd = NULL;
     int wv;
     char name[160];
-    int64_t d[4] = {o, kh, kw, c}; /* [C, O, KH, KW] -> [O, KH, KW, C] */
+    /* [C, O/group, KH, KW] -> [O, KH, KW, C]; with groups, output channel oc of
+     * group oc / og reads only input channels of that group (block-diagonal,
+     * zeros elsewhere: new_const zero-fills). */
+    int64_t d[4] = {o, kh, kw, c};
     cname(w->name, name, sizeof name);
     if ((wv = new_const(im, name, 4, d, &wd)) < 0) return wv;
-    for (int64_t oc = 0; oc < o; oc++)
+    for (int64_t oc = 0; oc < o; oc++) {
+        int64_t gi = oc / og, ocl = oc % og;
         for (int64_t y = 0; y < kh; y++)
             for (int64_t z = 0; z < kw; z++)
-                for (int64_t ic = 0; ic < c; ic++)
+                for (int64_t ic = gi * cg; ic < (gi + 1) * cg; ic++)
                     wd[((oc * kh + y) * kw + z) * c + ic] =
-                        (float)cval(w, (size_t)(((ic * o + oc) * kh + y) * kw + z));
+                        (float)cval(w, (size_t)(((ic * og + ocl) * kh + y) * kw + z));
+    }
     int bv = bias_in(im, 2, o, 1.0f);
     if (bv < 0) return bv;
     int64_t od[4] = {x->dims[0], o, odims[0], odims[1]};
@@ -1229,6 +1237,57 @@ static bd_status op_reduce_mean(importer *im) {
 
 /* ---- resize ------------------------------------------------------------------------ */
 
+/* Resize / Upsample with mode nearest on the spatial axes of an NCHW tensor.
+ * The source index follows ONNX Runtime: the coordinate mode maps an output index
+ * to a float input coordinate using the scale (the given scale, or out/in when
+ * sizes are given), then nearest_mode (default round_prefer_floor) rounds it.
+ * Upsample and Resize-10 have no such attributes: asymmetric, and floor (ceil
+ * when downsampling), which ONNX Runtime calls the "simple" mode. */
+static bd_status resize_nearest(importer *im, sym *x, const int64_t *od, onnx_str ctm,
+                                const float *scales, bool legacy) {
+    sym *out;
+    onnx_str nm;
+    bd_status st;
+    if ((st = attr_str(im, "nearest_mode", "round_prefer_floor", &nm))) return st;
+    int cm = onnx_str_eq(ctm, "half_pixel")                    ? BD_COORD_HALF_PIXEL
+             : onnx_str_eq(ctm, "pytorch_half_pixel")          ? BD_COORD_PYTORCH_HALF_PIXEL
+             : onnx_str_eq(ctm, "align_corners")               ? BD_COORD_ALIGN_CORNERS
+             : onnx_str_eq(ctm, "asymmetric")                  ? BD_COORD_ASYMMETRIC
+             : onnx_str_eq(ctm, "tf_half_pixel_for_nearest")   ? BD_COORD_TF_HALF_PIXEL_FOR_NEAREST
+                                                               : -1;
+    int nmode = legacy                                       ? BD_NEAREST_SIMPLE
+                : onnx_str_eq(nm, "round_prefer_floor")      ? BD_NEAREST_ROUND_PREFER_FLOOR
+                : onnx_str_eq(nm, "round_prefer_ceil")       ? BD_NEAREST_ROUND_PREFER_CEIL
+                : onnx_str_eq(nm, "floor")                   ? BD_NEAREST_FLOOR
+                : onnx_str_eq(nm, "ceil")                    ? BD_NEAREST_CEIL
+                                                             : -1;
+    if (legacy) cm = BD_COORD_ASYMMETRIC;
+    if (cm < 0)
+        return UNSUPPORTED("coordinate_transformation_mode '%.*s' with mode nearest",
+                           (int)(ctm.len < 24 ? ctm.len : 24), ctm.s);
+    if (nmode < 0)
+        return UNSUPPORTED("nearest_mode '%.*s'", (int)(nm.len < 24 ? nm.len : 24), nm.s);
+    float sh = scales ? scales[2] : (float)od[2] / (float)x->dims[2];
+    float sw = scales ? scales[3] : (float)od[3] / (float)x->dims[3];
+    if (!(sh > 0.0f && sw > 0.0f && sh < 1e6f && sw < 1e6f))
+        return MALFORMED("invalid scales %g, %g", sh, sw);
+    int xv;
+    if ((st = spatial_in(im, 0, &x, &xv)) || (st = def_out(im, 0, &out)) ||
+        (st = new_ir(im, out, 4, od, NHWC_PERM, "")))
+        return st;
+    bd_node n = node_init(im, BD_OP_RESIZE_NEAREST);
+    n.n_inputs = 1;
+    n.inputs[0] = xv;
+    n.output = out->v;
+    n.out_h = od[2];
+    n.out_w = od[3];
+    n.coord_mode = cm;
+    n.nearest_mode = nmode;
+    n.scale_h = sh;
+    n.scale_w = sw;
+    return add_node(im, &n);
+}
+
 /* Resize (opset 10: X, scales; 11+: X, roi, scales, sizes) and Upsample (opset 7-8:
  * scales attribute; 9: scales input). Linear mode on the two spatial axes maps to
  * RESIZE_BILINEAR: coordinate_transformation_mode half_pixel (the default from
@@ -1249,13 +1308,17 @@ static bd_status op_resize(importer *im) {
     if ((st = attr_str(im, "coordinate_transformation_mode", legacy ? "asymmetric" : "half_pixel",
                        &ctm)))
         return st;
-    if (!onnx_str_eq(mode, "linear") && !onnx_str_eq(mode, "bilinear"))
-        return UNSUPPORTED("mode '%.*s' (only linear)", (int)(mode.len < 16 ? mode.len : 16),
-                           mode.s);
+    bool nearest = onnx_str_eq(mode, "nearest");
+    if (!nearest && !onnx_str_eq(mode, "linear") && !onnx_str_eq(mode, "bilinear"))
+        return UNSUPPORTED("mode '%.*s' (only nearest and linear)",
+                           (int)(mode.len < 16 ? mode.len : 16), mode.s);
     int64_t aa = 0;
     const onnx_attr *axes_attr = onnx_node_attr(im->node, "axes");
     if ((st = attr_int(im, "antialias", 0, &aa))) return st;
     if (aa || axes_attr) return UNSUPPORTED("antialias or axes (opset 18)");
+    onnx_str karp;
+    if ((st = attr_str(im, "keep_aspect_ratio_policy", "stretch", &karp))) return st;
+    if (!onnx_str_eq(karp, "stretch")) return UNSUPPORTED("keep_aspect_ratio_policy (opset 18)");
     if (upsample && im->opset < 9) {
         const onnx_attr *a = onnx_node_attr(im->node, "scales");
         if (!a || !onnx_attr_floats(a, scales, MAXR, &n_scales))
@@ -1286,6 +1349,7 @@ static bd_status op_resize(importer *im) {
     }
     if (x->rank != 4 || od[0] != x->dims[0] || od[1] != x->dims[1])
         return UNSUPPORTED("only resizing the spatial axes of an NCHW tensor");
+    if (nearest) return resize_nearest(im, x, od, ctm, n_sizes ? NULL : scales, legacy);
     bool ac = onnx_str_eq(ctm, "align_corners"), hp = onnx_str_eq(ctm, "half_pixel");
     if (onnx_str_eq(ctm, "pytorch_half_pixel") && od[2] > 1 && od[3] > 1) hp = true;
     if (!ac && !hp && !onnx_str_eq(ctm, "asymmetric"))
@@ -1612,15 +1676,60 @@ static bd_status op_gather(importer *im) {
     return BD_OK;
 }
 
-/* Slice on constants: starts/ends/axes attributes before opset 10, inputs
- * (data, starts, ends, axes, steps) from 10. Bounds are clamped as the spec says. */
+/* out = x[b + i * s] per ONNX axis (od: the output dims, each >= 1). Constants
+ * are sliced here; a computed tensor gets a SLICE node in its own layout. */
+static bd_status slice_to(importer *im, sym *x, sym *out, const int64_t *b, const int64_t *s,
+                          const int64_t *od) {
+    bd_status st;
+    for (int k = 0; k < x->rank; k++)
+        if (od[k] < 1) return UNSUPPORTED("an empty slice (axis %d)", k);
+    if (!x->is_const) {
+        int xv;
+        if (x->rank > BD_MAX_DIMS) return UNSUPPORTED("slice of rank %d", x->rank);
+        if ((st = layout(im, x, x->perm, &xv)) ||
+            (st = new_ir(im, out, x->rank, od, x->perm, "")))
+            return st;
+        bd_node n = node_init(im, BD_OP_SLICE);
+        n.n_inputs = 1;
+        n.inputs[0] = xv;
+        n.output = out->v;
+        for (int j = 0; j < x->rank; j++) { /* IR axis j is ONNX axis perm[j] */
+            n.pads[j] = b[x->perm[j]];
+            n.pads[x->rank + j] = s[x->perm[j]];
+        }
+        return add_node(im, &n);
+    }
+    if ((st = const_alloc(im, out, x->is_float, x->rank, od))) return st;
+    size_t stride[MAXR], t = 1;
+    for (int k = x->rank - 1; k >= 0; k--) {
+        stride[k] = t;
+        t *= (size_t)x->dims[k];
+    }
+    int64_t idx[MAXR] = {0};
+    for (size_t e = 0; e < out->n; e++) {
+        size_t off = 0;
+        for (int k = 0; k < x->rank; k++) off += (size_t)(b[k] + idx[k] * s[k]) * stride[k];
+        if (x->is_float) out->f[e] = x->f[off];
+        else out->i[e] = x->i[off];
+        for (int k = x->rank - 1; k >= 0; k--) {
+            if (++idx[k] < od[k]) break;
+            idx[k] = 0;
+        }
+    }
+    return BD_OK;
+}
+
+/* Slice: starts/ends/axes attributes before opset 10, inputs (data, starts, ends,
+ * axes, steps) from 10, which must be constants after folding. Bounds are clamped
+ * as the spec says (negative = from the end; PyTorch writes INT64_MAX for "to the
+ * end"); any non-zero step. */
 static bd_status op_slice(importer *im) {
     sym *x, *out;
     int64_t starts[MAXR], ends[MAXR], axes[MAXR], steps[MAXR];
     size_t ns, ne, na = 0, nst = 0;
     int n;
     bd_status st;
-    if ((st = get_in(im, 0, &x)) || (st = need_const(im, x))) return st;
+    if ((st = get_in(im, 0, &x))) return st;
     if (im->opset < 10) {
         if ((st = attr_ints(im, "starts", starts, MAXR, &n))) return st;
         ns = n < 0 ? 0 : (size_t)n;
@@ -1665,23 +1774,69 @@ static bd_status op_slice(importer *im) {
         b[a] = lo;
         s[a] = step;
     }
-    if ((st = def_out(im, 0, &out)) || (st = const_alloc(im, out, x->is_float, x->rank, od)))
+    if ((st = def_out(im, 0, &out))) return st;
+    return slice_to(im, x, out, b, s, od);
+}
+
+/* Split along `axis` (default 0): sizes from the `split` attribute (< 13) or
+ * input 1 (13+), else num_outputs (18) parts of ceil(dim / n) with a smaller
+ * last one, else equal parts, one per output. Each output is a slice. */
+static bd_status op_split(importer *im) {
+    sym *x;
+    int64_t axis, sizes[ONNX_MAX_NODE_IO], num = 0;
+    int n_out = im->node->n_outputs, n_sizes = -1;
+    bd_status st;
+    if ((st = get_in(im, 0, &x)) || (st = attr_int(im, "axis", 0, &axis)) ||
+        (st = attr_int(im, "num_outputs", 0, &num)))
         return st;
-    size_t stride[MAXR], t = 1;
-    for (int k = x->rank - 1; k >= 0; k--) {
-        stride[k] = t;
-        t *= (size_t)x->dims[k];
+    if (axis < 0) axis += x->rank;
+    if (axis < 0 || axis >= x->rank) return MALFORMED("axis out of range");
+    if (n_out < 1 || n_out > ONNX_MAX_NODE_IO) return MALFORMED("%d outputs", n_out);
+    int64_t dim = x->dims[axis];
+    if (im->opset < 13) {
+        if ((st = attr_ints(im, "split", sizes, ONNX_MAX_NODE_IO, &n_sizes))) return st;
+    } else if (has_in(im, 1)) {
+        size_t got;
+        if ((st = const_ints(im, 1, sizes, ONNX_MAX_NODE_IO, &got))) return st;
+        n_sizes = (int)got;
     }
-    int64_t idx[MAXR] = {0};
-    for (size_t e = 0; e < out->n; e++) {
-        size_t off = 0;
-        for (int k = 0; k < x->rank; k++) off += (size_t)(b[k] + idx[k] * s[k]) * stride[k];
-        if (x->is_float) out->f[e] = x->f[off];
-        else out->i[e] = x->i[off];
-        for (int k = x->rank - 1; k >= 0; k--) {
-            if (++idx[k] < od[k]) break;
-            idx[k] = 0;
+    if (n_sizes < 0) {
+        if (num && num != n_out)
+            return MALFORMED("num_outputs %lld but %d outputs", (long long)num, n_out);
+        int64_t part = im->opset >= 18 && num ? (dim + n_out - 1) / n_out : dim / n_out;
+        if (im->opset < 18 || !num) {
+            if (dim % n_out) return MALFORMED("%lld elements do not split into %d equal parts",
+                                              (long long)dim, n_out);
         }
+        for (int k = 0; k < n_out; k++) {
+            int64_t left = dim - part * k;
+            sizes[k] = left < part ? (left < 0 ? 0 : left) : part;
+        }
+        n_sizes = n_out;
+    }
+    if (n_sizes != n_out)
+        return MALFORMED("split has %d sizes but the node has %d outputs", n_sizes, n_out);
+    int64_t at = 0;
+    for (int k = 0; k < n_out; k++) {
+        if (sizes[k] < 0 || sizes[k] > dim - at) return MALFORMED("split sizes exceed the axis");
+        at += sizes[k];
+    }
+    if (at != dim)
+        return MALFORMED("split sizes sum to %lld, the axis has %lld", (long long)at,
+                         (long long)dim);
+    at = 0;
+    for (int k = 0; k < n_out; k++) {
+        int64_t b[MAXR] = {0}, s[MAXR], od[MAXR];
+        sym *out;
+        for (int j = 0; j < x->rank; j++) {
+            s[j] = 1;
+            od[j] = x->dims[j];
+        }
+        b[axis] = at;
+        od[axis] = sizes[k];
+        at += sizes[k];
+        if (im->node->outputs[k].len == 0) continue; /* an unused output */
+        if ((st = def_out(im, k, &out)) || (st = slice_to(im, x, out, b, s, od))) return st;
     }
     return BD_OK;
 }
@@ -1767,6 +1922,323 @@ done:
     return st;
 }
 
+/* ---- activations with parameters, softmax, pad ------------------------------------- */
+
+/* PRelu (opset 7+: slope broadcasts unidirectionally to X, e.g. [C,1,1] per
+ * channel) and LeakyRelu (alpha attribute, 0.01 by default) as PRELU. */
+static bd_status op_prelu(importer *im) {
+    sym *x, *slope, *out = NULL;
+    bd_status st;
+    if ((st = get_in(im, 0, &x))) return st;
+    if (x->is_const) return UNSUPPORTED("a constant input");
+    if (onnx_str_eq(im->node->op_type, "LeakyRelu")) {
+        float alpha;
+        int64_t one = 1;
+        if ((st = attr_float(im, "alpha", 0.01f, &alpha))) return st;
+        if (!(slope = new_sym(im))) return bd_err_set(im->err, BD_ERR_LIMIT, "too many values");
+        if ((st = const_alloc(im, slope, true, 0, &one))) return st;
+        slope->name = im->node->outputs[0];
+        slope->f[0] = alpha;
+    } else {
+        if ((st = get_in(im, 1, &slope))) return st;
+        if (!slope->is_const) return UNSUPPORTED("a computed slope");
+        int r;
+        int64_t d[MAXR];
+        if (!broadcast(x, slope, &r, d) || r != x->rank)
+            return MALFORMED("slope does not broadcast to the input");
+        for (int k = 0; k < r; k++)
+            if (d[k] != x->dims[k]) return MALFORMED("slope does not broadcast to the input");
+    }
+    return binary_ir(im, BD_OP_PRELU, x, slope, out);
+}
+
+/* Softmax. Opset < 13: the input is coerced to 2-D at `axis` (default 1) and the
+ * softmax runs over all of dims[axis:] at once; opset 13+: over the single axis
+ * `axis` (default -1). The reduced axes must be adjacent in memory: the input's
+ * layout is kept when they are (the channel axis of NCHW-stored-NHWC data is the
+ * innermost), else the input is brought to ONNX order. */
+static bd_status op_softmax(importer *im) {
+    sym *x, *out;
+    int64_t axis;
+    bd_status st;
+    if ((st = get_in(im, 0, &x)) || (st = attr_int(im, "axis", im->opset < 13 ? 1 : -1, &axis)))
+        return st;
+    if (x->is_const) return UNSUPPORTED("a constant input");
+    int r = x->rank;
+    if (axis < 0) axis += r;
+    if (axis < 0 || axis >= r) return MALFORMED("axis %lld out of range", (long long)axis);
+    bool in_set[MAXR];
+    for (int k = 0; k < r; k++) in_set[k] = im->opset < 13 ? k >= axis : k == axis;
+    const int *perm = x->perm;
+    int first = -1, last = -1;
+    for (int j = 0; j < r; j++)
+        if (in_set[perm[j]]) {
+            if (first < 0) first = j;
+            last = j;
+        }
+    for (int j = first; j <= last; j++)
+        if (!in_set[perm[j]]) perm = ID_PERM; /* not adjacent: use ONNX order */
+    if (perm == ID_PERM) {
+        first = (int)axis;
+        last = im->opset < 13 ? r - 1 : (int)axis;
+    }
+    int xv;
+    if ((st = layout(im, x, perm, &xv)) || (st = def_out(im, 0, &out)) ||
+        (st = new_ir(im, out, r, x->dims, perm, "")))
+        return st;
+    bd_node n = node_init(im, BD_OP_SOFTMAX);
+    n.n_inputs = 1;
+    n.inputs[0] = xv;
+    n.output = out->v;
+    n.axis = first;
+    n.axis_n = last - first + 1;
+    return add_node(im, &n);
+}
+
+/* Pad: mode constant (value), reflect or edge; pads [x1_begin, x2_begin, ..,
+ * x1_end, ..] as an attribute (opset < 11) or input 1 (11+, constant after
+ * folding), the value as attribute `value` (< 11) or optional input 2, and the
+ * axes of the pads as optional input 3 (opset 18). Negative pads (cropping) and
+ * mode wrap (opset 19) are not supported. */
+static bd_status op_pad(importer *im) {
+    sym *x, *out;
+    int64_t pads[2 * MAXR], axes[MAXR];
+    float value = 0.0f;
+    onnx_str mode;
+    int n_pads = -1;
+    size_t n_axes = 0;
+    bd_status st;
+    if ((st = get_in(im, 0, &x)) || (st = attr_str(im, "mode", "constant", &mode))) return st;
+    if (x->is_const) return UNSUPPORTED("a constant input");
+    int r = x->rank;
+    if (im->opset < 11) {
+        if ((st = attr_ints(im, "pads", pads, 2 * MAXR, &n_pads)) ||
+            (st = attr_float(im, "value", 0.0f, &value)))
+            return st;
+    } else {
+        size_t got, nv;
+        if ((st = const_ints(im, 1, pads, 2 * MAXR, &got))) return st;
+        n_pads = (int)got;
+        if (has_in(im, 2) && (st = const_floats(im, 2, &value, 1, &nv))) return st;
+        if (has_in(im, 3) && (st = const_ints(im, 3, axes, MAXR, &n_axes))) return st;
+    }
+    int64_t before[MAXR] = {0}, after[MAXR] = {0};
+    if (n_axes) {
+        if (n_pads != 2 * (int)n_axes) return MALFORMED("%d pads for %zu axes", n_pads, n_axes);
+        for (size_t k = 0; k < n_axes; k++) {
+            int64_t a = axes[k] < 0 ? axes[k] + r : axes[k];
+            if (a < 0 || a >= r) return MALFORMED("axis %lld out of range", (long long)axes[k]);
+            before[a] = pads[k];
+            after[a] = pads[n_axes + k];
+        }
+    } else {
+        if (n_pads != 2 * r) return MALFORMED("%d pads for rank %d", n_pads, r);
+        for (int k = 0; k < r; k++) {
+            before[k] = pads[k];
+            after[k] = pads[r + k];
+        }
+    }
+    int pm = onnx_str_eq(mode, "constant") ? BD_PAD_CONSTANT
+             : onnx_str_eq(mode, "reflect") ? BD_PAD_REFLECT
+             : onnx_str_eq(mode, "edge")    ? BD_PAD_EDGE
+                                            : -1;
+    if (pm < 0)
+        return UNSUPPORTED("mode '%.*s'", (int)(mode.len < 16 ? mode.len : 16), mode.s);
+    int64_t od[MAXR];
+    for (int k = 0; k < r; k++) {
+        if (before[k] < 0 || after[k] < 0)
+            return UNSUPPORTED("negative pads (cropping) on axis %d", k);
+        if (before[k] > 65536 || after[k] > 65536) return UNSUPPORTED("pads beyond 65536");
+        if (pm == BD_PAD_REFLECT && (before[k] >= x->dims[k] || after[k] >= x->dims[k]))
+            return UNSUPPORTED("reflect pads of %lld/%lld on axis %d of size %lld",
+                               (long long)before[k], (long long)after[k], k,
+                               (long long)x->dims[k]);
+        od[k] = x->dims[k] + before[k] + after[k];
+    }
+    if (r > BD_MAX_DIMS) return UNSUPPORTED("rank %d", r);
+    int xv;
+    if ((st = layout(im, x, x->perm, &xv)) || (st = def_out(im, 0, &out)) ||
+        (st = new_ir(im, out, r, od, x->perm, "")))
+        return st;
+    bd_node n = node_init(im, BD_OP_PAD);
+    n.n_inputs = 1;
+    n.inputs[0] = xv;
+    n.output = out->v;
+    for (int j = 0; j < r; j++) {
+        n.pads[j] = before[x->perm[j]];
+        n.pads[r + j] = after[x->perm[j]];
+    }
+    n.pad_mode = pm;
+    n.pad_value = value;
+    return add_node(im, &n);
+}
+
+/* ---- more shape arithmetic on constants -------------------------------------------- */
+
+/* Folds an element-wise op of n_in constants with multidirectional broadcasting:
+ * Equal, Less, Greater (-> 0/1 as int64; ONNX bool), Not, Where, Min, Max. */
+static bd_status fold_nary(importer *im, char op, sym **in, int n_in, sym *out, bool is_float) {
+    int r = 0;
+    int64_t d[MAXR];
+    for (int k = 0; k < n_in; k++) r = in[k]->rank > r ? in[k]->rank : r;
+    for (int j = 0; j < r; j++) {
+        d[j] = 1;
+        for (int k = 0; k < n_in; k++) {
+            int kk = in[k]->rank - r + j;
+            int64_t dk = kk >= 0 ? in[k]->dims[kk] : 1;
+            if (dk != 1 && d[j] != 1 && dk != d[j]) return MALFORMED("shapes do not broadcast");
+            if (dk != 1) d[j] = dk;
+        }
+    }
+    bd_status st = const_alloc(im, out, is_float, r, d);
+    if (st) return st;
+    int64_t idx[MAXR] = {0};
+    for (size_t e = 0; e < out->n; e++) {
+        double v[ONNX_MAX_NODE_IO];
+        int64_t iv[ONNX_MAX_NODE_IO];
+        for (int k = 0; k < n_in; k++) {
+            size_t off = 0;
+            for (int j = 0; j < r; j++) {
+                int kk = in[k]->rank - r + j;
+                if (kk >= 0)
+                    off = off * (size_t)in[k]->dims[kk] +
+                          (in[k]->dims[kk] == 1 ? 0 : (size_t)idx[j]);
+            }
+            v[k] = cval(in[k], off);
+            iv[k] = in[k]->is_float ? 0 : in[k]->i[off];
+        }
+        double res = 0;
+        int64_t ires = 0;
+        bool ints = !is_float;
+        switch (op) {
+        case '=': ires = in[0]->is_float || in[1]->is_float ? v[0] == v[1] : iv[0] == iv[1]; break;
+        case '<': ires = in[0]->is_float || in[1]->is_float ? v[0] < v[1] : iv[0] < iv[1]; break;
+        case '>': ires = in[0]->is_float || in[1]->is_float ? v[0] > v[1] : iv[0] > iv[1]; break;
+        case '!': ires = v[0] == 0; break;
+        case '?': /* Where(cond, x, y) */
+            res = v[0] != 0 ? v[1] : v[2];
+            ires = v[0] != 0 ? iv[1] : iv[2];
+            break;
+        case 'm':
+        case 'M':
+            res = v[0];
+            ires = iv[0];
+            for (int k = 1; k < n_in; k++) {
+                bool take = op == 'm' ? (ints ? iv[k] < ires : v[k] < res)
+                                      : (ints ? iv[k] > ires : v[k] > res);
+                if (take) {
+                    res = v[k];
+                    ires = iv[k];
+                }
+            }
+            break;
+        default: break;
+        }
+        if (is_float) out->f[e] = (float)res;
+        else out->i[e] = ires;
+        for (int j = r - 1; j >= 0; j--) {
+            if (++idx[j] < d[j]) break;
+            idx[j] = 0;
+        }
+    }
+    return BD_OK;
+}
+
+/* Equal, Less, Greater, Not, Where, Min, Max on constants (the shape arithmetic
+ * PyTorch exports, e.g. for interpolate sizes and negative-dim handling). */
+static bd_status op_logic(importer *im) {
+    sym *in[ONNX_MAX_NODE_IO], *out;
+    bd_status st;
+    onnx_str t = im->node->op_type;
+    char op = onnx_str_eq(t, "Equal")     ? '='
+              : onnx_str_eq(t, "Less")    ? '<'
+              : onnx_str_eq(t, "Greater") ? '>'
+              : onnx_str_eq(t, "Not")     ? '!'
+              : onnx_str_eq(t, "Where")   ? '?'
+              : onnx_str_eq(t, "Min")     ? 'm'
+                                          : 'M';
+    int n_in = op == '!' ? 1 : op == '?' ? 3 : op == 'm' || op == 'M' ? im->node->n_inputs : 2;
+    if (n_in < 1 || n_in > ONNX_MAX_NODE_IO) return MALFORMED("%d inputs", n_in);
+    bool any_float = false;
+    for (int k = 0; k < n_in; k++) {
+        if ((st = get_in(im, k, &in[k])) || (st = need_const(im, in[k]))) return st;
+        if (k > 0 || op != '?') any_float = any_float || in[k]->is_float;
+    }
+    bool is_float = (op == '?' || op == 'm' || op == 'M') && any_float;
+    if ((st = def_out(im, 0, &out))) return st;
+    return fold_nary(im, op, in, n_in, out, is_float);
+}
+
+/* Expand(x, shape): the output has the broadcast of x's dims and `shape`.
+ * Constants are broadcast here; a computed x becomes x + zeros of the target
+ * shape (exact: x + 0 = x). */
+static bd_status op_expand(importer *im) {
+    sym *x, *out = NULL;
+    int64_t shape[MAXR], d[MAXR];
+    size_t n;
+    bd_status st;
+    if ((st = get_in(im, 0, &x)) || (st = const_ints(im, 1, shape, MAXR, &n))) return st;
+    int r = x->rank > (int)n ? x->rank : (int)n;
+    for (int j = 0; j < r; j++) {
+        int kx = x->rank - r + j, ks = (int)n - r + j;
+        int64_t dx = kx >= 0 ? x->dims[kx] : 1, ds = ks >= 0 ? shape[ks] : 1;
+        if (ds < 1) return UNSUPPORTED("expansion to dimension %lld", (long long)ds);
+        if (dx != ds && dx != 1 && ds != 1) return MALFORMED("shape does not broadcast");
+        d[j] = dx == 1 ? ds : dx;
+    }
+    if (!x->is_const) {
+        sym *zeros = new_sym(im);
+        if (!zeros) return bd_err_set(im->err, BD_ERR_LIMIT, "too many values");
+        if ((st = const_alloc(im, zeros, true, r, d))) return st;
+        zeros->name = im->node->outputs[0];
+        for (size_t k = 0; k < zeros->n; k++) zeros->f[k] = 0.0f;
+        return binary_ir(im, BD_OP_ADD, x, zeros, out);
+    }
+    if ((st = def_out(im, 0, &out)) || (st = const_alloc(im, out, x->is_float, r, d))) return st;
+    int64_t idx[MAXR] = {0};
+    for (size_t e = 0; e < out->n; e++) {
+        size_t off = 0;
+        for (int j = 0; j < r; j++) {
+            int kx = x->rank - r + j;
+            if (kx >= 0)
+                off = off * (size_t)x->dims[kx] + (x->dims[kx] == 1 ? 0 : (size_t)idx[j]);
+        }
+        if (x->is_float) out->f[e] = x->f[off];
+        else out->i[e] = x->i[off];
+        for (int j = r - 1; j >= 0; j--) {
+            if (++idx[j] < d[j]) break;
+            idx[j] = 0;
+        }
+    }
+    return BD_OK;
+}
+
+/* Range(start, limit, delta) on constants: max(ceil((limit - start) / delta), 0)
+ * elements start + k * delta. */
+static bd_status op_range(importer *im) {
+    sym *a[3], *out;
+    bd_status st;
+    bool is_float = false;
+    for (int k = 0; k < 3; k++) {
+        if ((st = get_in(im, k, &a[k])) || (st = need_const(im, a[k]))) return st;
+        if (a[k]->n != 1) return MALFORMED("input %d is not a scalar", k);
+        is_float = is_float || a[k]->is_float;
+    }
+    double s = cval(a[0], 0), l = cval(a[1], 0), d = cval(a[2], 0);
+    if (d == 0 || !isfinite(s) || !isfinite(l) || !isfinite(d)) return MALFORMED("invalid range");
+    double cnt = ceil((l - s) / d);
+    if (cnt < 0) cnt = 0;
+    if (cnt > 1e7) return UNSUPPORTED("a range of %g elements", cnt);
+    int64_t n = (int64_t)cnt;
+    if (n == 0) return UNSUPPORTED("an empty range");
+    if ((st = def_out(im, 0, &out)) || (st = const_alloc(im, out, is_float, 1, &n))) return st;
+    for (int64_t k = 0; k < n; k++) {
+        if (is_float) out->f[k] = (float)(cval(a[0], 0) + (double)k * d);
+        else out->i[k] = a[0]->i[0] + k * a[2]->i[0];
+    }
+    return BD_OK;
+}
+
 /* ---- driver ------------------------------------------------------------------------ */
 
 typedef struct op_entry {
@@ -1789,6 +2261,11 @@ static const op_entry op_table[] = {
     {"Identity", op_identity, 1}, {"Dropout", op_identity, 7}, {"Shape", op_shape, 1},
     {"Gather", op_gather, 1}, {"Slice", op_slice, 1}, {"Cast", op_cast, 6},
     {"Constant", op_constant, 1}, {"ConstantOfShape", op_constant_of_shape, 9},
+    {"PRelu", op_prelu, 7}, {"LeakyRelu", op_prelu, 6}, {"Softmax", op_softmax, 1},
+    {"Pad", op_pad, 2}, {"Split", op_split, 2}, {"Equal", op_logic, 7}, {"Less", op_logic, 7},
+    {"Greater", op_logic, 7}, {"Not", op_logic, 1}, {"Where", op_logic, 9},
+    {"Min", op_logic, 8}, {"Max", op_logic, 8}, {"Expand", op_expand, 8},
+    {"Range", op_range, 11},
 };
 
 /* The highest default-domain opset this importer was written against. */
@@ -1910,7 +2387,7 @@ static bd_status import_output(importer *im, const onnx_value_info *vi) {
 }
 
 bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_options *opts,
-                         bd_graph *g, bd_err *err) {
+                         const char *base_dir, bd_graph *g, bd_err *err) {
     importer imv;
     importer *im = &imv;
     memset(im, 0, sizeof *im);
@@ -1964,9 +2441,17 @@ bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_option
     for (int k = 0; k < om->n_inits; k++) {
         sym *s;
         const onnx_tensor *t = &om->inits[k];
-        if ((st = define(im, t->name, &s, "an initializer")) ||
-            (st = const_from_tensor(im, s, t)))
+        if ((st = define(im, t->name, &s, "an initializer"))) goto done;
+        if (t->external) { /* read from its file, then converted as raw_data */
+            uint8_t *buf = NULL;
+            onnx_tensor resolved;
+            if ((st = onnx_external_read(t, base_dir, &buf, &resolved, err))) goto done;
+            st = const_from_tensor(im, s, &resolved);
+            free(buf);
+            if (st) goto done;
+        } else if ((st = const_from_tensor(im, s, t))) {
             goto done;
+        }
         if (onnx_dtype_is_float(t->data_type)) g->n_params += (int64_t)t->n_elems;
     }
     /* Graph inputs that repeat an initializer's name (IR version < 4 requires

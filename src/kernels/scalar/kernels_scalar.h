@@ -13,4 +13,11 @@ void bd_f32_conv2d_scalar(const bd_conv_params *p, const float *restrict in,
                           const float *restrict packed, const float *restrict residual,
                           float *restrict out, int y0, int y1);
 
+void bd_f32_pad_scalar(const bd_copy_params *p, const float *restrict in, float *restrict out,
+                       size_t r0, size_t r1);
+void bd_f32_slice_scalar(const bd_copy_params *p, const float *restrict in,
+                         float *restrict out, size_t r0, size_t r1);
+void bd_f32_resize_nearest_scalar(const bd_nearest_params *p, const float *restrict in,
+                                  float *restrict out, int y0, int y1);
+
 #endif

@@ -19,4 +19,8 @@ void bd_kernels_init_avx2(bd_kernels *k) {
     k->cmul = bd_f32_cmul_avx2;
     k->mean_hw = bd_f32_mean_hw_avx2;
     k->resize_bilinear = bd_f32_resize_bilinear_avx2;
+    k->sub = bd_f32_sub_avx2;
+    k->div = bd_f32_div_avx2;
+    k->prelu = bd_f32_prelu_avx2;
+    k->softmax = bd_f32_softmax_avx2;
 }

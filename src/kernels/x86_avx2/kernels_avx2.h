@@ -31,4 +31,12 @@ void bd_f32_mean_hw_avx2(const float *restrict in, float *restrict out, size_t n
 void bd_f32_resize_bilinear_avx2(const bd_resize_params *p, const float *restrict in,
                                  float *restrict out, int y0, int y1);
 
+void bd_f32_sub_avx2(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                     const bd_act_params *p);
+void bd_f32_div_avx2(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                     const bd_act_params *p);
+void bd_f32_prelu_avx2(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                       const bd_act_params *p);
+void bd_f32_softmax_avx2(const float *x, float *y, size_t outer, size_t n, size_t inner);
+
 #endif

@@ -19,4 +19,8 @@ void bd_kernels_init_avx512(bd_kernels *k) {
     k->cmul = bd_f32_cmul_avx512;
     k->mean_hw = bd_f32_mean_hw_avx512;
     k->resize_bilinear = bd_f32_resize_bilinear_avx512;
+    k->sub = bd_f32_sub_avx512;
+    k->div = bd_f32_div_avx512;
+    k->prelu = bd_f32_prelu_avx512;
+    k->softmax = bd_f32_softmax_avx512;
 }

@@ -31,4 +31,12 @@ void bd_f32_mean_hw_avx512(const float *restrict in, float *restrict out, size_t
 void bd_f32_resize_bilinear_avx512(const bd_resize_params *p, const float *restrict in,
                                    float *restrict out, int y0, int y1);
 
+void bd_f32_sub_avx512(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                     const bd_act_params *p);
+void bd_f32_div_avx512(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                     const bd_act_params *p);
+void bd_f32_prelu_avx512(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
+                       const bd_act_params *p);
+void bd_f32_softmax_avx512(const float *x, float *y, size_t outer, size_t n, size_t inner);
+
 #endif
