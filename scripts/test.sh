@@ -3,9 +3,10 @@
 #
 # Builds and runs every test: installs the Debian packages, fetches the models
 # and samples the tests use (from ../shared when present, else from their
-# packages), builds Release in build/ and runs ctest, then builds Debug with
-# AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/ and runs ctest
-# again. Exits non-zero if anything fails.
+# packages), generates the PyTorch test models (scripts/make-torch-models.sh, into
+# build-torch-models/ or $BD_TORCH_MODELS_DIR), builds Release in build/ and runs
+# ctest, then builds Debug with AddressSanitizer + UndefinedBehaviorSanitizer in
+# build-asan/ and runs ctest again. Exits non-zero if anything fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -14,6 +15,12 @@ jobs=$(nproc)
 scripts/install-deps.sh
 scripts/fetch-models.sh
 scripts/fetch-samples.sh
+# The PyTorch test models and their ONNX Runtime references (cached: regenerated only when
+# the generator changes). test_torch_models must find and pass them here, in both runs; all
+# cases run under ASan too (about 20 s there on this 2-core machine).
+torch_models="${BD_TORCH_MODELS_DIR:-$root/build-torch-models}"
+scripts/make-torch-models.sh "$torch_models"
+export BD_TORCH_MODELS_DIR="$torch_models" BD_REQUIRE_TORCH_MODELS=1
 
 echo "== Release build and tests ==" >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBD_SANITIZE=OFF >&2

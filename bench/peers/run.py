@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Peer benchmark: backdrop vs ONNX Runtime vs LiteRT (TFLite + XNNPACK), in one process.
 
-For each model (general 256x256, landscape 144x256) and thread count t:
+For each model (general 256x256, landscape 144x256; and the PyTorch test models LR-ASPP and
+DeepLabV3 at 256x256 and 144x256, backdrop vs ONNX Runtime on the same ONNX file, verified
+against the generator's ORT outputs to 1e-4 of the output range) and thread count t:
   1. verify every engine's output on the reference inputs against the reference
      outputs (max abs diff; an engine off by more than --tol is not timed);
   2. time with the seed method: a fixed input, --warmup untimed runs per engine, then
@@ -21,6 +23,9 @@ The engines:
                delegate.
   ort-tf2onnx  (opt-in, general model only) ONNX Runtime, same settings, on the
                tf2onnx-made /work/shared/models/onnx/selfie_segmentation.onnx.
+
+Then, for the torch models, PyTorch eager in a separate /usr/bin/python3 process
+(torch_eager.py; not interleaved): one `peers-eager ...` line per (model, t).
 
 Output: one `peers ...` line per (model, t, peer), one `peers-summary ...` line per
 (model, t). --json PATH also writes every sample.
@@ -49,6 +54,14 @@ MODELS = {
     # name: (tflite file, reference model tag)
     "general": ("selfie_segmentation.tflite", "general"),
     "landscape": ("selfie_segmentation_landscape.tflite", "landscape"),
+}
+# PyTorch test models (scripts/make-torch-models.sh): name -> case in the manifest. Same ONNX
+# file for backdrop and ONNX Runtime; verified against the generator's ORT outputs.
+TORCH_MODELS = {
+    "lraspp256": "lraspp_256x256_op11",
+    "lraspp144": "lraspp_144x256_op13",
+    "deeplab256": "deeplabv3_256x256_op13",
+    "deeplab144": "deeplabv3_144x256_op11",
 }
 SHARED = Path("/work/shared")
 REF_IMAGES = ("astronaut", "camera", "basketball1")
@@ -399,10 +412,154 @@ def git_rev():
         return "?"
 
 
+def time_and_report(stem, h, w, t, made, timed, x, a, results):
+    """Times the verified engines on input x (interleaved) and prints the peers lines."""
+    for e in timed:
+        e.prepare(x)
+        if isinstance(e, Backdrop) and e.restore_input:
+            print(f"# {stem} t={t}: backdrop's run overwrites its input buffer; "
+                  f"the input is copied back before every run (inside the timing)")
+    sys.stdout.flush()
+    # 2. timing
+    print(f"# {stem} t={t}: timing {', '.join(e.name for e in timed)}; "
+          f"loadavg before {loadavg()}")
+    sys.stdout.flush()
+    samples = bench(timed, a.warmup, a.rounds, a.runs, a.pause_ms)
+    st = {nm: stats_of(s) for nm, s in samples.items()}
+    print(f"# {stem} t={t}: loadavg after {loadavg()}")
+    bd = st.get("backdrop")
+    bd_txt = (f"backdrop min {fmt(bd['min'])} ms median {fmt(bd['median'])} ms "
+              f"low {fmt(bd['low'])} ms") if bd else "backdrop n/a"
+    for nm in [e.name for e in made if e.name != "backdrop"]:
+        p = st.get(nm)
+        if p is None:
+            print(f"peers {stem} {h}x{w} t={t}: {bd_txt} | {nm} n/a (not timed)")
+            continue
+        line = (f"peers {stem} {h}x{w} t={t}: {bd_txt} | {nm} min {fmt(p['min'])} ms "
+                f"median {fmt(p['median'])} ms low {fmt(p['low'])} ms")
+        if bd:
+            line += (f" | ratio backdrop/{nm} min {bd['min'] / p['min']:.2f} median "
+                     f"{bd['median'] / p['median']:.2f} low {bd['low'] / p['low']:.2f}")
+        print(line)
+    peer_st = {nm: s for nm, s in st.items() if nm != "backdrop"}
+    if peer_st:
+        best = min(peer_st, key=lambda nm: peer_st[nm]["low"])
+        b = peer_st[best]
+        line = (f"peers-summary {stem} {h}x{w} t={t}: fastest peer {best} "
+                f"(low {fmt(b['low'])} ms, median {fmt(b['median'])} ms)")
+        if bd:
+            line += (f" | backdrop low {fmt(bd['low'])} ms | ratio backdrop/{best} "
+                     f"low {bd['low'] / b['low']:.2f} median "
+                     f"{bd['median'] / b['median']:.2f} min {bd['min'] / b['min']:.2f}")
+        print(line)
+    sys.stdout.flush()
+    results.append({"model": stem, "h": h, "w": w, "threads": t,
+                    "stats": st, "samples_ms": samples})
+    return st
+
+
+def default_torch_dir():
+    env = os.environ.get("BD_TORCH_MODELS_DIR")
+    if env:
+        return env
+    local = ROOT / "build-torch-models"
+    return str(local if (local / "manifest.tsv").exists() else Path("/work/torch-models"))
+
+
+def run_torch_model(mname, tdir, threads, lib, peers, a, results, bd_medians):
+    """One torch test model at every thread count: backdrop vs ONNX Runtime on one ONNX file.
+    Returns True if an engine could not load or verify (reported, never fatal)."""
+    case = TORCH_MODELS[mname]
+    path = Path(tdir) / f"{case}.onnx"
+    xin, yout = Path(tdir) / f"{case}.f0.in0.f32", Path(tdir) / f"{case}.f0.out0.f32"
+    if not (path.exists() and xin.exists() and yout.exists()):
+        print(f"# {case}: not found in {tdir} (scripts/make-torch-models.sh DIR; "
+              f"--torch-models-dir); skipped")
+        return True
+    h, w = (int(v) for v in case.split("_")[1].split("x"))
+    x = np.fromfile(xin, "<f4").reshape(1, 3, h, w)
+    yref = np.fromfile(yout, "<f4")
+    tol = max(1e-4 * float(yref.max() - yref.min()), 1e-6)
+    refused = False
+    for t in threads:
+        made = []
+        try_make = [("backdrop", lambda: Backdrop(lib, path, t) if lib else None)]
+        if "onnxruntime" in peers:
+            try_make.append(("onnxruntime", lambda: OnnxRuntime(str(path), t)))
+        for nm, mk in try_make:
+            try:
+                e = mk()
+            except Exception as ex:  # e.g. an op backdrop does not support yet
+                print(f"# {case} t={t}: {nm}: cannot create: {ex}")
+                refused = True
+                continue
+            if e is not None:
+                made.append(e)
+        for e in made:
+            try:
+                worst = float(np.abs(np.asarray(e.infer(x), np.float32).ravel() - yref).max())
+                ok = bool(np.isfinite(worst) and worst <= tol)
+            except Exception as ex:
+                ok, worst = False, float("nan")
+                print(f"# {case} t={t}: {e.name}: verification failed: {ex}")
+            extra = f" isa={e.isa}" if isinstance(e, Backdrop) else ""
+            print(f"verify {case} {h}x{w} t={t}: {e.name} max_abs_diff {worst:.3g} "
+                  f"({'OK' if ok else 'REFUSED: over tolerance %.3g' % tol}){extra}")
+            e.ok = ok
+            refused |= not ok
+        timed = [e for e in made if e.ok]
+        if timed:
+            st = time_and_report(case, h, w, t, made, timed, x, a, results)
+            if "backdrop" in st:
+                bd_medians[(case, t)] = st["backdrop"]["median"]
+        else:
+            print(f"peers-summary {case} {h}x{w} t={t}: nothing to time (no engine verified)")
+        for e in made:
+            e.close()
+    return refused
+
+
+def run_torch_eager(cases, threads, a, bd_medians):
+    """PyTorch eager, in a separate /usr/bin/python3 process (Debian torch; the venv's numpy
+    2.x cannot share an interpreter with it). Not interleaved with the engines above."""
+    script = HERE / "torch_eager.py"
+    print(f"# torch-eager: separate process ({a.torch_python} {script.name}), NOT interleaved "
+          f"with the rows above; loadavg before {loadavg()}")
+    sys.stdout.flush()
+    cmd = [a.torch_python, "-W", "ignore", str(script), ",".join(cases),
+           ",".join(map(str, threads)), str(a.warmup), str(a.rounds), str(a.runs)]
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    except OSError as ex:
+        print(f"# torch-eager: cannot run {a.torch_python}: {ex}")
+        return True
+    for line in proc.stdout:
+        r = json.loads(line)
+        txt = (f"peers-eager {r['case']} {r['h']}x{r['w']} t={r['threads']}: torch-eager "
+               f"{r['torch']} min {fmt(r['min'])} ms median {fmt(r['median'])} ms")
+        bd = bd_medians.get((r["case"], r["threads"]))
+        if bd is not None:
+            txt += (f" | backdrop median {fmt(bd)} ms (interleaved run above) | ratio "
+                    f"backdrop/torch-eager median {bd / r['median']:.2f} (separate runs)")
+        print(txt)
+        sys.stdout.flush()
+    if proc.wait() != 0:
+        print(f"# torch-eager: exited with status {proc.returncode}")
+        return True
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser(description="backdrop vs ONNX Runtime vs LiteRT, interleaved.")
-    ap.add_argument("--models", default="general,landscape",
-                    help="comma list of: " + ", ".join(MODELS))
+    ap.add_argument("--models", default=",".join([*MODELS, *TORCH_MODELS]),
+                    help="comma list of: " + ", ".join([*MODELS, *TORCH_MODELS]))
+    ap.add_argument("--torch-models-dir", default=default_torch_dir(),
+                    help="scripts/make-torch-models.sh output (default $BD_TORCH_MODELS_DIR, "
+                         "build-torch-models/, /work/torch-models)")
+    ap.add_argument("--torch-eager", action=argparse.BooleanOptionalAction, default=True,
+                    help="also time the torch models in PyTorch eager (separate process)")
+    ap.add_argument("--torch-python", default="/usr/bin/python3",
+                    help="interpreter with python3-torch + python3-torchvision")
     ap.add_argument("--threads", default="1,2", help="comma list of thread counts")
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--runs", type=int, default=20, help="timed runs per engine per round")
@@ -424,7 +581,7 @@ def main():
     threads = [int(t) for t in a.threads.split(",") if t.strip()]
     peers = [p.strip() for p in a.peers.split(",") if p.strip()]
     for m in models:
-        if m not in MODELS:
+        if m not in MODELS and m not in TORCH_MODELS:
             ap.error(f"unknown model {m!r}")
     for p in peers:
         if p not in ("onnxruntime", "litert", "ort-tf2onnx"):
@@ -452,7 +609,12 @@ def main():
 
     from tflite_to_onnx import Converter
     results, refused = [], lib_failed
+    bd_medians = {}
     for mname in models:
+        if mname in TORCH_MODELS:
+            refused |= run_torch_model(mname, a.torch_models_dir, threads, lib, peers, a,
+                                       results, bd_medians)
+            continue
         tfl_file, tag = MODELS[mname]
         tfl_path = Path(a.model_dir) / tfl_file
         conv = Converter(str(tfl_path)).convert(17)
@@ -513,49 +675,13 @@ def main():
                     e.close()
                 continue
             x, _ = ref_case(ref_dir, TIMING_IMAGE, tag, h, w)
-            for e in timed:
-                e.prepare(x)
-                if isinstance(e, Backdrop) and e.restore_input:
-                    print(f"# {stem} t={t}: backdrop's run overwrites its input buffer; "
-                          f"the input is copied back before every run (inside the timing)")
-            sys.stdout.flush()
-            # 2. timing
-            print(f"# {stem} t={t}: timing {', '.join(e.name for e in timed)}; "
-                  f"loadavg before {loadavg()}")
-            sys.stdout.flush()
-            samples = bench(timed, a.warmup, a.rounds, a.runs, a.pause_ms)
-            st = {nm: stats_of(s) for nm, s in samples.items()}
-            print(f"# {stem} t={t}: loadavg after {loadavg()}")
-            bd = st.get("backdrop")
-            bd_txt = (f"backdrop min {fmt(bd['min'])} ms median {fmt(bd['median'])} ms "
-                      f"low {fmt(bd['low'])} ms") if bd else "backdrop n/a"
-            for nm in [e.name for e in made if e.name != "backdrop"]:
-                p = st.get(nm)
-                if p is None:
-                    print(f"peers {stem} {h}x{w} t={t}: {bd_txt} | {nm} n/a (not timed)")
-                    continue
-                line = (f"peers {stem} {h}x{w} t={t}: {bd_txt} | {nm} min {fmt(p['min'])} ms "
-                        f"median {fmt(p['median'])} ms low {fmt(p['low'])} ms")
-                if bd:
-                    line += (f" | ratio backdrop/{nm} min {bd['min'] / p['min']:.2f} median "
-                             f"{bd['median'] / p['median']:.2f} low {bd['low'] / p['low']:.2f}")
-                print(line)
-            peer_st = {nm: s for nm, s in st.items() if nm != "backdrop"}
-            if peer_st:
-                best = min(peer_st, key=lambda nm: peer_st[nm]["low"])
-                b = peer_st[best]
-                line = (f"peers-summary {stem} {h}x{w} t={t}: fastest peer {best} "
-                        f"(low {fmt(b['low'])} ms, median {fmt(b['median'])} ms)")
-                if bd:
-                    line += (f" | backdrop low {fmt(bd['low'])} ms | ratio backdrop/{best} "
-                             f"low {bd['low'] / b['low']:.2f} median "
-                             f"{bd['median'] / b['median']:.2f} min {bd['min'] / b['min']:.2f}")
-                print(line)
-            sys.stdout.flush()
-            results.append({"model": stem, "h": h, "w": w, "threads": t,
-                            "stats": st, "samples_ms": samples})
+            time_and_report(stem, h, w, t, made, timed, x, a, results)
             for e in made:
                 e.close()
+
+    torch_cases = [TORCH_MODELS[m] for m in models if m in TORCH_MODELS]
+    if torch_cases and a.torch_eager:
+        refused |= run_torch_eager(torch_cases, threads, a, bd_medians)
 
     if a.json:
         with open(a.json, "w") as f:
