@@ -19,4 +19,8 @@ void bd_kernels_init_avx2(bd_kernels *k) {
     k->cmul = bd_f32_cmul_avx2;
     k->mean_hw = bd_f32_mean_hw_avx2;
     k->resize_bilinear = bd_f32_resize_bilinear_avx2;
+    k->conv2d_f16 = bd_f16_conv2d_avx2;
+    k->pack_conv2d_f16 = bd_f16_conv2d_pack_avx2;
+    k->dwconv2d_f16 = bd_f16_dwconv2d_avx2;
+    k->pack_dwconv2d_f16 = bd_f16_dwconv2d_pack_avx2;
 }

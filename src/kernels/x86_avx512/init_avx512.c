@@ -19,4 +19,8 @@ void bd_kernels_init_avx512(bd_kernels *k) {
     k->cmul = bd_f32_cmul_avx512;
     k->mean_hw = bd_f32_mean_hw_avx512;
     k->resize_bilinear = bd_f32_resize_bilinear_avx512;
+    k->conv2d_f16 = bd_f16_conv2d_avx512;
+    k->pack_conv2d_f16 = bd_f16_conv2d_pack_avx512;
+    k->dwconv2d_f16 = bd_f16_dwconv2d_avx512;
+    k->pack_dwconv2d_f16 = bd_f16_dwconv2d_pack_avx512;
 }

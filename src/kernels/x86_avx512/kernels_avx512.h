@@ -31,4 +31,16 @@ void bd_f32_mean_hw_avx512(const float *restrict in, float *restrict out, size_t
 void bd_f32_resize_bilinear_avx512(const bd_resize_params *p, const float *restrict in,
                                    float *restrict out, int y0, int y1);
 
+/* FP16 weight storage (conv_f16_avx512.c, dwconv_f16_avx512.c). */
+size_t bd_f16_conv2d_pack_avx512(const bd_conv_params *p, const float *w, const float *bias,
+                                 uint16_t *dst);
+void bd_f16_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
+                          const uint16_t *restrict packed, const float *restrict residual,
+                          float *restrict out, int y0, int y1);
+size_t bd_f16_dwconv2d_pack_avx512(const bd_conv_params *p, const float *w, const float *bias,
+                                   uint16_t *dst);
+void bd_f16_dwconv2d_avx512(const bd_conv_params *p, const float *restrict in,
+                            const uint16_t *restrict packed, const float *restrict residual,
+                            float *restrict out, int y0, int y1);
+
 #endif
