@@ -7,8 +7,8 @@
  * + 1e-6 * |ref| per element (the widening is exact, so only the summation
  * order differs); rows outside [y0, y1) must stay untouched; exact-size buffers
  * so ASan sees over-reads. Shapes: 1x1 for channel pairs in {1, 3, 7, 8, 9, 15,
- * 16, 17, 31, 32, 33, 72} (both tile edges of both vector widths), SE-like 1x1
- * spatial, the 3x3 s2 stem, 150 random dense geometries (k 1..5, stride 1..3,
+ * 16, 17, 31, 32, 33, 72} (both tile edges of both vector widths), long K (255
+ * to 520: blocks larger than the kernels' widening scratch), SE-like 1x1 spatial, the 3x3 s2 stem, 150 random dense geometries (k 1..5, stride 1..3,
  * dilation 1..2, padding 0..3); depthwise 3x3/5x5 s1/s2 on the fast tiles, 120
  * random ones (incl. kernels 1, 2, 4, 7, stride 3, dilation 2), the residual
  * after the activation; every activation, with and without residual.
@@ -156,6 +156,14 @@ static void test_conv1x1(void) {
                      chans[a], chans[b], y0, y1);
             check_f16(KU_CONV, p, n % 2, y0, y1, 0x1600u + (unsigned)n, what);
         }
+    /* Long K: blocks larger than a kernel's widening scratch (AVX-512: 8192
+     * floats), many pixels, both block widths. */
+    const int longk[][2] = {{300, 40}, {520, 9}, {255, 32}, {257, 17}};
+    for (int i = 0; i < 4; i++, n++) {
+        bd_conv_params p = geom(3, 17, longk[i][0], longk[i][1], 1, 1, 1, 1, 0, 0, 0, 0,
+                                ku_act(n));
+        check_f16(KU_CONV, p, n % 2, 0, 3, 0x10u + (unsigned)n, "f16 conv1x1 long K");
+    }
     /* SE / fully connected shapes: one pixel, or rows x 1. */
     for (int a = 0; a < N_CH; a += 2)
         for (int b = 1; b < N_CH; b += 2, n++) {
