@@ -6,6 +6,9 @@
  *
  * Weights: bd_f16_conv2d_pack_blocked (nr = 16, vl = 8). Tiles: MR = 6 pixels x
  * NV = 1..2 vectors, taps as an n_ky x n_kx rectangle (see conv_avx2.c).
+ * As in conv_f16_avx512.c, a block of up to SCRATCH floats (32 KiB, stack) is
+ * widened once per GROUP = 16 tiles (1x1) or per output row and reused; larger
+ * blocks and single-tile groups widen in registers inside the tile.
  * F16C is part of this level (bd_cpu_detect requires it for avx2).
  *
  * Numerics: the fp32 reference on the half-rounded weights, summed in another
@@ -22,6 +25,8 @@ BD_INLINE __m256 ldh(const uint16_t *p) {
 
 #define NR 16 /* channels per weight block: 2 vectors */
 #define MR 6  /* pixels per tile */
+#define GROUP 16      /* 1x1: pixel tiles per widened block */
+#define SCRATCH 8192  /* floats (32 KiB) of stack for one widened block */
 
 typedef struct tile_args {
     const float *a; /* input of pixel 0 at its first tap */
@@ -36,16 +41,20 @@ typedef struct tile_args {
     float *out;       /* output of pixel 0 at the block's first channel */
     size_t o_pix;     /* floats between output pixels */
     int tail;         /* lanes (1..8) of the last vector to store */
+    const float *wf, *bf; /* the same block widened to fp32 (scratch) when the
+                             tile runs with f32, else NULL */
 } tile_args;
 
-BD_INLINE void tile(const int mr, const int nv, const tile_args *t, const bd_act_params *act) {
+/* f32: read the block's fp32 copy (wf, bf) instead of the halves (w, bias). */
+BD_INLINE void tile(const int mr, const int nv, const int f32, const tile_args *t,
+                    const bd_act_params *act) {
     __m256 acc[MR][2];
     const float *ap[MR];
 #pragma GCC unroll 6
     for (int r = 0; r < mr; r++) ap[r] = t->a + (size_t)r * t->a_pix;
 #pragma GCC unroll 2
     for (int j = 0; j < nv; j++) {
-        __m256 b = ldh(t->bias + 8 * j);
+        __m256 b = f32 ? _mm256_load_ps(t->bf + 8 * j) : ldh(t->bias + 8 * j);
 #pragma GCC unroll 6
         for (int r = 0; r < mr; r++) acc[r][j] = b;
     }
@@ -54,6 +63,7 @@ BD_INLINE void tile(const int mr, const int nv, const tile_args *t, const bd_act
         for (int r = 0; r < mr; r++) acc[r][1] = _mm256_setzero_ps();
     }
     const uint16_t *w = t->w;
+    const float *wf = t->wf;
     const int in_c = t->in_c;
     for (int ky = 0; ky < t->n_ky; ky++) {
         for (int kx = 0; kx < t->n_kx; kx++) {
@@ -63,7 +73,8 @@ BD_INLINE void tile(const int mr, const int nv, const tile_args *t, const bd_act
                 /* One vector: even and odd ic go to separate accumulators, so
                  * 2 * mr independent FMA chains hide the FMA latency. */
                 for (; ic + 2 <= in_c; ic += 2) {
-                    __m256 w0 = ldh(w + 0), w1 = ldh(w + 8);
+                    __m256 w0 = f32 ? _mm256_load_ps(wf) : ldh(w);
+                    __m256 w1 = f32 ? _mm256_load_ps(wf + 8) : ldh(w + 8);
 #pragma GCC unroll 6
                     for (int r = 0; r < mr; r++) {
                         const float *a = ap[r] + off + ic;
@@ -71,12 +82,14 @@ BD_INLINE void tile(const int mr, const int nv, const tile_args *t, const bd_act
                         acc[r][1] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + 1), w1, acc[r][1]);
                     }
                     w += 2 * 8;
+                    if (f32) wf += 2 * 8;
                 }
             }
             for (; ic < in_c; ic++) {
                 __m256 wv[2];
 #pragma GCC unroll 2
-                for (int j = 0; j < nv; j++) wv[j] = ldh(w + 8 * j);
+                for (int j = 0; j < nv; j++)
+                    wv[j] = f32 ? _mm256_load_ps(wf + 8 * j) : ldh(w + 8 * j);
 #pragma GCC unroll 6
                 for (int r = 0; r < mr; r++) {
                     __m256 av = _mm256_broadcast_ss(ap[r] + off + ic);
@@ -84,9 +97,11 @@ BD_INLINE void tile(const int mr, const int nv, const tile_args *t, const bd_act
                     for (int j = 0; j < nv; j++) acc[r][j] = _mm256_fmadd_ps(av, wv[j], acc[r][j]);
                 }
                 w += 8 * nv;
+                if (f32) wf += 8 * nv;
             }
         }
         w += t->w_row_skip;
+        if (f32) wf += t->w_row_skip;
     }
     if (nv == 1) {
 #pragma GCC unroll 6
@@ -106,25 +121,44 @@ BD_INLINE void tile(const int mr, const int nv, const tile_args *t, const bd_act
     }
 }
 
-/* Runs a tile of mr (1..MR) pixels with nv (1..2) vectors. */
-static void tile_any(int mr, int nv, const tile_args *t, const bd_act_params *act) {
-    if (nv == 2) {
+/* Runs a tile of mr (1..MR) pixels with nv (1..2) vectors, from the halves
+ * or (f32) from the block's widened copy. */
+static void tile_any(int mr, int nv, int f32, const tile_args *t, const bd_act_params *act) {
+    if (nv == 2 && f32) {
         switch (mr) {
-        case 6: tile(6, 2, t, act); break;
-        case 5: tile(5, 2, t, act); break;
-        case 4: tile(4, 2, t, act); break;
-        case 3: tile(3, 2, t, act); break;
-        case 2: tile(2, 2, t, act); break;
-        default: tile(1, 2, t, act); break;
+        case 6: tile(6, 2, 1, t, act); break;
+        case 5: tile(5, 2, 1, t, act); break;
+        case 4: tile(4, 2, 1, t, act); break;
+        case 3: tile(3, 2, 1, t, act); break;
+        case 2: tile(2, 2, 1, t, act); break;
+        default: tile(1, 2, 1, t, act); break;
+        }
+    } else if (nv == 2) {
+        switch (mr) {
+        case 6: tile(6, 2, 0, t, act); break;
+        case 5: tile(5, 2, 0, t, act); break;
+        case 4: tile(4, 2, 0, t, act); break;
+        case 3: tile(3, 2, 0, t, act); break;
+        case 2: tile(2, 2, 0, t, act); break;
+        default: tile(1, 2, 0, t, act); break;
+        }
+    } else if (nv == 1 && f32) {
+        switch (mr) {
+        case 6: tile(6, 1, 1, t, act); break;
+        case 5: tile(5, 1, 1, t, act); break;
+        case 4: tile(4, 1, 1, t, act); break;
+        case 3: tile(3, 1, 1, t, act); break;
+        case 2: tile(2, 1, 1, t, act); break;
+        default: tile(1, 1, 1, t, act); break;
         }
     } else {
         switch (mr) {
-        case 6: tile(6, 1, t, act); break;
-        case 5: tile(5, 1, t, act); break;
-        case 4: tile(4, 1, t, act); break;
-        case 3: tile(3, 1, t, act); break;
-        case 2: tile(2, 1, t, act); break;
-        default: tile(1, 1, t, act); break;
+        case 6: tile(6, 1, 0, t, act); break;
+        case 5: tile(5, 1, 0, t, act); break;
+        case 4: tile(4, 1, 0, t, act); break;
+        case 3: tile(3, 1, 0, t, act); break;
+        case 2: tile(2, 1, 0, t, act); break;
+        default: tile(1, 1, 0, t, act); break;
         }
     }
 }
@@ -132,6 +166,11 @@ static void tile_any(int mr, int nv, const tile_args *t, const bd_act_params *ac
 size_t bd_f16_conv2d_pack_avx2(const bd_conv_params *p, const float *w, const float *bias,
                                uint16_t *dst) {
     return bd_f16_conv2d_pack_blocked(p, w, bias, dst, NR, 8);
+}
+
+/* Widens n (a multiple of 8) halves to floats. */
+static void widen(const uint16_t *restrict src, float *restrict dst, size_t n) {
+    for (size_t i = 0; i < n; i += 8) _mm256_store_ps(dst + i, ldh(src + i));
 }
 
 /* [lo, hi) of the taps k in [0, n) with 0 <= base + k*step < size. */
@@ -156,31 +195,44 @@ void bd_f16_conv2d_avx2(const bd_conv_params *p, const float *restrict in,
     }
     const int in_c = p->in_c, out_c = p->out_c;
     const size_t K = (size_t)p->k_h * p->k_w * in_c;
+    /* fp32 copy of one weight block (bias then K x nb); its lanes are read only
+     * after widen() wrote them. */
+    float scratch[SCRATCH] __attribute__((aligned(32)));
     tile_args t;
     t.in_c = in_c;
     t.o_pix = (size_t)out_c;
     if (p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
-        /* 1x1: one GEMM over the contiguous pixels of rows [y0, y1). */
+        /* 1x1: one GEMM over the contiguous pixels of rows [y0, y1), in groups
+         * of GROUP tiles; per group and block the block is widened once into
+         * the scratch when it fits (and the group has more than one tile). */
         const size_t m1 = (size_t)y1 * p->out_w;
         t.a_pix = (size_t)in_c;
         t.a_row = t.a_col = 0;
         t.n_ky = t.n_kx = 1;
         t.w_row_skip = 0;
-        for (size_t m = (size_t)y0 * p->out_w; m < m1; m += MR) {
-            const int mr = m1 - m < MR ? (int)(m1 - m) : MR;
+        for (size_t g = (size_t)y0 * p->out_w; g < m1; g += (size_t)MR * GROUP) {
+            const size_t g1 = m1 - g < (size_t)MR * GROUP ? m1 : g + (size_t)MR * GROUP;
             const uint16_t *blk = packed;
             for (int n0 = 0; n0 < out_c; n0 += NR) {
                 const int nb = bd_pack_block_width(out_c, n0, NR, 8);
                 const int real = out_c - n0 < NR ? out_c - n0 : NR;
-                t.a = in + m * in_c;
+                const size_t panel = (size_t)nb * (K + 1);
+                const int f32 = panel <= SCRATCH && g1 - g > MR;
+                if (f32) widen(blk, scratch, panel);
                 t.bias = blk;
                 t.w = blk + nb;
-                t.res = residual ? residual + m * out_c + n0 : NULL;
-                t.out = out + m * out_c + n0;
+                t.bf = f32 ? scratch : NULL;
+                t.wf = f32 ? scratch + nb : NULL;
                 t.tail = real - (nb - 8);
-                tile_any(mr, nb / 8, &t, &p->act);
-                blk += (size_t)nb * (K + 1);
+                for (size_t m = g; m < g1; m += MR) {
+                    const int mr = g1 - m < MR ? (int)(g1 - m) : MR;
+                    t.a = in + m * in_c;
+                    t.res = residual ? residual + m * out_c + n0 : NULL;
+                    t.out = out + m * out_c + n0;
+                    tile_any(mr, nb / 8, f32, &t, &p->act);
+                }
+                blk += panel;
             }
         }
         return;
@@ -212,38 +264,46 @@ void bd_f16_conv2d_avx2(const bd_conv_params *p, const float *restrict in,
         t.n_ky = ky1 - ky0;
         const int iy0 = by + ky0 * p->dil_h;
         const size_t orow = (size_t)oy * p->out_w;
-        for (int ox = 0; ox < p->out_w;) {
-            int mr, kx0, kx1;
-            if (ox >= xa && ox < xb) {
-                mr = xb - ox < MR ? xb - ox : MR;
-                kx0 = 0;
-                kx1 = p->k_w;
-            } else {
-                mr = 1;
-                tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
-            }
-            t.n_kx = kx1 - kx0;
-            t.in_c = in_c;
-            if (p->dil_w == 1) { /* the kx taps of a row are contiguous: one run */
-                t.in_c = t.n_kx * in_c;
-                t.n_kx = 1;
-            }
-            const int ix0 = ox * sw - pl + kx0 * p->dil_w;
-            t.a = (t.n_ky > 0 && t.n_kx > 0) ? in + ((size_t)iy0 * p->in_w + ix0) * in_c : in;
-            const uint16_t *blk = packed;
-            for (int n0 = 0; n0 < out_c; n0 += NR) {
-                const int nb = bd_pack_block_width(out_c, n0, NR, 8);
-                const int real = out_c - n0 < NR ? out_c - n0 : NR;
-                t.bias = blk;
-                t.w = blk + nb + ((size_t)ky0 * p->k_w + kx0) * in_c * nb;
+        /* Per block, the tiles of the row; the block widened once per row when
+         * it fits the scratch and the row has more than one tile. */
+        const uint16_t *blk = packed;
+        for (int n0 = 0; n0 < out_c; n0 += NR) {
+            const int nb = bd_pack_block_width(out_c, n0, NR, 8);
+            const int real = out_c - n0 < NR ? out_c - n0 : NR;
+            const size_t panel = (size_t)nb * (K + 1);
+            const int f32 = panel <= SCRATCH && p->out_w > 1 && t.n_ky > 0;
+            if (f32) widen(blk, scratch, panel);
+            t.bias = blk;
+            t.bf = f32 ? scratch : NULL;
+            t.tail = real - (nb - 8);
+            for (int ox = 0; ox < p->out_w;) {
+                int mr, kx0, kx1;
+                if (ox >= xa && ox < xb) {
+                    mr = xb - ox < MR ? xb - ox : MR;
+                    kx0 = 0;
+                    kx1 = p->k_w;
+                } else {
+                    mr = 1;
+                    tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+                }
+                t.n_kx = kx1 - kx0;
+                t.in_c = in_c;
+                if (p->dil_w == 1) { /* the kx taps of a row are contiguous: one run */
+                    t.in_c = t.n_kx * in_c;
+                    t.n_kx = 1;
+                }
+                const int ix0 = ox * sw - pl + kx0 * p->dil_w;
+                t.a = (t.n_ky > 0 && t.n_kx > 0) ? in + ((size_t)iy0 * p->in_w + ix0) * in_c : in;
+                const size_t w_off = ((size_t)ky0 * p->k_w + kx0) * in_c * nb;
+                t.w = blk + nb + w_off;
+                t.wf = f32 ? scratch + nb + w_off : NULL;
                 t.w_row_skip = (size_t)(p->k_w - (kx1 - kx0)) * in_c * nb;
                 t.res = residual ? residual + (orow + ox) * out_c + n0 : NULL;
                 t.out = out + (orow + ox) * out_c + n0;
-                t.tail = real - (nb - 8);
-                tile_any(mr, nb / 8, &t, &p->act);
-                blk += (size_t)nb * (K + 1);
+                tile_any(mr, nb / 8, f32, &t, &p->act);
+                ox += mr;
             }
-            ox += mr;
+            blk += panel;
         }
     }
 }

@@ -8,6 +8,16 @@
  * layout in halves. Tiles: MR = 12 pixels x NV = 1..2 vectors, the taps as an
  * n_ky x n_kx rectangle (see conv_avx512.c for the tiling).
  *
+ * Where the widening goes: converting inside the tile costs one vcvtph2ps (it
+ * competes with the FMAs for ports 0 and 5) per weight vector per tile, 2 per
+ * 24 FMAs, which made the selfie models ~7% slower than FP32 (their weights sit
+ * in L2 either way).
+ * So a block of up to SCRATCH floats (32 KiB, on the stack) is widened once and
+ * reused by several tiles: per GROUP = 8 tiles (96 pixels) in 1x1, per output
+ * row otherwise; the halves are still what is stored and read from memory.
+ * Larger blocks (K > ~255), and groups of one tile (squeeze-excite, fully
+ * connected) widen in registers inside the tile.
+ *
  * AVX512-FP16 (vfmadd...ph) is deliberately not used: it would accumulate in
  * half precision (11-bit mantissa), which the FP16 mode's contract (fp32
  * accumulation) excludes.
