@@ -114,6 +114,14 @@ typedef struct bd_tensor_info {
  */
 typedef struct bd_model bd_model;
 
+/** Storage precision of the convolution weights (append-only). Activations and
+ * accumulation are fp32 in both modes. */
+typedef enum bd_precision {
+    BD_PRECISION_FP32 = 0, /* default */
+    BD_PRECISION_FP16 = 1, /* weights stored as IEEE half, widened to fp32 in registers
+                              (F16C); needs the avx2 or avx512 kernel level, else FP32 */
+} bd_precision;
+
 /** Options for loading a model. Fill with bd_model_options_default(). */
 typedef struct bd_model_options {
     size_t struct_size;        /* = sizeof(bd_model_options) */
@@ -127,6 +135,11 @@ typedef struct bd_model_options {
      * may be NULL. Fusion never removes a tensor named here. */
     const char *const *extra_outputs;
     int n_extra_outputs;
+    /* Weight storage of the convolutions (dense, 1x1, fully connected, depthwise);
+     * default BD_PRECISION_FP32. FP16 halves their weight bytes; its error against
+     * FP32 on the selfie models is in docs/NOTES.md. A caller's older, smaller
+     * struct (struct_size) reads as FP32. Other values: BD_ERR_INVALID_ARG. */
+    bd_precision precision;
 } bd_model_options;
 
 /** Fills *opts with defaults. */
@@ -173,9 +186,13 @@ typedef struct bd_model_stats {
     int n_ops_compiled;      /* ops after compilation (folding, fusion) */
     int64_t n_params;        /* weights + biases (elements) */
     int64_t n_macs;          /* multiply-adds per inference */
-    size_t weight_bytes;     /* constant bytes after compile (fp32) */
+    size_t weight_bytes;     /* weight bytes the kernels read after compile: packed
+                                convolution weights at their precision + other constants */
     size_t arena_bytes;      /* activation arena of one session */
     bd_isa isa;              /* kernel level chosen */
+    bd_precision precision;  /* FP16 if any op got half weights, else FP32 */
+    int n_ops_fp16;          /* ops whose weights are stored as half */
+    const char *precision_note; /* static: why FP16 was not (fully) used, or "" */
 } bd_model_stats;
 
 BD_API bd_status bd_model_get_stats(const bd_model *model, bd_model_stats *out);

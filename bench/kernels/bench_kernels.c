@@ -10,7 +10,8 @@
  * Method (STYLE.md section 8): warm-up runs, then the minimum and median of N
  * runs (N chosen for ~0.2 s per case, 5..2000), one thread. GFLOP/s counts 2
  * flops per multiply-add (from the minimum); element-wise kernels report GB/s of
- * the bytes they must read and write.
+ * the bytes they must read and write. Convolutions also run with FP16 weights
+ * (the _f16 kernels) at the levels that have them, labelled "<isa>+f16".
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
@@ -123,6 +124,8 @@ static bd_conv_params conv_params(const bcase *c) {
 
 typedef struct bufs {
     float *in, *in2, *out, *w, *bias, *packed;
+    uint16_t *packed16; /* FP16 weights, when f16 */
+    int f16;
     bd_conv_params p;
     bd_resize_params rp;
     size_t n_in, n_out;
@@ -130,6 +133,14 @@ typedef struct bufs {
 
 static void run_once(const bcase *c, const bd_kernels *k, bufs *b) {
     bd_act_params act = {c->act, 0.0f, 6.0f};
+    if (b->f16 && c->kind == K_CONV) {
+        k->conv2d_f16(&b->p, b->in, b->packed16, NULL, b->out, 0, b->p.out_h);
+        return;
+    }
+    if (b->f16 && c->kind == K_DW) {
+        k->dwconv2d_f16(&b->p, b->in, b->packed16, NULL, b->out, 0, b->p.out_h);
+        return;
+    }
     switch (c->kind) {
     case K_CONV: k->conv2d(&b->p, b->in, b->packed, NULL, b->out, 0, b->p.out_h); break;
     case K_DW: k->dwconv2d(&b->p, b->in, b->packed, NULL, b->out, 0, b->p.out_h); break;
@@ -154,6 +165,13 @@ static void time_case(const bcase *c, bd_isa isa, bufs *b) {
         bd_aligned_free(b->packed);
         b->packed = falloc(pack(&b->p, b->w, b->bias, NULL));
         pack(&b->p, b->w, b->bias, b->packed);
+    }
+    if (b->f16) { /* the caller checked that the level has the _f16 kernel */
+        bd_pack_f16_fn pack = c->kind == K_CONV ? k.pack_conv2d_f16 : k.pack_dwconv2d_f16;
+        bd_aligned_free(b->packed16);
+        b->packed16 = bd_aligned_alloc(pack(&b->p, b->w, b->bias, NULL) * sizeof(uint16_t));
+        if (!b->packed16) exit(1);
+        pack(&b->p, b->w, b->bias, b->packed16);
     }
     for (int i = 0; i < 3; i++) run_once(c, &k, b);
     double t0 = now();
@@ -181,8 +199,9 @@ static void time_case(const bcase *c, bd_isa isa, bufs *b) {
     case K_MEAN: bytes = 4.0 * (double)b->n_in; break;
     case K_RESIZE: bytes = 4.0 * ((double)b->n_in + (double)b->n_out); break;
     }
-    printf("%-34s %-7s min %9.1f us  med %9.1f us  ", c->name, bd_isa_name(isa), tmin * 1e6,
-           tmed * 1e6);
+    char label[32];
+    snprintf(label, sizeof label, "%s%s", bd_isa_name(isa), b->f16 ? "+f16" : "");
+    printf("%-34s %-10s min %9.1f us  med %9.1f us  ", c->name, label, tmin * 1e6, tmed * 1e6);
     if (macs > 0) printf("%7.1f GFLOP/s\n", 2.0 * macs / tmin * 1e-9);
     else printf("%7.1f GB/s\n", bytes / tmin * 1e-9);
 }
@@ -216,9 +235,19 @@ static void bench_kernels(const char *filter) {
                                     : (size_t)c->k * c->k * c->ic * c->oc;
         b.w = falloc(nw);
         b.bias = falloc((size_t)c->oc);
-        for (int isa = BD_ISA_REF; isa <= (int)best; isa++) time_case(c, (bd_isa)isa, &b);
+        for (int isa = BD_ISA_REF; isa <= (int)best; isa++) {
+            b.f16 = 0;
+            time_case(c, (bd_isa)isa, &b);
+            bd_kernels k;
+            bd_kernels_init(&k, (bd_isa)isa);
+            if ((c->kind == K_CONV && k.conv2d_f16) || (c->kind == K_DW && k.dwconv2d_f16)) {
+                b.f16 = 1;
+                time_case(c, (bd_isa)isa, &b);
+            }
+        }
         bd_aligned_free(b.in), bd_aligned_free(b.in2), bd_aligned_free(b.out);
         bd_aligned_free(b.w), bd_aligned_free(b.bias), bd_aligned_free(b.packed);
+        bd_aligned_free(b.packed16);
     }
 }
 

@@ -56,6 +56,11 @@ void bd_aligned_free(void *p);
 /* IEEE binary16 -> binary32, exact for every input incl. subnormals, inf, NaN. */
 float bd_f16_to_f32(uint16_t h);
 
+/* IEEE binary32 -> binary16, round to nearest even (as F16C vcvtps2ph with
+ * imm 0): overflow gives +-inf, tiny values round to subnormals or +-0, NaN stays
+ * a (quiet) NaN with the sign kept. core/half.c. */
+uint16_t bd_f32_to_f16(float f);
+
 /* Floating-point mode for inference: flush subnormal results and operands to zero
  * (x86 MXCSR FTZ+DAZ). Subnormal arithmetic costs ~100 cycles per operation on
  * x86, and squeeze-excite gates (sigmoids of large negative logits) times small

@@ -71,7 +71,10 @@ void bd_graph_free(bd_graph *g) {
         bd_aligned_free(g->values[i].data);
     }
     free(g->values);
-    for (int i = 0; i < g->n_nodes; i++) bd_aligned_free(g->nodes[i].packed);
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_aligned_free(g->nodes[i].packed);
+        bd_aligned_free(g->nodes[i].packed_f16);
+    }
     free(g->nodes);
     free(g->inputs);
     free(g->outputs);

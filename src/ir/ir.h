@@ -132,6 +132,8 @@ typedef struct bd_node {
     float scale_h, scale_w;         /* RESIZE_NEAREST: output / input scale */
     float *packed;                  /* conv weights+bias packed for the chosen kernel
                                      * (owned; set at compile time) */
+    uint16_t *packed_f16;           /* FP16 storage: the same as IEEE halves for the
+                                     * table's _f16 kernel, instead of packed (owned) */
     int src_index;                  /* index of the op in the source file */
     const char *src_name;           /* op name in the source file (static) */
 } bd_node;

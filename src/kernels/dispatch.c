@@ -29,6 +29,10 @@ void bd_kernels_init(bd_kernels *k, bd_isa isa) {
     k->pad = bd_f32_pad_ref;
     k->slice = bd_f32_slice_ref;
     k->resize_nearest = bd_f32_resize_nearest_ref;
+    k->conv2d_f16 = NULL; /* FP16 storage: only levels with F16C install these */
+    k->dwconv2d_f16 = NULL;
+    k->pack_conv2d_f16 = NULL;
+    k->pack_dwconv2d_f16 = NULL;
     if (isa == BD_ISA_REF) return;
     bd_kernels_init_scalar(k);
 #if defined(BD_HAVE_AVX2)

@@ -64,6 +64,24 @@ typedef void (*bd_conv_fn)(const bd_conv_params *p, const float *restrict in,
 typedef size_t (*bd_pack_fn)(const bd_conv_params *p, const float *w, const float *bias,
                              float *dst);
 
+/* FP16 weight storage (bd_model_options.precision): the same convolution with
+ * `packed` holding IEEE halves, widened to fp32 in registers (F16C vcvtph2ps);
+ * inputs, outputs and accumulation stay fp32. The layout of a conv2d_f16 /
+ * dwconv2d_f16 entry is, element for element, the fp32 layout of the same
+ * level's pack function, each value (weights and bias) rounded to half with
+ * bd_f32_to_f16; so the specification of an _f16 kernel is its fp32 _ref
+ * kernel run on the half-rounded weights and bias. */
+typedef void (*bd_conv_f16_fn)(const bd_conv_params *p, const float *restrict in,
+                               const uint16_t *restrict packed, const float *restrict residual,
+                               float *restrict out, int y0, int y1);
+
+/* Packs half weights for the matching bd_conv_f16_fn; returns the number of
+ * halves, writes them when dst is not NULL. Returns 0 when the kernel does not
+ * handle this geometry (the runtime then keeps the op in fp32). Compile time,
+ * no allocation. */
+typedef size_t (*bd_pack_f16_fn)(const bd_conv_params *p, const float *w, const float *bias,
+                                 uint16_t *dst);
+
 /* Pooling over k_h x k_w windows (conv params without weights). Average pools
  * divide by the number of in-bounds taps (TFLite rule). Output rows [y0, y1). */
 typedef void (*bd_pool_fn)(const bd_conv_params *p, const float *restrict in,
@@ -178,6 +196,11 @@ typedef struct bd_kernels {
     bd_softmax_fn softmax;
     bd_copy_fn pad, slice;
     bd_nearest_fn resize_nearest;
+    /* FP16 weight storage; NULL where the level has none (ref and scalar: no
+     * F16C guaranteed, the runtime then keeps fp32). conv2d_f16 also runs the
+     * fully connected op, as conv2d does. A level sets each pair together. */
+    bd_conv_f16_fn conv2d_f16, dwconv2d_f16;
+    bd_pack_f16_fn pack_conv2d_f16, pack_dwconv2d_f16;
 } bd_kernels;
 
 /* Fills k with the best kernels up to `isa` (already resolved by bd_isa_resolve). */

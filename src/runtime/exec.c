@@ -184,6 +184,13 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         bd_conv_fn fn = n->op == BD_OP_CONV2D ? k->conv2d
                         : n->op == BD_OP_DWCONV2D ? k->dwconv2d : k->tconv2d;
         const float *r = n->n_inputs == 4 ? ptr(g, arena, n->inputs[3]) : NULL;
+        if (n->packed_f16) { /* FP16 storage: only conv2d and dwconv2d get it */
+            bd_conv_f16_fn f16 = n->op == BD_OP_CONV2D ? k->conv2d_f16 : k->dwconv2d_f16;
+            for (int bi = 0; bi < batch && y1 > y0; bi++)
+                f16(&p, x + bi * in_img, n->packed_f16, r ? r + bi * out_img : NULL,
+                    y + bi * out_img, y0, y1);
+            break;
+        }
         for (int bi = 0; bi < batch && y1 > y0; bi++)
             fn(&p, x + bi * in_img, n->packed, r ? r + bi * out_img : NULL, y + bi * out_img, y0,
                y1);
@@ -287,7 +294,10 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         bd_conv_params p = bd_node_conv_params(g, n);
         size_t f0, f1;
         share((size_t)p.out_h, ith, nth, &f0, &f1);
-        if (f1 > f0) k->conv2d(&p, x, n->packed, NULL, y, (int)f0, (int)f1);
+        if (f1 > f0 && n->packed_f16)
+            k->conv2d_f16(&p, x, n->packed_f16, NULL, y, (int)f0, (int)f1);
+        else if (f1 > f0)
+            k->conv2d(&p, x, n->packed, NULL, y, (int)f0, (int)f1);
         break;
     }
     default: break; /* DEQUANTIZE and NONE never reach the executor */

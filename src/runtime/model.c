@@ -34,7 +34,8 @@ bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
         memcpy(&m->opts, opts, n);
         m->opts.struct_size = sizeof m->opts;
     }
-    if (m->opts.n_extra_outputs < 0 || (m->opts.n_extra_outputs > 0 && !m->opts.extra_outputs)) {
+    if (m->opts.n_extra_outputs < 0 || (m->opts.n_extra_outputs > 0 && !m->opts.extra_outputs) ||
+        (m->opts.precision != BD_PRECISION_FP32 && m->opts.precision != BD_PRECISION_FP16)) {
         free(m);
         return BD_ERR_INVALID_ARG;
     }
@@ -212,26 +213,63 @@ fail:
     return st;
 }
 
+/* Allocates and fills one node's packed weights: n elements of `elem` bytes. */
+static void *pack_alloc(bd_model *m, const bd_node *n, size_t n_elems, size_t elem) {
+    size_t bytes;
+    if (!bd_size_mul(n_elems, elem, &bytes)) {
+        bd_err_set(&m->err, BD_ERR_LIMIT, "op %d: packed weights too large", n->src_index);
+        return NULL;
+    }
+    void *p = bd_aligned_alloc(bytes);
+    if (!p) bd_err_set(&m->err, BD_ERR_NO_MEMORY, "out of memory");
+    else m->packed_bytes += bytes;
+    return p;
+}
+
 bd_status bd_pack_weights(bd_model *m) {
     bd_graph *g = &m->graph;
+    const bd_kernels *k = &m->kernels;
+    const bool fp16 = m->opts.precision == BD_PRECISION_FP16;
+    int kept_fp32 = 0; /* convolutions left in fp32 in FP16 mode */
+    m->packed_bytes = 0;
+    m->n_ops_f16 = 0;
+    m->precision_note = "";
     for (int i = 0; i < g->n_nodes; i++) {
         bd_node *n = &g->nodes[i];
-        bd_pack_fn pack = n->op == BD_OP_CONV2D     ? m->kernels.pack_conv2d
-                          : n->op == BD_OP_DWCONV2D ? m->kernels.pack_dwconv2d
-                          : n->op == BD_OP_TCONV2D  ? m->kernels.pack_tconv2d
-                          : n->op == BD_OP_FULLY_CONNECTED ? m->kernels.pack_conv2d
-                                                           : NULL;
+        const bool dense = n->op == BD_OP_CONV2D || n->op == BD_OP_FULLY_CONNECTED;
+        bd_pack_fn pack = dense                     ? k->pack_conv2d
+                          : n->op == BD_OP_DWCONV2D ? k->pack_dwconv2d
+                          : n->op == BD_OP_TCONV2D  ? k->pack_tconv2d
+                                                    : NULL;
         if (!pack) continue;
         bd_conv_params p = bd_node_conv_params(g, n);
         const float *w = g->values[n->inputs[1]].data, *b = g->values[n->inputs[2]].data;
-        size_t n_floats = pack(&p, w, b, NULL), bytes;
-        if (!bd_size_mul(n_floats, sizeof(float), &bytes))
-            return bd_err_set(&m->err, BD_ERR_LIMIT, "op %d: packed weights too large",
-                              n->src_index);
-        n->packed = bd_aligned_alloc(bytes);
-        if (!n->packed) return bd_err_set(&m->err, BD_ERR_NO_MEMORY, "out of memory");
+        if (fp16) {
+            /* Half weights where the level has an _f16 kernel for this geometry
+             * (its pack function returns 0 otherwise). */
+            bd_pack_f16_fn pack16 = dense                     ? k->pack_conv2d_f16
+                                    : n->op == BD_OP_DWCONV2D ? k->pack_dwconv2d_f16
+                                                              : NULL;
+            size_t n_half = pack16 ? pack16(&p, w, b, NULL) : 0;
+            if (n_half) {
+                n->packed_f16 = pack_alloc(m, n, n_half, sizeof(uint16_t));
+                if (!n->packed_f16) return m->err.status;
+                pack16(&p, w, b, n->packed_f16);
+                m->n_ops_f16++;
+                continue;
+            }
+            kept_fp32++;
+        }
+        n->packed = pack_alloc(m, n, pack(&p, w, b, NULL), sizeof(float));
+        if (!n->packed) return m->err.status;
         pack(&p, w, b, n->packed);
     }
+    if (fp16 && !m->n_ops_f16 && kept_fp32)
+        m->precision_note = "FP16 needs the avx2 or avx512 kernel level (F16C); this level "
+                            "has no FP16 kernels, so the weights stay FP32";
+    else if (fp16 && kept_fp32)
+        m->precision_note = "transposed convolutions and depthwise ones with a depth "
+                            "multiplier > 1 keep FP32 weights";
     return BD_OK;
 }
 
@@ -270,10 +308,28 @@ bd_status bd_model_get_stats(const bd_model *m, bd_model_stats *out) {
     s.n_ops_compiled = m->graph.n_nodes;
     s.n_params = m->graph.n_params;
     s.n_macs = m->n_macs;
-    for (int v = 0; v < m->graph.n_values; v++)
-        if (m->graph.values[v].is_const) s.weight_bytes += m->graph.values[v].n_bytes;
+    /* What the kernels read: the packed weights, plus constants used other than
+     * as the weight or bias of a packed node (the originals of packed weights
+     * stay in the graph but are not read at run time). */
+    s.weight_bytes = m->packed_bytes;
+    const bd_graph *g = &m->graph;
+    for (int v = 0; v < g->n_values; v++) {
+        if (!g->values[v].is_const) continue;
+        bool read = false;
+        for (int i = 0; i < g->n_nodes && !read; i++) {
+            const bd_node *n = &g->nodes[i];
+            if (n->op == BD_OP_NONE) continue; /* fused away */
+            const bool packed = n->packed || n->packed_f16;
+            for (int j = 0; j < n->n_inputs && !read; j++)
+                read = n->inputs[j] == v && !(packed && (j == 1 || j == 2));
+        }
+        if (read) s.weight_bytes += g->values[v].n_bytes;
+    }
     s.arena_bytes = m->arena_bytes;
     s.isa = m->kernels.isa;
+    s.precision = m->n_ops_f16 > 0 ? BD_PRECISION_FP16 : BD_PRECISION_FP32;
+    s.n_ops_fp16 = m->n_ops_f16;
+    s.precision_note = m->precision_note ? m->precision_note : "";
     size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;
     memcpy(out, &s, n);
     out->struct_size = n;

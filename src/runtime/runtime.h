@@ -19,6 +19,10 @@ struct bd_model {
     size_t arena_bytes;  /* activation arena of one session */
     int64_t n_macs;
     const char *format;
+    size_t packed_bytes;        /* all packed convolution weights (both precisions) */
+    int n_ops_f16;              /* nodes with packed_f16 */
+    const char *precision_note; /* static; "" unless FP16 was requested and not
+                                   (fully) available */
 };
 
 struct bd_session {
@@ -40,7 +44,10 @@ bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err);
 /* The kernel geometry of a conv, dwconv, tconv or pool node. */
 bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n);
 
-/* Packs the weights of every convolution for m->kernels (compile time). */
+/* Packs the weights of every convolution for m->kernels (compile time). With
+ * opts.precision FP16, an op whose level has an _f16 kernel for its geometry gets
+ * half weights (packed_f16), the others fp32 (packed); precision_note says why
+ * some or all stayed fp32. */
 bd_status bd_pack_weights(bd_model *m);
 
 /* Runs thread ith's share (of nth) of node i with the session's arena. */

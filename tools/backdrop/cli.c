@@ -141,9 +141,12 @@ static void error_with_path(const char *role, const char *what, const char *path
         cli_error("%s", msg);
 }
 
-bool cli_load_model(const char *path, bd_model **out) {
+bool cli_load_model(const char *path, bool fp16, bd_model **out) {
     bd_model *model = NULL;
-    bd_status st = bd_model_create(NULL, &model);
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    if (fp16) mo.precision = BD_PRECISION_FP16;
+    bd_status st = bd_model_create(&mo, &model);
     if (st != BD_OK) {
         cli_error("cannot create model: %s", bd_status_str(st));
         return false;
@@ -156,6 +159,9 @@ bool cli_load_model(const char *path, bd_model **out) {
         bd_model_free(model);
         return false;
     }
+    bd_model_stats stats = {.struct_size = sizeof stats};
+    if (fp16 && bd_model_get_stats(model, &stats) == BD_OK && stats.precision_note[0])
+        fprintf(stderr, "backdrop: note: %s\n", stats.precision_note);
     *out = model;
     return true;
 }
@@ -242,6 +248,9 @@ int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o) {
         return cli_parse_float(cmd, "--feather", arg, 0.0, 1000.0, &o->feather)
                    ? CLI_EXIT_OK
                    : CLI_EXIT_USAGE;
+    case CLI_OPT_FP16:
+        o->fp16 = true;
+        return CLI_EXIT_OK;
     case CLI_OPT_CLASS:
         o->have_class = true;
         return cli_parse_int(cmd, "--class", arg, 0, 4095, &o->person_class) ? CLI_EXIT_OK
@@ -289,7 +298,7 @@ bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
     const char *model_path = cli_resolve_model(o->model_path);
     if (model_path == NULL) return false;
     double t0 = cli_now_ms();
-    if (!cli_load_model(model_path, &job->model)) return false;
+    if (!cli_load_model(model_path, o->fp16, &job->model)) return false;
     double t1 = cli_now_ms();
     job->load_ms = t1 - t0;
 

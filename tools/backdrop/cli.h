@@ -45,6 +45,7 @@ enum {
     CLI_OPT_CLASS,
     CLI_OPT_LIGHT_WRAP,    /* replace only */
     CLI_OPT_PREMULTIPLIED, /* replace only */
+    CLI_OPT_FP16,          /* --fp16: FP16 weight storage (replace, mask, bench) */
 };
 
 /* Subcommands: argv[0] is the command name, the rest its arguments. Each returns
@@ -81,9 +82,10 @@ bool cli_has_ext(const char *path, const char *ext);
  * "no model found at '<path>'; ..." if the chosen file does not exist. */
 const char *cli_resolve_model(const char *opt_path);
 
-/* Creates and loads the model at `path`. On failure prints the library's message,
- * frees everything and returns false. */
-bool cli_load_model(const char *path, bd_model **out);
+/* Creates and loads the model at `path`, with FP16 weight storage if `fp16`
+ * (when the library had to keep FP32 it prints its note on stderr). On failure
+ * prints the library's message, frees everything and returns false. */
+bool cli_load_model(const char *path, bool fp16, bd_model **out);
 
 /* Decodes an image file to `want`. `what` ("input", "background") names its role
  * in the error message. On failure prints the library's message, returns false. */
@@ -115,6 +117,7 @@ typedef struct cli_seg_opts {
     float feather;     /* --feather, frame pixels; 0 = off */
     bool have_class;
     int person_class; /* --class: channel of the model output that is the person */
+    bool fp16;        /* --fp16: FP16 weight storage */
     /* Set by `replace` only (not in CLI_SEG_LONGOPTS): */
     float light_wrap;   /* --light-wrap, 0..1 */
     bool premultiplied; /* --premultiplied */
@@ -143,7 +146,8 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
         {"refine-radius", required_argument, NULL, CLI_OPT_REFINE_RADIUS},                 \
         {"refine-eps", required_argument, NULL, CLI_OPT_REFINE_EPS},                       \
         {"feather", required_argument, NULL, CLI_OPT_FEATHER},                             \
-        {"class", required_argument, NULL, CLI_OPT_CLASS}
+        {"class", required_argument, NULL, CLI_OPT_CLASS},                                 \
+        {"fp16", no_argument, NULL, CLI_OPT_FP16}
 #define CLI_SEG_HELP                                                                       \
     "      --model PATH    segmentation model (.tflite, .onnx); default: $BACKDROP_MODEL,\n" \
     "                      else " BD_DEFAULT_MODEL "\n"                                      \
@@ -156,6 +160,8 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
     "      --refine-eps E  its smoothing (0..1000; 0 = default 0.001)\n"                  \
     "      --feather N     soften the mask edge over about N pixels (0..1000)\n"          \
     "      --threads N     worker threads (1..256; default 1)\n"                            \
+    "      --fp16          store the convolution weights as FP16 (error vs FP32: see\n"   \
+    "                      docs/NOTES.md; needs F16C, else stays FP32)\n"               \
     "      --threshold T   probability at which alpha is 0.5 (0..1); needs a softness\n"    \
     "      --softness S    width of the alpha ramp around the threshold (0..1);\n"          \
     "                      0 uses the model's probability as the alpha\n"                   \

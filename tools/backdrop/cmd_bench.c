@@ -29,12 +29,14 @@ static const char *const bench_help =
     "      --runs N        timed runs (default 100)\n"
     "      --warmup N      warm-up runs (default 10)\n"
     "      --isa LEVEL     cap the kernels: ref, scalar, avx2, avx512 (default: best)\n"
+    "      --fp16          store the convolution weights as FP16 (needs F16C: avx2 or\n"
+    "                      avx512 kernels; otherwise FP32 with a note)\n"
     "      --profile       print the time of every compiled op\n"
     "      --frame WxH     also time the video case: a WxH RGB frame -> mask ->\n"
     "                      composite over an image background, stage by stage\n"
     "  -h, --help          print this help\n";
 
-enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME };
+enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME, OPT_FP16 };
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -190,11 +192,12 @@ int cli_cmd_bench(int argc, char **argv) {
         {"isa", required_argument, NULL, OPT_ISA},
         {"profile", no_argument, NULL, OPT_PROFILE},
         {"frame", required_argument, NULL, OPT_FRAME},
+        {"fp16", no_argument, NULL, OPT_FP16},
         {"help", no_argument, NULL, CLI_OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "bench", *model_opt = NULL;
-    int threads = 1, runs = 100, warmup = 10, profile = 0, fw = 0, fh = 0;
+    int threads = 1, runs = 100, warmup = 10, profile = 0, fw = 0, fh = 0, fp16 = 0;
     bd_isa isa = BD_ISA_AUTO;
     int opt;
     opterr = 0;
@@ -225,6 +228,7 @@ int cli_cmd_bench(int argc, char **argv) {
             break;
         }
         case OPT_PROFILE: profile = 1; break;
+        case OPT_FP16: fp16 = 1; break;
         case OPT_FRAME:
             if (sscanf(optarg, "%dx%d", &fw, &fh) != 2 || fw < 1 || fh < 1 || fw > 16384 ||
                 fh > 16384)
@@ -250,6 +254,7 @@ int cli_cmd_bench(int argc, char **argv) {
     bd_model_options mo;
     bd_model_options_default(&mo);
     mo.isa = isa;
+    if (fp16) mo.precision = BD_PRECISION_FP16;
     if (!t || bd_model_create(&mo, &m) != BD_OK) {
         cli_error("out of memory");
         goto done;
@@ -282,6 +287,9 @@ int cli_cmd_bench(int argc, char **argv) {
     printf("machine: %s; kernels %s; measured peak %.1f GMAC/s per core (%s FMA loop)\n", cpu,
            bd_isa_name(st.isa), peak, bd_isa_name(bd_isa_detect()));
     printf("compiler: %s\n", __VERSION__);
+    printf("weights: %s, %.1f KiB read by the kernels, %d ops with FP16 weights%s%s\n",
+           st.precision == BD_PRECISION_FP16 ? "fp16" : "fp32", (double)st.weight_bytes / 1024.0,
+           st.n_ops_fp16, st.precision_note[0] ? "; note: " : "", st.precision_note);
     for (int r = 0; r < warmup; r++) bd_session_run(s);
     for (int r = 0; r < runs; r++) {
         double t0 = cli_now_ms();

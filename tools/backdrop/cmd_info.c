@@ -219,7 +219,7 @@ int cli_cmd_info(int argc, char **argv) {
     const char *path = cli_resolve_model(model_opt);
     if (path == NULL) return CLI_EXIT_FAIL;
     bd_model *model = NULL;
-    if (!cli_load_model(path, &model)) return CLI_EXIT_FAIL;
+    if (!cli_load_model(path, false, &model)) return CLI_EXIT_FAIL;
     int rc = describe(path, model);
     bd_model_free(model);
     return rc;

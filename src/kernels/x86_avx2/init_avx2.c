@@ -23,4 +23,8 @@ void bd_kernels_init_avx2(bd_kernels *k) {
     k->div = bd_f32_div_avx2;
     k->prelu = bd_f32_prelu_avx2;
     k->softmax = bd_f32_softmax_avx2;
+    k->conv2d_f16 = bd_f16_conv2d_avx2;
+    k->pack_conv2d_f16 = bd_f16_conv2d_pack_avx2;
+    k->dwconv2d_f16 = bd_f16_dwconv2d_avx2;
+    k->pack_dwconv2d_f16 = bd_f16_dwconv2d_pack_avx2;
 }

@@ -23,4 +23,8 @@ void bd_kernels_init_avx512(bd_kernels *k) {
     k->div = bd_f32_div_avx512;
     k->prelu = bd_f32_prelu_avx512;
     k->softmax = bd_f32_softmax_avx512;
+    k->conv2d_f16 = bd_f16_conv2d_avx512;
+    k->pack_conv2d_f16 = bd_f16_conv2d_pack_avx512;
+    k->dwconv2d_f16 = bd_f16_dwconv2d_avx512;
+    k->pack_dwconv2d_f16 = bd_f16_dwconv2d_pack_avx512;
 }

@@ -38,5 +38,16 @@ void bd_f32_div_avx512(const float *a, size_t sa, const float *b, size_t sb, flo
 void bd_f32_prelu_avx512(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
                        const bd_act_params *p);
 void bd_f32_softmax_avx512(const float *x, float *y, size_t outer, size_t n, size_t inner);
+/* FP16 weight storage (conv_f16_avx512.c, dwconv_f16_avx512.c). */
+size_t bd_f16_conv2d_pack_avx512(const bd_conv_params *p, const float *w, const float *bias,
+                                 uint16_t *dst);
+void bd_f16_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
+                          const uint16_t *restrict packed, const float *restrict residual,
+                          float *restrict out, int y0, int y1);
+size_t bd_f16_dwconv2d_pack_avx512(const bd_conv_params *p, const float *w, const float *bias,
+                                   uint16_t *dst);
+void bd_f16_dwconv2d_avx512(const bd_conv_params *p, const float *restrict in,
+                            const uint16_t *restrict packed, const float *restrict residual,
+                            float *restrict out, int y0, int y1);
 
 #endif
