@@ -30,6 +30,11 @@ struct bd_session {
     unsigned char *serial;  /* per node: 1 = too small to split, thread 0 runs it */
     int64_t profile_runs;
     uint8_t *arena;   /* arena_bytes, 64-byte aligned */
+    /* Recurrent state carried from run to run: after each run, n_state copies of
+     * state_bytes[k] from arena + state_out[k] to arena + state_in[k]. Inputs and
+     * outputs live for the whole run (bd_graph_analyse), so they never overlap. */
+    int n_state;
+    size_t *state_in, *state_out, *state_bytes;
 };
 
 /* Assigns g->values[*].arena_offset to every non-constant value so that values
@@ -52,5 +57,12 @@ bd_status bd_pass_fuse(bd_graph *g, bd_err *err);
 /* Converter idioms (pattern.c): x * (clip(x + 3, 0, 6) * (1/6)) -> HARDSWISH, and
  * conv(x) + constant per-channel c -> conv with bias + c. */
 bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err);
+
+/* Recomputes the derived fields of *c (input_w/h, n_classes; output_layout too if
+ * reinfer_output) from the model's shapes after image_input, layout, mask_output
+ * or output_layout changed. BD_ERR_INVALID_ARG / UNSUPPORTED with err if they do
+ * not fit the model (conventions.c). */
+bd_status bd_conventions_derive(const bd_model *m, bd_model_conventions *c, int reinfer_output,
+                                char *err, size_t err_size);
 
 #endif /* BD_RUNTIME_H */
