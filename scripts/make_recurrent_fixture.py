@@ -8,6 +8,11 @@ by this script (frame 0: zero state):
 
 Files: recurrent_gru.onnx, recurrent_gru.f<k>.src.f32 (input image tensor),
 recurrent_gru.f<k>.pha.f32 (ORT alpha), raw little-endian float32, NCHW.
+
+Also two RVM-like models with a runtime scalar input `downsample_ratio`, which
+backdrop cannot feed: runtime_scale.onnx (it computes a Resize's scales: the
+import must fail naming the computed input) and runtime_scalar.onnx (it scales
+the image: the model loads, the pipeline must refuse the extra input).
 Run with an interpreter that has onnx, onnxruntime and numpy, e.g.
 /work/main/bench/peers/.venv/bin/python scripts/make_recurrent_fixture.py
 """
@@ -62,4 +67,27 @@ for k in range(3):
     pha, state = sess.run(["pha", "r1o"], {"src": src, "r1i": state})
     src.astype("<f4").tofile(os.path.join(out_dir, f"recurrent_gru.f{k}.src.f32"))
     pha.astype("<f4").tofile(os.path.join(out_dir, f"recurrent_gru.f{k}.pha.f32"))
+
+def save_small(name, nodes, inputs, outputs, inits=()):
+    m = helper.make_model(helper.make_graph(nodes, name, inputs, outputs, list(inits)),
+                          opset_imports=[helper.make_opsetid("", 13)],
+                          producer_name="make_recurrent_fixture")
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out_dir, name + ".onnx"))
+
+
+img = helper.make_tensor_value_info("src", TensorProto.FLOAT, [1, 3, 8, 8])
+ratio = helper.make_tensor_value_info("downsample_ratio", TensorProto.FLOAT, [1])
+save_small("runtime_scale",
+           [helper.make_node("Concat", ["one", "downsample_ratio", "downsample_ratio"],
+                             ["scales"], axis=0),
+            helper.make_node("Resize", ["src", "", "scales"], ["small"], mode="linear"),
+            helper.make_node("Sigmoid", ["small"], ["pha"])],
+           [img, ratio], [helper.make_tensor_value_info("pha", TensorProto.FLOAT, [1, 3, 4, 4])],
+           [numpy_helper.from_array(np.array([1, 1], np.float32), "one")])
+save_small("runtime_scalar",
+           [helper.make_node("Mul", ["src", "downsample_ratio"], ["x"]),
+            helper.make_node("Sigmoid", ["x"], ["pha"])],
+           [img, ratio], [helper.make_tensor_value_info("pha", TensorProto.FLOAT, [1, 3, 8, 8])])
 print("wrote", path)

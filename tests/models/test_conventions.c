@@ -433,7 +433,38 @@ static void test_tensor_conv(void) {
     bd_image_free(img);
 }
 
+/* RVM's downsample_ratio: a runtime scalar backdrop cannot fold or feed. */
+static void test_runtime_scalar(void) {
+    const char *dir = harness_env_dir("BD_SOURCE_DIR");
+    char path[1024];
+    if (!dir) return;
+    bd_model *m = NULL;
+    CHECK(bd_model_create(NULL, &m) == BD_OK);
+    bd_status st = bd_model_load_file(
+        m, harness_path(path, sizeof path, dir, "tests/data/onnx/runtime_scale.onnx"));
+    CHECK(st == BD_ERR_UNSUPPORTED);
+    CHECK_MSG(strstr(bd_model_last_error(m), "computed at run time") &&
+                  strstr(bd_model_last_error(m), "'scales'"),
+              "%s", bd_model_last_error(m));
+    bd_model_free(m);
+    m = load_rel("BD_SOURCE_DIR", "tests/data/onnx/runtime_scalar.onnx");
+    CHECK(m != NULL);
+    if (!m) return;
+    bd_model_conventions c;
+    CHECK(infer(m, &c) == BD_OK && c.image_input == 0 && c.n_state_pairs == 0);
+    bd_pipeline_options po;
+    bd_pipeline_options_default(&po);
+    char why[512] = "";
+    po.error_buf = why;
+    po.error_buf_size = sizeof why;
+    bd_pipeline *p = NULL;
+    CHECK(bd_pipeline_create(m, &po, &p) == BD_ERR_UNSUPPORTED && p == NULL);
+    CHECK_MSG(strstr(why, "'downsample_ratio'") && strstr(why, "cannot feed"), "%s", why);
+    bd_model_free(m);
+}
+
 int main(void) {
+    RUN(test_runtime_scalar);
     RUN(test_infer_selfie);
     RUN(test_infer_mediapipe);
     RUN(test_infer_recurrent);

@@ -226,7 +226,14 @@ static bd_status const_ints(importer *im, int k, int64_t *dst, size_t max, size_
     sym *s;
     bd_status st = get_in(im, k, &s);
     if (st) return st;
-    if (!s->is_const) return UNSUPPORTED("input %d must be a constant (computed at run time)", k);
+    if (!s->is_const) {
+        char nb[64];
+        return UNSUPPORTED("input %d ('%s') must be a constant, but it is computed at run time "
+                           "from the graph's inputs; shapes, scales and sizes are folded only "
+                           "when constant (fix such an input, e.g. RVM's downsample_ratio, "
+                           "when exporting)",
+                           k, onnx_str_print(s->name, nb, sizeof nb));
+    }
     if (s->n > max) return UNSUPPORTED("input %d has %zu elements (at most %zu)", k, s->n, max);
     for (size_t j = 0; j < s->n; j++) dst[j] = ival(s, j);
     *n = s->n;
@@ -237,7 +244,14 @@ static bd_status const_floats(importer *im, int k, float *dst, size_t max, size_
     sym *s;
     bd_status st = get_in(im, k, &s);
     if (st) return st;
-    if (!s->is_const) return UNSUPPORTED("input %d must be a constant (computed at run time)", k);
+    if (!s->is_const) {
+        char nb[64];
+        return UNSUPPORTED("input %d ('%s') must be a constant, but it is computed at run time "
+                           "from the graph's inputs; shapes, scales and sizes are folded only "
+                           "when constant (fix such an input, e.g. RVM's downsample_ratio, "
+                           "when exporting)",
+                           k, onnx_str_print(s->name, nb, sizeof nb));
+    }
     if (s->n > max) return UNSUPPORTED("input %d has %zu elements (at most %zu)", k, s->n, max);
     for (size_t j = 0; j < s->n; j++) dst[j] = (float)cval(s, j);
     *n = s->n;
@@ -1265,7 +1279,10 @@ static bd_status op_resize(importer *im) {
         sym *s;
         if (has_in(im, si)) {
             if ((st = get_in(im, si, &s))) return st;
-            if (s->n > 0 && (st = const_floats(im, si, scales, MAXR, &n_scales))) return st;
+            /* an empty constant means "use sizes"; a computed one cannot be folded */
+            if ((s->n > 0 || !s->is_const) &&
+                (st = const_floats(im, si, scales, MAXR, &n_scales)))
+                return st;
         }
         if (!upsample && im->opset >= 11 && has_in(im, 3) &&
             (st = const_ints(im, 3, sizes, MAXR, &n_sizes)))
