@@ -467,3 +467,41 @@ void cli_seg_job_free(cli_seg_job *job) {
     bd_model_free(job->model);
     memset(job, 0, sizeof *job);
 }
+
+bool cli_seg_next(cli_seg_job *job, const char *in_path, bool mask) {
+    bd_image_free(job->frame);
+    job->frame = NULL;
+    if (!cli_read_image("input", in_path, BD_PIXEL_RGB24, &job->frame)) return false;
+    if (!mask) return true;
+    const bd_image *frame = bd_image_view(job->frame);
+    const bd_image *a = bd_image_view(job->alpha);
+    if (a->width != frame->width || a->height != frame->height) {
+        bd_image_free(job->alpha);
+        job->alpha = NULL;
+        bd_status st = bd_image_alloc(frame->width, frame->height, BD_PIXEL_GRAY8, &job->alpha);
+        if (st != BD_OK) {
+            cli_error("cannot allocate a %dx%d mask: %s", frame->width, frame->height,
+                      bd_status_str(st));
+            return false;
+        }
+    }
+    bd_status st = bd_pipeline_mask(job->pipeline, frame, bd_image_view(job->alpha));
+    if (st != BD_OK) {
+        const char *msg = bd_pipeline_last_error(job->pipeline);
+        cli_error("segmentation of '%s' failed: %s", in_path,
+                  (msg != NULL && msg[0] != '\0') ? msg : bd_status_str(st));
+        return false;
+    }
+    return true;
+}
+
+bool cli_is_sequence_pattern(const char *p) {
+    int n = 0;
+    for (const char *q = strchr(p, '%'); q; q = strchr(q, '%')) {
+        q++;
+        if (q[0] == '0' && q[1] >= '1' && q[1] <= '9') q += 2;
+        if (*q != 'd') return false;
+        n++;
+    }
+    return n == 1;
+}

@@ -224,4 +224,14 @@ typedef struct cli_seg_job {
 bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job);
 void cli_seg_job_free(cli_seg_job *job);
 
+/* The next frame of a sequence with the same model and pipeline (a recurrent
+ * model's state carries over from the previous frame): decodes `in_path` into
+ * job->frame and, if `mask`, computes job->alpha (reallocated if the size
+ * changed). On failure prints the error and returns false. */
+bool cli_seg_next(cli_seg_job *job, const char *in_path, bool mask);
+
+/* Checks an output pattern for a sequence: exactly one %d or %0Nd (N = 1..9) and
+ * no other '%'. Returns true if it is one. */
+bool cli_is_sequence_pattern(const char *pattern);
+
 #endif /* BD_CLI_H */
