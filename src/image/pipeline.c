@@ -5,10 +5,13 @@
  * of post.c (mask upsampling, refinement, background, blend in one pass over
  * the frame's rows, on the pipeline's persistent thread pool).
  *
- * Built only on the public session API, so it runs any model with one f32
- * NHWC input [1,H,W,3] and a first output [1,h,w,N]: N = 1, a person
- * probability or logit; N >= 2, class scores turned into the person class's
- * probability by bd_class_probability (classes.c). Everything that depends
+ * Built only on the public session API, so it runs any model with an f32
+ * image input ([1,H,W,3] or [1,3,H,W]) and a mask output ([1,h,w,N],
+ * [1,N,h,w] or [1,h,w]) as its bd_model_conventions say (which input and
+ * output, layout, colour order, mean/std, logits or probabilities): N = 1, a
+ * person probability, logit or alpha; N >= 2, class scores turned into the
+ * person class's probability by bd_class_probability_strided (classes.c).
+ * Recurrent state inputs are carried by the session. Everything that depends
  * on the model size is allocated at create; buffers that depend on the
  * frame size (upsampling tables, the scaled background, blur planes,
  * per-thread rows) grow on first use and are reused
