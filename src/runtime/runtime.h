@@ -58,6 +58,13 @@ bd_status bd_pass_fuse(bd_graph *g, bd_err *err);
  * conv(x) + constant per-channel c -> conv with bias + c. */
 bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err);
 
+/* Recurrent state (state.c): resolves o's state pairs (or those found by name)
+ * for session s (BD_ERR_INVALID_ARG for a bad pair); frees them; copies every
+ * state output to its input after a run. */
+bd_status bd_session_state_setup(bd_session *s, const bd_session_options *o);
+void bd_session_state_free(bd_session *s);
+void bd_session_state_carry(bd_session *s);
+
 /* Recomputes the derived fields of *c (input_w/h, n_classes; output_layout too if
  * reinfer_output) from the model's shapes after image_input, layout, mask_output
  * or output_layout changed. BD_ERR_INVALID_ARG / UNSUPPORTED with err if they do
