@@ -13,6 +13,10 @@ Also two RVM-like models with a runtime scalar input `downsample_ratio`, which
 backdrop cannot feed: runtime_scale.onnx (it computes a Resize's scales: the
 import must fail naming the computed input) and runtime_scalar.onnx (it scales
 the image: the model loads, the pipeline must refuse the extra input).
+
+And meta_props.onnx / meta_props_bad.onnx: a 1x1 conv to two class logits whose
+metadata_props state its conventions ("backdrop.mean" = ..., read as inferred), the
+second with an unknown key (the model must be refused with the line named).
 Run with an interpreter that has onnx, onnxruntime and numpy, e.g.
 /work/main/bench/peers/.venv/bin/python scripts/make_recurrent_fixture.py
 """
@@ -90,4 +94,22 @@ save_small("runtime_scalar",
            [helper.make_node("Mul", ["src", "downsample_ratio"], ["x"]),
             helper.make_node("Sigmoid", ["x"], ["pha"])],
            [img, ratio], [helper.make_tensor_value_info("pha", TensorProto.FLOAT, [1, 3, 8, 8])])
+
+def save_meta(name, props):
+    w = numpy_helper.from_array(rng.standard_normal((2, 3, 1, 1)).astype(np.float32), "w")
+    m = helper.make_model(
+        helper.make_graph([helper.make_node("Conv", ["src", "w"], ["out"])], name, [img],
+                          [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 2, 8, 8])],
+                          [w]),
+        opset_imports=[helper.make_opsetid("", 13)], producer_name="make_recurrent_fixture")
+    m.ir_version = 8
+    onnx.helper.set_model_props(m, props)
+    onnx.checker.check_model(m)
+    onnx.save(m, os.path.join(out_dir, name + ".onnx"))
+
+
+save_meta("meta_props", {"author": "nobody", "backdrop.mean": "0.485, 0.456, 0.406",
+                         "backdrop.std": "0.229, 0.224, 0.225", "backdrop.color": "bgr",
+                         "backdrop.person_class": "0"})
+save_meta("meta_props_bad", {"backdrop.color": "bgr", "backdrop.colour": "rgb"})
 print("wrote", path)

@@ -2,7 +2,8 @@
  * conventions.c -- what a loaded model makes clear about its own conventions
  * (bd_model_conventions_infer) and its recurrent state pairs found by name
  * (bd_model_state_pairs). Reads only the compiled graph: shapes of the inputs
- * and outputs, names, and the ops that produce the mask output.
+ * and outputs, names, the ops that produce the mask output, and the
+ * conventions an ONNX file states in metadata_props ("backdrop.mean" = ...).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -248,6 +249,18 @@ bd_status bd_model_conventions_infer(const bd_model *m, bd_model_conventions *ou
     if (c.output_kind == BD_OUTPUT_UNKNOWN) {
         c.output_kind = value_kind(g, g->outputs[c.mask_output]);
         if (c.output_kind != BD_OUTPUT_UNKNOWN) c.from_output_kind = BD_FROM_INFERRED;
+    }
+    /* What the file itself states (ONNX metadata_props "backdrop.KEY") counts as
+     * inferred, checked like a sidecar. */
+    if (g->conventions) {
+        char why[256] = "";
+        bd_status st = bd_conventions_parse_text(m, g->conventions, strlen(g->conventions),
+                                                 "metadata_props", BD_FROM_INFERRED, &c, why,
+                                                 sizeof why);
+        if (st != BD_OK) {
+            set_err(err, err_size, "the model's %s", why);
+            return BD_ERR_FORMAT;
+        }
     }
     size_t n = out->struct_size < sizeof c ? out->struct_size : sizeof c;
     memcpy(out, &c, n);

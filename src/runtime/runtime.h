@@ -65,6 +65,11 @@ bd_status bd_session_state_setup(bd_session *s, const bd_session_options *o);
 void bd_session_state_free(bd_session *s);
 void bd_session_state_carry(bd_session *s);
 
+/* bd_model_conventions_parse with the applied keys marked `src` (sidecar.c). */
+bd_status bd_conventions_parse_text(const bd_model *m, const char *text, size_t len,
+                                    const char *name, bd_conv_source src,
+                                    bd_model_conventions *conv, char *err, size_t err_size);
+
 /* Recomputes the derived fields of *c (input_w/h, n_classes; output_layout too if
  * reinfer_output) from the model's shapes after image_input, layout, mask_output
  * or output_layout changed. BD_ERR_INVALID_ARG / UNSUPPORTED with err if they do

@@ -6,7 +6,8 @@
  * The text is untrusted: its size is capped, every line is checked (length,
  * characters, a known key, each key once, a value of the right form) and the
  * first problem is reported as "name:line: what is wrong". Nothing is applied
- * unless the whole file is good.
+ * unless the whole file is good. The same parser reads the conventions an ONNX
+ * file states in its metadata_props ("backdrop.KEY" entries, conventions.c).
  */
 #include <errno.h>
 #include <math.h>
@@ -29,6 +30,7 @@ typedef struct parser {
     unsigned seen; /* bit per key */
     int n_state;   /* state lines so far */
     int set_output_layout, set_mask_output;
+    bd_conv_source src; /* what the applied keys are marked as */
 } parser;
 
 static bd_status fail(parser *p, bd_status st, const char *fmt, const char *a) {
@@ -123,19 +125,19 @@ static bd_status apply(parser *p, const char *key, char *val) {
     case K_LAYOUT:
         if (!parse_layout(val, &c->layout))
             return fail(p, BD_ERR_FORMAT, "layout '%s' (expected nchw or nhwc)", val);
-        c->from_layout = BD_FROM_SIDECAR;
+        c->from_layout = p->src;
         return BD_OK;
     case K_OUT_LAYOUT:
         if (!parse_layout(val, &c->output_layout))
             return fail(p, BD_ERR_FORMAT, "output_layout '%s' (expected nchw or nhwc)", val);
-        c->from_output_layout = BD_FROM_SIDECAR;
+        c->from_output_layout = p->src;
         p->set_output_layout = 1;
         return BD_OK;
     case K_COLOR:
         if (strcmp(val, "rgb") == 0) c->bgr = 0;
         else if (strcmp(val, "bgr") == 0) c->bgr = 1;
         else return fail(p, BD_ERR_FORMAT, "color '%s' (expected rgb or bgr)", val);
-        c->from_color = BD_FROM_SIDECAR;
+        c->from_color = p->src;
         return BD_OK;
     case K_MEAN:
     case K_STD: {
@@ -147,7 +149,7 @@ static bd_status apply(parser *p, const char *key, char *val) {
                 return fail(p, BD_ERR_FORMAT, "%s: a standard deviation must not be 0", key);
             (k == K_MEAN ? c->mean : c->std)[j] = v[j];
         }
-        c->from_norm = BD_FROM_SIDECAR;
+        c->from_norm = p->src;
         return BD_OK;
     }
     case K_RANGE: {
@@ -157,7 +159,7 @@ static bd_status apply(parser *p, const char *key, char *val) {
         else if (strcmp(val, "0..255") == 0) mean = 0.0f, std = 1.0f / 255.0f;
         else return fail(p, BD_ERR_FORMAT, "range '%s' (expected 0..1, -1..1 or 0..255)", val);
         for (int j = 0; j < 3; j++) c->mean[j] = mean, c->std[j] = std;
-        c->from_norm = BD_FROM_SIDECAR;
+        c->from_norm = p->src;
         return BD_OK;
     }
     case K_OUTPUT:
@@ -165,7 +167,7 @@ static bd_status apply(parser *p, const char *key, char *val) {
         else if (strcmp(val, "logits") == 0) c->output_kind = BD_OUTPUT_LOGITS;
         else if (strcmp(val, "alpha") == 0) c->output_kind = BD_OUTPUT_ALPHA;
         else return fail(p, BD_ERR_FORMAT, "output '%s' (expected prob, logits or alpha)", val);
-        c->from_output_kind = BD_FROM_SIDECAR;
+        c->from_output_kind = p->src;
         return BD_OK;
     case K_CLASS: {
         int v = 0;
@@ -177,7 +179,7 @@ static bd_status apply(parser *p, const char *key, char *val) {
         }
         if (v > 4095) return fail(p, BD_ERR_FORMAT, "person_class '%s' (0..4095)", val);
         c->person_class = v;
-        c->from_class = BD_FROM_SIDECAR;
+        c->from_class = p->src;
         return BD_OK;
     }
     case K_IMAGE:
@@ -189,10 +191,10 @@ static bd_status apply(parser *p, const char *key, char *val) {
                         val);
         if (k == K_IMAGE) {
             c->image_input = i;
-            c->from_image_input = BD_FROM_SIDECAR;
+            c->from_image_input = p->src;
         } else {
             c->mask_output = i;
-            c->from_mask_output = BD_FROM_SIDECAR;
+            c->from_mask_output = p->src;
             p->set_mask_output = 1;
         }
         return BD_OK;
@@ -222,7 +224,7 @@ static bd_status apply(parser *p, const char *key, char *val) {
         c->state_input[p->n_state] = i;
         c->state_output[p->n_state] = o;
         c->n_state_pairs = ++p->n_state;
-        c->from_states = BD_FROM_SIDECAR;
+        c->from_states = p->src;
         return BD_OK;
     }
     }
@@ -240,6 +242,12 @@ static char *trim(char *s) {
 bd_status bd_model_conventions_parse(const bd_model *m, const char *text, size_t len,
                                      const char *name, bd_model_conventions *conv, char *err,
                                      size_t err_size) {
+    return bd_conventions_parse_text(m, text, len, name, BD_FROM_SIDECAR, conv, err, err_size);
+}
+
+bd_status bd_conventions_parse_text(const bd_model *m, const char *text, size_t len,
+                                    const char *name, bd_conv_source src,
+                                    bd_model_conventions *conv, char *err, size_t err_size) {
     if (err && err_size) err[0] = '\0';
     if (!m || (!text && len) || !conv || conv->struct_size < sizeof(size_t))
         return BD_ERR_INVALID_ARG;
@@ -250,6 +258,7 @@ bd_status bd_model_conventions_parse(const bd_model *m, const char *text, size_t
     p.name = name ? name : "sidecar";
     p.err = err;
     p.err_size = err_size;
+    p.src = src;
     memcpy(&p.c, conv, conv->struct_size < sizeof p.c ? conv->struct_size : sizeof p.c);
     p.c.struct_size = sizeof p.c;
     if (len > SIDECAR_MAX_BYTES) {

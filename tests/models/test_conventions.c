@@ -1,7 +1,8 @@
 /*
  * test_conventions.c -- model conventions and recurrent state:
  * - inference on the models we have (selfie TFLite and ONNX, mediapipe.onnx,
- *   the recurrent fixture tests/data/onnx/recurrent_gru.onnx);
+ *   the recurrent fixture tests/data/onnx/recurrent_gru.onnx) and from ONNX
+ *   metadata_props (meta_props.onnx; a bad entry refuses the model);
  * - the sidecar parser on good and hostile text (every error names its line);
  * - a session carrying the recurrent state: each of 3 frames matches ONNX
  *   Runtime (scripts/make_recurrent_fixture.py) feeding only the image, and
@@ -463,7 +464,43 @@ static void test_runtime_scalar(void) {
     bd_model_free(m);
 }
 
+/* Conventions an ONNX file states in metadata_props ("backdrop.KEY"). */
+static void test_metadata_props(void) {
+    bd_model *m = load_rel("BD_SOURCE_DIR", "tests/data/onnx/meta_props.onnx");
+    CHECK(m != NULL);
+    if (!m) return;
+    bd_model_conventions c;
+    CHECK(infer(m, &c) == BD_OK);
+    CHECK(c.bgr == 1 && c.from_color == BD_FROM_INFERRED);
+    CHECK(fabsf(c.mean[0] - 0.485f) < 1e-7f && fabsf(c.std[2] - 0.225f) < 1e-7f &&
+          c.from_norm == BD_FROM_INFERRED);
+    CHECK(c.person_class == 0 && c.from_class == BD_FROM_INFERRED);
+    CHECK(c.n_classes == 2 && c.output_kind == BD_OUTPUT_LOGITS);
+    char err[256] = "";
+    CHECK(parse(m, "color = rgb\n", &c, err, sizeof err) == BD_OK); /* the sidecar wins */
+    CHECK(c.bgr == 0 && c.from_color == BD_FROM_SIDECAR);
+    bd_model_free(m);
+
+    m = load_rel("BD_SOURCE_DIR", "tests/data/onnx/meta_props_bad.onnx");
+    CHECK(m != NULL);
+    if (!m) return;
+    memset(&c, 0, sizeof c);
+    c.struct_size = sizeof c;
+    CHECK(bd_model_conventions_infer(m, &c, err, sizeof err) == BD_ERR_FORMAT);
+    CHECK_MSG(strstr(err, "metadata_props:2: unknown key 'colour'") != NULL, "%s", err);
+    bd_pipeline_options po;
+    bd_pipeline_options_default(&po);
+    char why[256] = "";
+    po.error_buf = why;
+    po.error_buf_size = sizeof why;
+    bd_pipeline *p = NULL;
+    CHECK(bd_pipeline_create(m, &po, &p) == BD_ERR_FORMAT && p == NULL);
+    CHECK_MSG(strstr(why, "unknown key 'colour'") != NULL, "%s", why);
+    bd_model_free(m);
+}
+
 int main(void) {
+    RUN(test_metadata_props);
     RUN(test_runtime_scalar);
     RUN(test_infer_selfie);
     RUN(test_infer_mediapipe);
