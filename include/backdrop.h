@@ -339,11 +339,13 @@ typedef struct bd_model_conventions {
 } bd_model_conventions;
 
 /**
- * Fills *out (struct_size set by the callee) with the conventions read from a
- * loaded model, defaults elsewhere. Returns BD_OK, BD_ERR_INVALID_ARG,
- * BD_ERR_BAD_STATE (not loaded) or BD_ERR_UNSUPPORTED (no input looks like an
- * image [1,H,W,3] / [1,3,H,W], or no output like a map; the message, if err is
- * given, says which).
+ * Fills *out (set out->struct_size = sizeof(bd_model_conventions) first; an older,
+ * smaller struct gets its prefix) with the conventions read from a loaded model
+ * (its shapes, names, final ops, and an ONNX file's metadata_props entries
+ * "backdrop.KEY" = value, read like sidecar lines), defaults elsewhere. Returns
+ * BD_OK, BD_ERR_INVALID_ARG, BD_ERR_BAD_STATE (not loaded), BD_ERR_UNSUPPORTED
+ * (no input looks like an image [1,H,W,3] / [1,3,H,W], or no output like a map)
+ * or BD_ERR_FORMAT (a bad metadata_props entry); err, if given, says which.
  */
 BD_API bd_status bd_model_conventions_infer(const bd_model *model, bd_model_conventions *out,
                                             char *err, size_t err_size);

@@ -44,16 +44,16 @@ if [ -n "$PHOTO" ]; then
     expect 0 "replace with the recurrent NCHW model" replace "$PHOTO" -b color:#00ff00 \
         -o "$TMP/rec.png" --model "$TMP/rec.onnx" --mean 0.5 --std 0.5 --bgr &&
         read -r W2 H2 _ _ <<<"$(png_header "$TMP/rec.png")" &&
-        check $([ "$W2" = "$W" ] && [ "$H2" = "$H" ]; echo $?) "output at the photo's size"
-    expect 0 "mask with --conventions" mask "$PHOTO" -o "$TMP/m.png" --model "$TMP/rec.onnx" \
+        check "$([ "$W2" = "$W" ] && [ "$H2" = "$H" ]; echo $?)" "output at the photo's size"
+    expect 0 "mask with --range and --output-kind" mask "$PHOTO" -o "$TMP/m.png" --model "$TMP/rec.onnx" \
         --range -1..1 --output-kind alpha
     # A sequence: one model load, the recurrent state carried from frame to frame.
     expect 0 "replace on a 2-frame sequence" replace "$PHOTO" "$PHOTO" -b blur \
         -o "$TMP/seq%03d.png" --model "$TMP/rec.onnx" &&
-        check $([ -f "$TMP/seq001.png" ] && [ -f "$TMP/seq002.png" ]; echo $?) "both frames written"
+        check "$([ -f "$TMP/seq001.png" ] && [ -f "$TMP/seq002.png" ]; echo $?)" "both frames written"
     expect 0 "the same frame alone" replace "$PHOTO" -b blur -o "$TMP/alone.png" --model "$TMP/rec.onnx"
-    check $(cmp -s "$TMP/alone.png" "$TMP/seq001.png"; echo $?) "frame 1 of the sequence = the frame alone"
-    check $(cmp -s "$TMP/alone.png" "$TMP/seq002.png" && echo 1 || echo 0) \
+    check "$(cmp -s "$TMP/alone.png" "$TMP/seq001.png"; echo $?)" "frame 1 of the sequence = the frame alone"
+    check "$(cmp -s "$TMP/alone.png" "$TMP/seq002.png" && echo 1 || echo 0)" \
         "frame 2 differs: it saw frame 1's state"
     expect 2 "several inputs need a %d output" replace "$PHOTO" "$PHOTO" -b blur -o "$TMP/x.png" &&
         stderr_has "must hold one %d" "says so"
