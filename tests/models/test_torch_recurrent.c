@@ -6,13 +6,21 @@
  * Runtime was given (the harness carried ORT's own state), and every output must
  * match ORT within 1e-4 of the output's range; after bd_session_reset_state,
  * frame 0 must match again. Skipped when the directory is not set; a model that
- * needs an op this build does not import yet is reported as a skip naming it.
+ * needs an op this build does not import yet is reported as a skip naming it --
+ * both are failures when BD_REQUIRE_TORCH_MODELS=1 (scripts/test.sh).
  */
 #define _POSIX_C_SOURCE 200809L /* strtok_r */
 #include <math.h>
 
 #include "backdrop.h"
 #include "harness.h"
+
+/* scripts/test.sh sets BD_REQUIRE_TORCH_MODELS=1: then a missing directory or a
+ * model this build cannot import is a failure, not a skip. */
+static int required(void) {
+    const char *r = getenv("BD_REQUIRE_TORCH_MODELS");
+    return r && strcmp(r, "1") == 0;
+}
 
 static float *read_f32(const char *dir, const char *name, size_t want) {
     char path[2048];
@@ -46,7 +54,7 @@ static void run_case(const char *dir, const char *name, const char *file, int n_
     bd_model *m = NULL;
     CHECK(bd_model_create(NULL, &m) == BD_OK);
     bd_status st = bd_model_load_file(m, harness_path(path, sizeof path, dir, file));
-    if (st == BD_ERR_UNSUPPORTED) {
+    if (st == BD_ERR_UNSUPPORTED && !required()) {
         harness_skip("%s: %s", name, bd_model_last_error(m));
         bd_model_free(m);
         return;
@@ -122,6 +130,7 @@ static void run_case(const char *dir, const char *name, const char *file, int n_
 static void test_torch_recurrent(void) {
     const char *dir = harness_env_dir("BD_TORCH_MODELS_DIR");
     if (!dir) {
+        CHECK_MSG(!required(), "BD_REQUIRE_TORCH_MODELS=1 but BD_TORCH_MODELS_DIR is not set");
         harness_skip("BD_TORCH_MODELS_DIR not set");
         return;
     }
@@ -130,6 +139,7 @@ static void test_torch_recurrent(void) {
     char *text = (char *)harness_read_file(harness_path(path, sizeof path, dir, "manifest.tsv"),
                                            &size);
     if (!text) {
+        CHECK_MSG(!required(), "BD_REQUIRE_TORCH_MODELS=1 but %s has no manifest.tsv", dir);
         harness_skip("no manifest.tsv in %s", dir);
         return;
     }
