@@ -215,6 +215,20 @@ typedef struct bd_session_options {
     size_t struct_size;
     int n_threads; /* worker threads incl. the caller; 0 = 1 */
     int profile;   /* 1 = time every op of every run (see bd_session_op_profile) */
+
+    /* --- appended in 0.3 (recurrent models) ------------------------------------ */
+    /* Recurrent state: after each bd_session_run the session copies every state
+     * output into its paired input, so the next run sees the previous run's state
+     * (the caller writes only the other inputs, e.g. the image). State inputs are
+     * zero at creation and after bd_session_reset_state.
+     *   carry_state  0 = auto: carry state_pairs if given, else the pairs
+     *                    bd_model_state_pairs finds by name; -1 = off (the caller
+     *                    feeds every input itself).
+     *   state_pairs  n_state_pairs pairs {input index, output index} (borrowed for
+     *                the create call); each pair must have the same element count. */
+    int carry_state;
+    const int *state_pairs;
+    int n_state_pairs;
 } bd_session_options;
 
 BD_API void bd_session_options_default(bd_session_options *opts);
@@ -242,6 +256,15 @@ BD_API bd_status bd_session_run(bd_session *session);
 BD_API bd_status bd_session_output(bd_session *session, int index, const float **data,
                                    size_t *n);
 
+/**
+ * Zeroes every carried state input (a scene cut: the next run starts as the first
+ * one did). A no-op for a session without state. Returns BD_ERR_INVALID_ARG for NULL.
+ */
+BD_API bd_status bd_session_reset_state(bd_session *session);
+
+/** Number of state pairs the session carries (0 if none). */
+BD_API int bd_session_n_state_pairs(const bd_session *session);
+
 /** Per-op timing of a session created with profile = 1. */
 typedef struct bd_op_profile {
     const char *op;       /* compiled op, e.g. "CONV2D"; static */
@@ -267,6 +290,114 @@ BD_API void bd_session_profile_reset(bd_session *session);
  * Used by `backdrop bench` to state how far from the hardware bound we are.
  */
 BD_API bd_status bd_measure_peak_gmacs(bd_isa isa, double *gmacs);
+
+/* ---------------------------------------------------------------------------
+ * Model conventions (appended in 0.3): what a segmentation or matting model wants
+ * as its image and what its outputs mean. bd_model_conventions_infer reads them
+ * from the model where it makes them clear (layout and size from the image
+ * input's shape, probabilities from a final Sigmoid/Softmax, logits from a final
+ * linear op, class count from the output's shape, the alpha output and
+ * recurrent state pairs from their names); a sidecar file next to the model
+ * (bd_model_conventions_sidecar) and the caller may then override any of them.
+ * Each group records where it came from. Precedence in the CLI: flags > sidecar
+ * > inferred > defaults.
+ */
+typedef enum bd_layout {
+    BD_LAYOUT_NHWC = 1, /* [1, H, W, C]: TFLite, tf2onnx exports */
+    BD_LAYOUT_NCHW = 2, /* [1, C, H, W]: PyTorch exports */
+} bd_layout;
+
+typedef enum bd_output_kind {
+    BD_OUTPUT_UNKNOWN = 0, /* 1 channel: taken as a probability; N channels: taken as
+                            * probabilities when every pixel's N values lie in [0, 1]
+                            * and sum to 1, else as logits (decided per run) */
+    BD_OUTPUT_PROB = 1,    /* probabilities (after Sigmoid / Softmax) */
+    BD_OUTPUT_LOGITS = 2,  /* logits: sigmoid (1 channel) or softmax (N) is applied */
+    BD_OUTPUT_ALPHA = 3,   /* a matting alpha in [0, 1], used as is */
+} bd_output_kind;
+
+typedef enum bd_conv_source {
+    BD_FROM_DEFAULT = 0,  /* nothing said otherwise */
+    BD_FROM_INFERRED = 1, /* read from the model */
+    BD_FROM_SIDECAR = 2,  /* the sidecar file */
+    BD_FROM_CALLER = 3,   /* set by the caller (CLI flags) */
+} bd_conv_source;
+
+/** Static name of a source: "default", "inferred", "sidecar", "caller". */
+BD_API const char *bd_conv_source_name(bd_conv_source source);
+
+#define BD_MAX_STATE_PAIRS 16
+
+typedef struct bd_model_conventions {
+    size_t struct_size; /* = sizeof(bd_model_conventions) */
+    /* The image input: its index, layout and size (size read-only, from the shape). */
+    int image_input;
+    bd_layout layout;
+    int input_w, input_h;
+    /* Colour order of the input's 3 channels: 0 = R,G,B; 1 = B,G,R. */
+    int bgr;
+    /* Normalisation per channel, in the model's channel order:
+     * tensor = (u8 / 255 - mean[c]) / std[c]. [0,1]: mean 0, std 1 (default);
+     * [-1,1]: mean 0.5, std 0.5; [0,255]: mean 0, std 1/255. std must not be 0. */
+    float mean[3], std[3];
+    /* The mask: output index, its layout, channel count (read-only), which channel
+     * is the person (-1 = the only one, or 1 of 2), what its values are. */
+    int mask_output;
+    bd_layout output_layout;
+    int n_classes;
+    int person_class;
+    bd_output_kind output_kind;
+    /* Recurrent state carried between runs: input index -> output index. */
+    int n_state_pairs;
+    int state_input[BD_MAX_STATE_PAIRS], state_output[BD_MAX_STATE_PAIRS];
+    /* Where each group came from. */
+    bd_conv_source from_image_input, from_layout, from_color, from_norm, from_mask_output,
+        from_output_layout, from_class, from_output_kind, from_states;
+} bd_model_conventions;
+
+/**
+ * Fills *out (set out->struct_size = sizeof(bd_model_conventions) first; an older,
+ * smaller struct gets its prefix) with the conventions read from a loaded model
+ * (its shapes, names, final ops, and an ONNX file's metadata_props entries
+ * "backdrop.KEY" = value, read like sidecar lines), defaults elsewhere. Returns
+ * BD_OK, BD_ERR_INVALID_ARG, BD_ERR_BAD_STATE (not loaded), BD_ERR_UNSUPPORTED
+ * (no input looks like an image [1,H,W,3] / [1,3,H,W], or no output like a map)
+ * or BD_ERR_FORMAT (a bad metadata_props entry); err, if given, says which.
+ */
+BD_API bd_status bd_model_conventions_infer(const bd_model *model, bd_model_conventions *out,
+                                            char *err, size_t err_size);
+
+/**
+ * Applies a sidecar file (untrusted text, at most 64 KiB) on top of *conv, marking
+ * what it sets as BD_FROM_SIDECAR. One "key = value" per line; '#' starts a
+ * comment; blank lines are ignored; each key at most once. Keys:
+ *   layout = nchw | nhwc           color = rgb | bgr
+ *   mean = R, G, B                 std = R, G, B   (or one number for all three)
+ *   range = 0..1 | -1..1 | 0..255  (instead of mean and std)
+ *   output = prob | logits | alpha person_class = N
+ *   image_input = NAME | INDEX     mask_output = NAME | INDEX
+ *   output_layout = nchw | nhwc
+ *   state = INPUT OUTPUT           (names or indices; repeatable; replaces the
+ *                                   inferred pairs)
+ * Returns BD_ERR_IO (cannot read), BD_ERR_FORMAT ("file:line: what is wrong"),
+ * BD_ERR_LIMIT (too large) with the message in err; *conv is untouched on error.
+ */
+BD_API bd_status bd_model_conventions_sidecar(const bd_model *model, const char *path,
+                                              bd_model_conventions *conv, char *err,
+                                              size_t err_size);
+/** As bd_model_conventions_sidecar, from memory; `name` labels the messages. */
+BD_API bd_status bd_model_conventions_parse(const bd_model *model, const char *text,
+                                            size_t len, const char *name,
+                                            bd_model_conventions *conv, char *err,
+                                            size_t err_size);
+
+/**
+ * Finds recurrent state pairs by name: an input and an output of the same shape
+ * whose names differ only in a suffix pair (r1i/r1o, h_in/h_out, h/h_out,
+ * state_in/state_out, ...). Writes up to max pairs; *n gets the count found.
+ */
+BD_API bd_status bd_model_state_pairs(const bd_model *model, int *inputs, int *outputs, int max,
+                                      int *n);
 
 /* ---------------------------------------------------------------------------
  * Images. A bd_image is a view: it does not own its pixels.
@@ -405,6 +536,14 @@ typedef struct bd_pipeline_options {
      * call only (never written later); NULL / 0 = no message. */
     char *error_buf;
     size_t error_buf_size;
+
+    /* --- appended in 0.3 (model conventions) ------------------------------------ */
+    /* The model's conventions (borrowed for the create call); NULL = those of
+     * bd_model_conventions_infer. The older fields above, when not at their
+     * defaults, still override them: input_scale/input_offset (all channels),
+     * mask_logits = 1 (logits), person_class >= 0. A model with recurrent state
+     * pairs has them carried by the pipeline's session (bd_pipeline_reset_state). */
+    const bd_model_conventions *conventions;
 } bd_pipeline_options;
 
 /** Fit policies for bd_pipeline_options.fit. */
@@ -418,8 +557,10 @@ BD_API void bd_pipeline_options_default(bd_pipeline_options *opts);
 
 /**
  * Creates a pipeline; model is retained (must outlive the pipeline). The model
- * needs one f32 input [1,H,W,3] and a first output [1,h,w,N] (N class
- * channels, see person_class). Returns BD_OK, BD_ERR_INVALID_ARG (bad options),
+ * needs an f32 image input [1,H,W,3] or [1,3,H,W] and a mask output [1,h,w,N],
+ * [1,N,h,w] or [1,h,w] (N class channels, see person_class); which ones and
+ * what they mean come from opts->conventions. Other inputs must be recurrent
+ * state (carried by the session); any other extra input is refused, naming it. Returns BD_OK, BD_ERR_INVALID_ARG (bad options),
  * BD_ERR_BAD_STATE (model not loaded), BD_ERR_UNSUPPORTED (the model's inputs or
  * outputs do not fit), BD_ERR_NO_MEMORY or the session's error; the reason is
  * written to opts->error_buf if given.
@@ -449,6 +590,12 @@ BD_API void bd_pipeline_free(bd_pipeline *pipeline);
  */
 BD_API bd_status bd_pipeline_mask(bd_pipeline *pipeline, const bd_image *frame,
                                   const bd_image *alpha);
+
+/**
+ * Zeroes the recurrent state of a model with state pairs (call at a scene cut);
+ * a no-op otherwise. Returns BD_OK, BD_ERR_INVALID_ARG or BD_ERR_BAD_STATE.
+ */
+BD_API bd_status bd_pipeline_reset_state(bd_pipeline *pipeline);
 
 typedef enum bd_background_kind {
     BD_BG_IMAGE = 1,       /* a still image, scaled to cover and centred */

@@ -141,6 +141,22 @@ void bd_image_to_tensor_fit(const bd_image *src, const bd_linear_axis *ax,
                             const bd_linear_axis *ay, int x0, int x1, int y0, int y1, float pad,
                             const float lut[256], float *dst);
 
+/** How model-input pixels are laid out and normalised (bd_image_to_tensor_conv). */
+typedef struct bd_tensor_map {
+    int planar;           /* 0 = NHWC (interleaved), 1 = NCHW (three planes) */
+    int dst_channel[3];   /* tensor channel of source R, G, B (BGR: 2, 1, 0) */
+    float lut[3][256];    /* per tensor channel: u8 -> value */
+    float pad[3];         /* per tensor channel: letterbox bars */
+} bd_tensor_map;
+
+/**
+ * As bd_image_to_tensor_fit with per-channel normalisation, any channel order
+ * and NHWC or NCHW output (ow x oh per plane). Same sampling, bit for bit.
+ */
+void bd_image_to_tensor_conv(const bd_image *src, const bd_linear_axis *ax,
+                             const bd_linear_axis *ay, int x0, int x1, int y0, int y1,
+                             const bd_tensor_map *tm, float *dst);
+
 /** Fills lut[v] = (float)v / 255 * scale + offset for v = 0..255. */
 void bd_tensor_lut(float scale, float offset, float lut[256]);
 
@@ -167,6 +183,16 @@ void bd_mask_affine(const bd_mask_params *mp, float *k, float *b);
  */
 int bd_class_probability(const float *scores, size_t n_pixels, int n_classes, int cls,
                          int force_logits, float *prob);
+
+/**
+ * As bd_class_probability with the scores of pixel i, class k at
+ * scores[i * pixel_stride + k * class_stride] (NHWC: 1 pixel = n_classes, class 1;
+ * NCHW: pixel 1, class n_pixels). mode: 0 = decide (as force_logits = 0),
+ * 1 = probabilities (taken as is), 2 = logits (as force_logits = 1).
+ */
+int bd_class_probability_strided(const float *scores, size_t n_pixels, int n_classes, int cls,
+                                 size_t pixel_stride, size_t class_stride, int mode,
+                                 float *prob);
 
 /**
  * Upsamples a probability map prob[h][w] (dense) to the GRAY8 image `alpha`

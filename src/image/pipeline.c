@@ -5,10 +5,13 @@
  * of post.c (mask upsampling, refinement, background, blend in one pass over
  * the frame's rows, on the pipeline's persistent thread pool).
  *
- * Built only on the public session API, so it runs any model with one f32
- * NHWC input [1,H,W,3] and a first output [1,h,w,N]: N = 1, a person
- * probability or logit; N >= 2, class scores turned into the person class's
- * probability by bd_class_probability (classes.c). Everything that depends
+ * Built only on the public session API, so it runs any model with an f32
+ * image input ([1,H,W,3] or [1,3,H,W]) and a mask output ([1,h,w,N],
+ * [1,N,h,w] or [1,h,w]) as its bd_model_conventions say (which input and
+ * output, layout, colour order, mean/std, logits or probabilities): N = 1, a
+ * person probability, logit or alpha; N >= 2, class scores turned into the
+ * person class's probability by bd_class_probability_strided (classes.c).
+ * Recurrent state inputs are carried by the session. Everything that depends
  * on the model size is allocated at create; buffers that depend on the
  * frame size (upsampling tables, the scaled background, blur planes,
  * per-thread rows) grow on first use and are reused
@@ -31,11 +34,14 @@ struct bd_pipeline {
     const bd_model *model; /* retained; NULL for a post-process-only pipeline */
     bd_session *session;
     bd_pipeline_options opts;
-    int in_w, in_h;   /* model input [1, in_h, in_w, 3] */
-    int out_w, out_h; /* model output [1, out_h, out_w, n_classes] */
+    bd_model_conventions conv; /* resolved at create */
+    int in_w, in_h;   /* model image input, NHWC or NCHW (conv.layout) */
+    int out_w, out_h; /* model mask output, n_classes channels (conv.output_layout) */
     int n_classes, person_class;
+    int class_mode;   /* bd_class_probability_strided mode from conv.output_kind */
+    int map_logits;   /* one channel of logits: the post-process applies the sigmoid */
     float *prob; /* n_classes > 1: [out_h][out_w] person probability */
-    float lut[256];   /* u8 -> input value */
+    bd_tensor_map tmap; /* u8 -> input values, channel order and layout */
     bd_mask_params mask;
     bd_post *post;
 
@@ -98,11 +104,11 @@ void bd_pipeline_free(bd_pipeline *p) {
 /* Most class channels a model output may have. */
 #define MAX_CLASSES 4096
 
-/* True if t is f32 [1, h, w, c] with sane h, w and 1 <= c <= MAX_CLASSES. */
-static int is_nhwc(const bd_tensor_info *t) {
+/* True if t is f32 [1, a, b, c] with every dimension in 1..BD_IMAGE_MAX_DIM. */
+static int is_4d(const bd_tensor_info *t) {
     return t->dtype == BD_DTYPE_F32 && t->n_dims == 4 && t->dims[0] == 1 && t->dims[1] >= 1 &&
            t->dims[1] <= BD_IMAGE_MAX_DIM && t->dims[2] >= 1 && t->dims[2] <= BD_IMAGE_MAX_DIM &&
-           t->dims[3] >= 1 && t->dims[3] <= MAX_CLASSES;
+           t->dims[3] >= 1 && t->dims[3] <= BD_IMAGE_MAX_DIM;
 }
 
 /* "[1, 144, 256, 2] f32" into buf. */
@@ -161,7 +167,6 @@ static bd_status create_common(const bd_pipeline_options *o, bd_pipeline **out) 
     p->opts = *o;
     p->mask.threshold = o->threshold;
     p->mask.softness = o->softness;
-    bd_tensor_lut(o->input_scale, o->input_offset, p->lut);
     bd_status st = bd_post_create(o->n_threads > 0 ? o->n_threads : 1, o->isa, &p->post);
     if (st != BD_OK) {
         bd_pipeline_free(p);
@@ -181,31 +186,121 @@ bd_status bd_pipeline_create_postprocess(const bd_pipeline_options *opts, bd_pip
     return create_error(opts, &e);
 }
 
-/* Checks that the model looks like a segmentation network: one f32 image
- * input [1,H,W,3] and a first output [1,h,w,N]; picks the person class. */
-static bd_status check_model(const bd_model *model, const bd_pipeline_options *o,
-                             bd_tensor_info *in, bd_tensor_info *mo, int *cls, bd_err *e) {
-    char sh[128];
+/* The conventions to use: the caller's or the inferred ones, with the older
+ * option fields on top when they are not at their defaults. */
+static bd_status resolve_conventions(const bd_model *model, const bd_pipeline_options *o,
+                                     bd_model_conventions *c, bd_err *e) {
+    char why[256] = "";
     if (bd_model_n_inputs(model) == 0)
         return bd_err_set(e, BD_ERR_BAD_STATE, "the model is not loaded");
-    if (bd_model_n_inputs(model) != 1)
-        return bd_err_set(e, BD_ERR_UNSUPPORTED, "the model has %d inputs; the pipeline needs 1",
-                          bd_model_n_inputs(model));
-    if (bd_model_n_outputs(model) < 1 || bd_model_input_info(model, 0, in) != BD_OK ||
-        bd_model_output_info(model, 0, mo) != BD_OK)
-        return bd_err_set(e, BD_ERR_UNSUPPORTED, "the model has no output");
-    if (!is_nhwc(in) || in->dims[3] != 3)
+    memset(c, 0, sizeof *c);
+    c->struct_size = sizeof *c;
+    bd_status st = bd_model_conventions_infer(model, c, why, sizeof why);
+    if (o->conventions) {
+        const bd_model_conventions *u = o->conventions;
+        if (u->struct_size < offsetof(bd_model_conventions, from_image_input))
+            return bd_err_set(e, BD_ERR_INVALID_ARG,
+                              "conventions struct_size %zu is too small", u->struct_size);
+        memcpy(c, u, u->struct_size < sizeof *c ? u->struct_size : sizeof *c);
+        c->struct_size = sizeof *c;
+    } else if (st != BD_OK) {
+        return bd_err_set(e, st, "%s", why);
+    }
+    if (o->input_scale != 1.0f || o->input_offset != 0.0f) {
+        if (o->input_scale == 0.0f)
+            return bd_err_set(e, BD_ERR_INVALID_ARG, "invalid pipeline option input_scale 0");
+        for (int k = 0; k < 3; k++) {
+            c->mean[k] = -o->input_offset / o->input_scale;
+            c->std[k] = 1.0f / o->input_scale;
+        }
+        c->from_norm = BD_FROM_CALLER;
+    }
+    if (o->mask_logits) {
+        c->output_kind = BD_OUTPUT_LOGITS;
+        c->from_output_kind = BD_FROM_CALLER;
+    }
+    if (o->person_class >= 0) {
+        c->person_class = o->person_class;
+        c->from_class = BD_FROM_CALLER;
+    }
+    const char *bad = NULL;
+    if (c->layout != BD_LAYOUT_NHWC && c->layout != BD_LAYOUT_NCHW) bad = "layout";
+    else if (c->output_layout != BD_LAYOUT_NHWC && c->output_layout != BD_LAYOUT_NCHW)
+        bad = "output_layout";
+    else if (c->output_kind < BD_OUTPUT_UNKNOWN || c->output_kind > BD_OUTPUT_ALPHA)
+        bad = "output_kind";
+    else if (c->bgr != 0 && c->bgr != 1) bad = "bgr";
+    else if (c->person_class < -1 || c->person_class >= MAX_CLASSES) bad = "person_class";
+    else if (c->n_state_pairs < 0 || c->n_state_pairs > BD_MAX_STATE_PAIRS) bad = "n_state_pairs";
+    else if (c->image_input < 0 || c->image_input >= bd_model_n_inputs(model)) bad = "image_input";
+    else if (c->mask_output < 0 || c->mask_output >= bd_model_n_outputs(model))
+        bad = "mask_output";
+    for (int k = 0; k < 3 && !bad; k++)
+        if (!isfinite(c->mean[k]) || !isfinite(c->std[k]) || !(fabsf(c->std[k]) >= 1e-12f) ||
+            !isfinite(1.0f / c->std[k]))
+            bad = "mean/std";
+    for (int k = 0; k < c->n_state_pairs && !bad; k++)
+        if (c->state_input[k] < 0 || c->state_input[k] >= bd_model_n_inputs(model) ||
+            c->state_output[k] < 0 || c->state_output[k] >= bd_model_n_outputs(model) ||
+            c->state_input[k] == c->image_input)
+            bad = "state pairs";
+    if (bad) return bd_err_set(e, BD_ERR_INVALID_ARG, "invalid model convention %s", bad);
+    return BD_OK;
+}
+
+/* Checks the model's tensors against the conventions: an f32 image input
+ * [1,H,W,3] / [1,3,H,W], a mask output [1,h,w,N] / [1,N,h,w] / [1,h,w], every
+ * other input a carried state; picks the person class. */
+static bd_status check_model(const bd_model *model, const bd_model_conventions *c,
+                             bd_tensor_info *in, bd_tensor_info *mo, int *n_classes, int *cls,
+                             bd_err *e) {
+    char sh[128];
+    if (bd_model_input_info(model, c->image_input, in) != BD_OK ||
+        bd_model_output_info(model, c->mask_output, mo) != BD_OK)
+        return bd_err_set(e, BD_ERR_UNSUPPORTED, "the model has no such input or output");
+    const int nchw = c->layout == BD_LAYOUT_NCHW;
+    if (!is_4d(in) || in->dims[nchw ? 1 : 3] != 3)
         return bd_err_set(e, BD_ERR_UNSUPPORTED,
-                          "model input '%s' is %s; the pipeline needs an f32 NHWC image "
-                          "[1, H, W, 3]",
-                          in->name, shape_str(in, sh, sizeof sh));
-    if (!is_nhwc(mo))
+                          "model input '%s' is %s; the pipeline needs an f32 %s image %s",
+                          in->name, shape_str(in, sh, sizeof sh), nchw ? "NCHW" : "NHWC",
+                          nchw ? "[1, 3, H, W]" : "[1, H, W, 3]");
+    for (int i = 0; i < bd_model_n_inputs(model); i++) {
+        int state = 0;
+        for (int k = 0; k < c->n_state_pairs; k++) state |= c->state_input[k] == i;
+        bd_tensor_info t;
+        if (i == c->image_input || state || bd_model_input_info(model, i, &t) != BD_OK) continue;
         return bd_err_set(e, BD_ERR_UNSUPPORTED,
-                          "model output '%s' is %s; the pipeline needs an f32 NHWC map "
-                          "[1, h, w, N] with 1 <= N <= %d classes",
-                          mo->name, shape_str(mo, sh, sizeof sh), MAX_CLASSES);
-    const int n = (int)mo->dims[3];
-    *cls = o->person_class;
+                          "model input '%s' %s is neither the image nor a recurrent state "
+                          "input; the pipeline cannot feed it (a runtime scalar such as "
+                          "RVM's downsample_ratio must be fixed when exporting; recurrent "
+                          "state can be declared in the sidecar: state = IN OUT)",
+                          t.name, shape_str(&t, sh, sizeof sh));
+    }
+    /* [1, h, w] is one channel; otherwise channels last or first */
+    bd_tensor_info m4 = *mo;
+    if (m4.n_dims == 3) {
+        m4.n_dims = 4;
+        m4.dims[3] = 1;
+        if (c->output_layout == BD_LAYOUT_NCHW) {
+            m4.dims[3] = m4.dims[2];
+            m4.dims[2] = m4.dims[1];
+            m4.dims[1] = 1;
+        }
+    }
+    const int onchw = c->output_layout == BD_LAYOUT_NCHW;
+    int ok = m4.dtype == BD_DTYPE_F32 && m4.n_dims == 4 && m4.dims[0] == 1;
+    for (int d = 1; ok && d < 4; d++) ok = m4.dims[d] >= 1 && m4.dims[d] <= BD_IMAGE_MAX_DIM;
+    if (ok) ok = m4.dims[onchw ? 1 : 3] <= MAX_CLASSES;
+    if (!ok)
+        return bd_err_set(e, BD_ERR_UNSUPPORTED,
+                          "model output '%s' is %s; the pipeline needs an f32 %s map %s "
+                          "with 1 <= N <= %d classes",
+                          mo->name, shape_str(mo, sh, sizeof sh), onchw ? "NCHW" : "NHWC",
+                          onchw ? "[1, N, h, w]" : "[1, h, w, N]", MAX_CLASSES);
+    *mo = m4;
+    const int n = (int)m4.dims[onchw ? 1 : 3];
+    *n_classes = n;
+    *cls = c->person_class;
     if (*cls < 0) {
         if (n > 2)
             return bd_err_set(e, BD_ERR_UNSUPPORTED,
@@ -222,17 +317,32 @@ static bd_status check_model(const bd_model *model, const bd_pipeline_options *o
     return BD_OK;
 }
 
+/* Per-channel LUTs: tensor = (u8 / 255 - mean) / std, in the model's channel
+ * order (BGR swaps where R and B go). */
+static void build_tensor_map(const bd_model_conventions *c, bd_tensor_map *tm) {
+    tm->planar = c->layout == BD_LAYOUT_NCHW;
+    for (int k = 0; k < 3; k++) {
+        tm->dst_channel[k] = c->bgr ? 2 - k : k;
+        const float scale = 1.0f / c->std[k], offset = -c->mean[k] / c->std[k];
+        bd_tensor_lut(scale, offset, tm->lut[k]);
+        tm->pad[k] = tm->lut[k][128];
+    }
+}
+
 bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *opts,
                              bd_pipeline **out) {
     bd_err e = {0};
     if (!model || !out)
         return bd_err_set(&e, BD_ERR_INVALID_ARG, "model or out is NULL"), create_error(opts, &e);
     bd_pipeline_options o;
+    bd_model_conventions conv;
     bd_tensor_info in, mo;
-    int cls = 0;
+    int cls = 0, n_classes = 1;
     bd_status st = read_options(opts, &o, &e);
-    if (st == BD_OK) st = check_model(model, &o, &in, &mo, &cls, &e);
+    if (st == BD_OK) st = resolve_conventions(model, &o, &conv, &e);
+    if (st == BD_OK) st = check_model(model, &conv, &in, &mo, &n_classes, &cls, &e);
     if (st != BD_OK) return create_error(opts, &e);
+    o.conventions = NULL; /* borrowed for the create call only */
 
     bd_pipeline *p = NULL;
     if ((st = create_common(&o, &p)) != BD_OK) {
@@ -240,16 +350,30 @@ bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *o
         return create_error(opts, &e);
     }
     p->model = model;
-    p->in_h = (int)in.dims[1];
-    p->in_w = (int)in.dims[2];
-    p->out_h = (int)mo.dims[1];
-    p->out_w = (int)mo.dims[2];
-    p->n_classes = (int)mo.dims[3];
+    p->conv = conv;
+    const int nchw = conv.layout == BD_LAYOUT_NCHW, onchw = conv.output_layout == BD_LAYOUT_NCHW;
+    p->in_h = (int)in.dims[nchw ? 2 : 1];
+    p->in_w = (int)in.dims[nchw ? 3 : 2];
+    p->out_h = (int)mo.dims[onchw ? 2 : 1];
+    p->out_w = (int)mo.dims[onchw ? 3 : 2];
+    p->n_classes = n_classes;
     p->person_class = cls;
+    p->class_mode = conv.output_kind == BD_OUTPUT_LOGITS                                   ? 2
+                    : conv.output_kind == BD_OUTPUT_UNKNOWN                                ? 0
+                                                                                           : 1;
+    p->map_logits = n_classes == 1 && conv.output_kind == BD_OUTPUT_LOGITS;
+    build_tensor_map(&conv, &p->tmap);
 
     bd_session_options so;
     bd_session_options_default(&so);
     so.n_threads = o.n_threads;
+    int pairs[2 * BD_MAX_STATE_PAIRS];
+    for (int k = 0; k < conv.n_state_pairs; k++) {
+        pairs[2 * k] = conv.state_input[k];
+        pairs[2 * k + 1] = conv.state_output[k];
+    }
+    so.state_pairs = pairs;
+    so.n_state_pairs = conv.n_state_pairs;
     st = bd_session_create(model, &so, &p->session);
     if (st != BD_OK) {
         bd_err_set(&e, st, "cannot create a session: %s", bd_status_str(st));
@@ -272,6 +396,12 @@ bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *o
 fail:
     bd_pipeline_free(p);
     return create_error(opts, &e);
+}
+
+bd_status bd_pipeline_reset_state(bd_pipeline *p) {
+    if (!p) return BD_ERR_INVALID_ARG;
+    if (p->failed) return BD_ERR_BAD_STATE;
+    return p->session ? bd_session_reset_state(p->session) : BD_OK;
 }
 
 /* Common entry: sticky check, then a fresh error for this call. */
@@ -342,7 +472,7 @@ static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **
         return bd_err_set(&p->err, BD_ERR_NO_MEMORY, "out of memory for a %dx%d frame", fw, fh);
     float *input = NULL;
     size_t n = 0;
-    bd_status st = bd_session_input(p->session, 0, &input, &n);
+    bd_status st = bd_session_input(p->session, p->conv.image_input, &input, &n);
     if (st == BD_OK && n != (size_t)p->in_w * (size_t)p->in_h * 3) st = BD_ERR_BAD_STATE;
     if (st != BD_OK) {
         p->failed = 1;
@@ -350,15 +480,15 @@ static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **
                           bd_session_last_error(p->session), n, p->in_h, p->in_w);
     }
     /* letterbox bars: mid grey */
-    bd_image_to_tensor_fit(frame, &p->pre_x, &p->pre_y, g->x0, g->x1, g->y0, g->y1, p->lut[128],
-                           p->lut, input);
+    bd_image_to_tensor_conv(frame, &p->pre_x, &p->pre_y, g->x0, g->x1, g->y0, g->y1, &p->tmap,
+                            input);
     st = bd_session_run(p->session);
     if (st != BD_OK) {
         p->failed = 1;
         return bd_err_set(&p->err, st, "model run failed: %s", bd_session_last_error(p->session));
     }
     const size_t n_pixels = (size_t)p->out_w * (size_t)p->out_h;
-    st = bd_session_output(p->session, 0, map, &n);
+    st = bd_session_output(p->session, p->conv.mask_output, map, &n);
     if (st == BD_OK && n != n_pixels * (size_t)p->n_classes) st = BD_ERR_BAD_STATE;
     if (st != BD_OK) {
         p->failed = 1;
@@ -367,8 +497,10 @@ static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **
                           p->n_classes);
     }
     if (p->n_classes > 1) {
-        bd_class_probability(*map, n_pixels, p->n_classes, p->person_class,
-                             p->opts.mask_logits, p->prob);
+        const int planar = p->conv.output_layout == BD_LAYOUT_NCHW;
+        bd_class_probability_strided(*map, n_pixels, p->n_classes, p->person_class,
+                                     planar ? 1 : (size_t)p->n_classes, planar ? n_pixels : 1,
+                                     p->class_mode, p->prob);
         *map = p->prob;
     }
     return BD_OK;
@@ -412,7 +544,7 @@ bd_status bd_pipeline_mask(bd_pipeline *p, const bd_image *frame, const bd_image
     if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
     bd_post_map m;
     make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
-    if (p->n_classes > 1) m.logits = 0; /* bd_class_probability made probabilities */
+    m.logits = p->map_logits; /* N > 1: bd_class_probability made probabilities */
     bd_post_job job = {0};
     job.frame = frame;
     job.map = &m;
@@ -699,7 +831,7 @@ bd_status bd_pipeline_replace(bd_pipeline *p, const bd_image *frame, const bd_ba
     if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
     bd_post_map m;
     make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
-    if (p->n_classes > 1) m.logits = 0; /* bd_class_probability made probabilities */
+    m.logits = p->map_logits; /* N > 1: bd_class_probability made probabilities */
     job.map = &m;
     job_effects(p, &job);
     return run_post(p, &job);

@@ -126,22 +126,24 @@ static void yuv_pixel(const bd_image *src, int x, int y, int rgb[3]) {
     rgb[2] = c[2];
 }
 
-void bd_image_to_tensor_fit(const bd_image *src, const bd_linear_axis *ax,
-                            const bd_linear_axis *ay, int x0, int x1, int y0, int y1, float pad,
-                            const float lut[256], float *dst) {
+void bd_image_to_tensor_conv(const bd_image *src, const bd_linear_axis *ax,
+                             const bd_linear_axis *ay, int x0, int x1, int y0, int y1,
+                             const bd_tensor_map *tm, float *dst) {
     const int bpp = bd_pixel_format_bpp(src->format);
     const int ow = ax->n_out, oh = ay->n_out;
     const int yuv = bd_format_is_yuv(src->format);
+    const size_t cs = tm->planar ? (size_t)ow * (size_t)oh : 1; /* channel stride */
+    const size_t ps = tm->planar ? 1 : 3;                        /* pixel stride */
     int off[3];
     rgb_offsets(src->format, off);
     for (int y = 0; y < oh; y++) {
         const uint8_t *r0 = src->data + (size_t)ay->lo[y] * src->stride_bytes;
         const uint8_t *r1 = src->data + (size_t)ay->hi[y] * src->stride_bytes;
         const double wy = ay->w[y];
-        float *o = dst + (size_t)y * (size_t)ow * 3;
-        for (int x = 0; x < ow; x++, o += 3) {
+        float *o = dst + (size_t)y * (size_t)ow * ps;
+        for (int x = 0; x < ow; x++, o += ps) {
             if (y < y0 || y >= y1 || x < x0 || x >= x1) { /* letterbox padding */
-                o[0] = o[1] = o[2] = pad;
+                for (int c = 0; c < 3; c++) o[c * cs] = tm->pad[c];
                 continue;
             }
             const double wx = ax->w[x];
@@ -169,10 +171,25 @@ void bd_image_to_tensor_fit(const bd_image *src, const bd_linear_axis *ax,
                 double bot = p10[c] * (1.0 - wx) + p11[c] * wx;
                 double v = top * (1.0 - wy) + bot * wy;
                 int u = (int)(v + 0.5); /* v >= 0: truncation is floor */
-                o[c] = lut[u > 255 ? 255 : u];
+                /* source channel c (R, G, B) goes to tensor channel dst_channel[c] */
+                const int t = tm->dst_channel[c];
+                o[(size_t)t * cs] = tm->lut[t][u > 255 ? 255 : u];
             }
         }
     }
+}
+
+void bd_image_to_tensor_fit(const bd_image *src, const bd_linear_axis *ax,
+                            const bd_linear_axis *ay, int x0, int x1, int y0, int y1, float pad,
+                            const float lut[256], float *dst) {
+    bd_tensor_map m; /* the same LUT for the three channels, interleaved */
+    m.planar = 0;
+    for (int c = 0; c < 3; c++) {
+        memcpy(m.lut[c], lut, sizeof m.lut[c]);
+        m.pad[c] = pad;
+        m.dst_channel[c] = c;
+    }
+    bd_image_to_tensor_conv(src, ax, ay, x0, x1, y0, y1, &m, dst);
 }
 
 void bd_image_to_tensor(const bd_image *src, const bd_linear_axis *ax, const bd_linear_axis *ay,

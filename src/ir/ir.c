@@ -79,6 +79,7 @@ void bd_graph_free(bd_graph *g) {
     free(g->inputs);
     free(g->outputs);
     free(g->description);
+    free(g->conventions);
     free(g->hist);
     memset(g, 0, sizeof *g);
 }

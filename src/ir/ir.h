@@ -146,6 +146,9 @@ typedef struct bd_graph {
     int *inputs, n_inputs;   /* value indices of graph inputs */
     int *outputs, n_outputs; /* value indices of graph outputs (incl. extra) */
     char *description;       /* owned, may be NULL */
+    /* Conventions the file states (ONNX metadata_props "backdrop.KEY"), as sidecar
+     * text "KEY = VALUE" lines; owned, may be NULL (runtime/conventions.c). */
+    char *conventions;
     /* Facts about the source file, kept for `backdrop info`: */
     int n_src_ops;             /* ops in the file */
     int64_t n_params;          /* float constant elements (weights, biases) */

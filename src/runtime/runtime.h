@@ -34,6 +34,11 @@ struct bd_session {
     unsigned char *serial;  /* per node: 1 = too small to split, thread 0 runs it */
     int64_t profile_runs;
     uint8_t *arena;   /* arena_bytes, 64-byte aligned */
+    /* Recurrent state carried from run to run: after each run, n_state copies of
+     * state_bytes[k] from arena + state_out[k] to arena + state_in[k]. Inputs and
+     * outputs live for the whole run (bd_graph_analyse), so they never overlap. */
+    int n_state;
+    size_t *state_in, *state_out, *state_bytes;
 };
 
 /* Assigns g->values[*].arena_offset to every non-constant value so that values
@@ -62,5 +67,24 @@ bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err);
 /* conv(x) * per-channel constant -> conv with scaled weights and bias (bn_fold.c;
  * the multiply half of a BatchNormalization, whose add pattern.c folds). */
 bd_status bd_pass_fold_batchnorm(bd_graph *g, bd_err *err);
+
+/* Recurrent state (state.c): resolves o's state pairs (or those found by name)
+ * for session s (BD_ERR_INVALID_ARG for a bad pair); frees them; copies every
+ * state output to its input after a run. */
+bd_status bd_session_state_setup(bd_session *s, const bd_session_options *o);
+void bd_session_state_free(bd_session *s);
+void bd_session_state_carry(bd_session *s);
+
+/* bd_model_conventions_parse with the applied keys marked `src` (sidecar.c). */
+bd_status bd_conventions_parse_text(const bd_model *m, const char *text, size_t len,
+                                    const char *name, bd_conv_source src,
+                                    bd_model_conventions *conv, char *err, size_t err_size);
+
+/* Recomputes the derived fields of *c (input_w/h, n_classes; output_layout too if
+ * reinfer_output) from the model's shapes after image_input, layout, mask_output
+ * or output_layout changed. BD_ERR_INVALID_ARG / UNSUPPORTED with err if they do
+ * not fit the model (conventions.c). */
+bd_status bd_conventions_derive(const bd_model *m, bd_model_conventions *c, int reinfer_output,
+                                char *err, size_t err_size);
 
 #endif /* BD_RUNTIME_H */

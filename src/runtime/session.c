@@ -53,7 +53,12 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
         free(s);
         return BD_ERR_NO_MEMORY;
     }
-    memset(s->arena, 0, model->arena_bytes);
+    memset(s->arena, 0, model->arena_bytes); /* also the state inputs: zero */
+    bd_status st = bd_session_state_setup(s, &o);
+    if (st != BD_OK) {
+        bd_session_free(s);
+        return st;
+    }
     *out = s;
     return BD_OK;
 }
@@ -64,6 +69,7 @@ void bd_session_free(bd_session *s) {
     bd_aligned_free(s->arena);
     free(s->op_ms);
     free(s->serial);
+    bd_session_state_free(s);
     free(s);
 }
 
@@ -131,6 +137,7 @@ bd_status bd_session_run(bd_session *s) {
     if (s->failed) return BD_ERR_BAD_STATE;
     bd_threadpool_run(s->pool, run_graph, s);
     if (s->op_ms) s->profile_runs++;
+    bd_session_state_carry(s);
     return BD_OK;
 }
 

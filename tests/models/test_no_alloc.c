@@ -113,7 +113,41 @@ static void test_no_alloc(void) {
 #endif
 }
 
+/* A recurrent model: carrying the state (and resetting it) allocates nothing. */
+static void test_no_alloc_recurrent(void) {
+#ifdef BD_TEST_SKIP
+    harness_skip("AddressSanitizer build: malloc belongs to the sanitizer");
+#else
+    char path[1024];
+    const char *src = harness_env_dir("BD_SOURCE_DIR");
+    if (!src) {
+        harness_skip("no BD_SOURCE_DIR");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/tests/data/onnx/recurrent_gru.onnx", src);
+    bd_model *m = NULL;
+    CHECK(bd_model_create(NULL, &m) == BD_OK);
+    CHECK(bd_model_load_file(m, path) == BD_OK);
+    bd_session *s = NULL;
+    CHECK(bd_session_create(m, NULL, &s) == BD_OK);
+    if (s) {
+        CHECK(bd_session_n_state_pairs(s) == 1);
+        CHECK(bd_session_run(s) == BD_OK); /* warm-up */
+        long before = n_allocs;
+        for (int r = 0; r < 20; r++) {
+            CHECK(bd_session_run(s) == BD_OK);
+            if (r == 10) CHECK(bd_session_reset_state(s) == BD_OK);
+        }
+        long made = n_allocs - before;
+        CHECK_MSG(made == 0, "%ld allocations while carrying recurrent state", made);
+    }
+    bd_session_free(s);
+    bd_model_free(m);
+#endif
+}
+
 int main(void) {
     RUN(test_no_alloc);
+    RUN(test_no_alloc_recurrent);
     return harness_finish();
 }

@@ -200,6 +200,97 @@ void cli_timing(const char *label, double ms, const char *note) {
             note ? note : "");
 }
 
+/* "a,b,c" or "a": three numbers (one repeated); nonzero if `nonzero`. */
+static bool parse_triple(const char *cmd, const char *opt, const char *arg, bool nonzero,
+                         float out[3]) {
+    char buf[256];
+    if (strlen(arg) >= sizeof buf) {
+        cli_usage_error(cmd, "invalid %s '%.40s...' (too long)", opt, arg);
+        return false;
+    }
+    strcpy(buf, arg);
+    float v[3];
+    int n = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == 3 || !cli_parse_float(cmd, opt, tok, -1e6, 1e6, &v[n])) {
+            if (n == 3) cli_usage_error(cmd, "invalid %s '%s' (expected R,G,B)", opt, arg);
+            return false;
+        }
+        if (nonzero && v[n] == 0.0f) {
+            cli_usage_error(cmd, "invalid %s '%s' (a standard deviation must not be 0)", opt, arg);
+            return false;
+        }
+        n++;
+    }
+    if (n != 1 && n != 3) {
+        cli_usage_error(cmd, "invalid %s '%s' (expected R,G,B or one number)", opt, arg);
+        return false;
+    }
+    for (int k = 0; k < 3; k++) out[k] = v[n == 1 ? 0 : k];
+    return true;
+}
+
+void cli_seg_opts_init(cli_seg_opts *o) {
+    memset(o, 0, sizeof *o);
+    o->bgr = -1;
+    o->output_kind = -1;
+}
+
+int cli_model_conventions(const char *path, const bd_model *model, const cli_seg_opts *o,
+                          bd_model_conventions *c, char *note, size_t note_size) {
+    memset(c, 0, sizeof *c);
+    c->struct_size = sizeof *c;
+    char why[512] = "";
+    if (bd_model_conventions_infer(model, c, why, sizeof why) != BD_OK) {
+        snprintf(note, note_size, "cannot infer them: %s", why[0] ? why : "not an image model");
+        return CLI_EXIT_USAGE;
+    }
+    char side[4096];
+    const char *sidecar = o ? o->conventions_path : NULL;
+    struct stat sb;
+    if (!sidecar) {
+        snprintf(side, sizeof side, "%s.backdrop", path);
+        if (stat(side, &sb) == 0) sidecar = side;
+    }
+    if (sidecar) {
+        bd_status st = bd_model_conventions_sidecar(model, sidecar, c, why, sizeof why);
+        if (st != BD_OK) {
+            cli_error("conventions: %s", why[0] ? why : bd_status_str(st));
+            return CLI_EXIT_FAIL;
+        }
+        snprintf(note, note_size, "%s", sidecar);
+    } else {
+        snprintf(note, note_size, "none (%.200s.backdrop not found)", path);
+    }
+    if (!o) return CLI_EXIT_OK;
+    if (o->have_mean) {
+        memcpy(c->mean, o->mean, sizeof c->mean);
+        c->from_norm = BD_FROM_CALLER;
+    }
+    if (o->have_std) {
+        memcpy(c->std, o->std, sizeof c->std);
+        c->from_norm = BD_FROM_CALLER;
+    }
+    if (o->bgr >= 0) {
+        c->bgr = o->bgr;
+        c->from_color = BD_FROM_CALLER;
+    }
+    if (o->layout) {
+        c->layout = (bd_layout)o->layout;
+        c->from_layout = BD_FROM_CALLER;
+    }
+    if (o->output_kind >= 0) {
+        c->output_kind = (bd_output_kind)o->output_kind;
+        c->from_output_kind = BD_FROM_CALLER;
+    }
+    if (o->have_class) {
+        c->person_class = o->person_class;
+        c->from_class = BD_FROM_CALLER;
+    }
+    return CLI_EXIT_OK;
+}
+
 int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o) {
     switch (opt) {
     case CLI_OPT_MODEL:
@@ -248,6 +339,46 @@ int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o) {
         return cli_parse_float(cmd, "--feather", arg, 0.0, 1000.0, &o->feather)
                    ? CLI_EXIT_OK
                    : CLI_EXIT_USAGE;
+    case CLI_OPT_MEAN:
+    case CLI_OPT_STD: {
+        const char *name = opt == CLI_OPT_MEAN ? "--mean" : "--std";
+        float *dst = opt == CLI_OPT_MEAN ? o->mean : o->std;
+        if (!parse_triple(cmd, name, arg, opt == CLI_OPT_STD, dst)) return CLI_EXIT_USAGE;
+        if (opt == CLI_OPT_MEAN) o->have_mean = true;
+        else o->have_std = true;
+        return CLI_EXIT_OK;
+    }
+    case CLI_OPT_RANGE: {
+        float mean = 0.0f, std = 1.0f;
+        if (strcmp(arg, "0..1") == 0) mean = 0.0f, std = 1.0f;
+        else if (strcmp(arg, "-1..1") == 0) mean = 0.5f, std = 0.5f;
+        else if (strcmp(arg, "0..255") == 0) mean = 0.0f, std = 1.0f / 255.0f;
+        else return cli_usage_error(cmd, "invalid --range '%s' (expected 0..1, -1..1 or 0..255)", arg);
+        for (int k = 0; k < 3; k++) o->mean[k] = mean, o->std[k] = std;
+        o->have_mean = o->have_std = true;
+        return CLI_EXIT_OK;
+    }
+    case CLI_OPT_BGR:
+    case CLI_OPT_RGB:
+        o->bgr = opt == CLI_OPT_BGR;
+        return CLI_EXIT_OK;
+    case CLI_OPT_LAYOUT:
+        if (strcmp(arg, "nchw") == 0) o->layout = BD_LAYOUT_NCHW;
+        else if (strcmp(arg, "nhwc") == 0) o->layout = BD_LAYOUT_NHWC;
+        else return cli_usage_error(cmd, "invalid --layout '%s' (expected nchw or nhwc)", arg);
+        return CLI_EXIT_OK;
+    case CLI_OPT_OUTPUT_KIND:
+        if (strcmp(arg, "prob") == 0) o->output_kind = BD_OUTPUT_PROB;
+        else if (strcmp(arg, "logits") == 0) o->output_kind = BD_OUTPUT_LOGITS;
+        else if (strcmp(arg, "alpha") == 0) o->output_kind = BD_OUTPUT_ALPHA;
+        else
+            return cli_usage_error(cmd, "invalid --output-kind '%s' (expected prob, logits or alpha)",
+                                   arg);
+        return CLI_EXIT_OK;
+    case CLI_OPT_CONVENTIONS:
+        if (arg[0] == '\0') return cli_usage_error(cmd, "empty --conventions path");
+        o->conventions_path = arg;
+        return CLI_EXIT_OK;
     case CLI_OPT_FP16:
         o->fp16 = true;
         return CLI_EXIT_OK;
@@ -272,7 +403,6 @@ static bd_pipeline_options seg_pipeline_options(const cli_seg_opts *o) {
     po.refine_radius = o->refine_radius;
     po.refine_eps = o->refine_eps;
     po.feather = o->feather;
-    if (o->have_class) po.person_class = o->person_class;
     po.light_wrap = o->light_wrap;
     po.premultiplied = o->premultiplied ? 1 : 0;
     return po;
@@ -307,6 +437,11 @@ bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
     job->decode_ms = t2 - t1;
 
     bd_pipeline_options po = seg_pipeline_options(o);
+    bd_model_conventions conv;
+    char note[600];
+    int crc = cli_model_conventions(model_path, job->model, o, &conv, note, sizeof note);
+    if (crc == CLI_EXIT_FAIL) return false;
+    if (crc == CLI_EXIT_OK) po.conventions = &conv; /* else the pipeline says why */
     char why[512] = "";
     po.error_buf = why;
     po.error_buf_size = sizeof why;
@@ -340,4 +475,42 @@ void cli_seg_job_free(cli_seg_job *job) {
     bd_image_free(job->frame);
     bd_model_free(job->model);
     memset(job, 0, sizeof *job);
+}
+
+bool cli_seg_next(cli_seg_job *job, const char *in_path, bool mask) {
+    bd_image_free(job->frame);
+    job->frame = NULL;
+    if (!cli_read_image("input", in_path, BD_PIXEL_RGB24, &job->frame)) return false;
+    if (!mask) return true;
+    const bd_image *frame = bd_image_view(job->frame);
+    const bd_image *a = bd_image_view(job->alpha);
+    if (a->width != frame->width || a->height != frame->height) {
+        bd_image_free(job->alpha);
+        job->alpha = NULL;
+        bd_status st = bd_image_alloc(frame->width, frame->height, BD_PIXEL_GRAY8, &job->alpha);
+        if (st != BD_OK) {
+            cli_error("cannot allocate a %dx%d mask: %s", frame->width, frame->height,
+                      bd_status_str(st));
+            return false;
+        }
+    }
+    bd_status st = bd_pipeline_mask(job->pipeline, frame, bd_image_view(job->alpha));
+    if (st != BD_OK) {
+        const char *msg = bd_pipeline_last_error(job->pipeline);
+        cli_error("segmentation of '%s' failed: %s", in_path,
+                  (msg != NULL && msg[0] != '\0') ? msg : bd_status_str(st));
+        return false;
+    }
+    return true;
+}
+
+bool cli_is_sequence_pattern(const char *p) {
+    int n = 0;
+    for (const char *q = strchr(p, '%'); q; q = strchr(q, '%')) {
+        q++;
+        if (q[0] == '0' && q[1] >= '1' && q[1] <= '9') q += 2;
+        if (*q != 'd') return false;
+        n++;
+    }
+    return n == 1;
 }

@@ -43,6 +43,14 @@ enum {
     CLI_OPT_REFINE_EPS,
     CLI_OPT_FEATHER,
     CLI_OPT_CLASS,
+    CLI_OPT_MEAN,
+    CLI_OPT_STD,
+    CLI_OPT_RANGE,
+    CLI_OPT_BGR,
+    CLI_OPT_RGB,
+    CLI_OPT_LAYOUT,
+    CLI_OPT_OUTPUT_KIND,
+    CLI_OPT_CONVENTIONS,
     CLI_OPT_LIGHT_WRAP,    /* replace only */
     CLI_OPT_PREMULTIPLIED, /* replace only */
     CLI_OPT_FP16,          /* --fp16: FP16 weight storage (replace, mask, bench) */
@@ -118,10 +126,28 @@ typedef struct cli_seg_opts {
     bool have_class;
     int person_class; /* --class: channel of the model output that is the person */
     bool fp16;        /* --fp16: FP16 weight storage */
+    /* Model conventions (override the sidecar and what is inferred): */
+    bool have_mean, have_std;
+    float mean[3], std[3]; /* --mean, --std, or --range */
+    int bgr;               /* --bgr 1, --rgb 0, unset -1 (set by cli_seg_opts_init) */
+    int layout;            /* --layout: a bd_layout, 0 = unset */
+    int output_kind;       /* --output-kind: a bd_output_kind, -1 = unset */
+    const char *conventions_path; /* --conventions FILE; NULL = MODEL.backdrop if present */
     /* Set by `replace` only (not in CLI_SEG_LONGOPTS): */
     float light_wrap;   /* --light-wrap, 0..1 */
     bool premultiplied; /* --premultiplied */
 } cli_seg_opts;
+
+/* Initialises *o (the "unset" markers of the convention options). */
+void cli_seg_opts_init(cli_seg_opts *o);
+
+/* The conventions of `model` (loaded from `path`): inferred, then the sidecar
+ * (o->conventions_path, else PATH.backdrop if it exists), then o's flags (o may
+ * be NULL). `note` receives which sidecar was used, or why none could be
+ * inferred. Returns CLI_EXIT_OK; CLI_EXIT_FAIL after printing a sidecar error;
+ * CLI_EXIT_USAGE if the model's conventions cannot be inferred (note says why). */
+int cli_model_conventions(const char *path, const bd_model *model, const cli_seg_opts *o,
+                          bd_model_conventions *out, char *note, size_t note_size);
 
 /* Applies one getopt_long result to `o` if it is a shared segmentation option.
  * Returns -1 if `opt` is not one of them, CLI_EXIT_OK if applied, or
@@ -147,12 +173,31 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
         {"refine-eps", required_argument, NULL, CLI_OPT_REFINE_EPS},                       \
         {"feather", required_argument, NULL, CLI_OPT_FEATHER},                             \
         {"class", required_argument, NULL, CLI_OPT_CLASS},                                 \
+        {"person-class", required_argument, NULL, CLI_OPT_CLASS},                          \
+        {"mean", required_argument, NULL, CLI_OPT_MEAN},                                   \
+        {"std", required_argument, NULL, CLI_OPT_STD},                                     \
+        {"range", required_argument, NULL, CLI_OPT_RANGE},                                 \
+        {"bgr", no_argument, NULL, CLI_OPT_BGR},                                           \
+        {"rgb", no_argument, NULL, CLI_OPT_RGB},                                           \
+        {"layout", required_argument, NULL, CLI_OPT_LAYOUT},                               \
+        {"output-kind", required_argument, NULL, CLI_OPT_OUTPUT_KIND},                     \
+        {"conventions", required_argument, NULL, CLI_OPT_CONVENTIONS},                     \
         {"fp16", no_argument, NULL, CLI_OPT_FP16}
 #define CLI_SEG_HELP                                                                       \
     "      --model PATH    segmentation model (.tflite, .onnx); default: $BACKDROP_MODEL,\n" \
     "                      else " BD_DEFAULT_MODEL "\n"                                      \
-    "      --class N       which channel of a multi-class model output is the person\n"    \
+    "  Model conventions (default: inferred from the model, then MODEL.backdrop;\n"        \
+    "  see 'backdrop info MODEL'):\n"                                                       \
+    "      --class N, --person-class N\n"                                                   \
+    "                      which channel of a multi-class model output is the person\n"    \
     "                      (0..4095; default: the only one, or 1 of 2 channels)\n"         \
+    "      --mean R,G,B    input normalisation (x/255 - mean) / std, per channel in the\n" \
+    "      --std R,G,B     model's order (one number = all three)\n"                       \
+    "      --range R       the same as an input range: 0..1, -1..1 or 0..255\n"            \
+    "      --bgr, --rgb    the model's colour order\n"                                      \
+    "      --layout L      the image input's layout: nchw or nhwc\n"                        \
+    "      --output-kind K the mask output holds prob, logits or alpha\n"                  \
+    "      --conventions FILE  sidecar file to use instead of MODEL.backdrop\n"            \
     "      --fit MODE      how IN is fitted to the model input: stretch (default),\n"     \
     "                      letterbox (keep aspect, pad) or crop (keep aspect, centre)\n"  \
     "      --refine        snap the mask to IN's edges (guided filter)\n"                  \
@@ -184,5 +229,15 @@ typedef struct cli_seg_job {
  * must be freed with cli_seg_job_free either way. */
 bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job);
 void cli_seg_job_free(cli_seg_job *job);
+
+/* The next frame of a sequence with the same model and pipeline (a recurrent
+ * model's state carries over from the previous frame): decodes `in_path` into
+ * job->frame and, if `mask`, computes job->alpha (reallocated if the size
+ * changed). On failure prints the error and returns false. */
+bool cli_seg_next(cli_seg_job *job, const char *in_path, bool mask);
+
+/* Checks an output pattern for a sequence: exactly one %d or %0Nd (N = 1..9) and
+ * no other '%'. Returns true if it is one. */
+bool cli_is_sequence_pattern(const char *pattern);
 
 #endif /* BD_CLI_H */

@@ -3,7 +3,9 @@
  * and prints what it is and what it costs, as aligned "key  value" lines:
  * file, format, description, inputs and outputs, the op histogram of the file,
  * ops after compilation, parameters, multiply-adds per inference, weight and
- * arena bytes, and the kernel ISA chosen for this CPU.
+ * arena bytes, the kernel ISA chosen for this CPU, and the model's conventions
+ * (image layout, colour order, normalisation, mask output, recurrent state) with
+ * where each came from: inferred from the model, its sidecar file, or default.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -20,7 +22,9 @@
 static void usage(FILE *f) {
     fputs("Usage: backdrop info [MODEL] [OPTIONS]\n"
           "Load a segmentation model and describe it: inputs, outputs, ops, parameters,\n"
-          "multiply-adds per inference, memory and the kernels chosen for this CPU.\n"
+          "multiply-adds per inference, memory, the kernels chosen for this CPU and the\n"
+          "model's conventions (layout, colours, normalisation, output kind, recurrent\n"
+          "state), each marked inferred, sidecar (MODEL.backdrop) or default.\n"
           "\n"
           "Options:\n"
           "      --model PATH  the model (same as MODEL); default: $BACKDROP_MODEL,\n"
@@ -104,8 +108,59 @@ static void op_print(const char *op_name, int count, void *user) {
     printf("  %-*s %6d\n", t->name_width, op_name, count);
 }
 
+static const char *layout_name(bd_layout l) { return l == BD_LAYOUT_NCHW ? "NCHW" : "NHWC"; }
+
+static const char *kind_name(bd_output_kind k) {
+    switch (k) {
+    case BD_OUTPUT_PROB: return "probability";
+    case BD_OUTPUT_LOGITS: return "logits";
+    case BD_OUTPUT_ALPHA: return "alpha matte";
+    case BD_OUTPUT_UNKNOWN: break;
+    }
+    return "unknown (decided per frame)";
+}
+
+/* The model's conventions and where each came from (inferred, sidecar, default). */
+static void print_conventions(const bd_model *model, const bd_model_conventions *c) {
+    bd_tensor_info in, out;
+    if (bd_model_input_info(model, c->image_input, &in) != BD_OK ||
+        bd_model_output_info(model, c->mask_output, &out) != BD_OK)
+        return;
+    print_key("image input");
+    printf("%s: %s %dx%d  (%s)\n", in.name, layout_name(c->layout), c->input_w, c->input_h,
+           bd_conv_source_name(c->from_layout));
+    print_key("colour order");
+    printf("%s  (%s)\n", c->bgr ? "BGR" : "RGB", bd_conv_source_name(c->from_color));
+    print_key("normalise");
+    printf("(x/255 - mean) / std, mean %g,%g,%g std %g,%g,%g  (%s)\n", c->mean[0], c->mean[1],
+           c->mean[2], c->std[0], c->std[1], c->std[2], bd_conv_source_name(c->from_norm));
+    print_key("mask output");
+    printf("%s: %s, %d channel%s  (%s)\n", out.name, layout_name(c->output_layout), c->n_classes,
+           c->n_classes == 1 ? "" : "s", bd_conv_source_name(c->from_output_layout));
+    print_key("output kind");
+    printf("%s  (%s)\n", kind_name(c->output_kind), bd_conv_source_name(c->from_output_kind));
+    print_key("person class");
+    if (c->person_class >= 0)
+        printf("%d  (%s)\n", c->person_class, bd_conv_source_name(c->from_class));
+    else if (c->n_classes <= 2)
+        printf("%d  (default)\n", c->n_classes - 1);
+    else
+        printf("not known: pass --class N  (default)\n");
+    print_key("state");
+    if (c->n_state_pairs == 0) printf("none\n");
+    for (int k = 0; k < c->n_state_pairs; k++) {
+        bd_tensor_info si, so;
+        if (bd_model_input_info(model, c->state_input[k], &si) != BD_OK ||
+            bd_model_output_info(model, c->state_output[k], &so) != BD_OK)
+            continue;
+        if (k) print_key("");
+        printf("%s -> %s  (%s)\n", so.name, si.name, bd_conv_source_name(c->from_states));
+    }
+}
+
 /* Prints everything about a loaded model. Returns an exit code. */
-static int describe(const char *path, const bd_model *model) {
+static int describe(const char *path, const bd_model *model, const bd_model_conventions *conv,
+                    const char *conv_note) {
     bd_model_stats stats;
     memset(&stats, 0, sizeof stats);
     stats.struct_size = sizeof stats;
@@ -180,6 +235,14 @@ static int describe(const char *path, const bd_model *model) {
         printf("%s (this CPU supports %s)\n", bd_isa_name(stats.isa), bd_isa_name(best));
     else
         printf("%s\n", bd_isa_name(stats.isa));
+    if (conv) {
+        print_key("sidecar");
+        printf("%s\n", conv_note);
+        print_conventions(model, conv);
+    } else {
+        print_key("conventions");
+        printf("%s\n", conv_note);
+    }
     return CLI_EXIT_OK;
 }
 
@@ -220,7 +283,11 @@ int cli_cmd_info(int argc, char **argv) {
     if (path == NULL) return CLI_EXIT_FAIL;
     bd_model *model = NULL;
     if (!cli_load_model(path, false, &model)) return CLI_EXIT_FAIL;
-    int rc = describe(path, model);
+    bd_model_conventions conv;
+    char note[600] = "";
+    int rc = cli_model_conventions(path, model, NULL, &conv, note, sizeof note);
+    if (rc == CLI_EXIT_OK || rc == CLI_EXIT_USAGE) /* usage: not an image model */
+        rc = describe(path, model, rc == CLI_EXIT_OK ? &conv : NULL, note);
     bd_model_free(model);
     return rc;
 }

@@ -35,7 +35,8 @@ int cli_cmd_mask(int argc, char **argv) {
         CLI_SEG_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_seg_opts so = {0};
+    cli_seg_opts so;
+    cli_seg_opts_init(&so);
     const char *out_path = NULL;
     int quality = 0; /* 0 = the library's default */
 

@@ -24,7 +24,12 @@
 
 static void usage(FILE *f) {
     fputs("Usage: backdrop replace IN -b BACKGROUND -o OUT [OPTIONS]\n"
+          "       backdrop replace IN1 IN2... -b BACKGROUND -o OUT%04d.png [OPTIONS]\n"
           "Replace the background behind the people in IN and write OUT (.png, .jpg).\n"
+          "With several INs (the frames of a video, in order) the model is loaded once,\n"
+          "a recurrent model (e.g. Robust Video Matting) carries its state from frame to\n"
+          "frame, and OUT must hold one %d or %0Nd, replaced by the frame number from 1\n"
+          "(such an OUT makes even a single IN a one-frame sequence).\n"
           "\n"
           "BACKGROUND is one of:\n"
           "  PATH                an image file (PNG or JPEG), scaled to cover and centred\n"
@@ -45,7 +50,8 @@ static void usage(FILE *f) {
           "Examples:\n"
           "  backdrop replace me.jpg -b beach.jpg -o out.jpg\n"
           "  backdrop replace me.jpg -b color:#00b140 -o green.png\n"
-          "  backdrop replace me.jpg -b transparent -o cutout.png\n",
+          "  backdrop replace me.jpg -b transparent -o cutout.png\n"
+          "  backdrop replace frames/*.png -b blur -o out/%04d.png --model rvm.onnx\n",
           f);
 }
 
@@ -102,7 +108,8 @@ int cli_cmd_replace(int argc, char **argv) {
         CLI_SEG_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    cli_seg_opts so = {0};
+    cli_seg_opts so;
+    cli_seg_opts_init(&so);
     const char *bg_spec = NULL, *out_path = NULL;
     int quality = 0; /* 0 = the library's default */
 
@@ -143,11 +150,16 @@ int cli_cmd_replace(int argc, char **argv) {
     }
 
     if (optind >= argc) return cli_usage_error(CMD, "missing input image");
-    if (argc - optind > 1)
-        return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind + 1]);
+    const int n_frames = argc - optind;
     const char *in_path = argv[optind];
     if (bg_spec == NULL) return cli_usage_error(CMD, "missing -b BACKGROUND");
     if (out_path == NULL) return cli_usage_error(CMD, "missing -o OUT");
+    if (n_frames > 1 && !cli_is_sequence_pattern(out_path))
+        return cli_usage_error(CMD,
+                               "with %d inputs, OUT '%s' must hold one %%d or %%0Nd for the "
+                               "frame number (and no other '%%')",
+                               n_frames, out_path);
+    const bool sequence = cli_is_sequence_pattern(out_path); /* also for one frame */
 
     bd_background bg;
     const char *bg_path = NULL;
@@ -181,29 +193,64 @@ int cli_cmd_replace(int argc, char **argv) {
 
     const bd_image *frame = bd_image_view(job.frame);
     bd_pixel_format out_format = bg.kind == BD_BG_TRANSPARENT ? BD_PIXEL_RGBA32 : BD_PIXEL_RGB24;
-    bd_status st = bd_image_alloc(frame->width, frame->height, out_format, &out);
-    if (st != BD_OK) {
-        cli_error("cannot allocate a %dx%d output image: %s", frame->width, frame->height,
-                  bd_status_str(st));
-        goto done;
+    bd_status st;
+    double t2 = t1, t3 = t1;
+    char out_name[4096];
+    for (int k = 0; k < n_frames; k++) {
+        if (k > 0) {
+            if (!cli_seg_next(&job, argv[optind + k], so.light_wrap <= 0.0f)) goto done;
+            frame = bd_image_view(job.frame);
+        }
+        if (out && (bd_image_view(out)->width != frame->width ||
+                    bd_image_view(out)->height != frame->height)) {
+            bd_image_free(out);
+            out = NULL;
+        }
+        st = out ? BD_OK : bd_image_alloc(frame->width, frame->height, out_format, &out);
+        if (st != BD_OK) {
+            cli_error("cannot allocate a %dx%d output image: %s", frame->width, frame->height,
+                      bd_status_str(st));
+            goto done;
+        }
+        /* The light wrap is computed from the model's map, which a given alpha does
+         * not carry: then the whole step runs again fused (one more inference). */
+        if (so.light_wrap > 0.0f) {
+            /* The first frame's mask run moved a recurrent model's state on: start over. */
+            if (k == 0) bd_pipeline_reset_state(job.pipeline);
+            st = bd_pipeline_replace(job.pipeline, frame, &bg, bd_image_view(out));
+        } else {
+            st = bd_pipeline_composite(job.pipeline, frame, bd_image_view(job.alpha), &bg,
+                                       bd_image_view(out));
+        }
+        if (st != BD_OK) {
+            const char *msg = bd_pipeline_last_error(job.pipeline);
+            cli_error("compositing failed: %s", (msg != NULL && msg[0]) ? msg : bd_status_str(st));
+            goto done;
+        }
+        t2 = cli_now_ms();
+        if (sequence) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+            /* checked by cli_is_sequence_pattern: one %d or %0Nd */
+            int len = snprintf(out_name, sizeof out_name, out_path, k + 1);
+#pragma GCC diagnostic pop
+            if (len < 0 || (size_t)len >= sizeof out_name) {
+                cli_error("output name from '%s' is too long", out_path);
+                goto done;
+            }
+        } else {
+            snprintf(out_name, sizeof out_name, "%s", out_path);
+        }
+        if (!cli_write_image(out_name, bd_image_view(out), quality)) goto done;
+        t3 = cli_now_ms();
     }
-    /* The light wrap is computed from the model's map, which a given alpha does
-     * not carry: then the whole step runs again fused (one more inference). */
-    if (so.light_wrap > 0.0f)
-        st = bd_pipeline_replace(job.pipeline, frame, &bg, bd_image_view(out));
-    else
-        st = bd_pipeline_composite(job.pipeline, frame, bd_image_view(job.alpha), &bg,
-                                   bd_image_view(out));
-    if (st != BD_OK) {
-        const char *msg = bd_pipeline_last_error(job.pipeline);
-        cli_error("compositing failed: %s", (msg != NULL && msg[0]) ? msg : bd_status_str(st));
-        goto done;
-    }
-    double t2 = cli_now_ms();
-    if (!cli_write_image(out_path, bd_image_view(out), quality)) goto done;
-    double t3 = cli_now_ms();
 
-    if (so.verbose) {
+    if (so.verbose && n_frames > 1) {
+        char note[64];
+        snprintf(note, sizeof note, "(%d frames: decode, model, composite, encode)", n_frames);
+        cli_timing("per frame", (t3 - t1) / n_frames, note);
+        cli_timing("total", t3 - job.t_start_ms, NULL);
+    } else if (so.verbose) {
         char note[64];
         snprintf(note, sizeof note, "(%dx%d)", frame->width, frame->height);
         cli_timing("decode", job.decode_ms + (t1 - t0), note);

@@ -704,6 +704,29 @@ bd_status onnx_parse(const uint8_t *data, size_t size, const bd_model_options *o
             om->opsets[om->n_opsets++] = os;
             break;
         }
+        case 14: { /* metadata_props: StringStringEntryProto 1 key, 2 value */
+            pb_msg o;
+            pb_field of;
+            onnx_str key = {"", 0}, value = {"", 0};
+            if (!pb_open(&m, &f, &o)) {
+                st = MALFORMED(err, "metadata_props");
+                goto fail;
+            }
+            while (pb_next(&o, &of, &error)) {
+                if (of.wire_type != PB_LEN) continue;
+                if (of.number == 1) key = as_str(&of);
+                if (of.number == 2) value = as_str(&of);
+            }
+            if (error) {
+                st = MALFORMED(err, "metadata_props");
+                goto fail;
+            }
+            if (om->n_props < ONNX_MAX_PROPS) {
+                om->prop_key[om->n_props] = key;
+                om->prop_value[om->n_props++] = value;
+            }
+            break;
+        }
         default: break;
         }
     }

@@ -8,7 +8,8 @@
  * onnx_model). Field numbers used:
  *
  *   ModelProto:        1 ir_version, 2 producer_name, 3 producer_version, 4 domain,
- *                      7 graph, 8 opset_import
+ *                      7 graph, 8 opset_import, 14 metadata_props
+ *   StringStringEntryProto: 1 key, 2 value
  *   OperatorSetIdProto: 1 domain, 2 version
  *   GraphProto:        1 node, 2 name, 5 initializer, 11 input, 12 output
  *                      (13 value_info and 15 sparse_initializer are not read)
@@ -35,6 +36,7 @@
 #define ONNX_MAX_OPSETS 16   /* opset_import entries */
 #define ONNX_MAX_NODE_IO 64  /* inputs or outputs of one node */
 #define ONNX_MAX_ATTRS 64    /* attributes of one node */
+#define ONNX_MAX_PROPS 64    /* metadata_props kept (later ones are ignored) */
 
 /* TensorProto.DataType */
 enum {
@@ -113,6 +115,9 @@ typedef struct onnx_model {
     onnx_node *nodes;
     onnx_tensor *inits;
     onnx_value_info *inputs, *outputs;
+    /* ModelProto 14 metadata_props (StringStringEntryProto: 1 key, 2 value). */
+    int n_props;
+    onnx_str prop_key[ONNX_MAX_PROPS], prop_value[ONNX_MAX_PROPS];
 } onnx_model;
 
 /* True if data looks like a serialized ModelProto (its first record is a

@@ -226,7 +226,14 @@ static bd_status const_ints(importer *im, int k, int64_t *dst, size_t max, size_
     sym *s;
     bd_status st = get_in(im, k, &s);
     if (st) return st;
-    if (!s->is_const) return UNSUPPORTED("input %d must be a constant (computed at run time)", k);
+    if (!s->is_const) {
+        char nb[64];
+        return UNSUPPORTED("input %d ('%s') must be a constant, but it is computed at run time "
+                           "from the graph's inputs; shapes, scales and sizes are folded only "
+                           "when constant (fix such an input, e.g. RVM's downsample_ratio, "
+                           "when exporting)",
+                           k, onnx_str_print(s->name, nb, sizeof nb));
+    }
     if (s->n > max) return UNSUPPORTED("input %d has %zu elements (at most %zu)", k, s->n, max);
     for (size_t j = 0; j < s->n; j++) dst[j] = ival(s, j);
     *n = s->n;
@@ -237,7 +244,14 @@ static bd_status const_floats(importer *im, int k, float *dst, size_t max, size_
     sym *s;
     bd_status st = get_in(im, k, &s);
     if (st) return st;
-    if (!s->is_const) return UNSUPPORTED("input %d must be a constant (computed at run time)", k);
+    if (!s->is_const) {
+        char nb[64];
+        return UNSUPPORTED("input %d ('%s') must be a constant, but it is computed at run time "
+                           "from the graph's inputs; shapes, scales and sizes are folded only "
+                           "when constant (fix such an input, e.g. RVM's downsample_ratio, "
+                           "when exporting)",
+                           k, onnx_str_print(s->name, nb, sizeof nb));
+    }
     if (s->n > max) return UNSUPPORTED("input %d has %zu elements (at most %zu)", k, s->n, max);
     for (size_t j = 0; j < s->n; j++) dst[j] = (float)cval(s, j);
     *n = s->n;
@@ -1328,7 +1342,10 @@ static bd_status op_resize(importer *im) {
         sym *s;
         if (has_in(im, si)) {
             if ((st = get_in(im, si, &s))) return st;
-            if (s->n > 0 && (st = const_floats(im, si, scales, MAXR, &n_scales))) return st;
+            /* an empty constant means "use sizes"; a computed one cannot be folded */
+            if ((s->n > 0 || !s->is_const) &&
+                (st = const_floats(im, si, scales, MAXR, &n_scales)))
+                return st;
         }
         if (!upsample && im->opset >= 11 && has_in(im, 3) &&
             (st = const_ints(im, 3, sizes, MAXR, &n_sizes)))
@@ -2386,6 +2403,44 @@ static bd_status import_output(importer *im, const onnx_value_info *vi) {
     return BD_OK;
 }
 
+/* metadata_props with keys "backdrop.KEY" become g->conventions, one "KEY = VALUE"
+ * line each, for the conventions parser (which checks them like a sidecar file).
+ * A key or value with a line break or a NUL would change the lines: refused. */
+static bd_status import_conventions(const onnx_model *om, bd_graph *g, bd_err *err) {
+    static const char prefix[] = "backdrop.";
+    const size_t np = sizeof prefix - 1;
+    size_t total = 0;
+    for (int k = 0; k < om->n_props; k++) {
+        onnx_str key = om->prop_key[k], v = om->prop_value[k];
+        if (key.len <= np || memcmp(key.s, prefix, np) != 0) continue;
+        if (memchr(key.s, '\n', key.len) || memchr(v.s, '\n', v.len) || memchr(key.s, 0, key.len) ||
+            memchr(v.s, 0, v.len) || memchr(key.s, '\r', key.len) || memchr(v.s, '\r', v.len) ||
+            key.len > 256 || v.len > 1024)
+            return bd_err_set(err, BD_ERR_FORMAT,
+                              "metadata_props entry %d: a backdrop.* key or value with a line "
+                              "break, NUL or over 1024 bytes",
+                              k);
+        total += key.len - np + v.len + 4;
+    }
+    if (total == 0) return BD_OK;
+    g->conventions = malloc(total + 1);
+    if (!g->conventions) return bd_err_set(err, BD_ERR_NO_MEMORY, "out of memory");
+    size_t n = 0;
+    for (int k = 0; k < om->n_props; k++) {
+        onnx_str key = om->prop_key[k], v = om->prop_value[k];
+        if (key.len <= np || memcmp(key.s, prefix, np) != 0) continue;
+        memcpy(g->conventions + n, key.s + np, key.len - np);
+        n += key.len - np;
+        memcpy(g->conventions + n, " = ", 3);
+        n += 3;
+        memcpy(g->conventions + n, v.s, v.len);
+        n += v.len;
+        g->conventions[n++] = '\n';
+    }
+    g->conventions[n] = '\0';
+    return BD_OK;
+}
+
 bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_options *opts,
                          const char *base_dir, bd_graph *g, bd_err *err) {
     importer imv;
@@ -2419,6 +2474,7 @@ bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_option
         }
         memcpy(g->description, desc, len + 1);
     }
+    if ((st = import_conventions(om, g, err))) goto done;
     /* Symbols: initializers, inputs, every node output, and temporaries (at most
      * 8 per node); the hash table is at least twice as large. */
     size_t cap = (size_t)om->n_inits + (size_t)om->n_inputs + 16;
