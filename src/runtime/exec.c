@@ -1,12 +1,14 @@
 /*
  * exec.c -- the executor: turns one IR node into kernel calls on the arena.
  *
- * Shapes were verified at load, so nothing here can fail. Thread ith of nth
- * computes a static share of each node: output rows [h*ith/nth, h*(ith+1)/nth)
- * of each image for spatial ops, a slice of the elements for element-wise ops.
- * Every output element is computed by exactly the same code whatever nth is, so
- * results do not depend on the thread count. Small ops (global mean, concat,
- * reshape) run on thread 0 only.
+ * Shapes were verified at load, so nothing here can fail. A node is cut into nth
+ * tiles and bd_exec_node computes tile ith (whichever thread claimed it): output
+ * rows [h*ith/nth, h*(ith+1)/nth) of each image for spatial ops, a slice of the
+ * elements for element-wise ops. Every output element is computed by exactly the
+ * same code whatever the tiling is, so results depend neither on the thread
+ * count nor on which thread ran which tile. Small ops (global mean, concat,
+ * reshape, transpose) run whole in tile 0; bd_exec_max_tiles says how finely a
+ * node can usefully be cut.
  */
 #include <string.h>
 
@@ -143,6 +145,37 @@ static bd_act op_act(bd_op_type op) {
     case BD_OP_TANH: return BD_ACT_TANH;
     default: return BD_ACT_NONE;
     }
+}
+
+int bd_exec_max_tiles(const bd_graph *g, const bd_node *n) {
+    const bd_value *out = &g->values[n->output];
+    size_t most = 1;
+    switch (n->op) {
+    case BD_OP_CONV2D:
+    case BD_OP_DWCONV2D:
+    case BD_OP_TCONV2D:
+    case BD_OP_AVGPOOL2D:
+    case BD_OP_MAXPOOL2D:
+    case BD_OP_RESIZE_BILINEAR: most = (size_t)out->dims[1]; break;
+    case BD_OP_RELU:
+    case BD_OP_RELU6:
+    case BD_OP_CLAMP:
+    case BD_OP_HARDSWISH:
+    case BD_OP_SIGMOID:
+    case BD_OP_TANH:
+    case BD_OP_ADD:
+    case BD_OP_MUL: {
+        /* same-shape element-wise ops cut 16-float chunks; broadcasts and gates cut
+         * rows of the last dimension */
+        size_t inner = out->n_dims ? (size_t)out->dims[out->n_dims - 1] : 1;
+        size_t by_chunk = out->n_elems / 16, by_row = inner ? out->n_elems / inner : 1;
+        most = by_chunk < by_row ? by_chunk : by_row;
+        break;
+    }
+    case BD_OP_FULLY_CONNECTED: most = (size_t)bd_node_conv_params(g, n).out_h; break;
+    default: most = 1; break; /* ops that run whole in tile 0 */
+    }
+    return most < 1 ? 1 : (most > 1024 ? 1024 : (int)most);
 }
 
 void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
