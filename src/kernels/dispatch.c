@@ -22,6 +22,7 @@ void bd_kernels_init(bd_kernels *k, bd_isa isa) {
     k->mul = bd_f32_mul_ref;
     k->cmul = bd_f32_cmul_ref;
     k->resize_bilinear = bd_f32_resize_bilinear_ref;
+    k->transpose2d = bd_f32_transpose2d_ref;
     if (isa == BD_ISA_REF) return;
     bd_kernels_init_scalar(k);
 #if defined(BD_HAVE_AVX2)

@@ -98,6 +98,12 @@ typedef struct bd_resize_params {
 typedef void (*bd_resize_fn)(const bd_resize_params *p, const float *restrict in,
                              float *restrict out, int y0, int y1);
 
+/* 2D transpose of a row-major [rows, cols] matrix, the rectangle r in [r0, r1),
+ * c in [c0, c1): out[c * rows + r] = in[r * cols + c] (NHWC <-> NCHW, and every
+ * TRANSPOSE whose permutation is a batched 2D one). A pure copy: bit-exact. */
+typedef void (*bd_transpose2d_fn)(const float *restrict in, float *restrict out, size_t rows,
+                                  size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);
+
 /* The dispatch table, filled once per model at compile time. */
 typedef struct bd_kernels {
     bd_isa isa;
@@ -109,6 +115,7 @@ typedef struct bd_kernels {
     bd_binary_fn add, mul;
     bd_cmul_fn cmul;
     bd_resize_fn resize_bilinear;
+    bd_transpose2d_fn transpose2d;
 } bd_kernels;
 
 /* Fills k with the best kernels up to `isa` (already resolved by bd_isa_resolve). */
@@ -164,5 +171,7 @@ void bd_f32_cmul_ref(const float *a, const float *g, const float *b, float *y, s
                      int c, const bd_act_params *p);
 void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict in,
                                 float *restrict out, int y0, int y1);
+void bd_f32_transpose2d_ref(const float *restrict in, float *restrict out, size_t rows,
+                            size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);
 
 #endif /* BD_KERNELS_H */

@@ -20,7 +20,7 @@ void bd_session_options_default(bd_session_options *o) {
  * Several tiles per thread let the others absorb a late thread's share; a
  * minimum tile cost keeps the claim (a compare-and-swap on a shared line, ~0.1
  * us) small next to the work. Costs are MACs, element-wise ops count 4 per element. */
-enum { TILES_PER_THREAD = 4, MIN_TILE_COST = 48 * 1024 };
+static int TILES_PER_THREAD = 4, MIN_TILE_COST = 48 * 1024;
 
 /* Too small to be worth splitting (the squeeze-excite means and 1x1 convolutions
  * on [1,1,1,C] tensors): one tile; a run of such nodes is one step. */
@@ -95,6 +95,8 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     }
     if (o.n_threads < 0 || o.n_threads > 256) return BD_ERR_INVALID_ARG;
     int n_threads = o.n_threads ? o.n_threads : 1;
+    if (getenv("TPT")) TILES_PER_THREAD = atoi(getenv("TPT"));
+    if (getenv("MTC")) MIN_TILE_COST = atoi(getenv("MTC"));
     const bd_graph *g = &model->graph;
     bd_session *s = calloc(1, sizeof *s);
     if (!s) return BD_ERR_NO_MEMORY;

@@ -1,6 +1,7 @@
 /*
  * init_scalar.c -- the portable production level: the blocked conv2d GEMM
- * (conv_scalar.c); everything else stays the reference kernels.
+ * (conv_scalar.c) and the cache-blocked 2D transpose (transpose_scalar.c);
+ * everything else stays the reference kernels.
  */
 #include "kernels/isa_tables.h"
 #include "kernels/scalar/kernels_scalar.h"
@@ -8,4 +9,5 @@
 void bd_kernels_init_scalar(bd_kernels *k) {
     k->conv2d = bd_f32_conv2d_scalar;
     k->pack_conv2d = bd_f32_conv2d_pack_scalar;
+    k->transpose2d = bd_f32_transpose2d_scalar;
 }
