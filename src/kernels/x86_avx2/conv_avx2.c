@@ -199,7 +199,7 @@ void bd_f32_conv2d_avx2(const bd_conv_params *p, const float *restrict in,
         return;
     }
     /* Any other geometry: tiles of MR pixels along an output row. Pixels
-     * [xa, xb) see every kx tap; the others go one by one. */
+     * [xa, xb) see every kx tap; the others go in runs of equal kx ranges. */
     const int sw = p->stride_w, pl = p->pad_left;
     int xa = 0, xb;
     while (xa < p->out_w) {
@@ -232,8 +232,15 @@ void bd_f32_conv2d_avx2(const bd_conv_params *p, const float *restrict in,
                 kx0 = 0;
                 kx1 = p->k_w;
             } else {
-                mr = 1;
+                /* Border pixels: a run of neighbours with the same cut kx range
+                 * shares one tile (with a large dilation, e.g. the ASPP's 12..36,
+                 * whole rows are border). */
                 tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+                for (mr = 1; mr < MR && ox + mr < p->out_w; mr++) {
+                    int lo, hi;
+                    tap_range((ox + mr) * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
+                    if (lo != kx0 || hi != kx1) break;
+                }
             }
             t.n_kx = kx1 - kx0;
             t.in_c = in_c;
