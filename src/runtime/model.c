@@ -94,6 +94,7 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size) {
     if ((st = bd_graph_compact(g, &m->err))) return st;
     if ((st = bd_graph_verify(g, &m->err))) return st;
     if ((st = bd_pass_match_patterns(g, &m->err))) return st;
+    if ((st = bd_pass_trim_conv_taps(g, &m->err))) return st;
     if ((st = bd_pass_fuse(g, &m->err))) return st;
     if ((st = bd_graph_verify(g, &m->err))) return st; /* passes must keep it valid */
     bd_graph_analyse(g);

@@ -57,5 +57,8 @@ bd_status bd_pass_fuse(bd_graph *g, bd_err *err);
 /* Converter idioms (pattern.c): x * (clip(x + 3, 0, 6) * (1/6)) -> HARDSWISH, and
  * conv(x) + constant per-channel c -> conv with bias + c. */
 bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err);
+/* Drops the taps of dense convolutions that only ever read padding (trim_taps.c:
+ * DeepLabV3's ASPP with dilation >= the feature map becomes a 1x1 conv). */
+bd_status bd_pass_trim_conv_taps(bd_graph *g, bd_err *err);
 
 #endif /* BD_RUNTIME_H */

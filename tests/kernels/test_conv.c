@@ -110,6 +110,15 @@ static void test_conv_dilated(void) {
         ku_check_conv(KU_CONV, p, (int)i % 2, 0, p.out_h, seed++, what);
         if (p.out_h >= 3) ku_check_conv(KU_CONV, p, 1, 1, p.out_h - 1, seed++, what);
     }
+    /* Weights over 512 KiB: the SIMD drivers loop channel blocks outermost. A 1x1
+     * (960 -> 150), an ASPP-like 3x3 dilation 3 and a plain 3x3, tail blocks. */
+    bd_conv_params big[3] = {conv_p(5, 13, 960, 150, 1, 1, 1, 0, 0, 0, 0, ku_act(1)),
+                             conv_p(6, 11, 160, 100, 3, 1, 3, 3, 3, 3, 3, ku_act(2)),
+                             conv_p(7, 9, 130, 140, 3, 1, 1, 1, 1, 1, 1, ku_act(3))};
+    for (int i = 0; i < 3; i++) {
+        ku_check_conv(KU_CONV, big[i], i % 2, 0, big[i].out_h, seed++, "conv, weights > 512 KiB");
+        ku_check_conv(KU_CONV, big[i], 1, 2, big[i].out_h - 1, seed++, "big weights, rows 2..");
+    }
 }
 
 static bd_conv_params tconv_p(int in_h, int in_w, int in_c, int out_c, int k, int s, int pt,
