@@ -15,16 +15,19 @@
  * consistent atomics, so either the waker sees the sleeper or the sleeper sees
  * the new value (the futex re-checks it atomically in the kernel).
  *
- * Jobs (dynamic tile claiming): each step has a claim counter and a done
- * counter, 64-bit words holding (epoch << 32 | count), where the epoch is the
- * pool generation of the run. A counter still tagged with an older epoch counts
+ * Jobs (dynamic tile claiming): each step's tiles are split into one home range
+ * per thread (the static split, for cache locality) with a claim counter each;
+ * a thread claims its own range first, then steals what is left of the others.
+ * Each thread also counts the tiles it finished. Counters are 64-bit words
+ * holding (epoch << 32 | count), where the epoch is the pool generation of the
+ * run. A counter still tagged with an older epoch counts
  * as 0, so nothing is reset between runs; a counter tagged with a newer epoch
  * tells a late worker that its run is over, and it leaves without touching
  * anything. A tile is claimed with a compare-and-swap that checks the epoch, so
- * a late worker can never claim (and run) a tile of a finished run. Threads
- * waiting for a step to finish wait on `progress`, bumped whenever a step
- * completes (same spin-then-futex protocol). The caller returns when the last
- * step is done and never waits for a worker that has no tile.
+ * a late worker can never claim (and run) a tile of a finished run. A step is
+ * complete when the threads' done counts sum to its tiles; threads waiting for
+ * that spin, then sleep on `progress` (see wait_step). The caller returns when
+ * the last step is done and never waits for a worker that has no tile.
  *
  * A worker reads the run's description (job or fn/ctx) between two reads of
  * `generation` and retries if it changed (a seqlock), so it never mixes the
@@ -56,16 +59,16 @@
 /* Spin iterations (each a pause, ~10-40 ns) before sleeping. */
 enum { SPIN_LIMIT = 4000 };
 
-/* The counters of one step, on their own cache line. */
-typedef struct step_counter {
-    _Alignas(64) _Atomic uint64_t claimed; /* epoch << 32 | tiles handed out */
-    _Atomic uint64_t done;                 /* epoch << 32 | tiles finished */
-} step_counter;
-
 struct bd_job {
     int n_steps;
+    int n_homes;          /* threads the tiles are first divided between */
     int *n_tiles;         /* [n_steps] */
-    step_counter *ctr;    /* [n_steps], 64-byte aligned */
+    size_t row;           /* words per thread row below (a multiple of 8: 64 bytes) */
+    /* [n_homes][row], 64-byte aligned; word s of row h counts step s:
+     * claimed: tiles handed out from home range h (epoch << 32 | count);
+     * done: tiles that thread h finished (any range). A thread touches its own
+     * rows except when it steals, so the common case bounces no cache line. */
+    _Atomic uint64_t *claimed, *done;
     bd_tile_fn tile;
     bd_step_done_fn step_done;
     void *ctx;
@@ -146,45 +149,84 @@ static int claim(_Atomic uint64_t *ctr, uint32_t epoch, int n_tiles) {
     }
 }
 
-/* Counts one finished tile of a step; true if it was the step's last. */
-static bool finish(_Atomic uint64_t *ctr, uint32_t epoch, int n_tiles) {
+/* Counts one finished tile in the thread's own word (a compare-and-swap all the
+ * same, in case a pool larger than the job shares homes; uncontended, it stays
+ * in the thread's cache). */
+static void finish(_Atomic uint64_t *ctr, uint32_t epoch) {
     uint64_t c = atomic_load_explicit(ctr, memory_order_relaxed);
     for (;;) {
         uint32_t k = (uint32_t)(c >> 32) == epoch ? (uint32_t)c : 0;
-        uint64_t next = (uint64_t)epoch << 32 | (k + 1);
-        if (atomic_compare_exchange_weak(ctr, &c, next)) return k + 1 == (uint32_t)n_tiles;
+        if (atomic_compare_exchange_weak(ctr, &c, (uint64_t)epoch << 32 | (k + 1))) return;
     }
 }
 
-/* Waits until step `ctr` of run `epoch` has all n_tiles done; false if the run is
- * already over (a later epoch owns the counter). Spins, then sleeps on progress. */
-static bool wait_step(bd_threadpool *pool, _Atomic uint64_t *ctr, uint32_t epoch, int n_tiles) {
-    for (int spins = 0;; spins++) {
-        unsigned seen = atomic_load(&pool->progress); /* before the check: no lost wake-up */
-        uint64_t c = atomic_load(ctr);
+enum { DONE = 1, NOT_DONE = 0, OVER = -1 };
+
+/* Is step s of run `epoch` complete (the threads' done counts sum to its tiles)?
+ * OVER when a later run already owns a counter. */
+static int step_state(const bd_job *job, int s, uint32_t epoch) {
+    uint32_t sum = 0;
+    for (int h = 0; h < job->n_homes; h++) {
+        uint64_t c = atomic_load(&job->done[(size_t)h * job->row + s]);
         uint32_t ep = (uint32_t)(c >> 32);
-        if (ep == epoch && (uint32_t)c >= (uint32_t)n_tiles) return true;
-        if (epoch_after(ep, epoch)) return false;
-        if (spins < SPIN_LIMIT)
+        if (ep == epoch) sum += (uint32_t)c;
+        else if (epoch_after(ep, epoch)) return OVER;
+    }
+    return sum >= (uint32_t)job->n_tiles[s] ? DONE : NOT_DONE;
+}
+
+/* Waits until step s of run `epoch` is complete; false if the run is already
+ * over. Spins, then sleeps on `progress`. Lost wake-ups: the sleeper counts itself
+ * in `sleepers` and then re-checks the step; a finisher stores its count and then
+ * reads `sleepers` (all sequentially consistent), so either the sleeper sees the
+ * last count or the last finisher sees the sleeper and bumps `progress`. */
+static bool wait_step(bd_threadpool *pool, const bd_job *job, int s, uint32_t epoch) {
+    for (int spins = 0;; spins++) {
+        unsigned seen = atomic_load(&pool->progress);
+        int st = step_state(job, s, epoch);
+        if (st != NOT_DONE) return st == DONE;
+        if (spins < SPIN_LIMIT) {
             cpu_relax();
-        else
-            sleep_on(pool, &pool->progress, seen);
+            continue;
+        }
+        atomic_fetch_add(&pool->sleepers, 1);
+#if defined(__linux__)
+        if (step_state(job, s, epoch) == NOT_DONE && atomic_load(&pool->progress) == seen)
+            syscall(SYS_futex, (unsigned *)&pool->progress, FUTEX_WAIT_PRIVATE, seen, NULL, NULL,
+                    0);
+#else
+        if (step_state(job, s, epoch) == NOT_DONE) sched_yield();
+#endif
+        atomic_fetch_sub(&pool->sleepers, 1);
     }
 }
 
-/* One thread's part of a job run: claim tiles of each step until none remain,
- * wait for the step to complete, move on. The caller also reports each step. */
-static void job_work(bd_threadpool *pool, bd_job *job, uint32_t epoch, bool caller) {
+/* One thread's part of a job run. Step s's tiles are divided into n_homes ranges
+ * like a static split (thread h's range [T*h/n, T*(h+1)/n)), so consecutive ops
+ * find their rows in the cache of the core that wrote them; a thread that has
+ * finished its own range takes the tiles still unclaimed in the others' (in
+ * order), so a descheduled thread's share is done by the rest. Then it waits for
+ * the step to complete and moves on. The caller also reports each step. */
+static void job_work(bd_threadpool *pool, bd_job *job, int ith, uint32_t epoch, bool caller) {
+    const int nh = job->n_homes, home = ith % nh;
     for (int s = 0; s < job->n_steps; s++) {
-        int n = job->n_tiles[s], t;
-        while ((t = claim(&job->ctr[s].claimed, epoch, n)) >= 0) {
-            job->tile(job->ctx, s, t, n);
-            if (finish(&job->ctr[s].done, epoch, n)) {
-                atomic_fetch_add(&pool->progress, 1);
-                wake_all(pool, &pool->progress);
+        const int n = job->n_tiles[s];
+        for (int k = 0; k < nh; k++) {
+            const int h = (home + k) % nh, lo = (int)((int64_t)n * h / nh);
+            const int cnt = (int)((int64_t)n * (h + 1) / nh) - lo;
+            int t;
+            while ((t = claim(&job->claimed[(size_t)h * job->row + s], epoch, cnt)) >= 0) {
+                job->tile(job->ctx, s, lo + t, n);
+                finish(&job->done[(size_t)home * job->row + s], epoch);
+                /* the last finisher wakes the sleepers (see wait_step) */
+                if (atomic_load(&pool->sleepers) > 0 && step_state(job, s, epoch) == DONE) {
+                    atomic_fetch_add(&pool->progress, 1);
+                    wake_all(pool, &pool->progress);
+                }
             }
+            if (t == STALE) return;
         }
-        if (t == STALE || !wait_step(pool, &job->ctr[s].done, epoch, n)) return;
+        if (!wait_step(pool, job, s, epoch)) return;
         if (caller && job->step_done) job->step_done(job->ctx, s);
     }
 }
@@ -205,7 +247,7 @@ static void *worker(void *p) {
         seen = gen;
         if (atomic_load(&pool->generation) != gen) continue; /* torn: take the newer run */
         if (job) {
-            job_work(pool, job, gen, false);
+            job_work(pool, job, ith, gen, false);
         } else {
             /* Every thread must take part (barriers), so the caller waits for all
              * workers and the generation cannot move on before this one is done. */
@@ -284,23 +326,28 @@ void bd_threadpool_run(bd_threadpool *pool, bd_task_fn fn, void *ctx) {
         wait_change(pool, &pool->n_done, done);
 }
 
-bd_status bd_job_create(int n_steps, const int *n_tiles, bd_tile_fn tile, bd_step_done_fn done,
-                        void *ctx, bd_job **out) {
-    if (n_steps < 1 || !n_tiles || !tile || !out) return BD_ERR_INVALID_ARG;
+bd_status bd_job_create(int n_steps, const int *n_tiles, int n_threads, bd_tile_fn tile,
+                        bd_step_done_fn done, void *ctx, bd_job **out) {
+    if (n_steps < 1 || !n_tiles || n_threads < 1 || n_threads > 256 || !tile || !out)
+        return BD_ERR_INVALID_ARG;
     for (int s = 0; s < n_steps; s++)
         if (n_tiles[s] < 1) return BD_ERR_INVALID_ARG;
     bd_job *job = calloc(1, sizeof *job);
     if (!job) return BD_ERR_NO_MEMORY;
+    job->n_homes = n_threads;
+    job->row = ((size_t)n_steps + 7) / 8 * 8;
+    const size_t words = job->row * (size_t)n_threads;
     job->n_tiles = malloc((size_t)n_steps * sizeof *job->n_tiles);
-    job->ctr = bd_aligned_alloc((size_t)n_steps * sizeof *job->ctr);
-    if (!job->n_tiles || !job->ctr) {
+    job->claimed = bd_aligned_alloc(words * sizeof *job->claimed);
+    job->done = bd_aligned_alloc(words * sizeof *job->done);
+    if (!job->n_tiles || !job->claimed || !job->done) {
         bd_job_free(job);
         return BD_ERR_NO_MEMORY;
     }
-    for (int s = 0; s < n_steps; s++) {
-        job->n_tiles[s] = n_tiles[s];
-        atomic_init(&job->ctr[s].claimed, 0); /* epoch 0: older than every run */
-        atomic_init(&job->ctr[s].done, 0);
+    for (int s = 0; s < n_steps; s++) job->n_tiles[s] = n_tiles[s];
+    for (size_t i = 0; i < words; i++) { /* epoch 0: older than every run */
+        atomic_init(&job->claimed[i], 0);
+        atomic_init(&job->done[i], 0);
     }
     job->n_steps = n_steps;
     job->tile = tile;
@@ -313,7 +360,8 @@ bd_status bd_job_create(int n_steps, const int *n_tiles, bd_tile_fn tile, bd_ste
 void bd_job_free(bd_job *job) {
     if (!job) return;
     free(job->n_tiles);
-    bd_aligned_free(job->ctr);
+    bd_aligned_free(job->claimed);
+    bd_aligned_free(job->done);
     free(job);
 }
 
@@ -328,7 +376,7 @@ void bd_threadpool_run_job(bd_threadpool *pool, bd_job *job) {
     atomic_store(&pool->job, job);
     uint32_t epoch = atomic_fetch_add(&pool->generation, 1) + 1; /* publishes the job */
     wake_all(pool, &pool->generation);
-    job_work(pool, job, epoch, true);
+    job_work(pool, job, 0, epoch, true);
 }
 
 void bd_threadpool_barrier(bd_threadpool *pool) {

@@ -11,8 +11,8 @@
  *
  * bd_threadpool_run_job() is the contention-robust alternative (issue 4): a job
  * is a sequence of steps, each cut into tiles. Every thread (the caller
- * included) claims tiles of the current step from an atomic counter until none
- * remain, then waits until the step's tiles are all *done* (not until every
+ * included) claims tiles of the current step from atomic counters (its own share
+ * first, then whatever the others have not claimed) until none remain, then waits until the step's tiles are all *done* (not until every
  * thread has arrived) before it moves to the next step. A thread that the OS
  * descheduled therefore stalls nobody: the others take its tiles, and the caller
  * returns when the last step is done, without waiting for late workers.
@@ -39,11 +39,12 @@ typedef void (*bd_step_done_fn)(void *ctx, int step);
 
 typedef struct bd_job bd_job;
 
-/* Creates a job of n_steps >= 1 steps; step s has n_tiles[s] >= 1 tiles (copied).
- * ctx is retained. The job holds the per-step claim counters, so it is created
- * once (at session creation) and reused by every run. */
-bd_status bd_job_create(int n_steps, const int *n_tiles, bd_tile_fn tile, bd_step_done_fn done,
-                        void *ctx, bd_job **out);
+/* Creates a job of n_steps >= 1 steps; step s has n_tiles[s] >= 1 tiles (copied),
+ * first divided between n_threads threads (the pool's size) as home ranges.
+ * ctx is retained. The job holds the claim counters, so it is created once (at
+ * session creation) and reused by every run. */
+bd_status bd_job_create(int n_steps, const int *n_tiles, int n_threads, bd_tile_fn tile,
+                        bd_step_done_fn done, void *ctx, bd_job **out);
 /* Frees a job (NULL allowed). A job that ran on a pool must outlive that pool's
  * runs: free the pool first (late workers may still read the counters). */
 void bd_job_free(bd_job *job);

@@ -16,11 +16,11 @@ void bd_session_options_default(bd_session_options *o) {
 }
 
 /* Tiling (issue 4): each node is cut into tiles that the pool's threads claim
- * dynamically, so a thread the OS deschedules delays only the tile it holds.
- * Several tiles per thread let the others absorb a late thread's share; a
- * minimum tile cost keeps the claim (a compare-and-swap on a shared line, ~0.1
- * us) small next to the work. Costs are MACs, element-wise ops count 4 per element. */
-static int TILES_PER_THREAD = 4, MIN_TILE_COST = 48 * 1024;
+ * dynamically (each its own share first), so a thread the OS deschedules delays
+ * only the tile it holds. Several tiles per thread let the others absorb a late
+ * thread's share; a minimum tile cost keeps the claim (a compare-and-swap) small
+ * next to the work. Costs are MACs; element-wise ops count 4 per element. */
+enum { TILES_PER_THREAD = 4, MIN_TILE_COST = 48 * 1024 };
 
 /* Too small to be worth splitting (the squeeze-excite means and 1x1 convolutions
  * on [1,1,1,C] tensors): one tile; a run of such nodes is one step. */
@@ -95,8 +95,6 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     }
     if (o.n_threads < 0 || o.n_threads > 256) return BD_ERR_INVALID_ARG;
     int n_threads = o.n_threads ? o.n_threads : 1;
-    if (getenv("TPT")) TILES_PER_THREAD = atoi(getenv("TPT"));
-    if (getenv("MTC")) MIN_TILE_COST = atoi(getenv("MTC"));
     const bd_graph *g = &model->graph;
     bd_session *s = calloc(1, sizeof *s);
     if (!s) return BD_ERR_NO_MEMORY;
@@ -109,7 +107,7 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     if (!s->arena || (o.profile && !s->op_ms) || !s->step_first || !tiles) goto fail;
     if (g->n_nodes > 0) {
         int n_steps = make_steps(g, n_threads, o.profile != 0, s->step_first, tiles);
-        st = bd_job_create(n_steps, tiles, run_tile, o.profile ? step_done : NULL, s, &s->job);
+        st = bd_job_create(n_steps, tiles, n_threads, run_tile, o.profile ? step_done : NULL, s, &s->job);
         if (st != BD_OK) goto fail;
     }
     st = bd_threadpool_create(n_threads, &s->pool);
