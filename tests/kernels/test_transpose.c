@@ -27,12 +27,12 @@ static void check(size_t rows, size_t cols, size_t r0, size_t r1, size_t c0, siz
         bd_kernels_init(&k, lv[li]);
         ku_fill_sentinel(y.p, n);
         k.transpose2d(x.p, y.p, rows, cols, r0, r1, c0, c1);
-        for (size_t i = 0; i < n; i++)
-            if (!ku_same(y.p[i], ref.p[i]) || ku_is_sentinel(y.p[i]) != ku_is_sentinel(ref.p[i])) {
-                CHECK_MSG(0, "transpose2d isa=%s %zux%zu [%zu,%zu)x[%zu,%zu): element %zu",
-                          bd_isa_name(lv[li]), rows, cols, r0, r1, c0, c1, i);
-                break;
-            }
+        size_t bad = n;
+        for (size_t i = 0; i < n && bad == n; i++)
+            if (!ku_same(y.p[i], ref.p[i]) || ku_is_sentinel(y.p[i]) != ku_is_sentinel(ref.p[i]))
+                bad = i;
+        CHECK_MSG(bad == n, "transpose2d isa=%s %zux%zu [%zu,%zu)x[%zu,%zu): element %zu",
+                  bd_isa_name(lv[li]), rows, cols, r0, r1, c0, c1, bad);
     }
 done:
     ku_free(&x);

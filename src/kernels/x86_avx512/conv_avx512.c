@@ -315,35 +315,6 @@ size_t bd_f32_tconv2d_pack_avx512(const bd_conv_params *p, const float *w, const
     return bd_f32_conv2d_pack_ref(p, w, bias, dst);
 }
 
-/* In-register transpose of 16 rows of 16 floats: r[p][c] -> r[c][p]. Four
- * stages of 16 shuffles (unpack ps, unpack pd, two 128-bit block shuffles). */
-BD_INLINE void transpose16(__m512 r[16]) {
-    __m512 t[16], u[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    /* u[4g + j], lane block k: column 4k + j of rows 4g .. 4g+3 */
-    for (int g = 0; g < 4; g++) {
-        __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
-        __m512d c = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
-        u[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-        u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-        u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-        u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-    }
-    for (int j = 0; j < 4; j++) {
-        __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44);
-        __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
-        __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
-        __m512 v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
-        r[j] = _mm512_shuffle_f32x4(v0, v2, 0x88);
-        r[4 + j] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
-        r[8 + j] = _mm512_shuffle_f32x4(v1, v3, 0x88);
-        r[12 + j] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
-    }
-}
-
 /* k == stride with 1 or 2 lanes per input pixel (the selfie models' 2x2 s2
  * 16 -> 1): 16 input pixels at a time, transposed so the pixels lie across the
  * vector; out lane l of the 16 pixels = bias[l] + sum_c T[c] * w[l][c]; with 2
@@ -370,7 +341,7 @@ static void tconv_lanes(const bd_conv_params *p, const float *restrict in,
                     for (int q = 0; q < 16; q++)
                         r[q] = q < np ? _mm512_maskz_loadu_ps(mc, src + (size_t)q * in_c + c0)
                                       : _mm512_setzero_ps();
-                    transpose16(r);
+                    bd_transpose16(r);
                     const float *w0 = w + c0, *w1 = w + (size_t)(lanes - 1) * cp + c0;
                     for (int c = 0; c < 16; c++) {
                         acc0 = _mm512_fmadd_ps(r[c], _mm512_set1_ps(w0[c]), acc0);

@@ -19,4 +19,5 @@ void bd_kernels_init_avx512(bd_kernels *k) {
     k->cmul = bd_f32_cmul_avx512;
     k->mean_hw = bd_f32_mean_hw_avx512;
     k->resize_bilinear = bd_f32_resize_bilinear_avx512;
+    k->transpose2d = bd_f32_transpose2d_avx512;
 }

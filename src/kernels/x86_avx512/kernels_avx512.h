@@ -31,4 +31,7 @@ void bd_f32_mean_hw_avx512(const float *restrict in, float *restrict out, size_t
 void bd_f32_resize_bilinear_avx512(const bd_resize_params *p, const float *restrict in,
                                    float *restrict out, int y0, int y1);
 
+void bd_f32_transpose2d_avx512(const float *restrict in, float *restrict out, size_t rows,
+                               size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);
+
 #endif
