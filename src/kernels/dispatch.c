@@ -33,6 +33,7 @@ void bd_kernels_init(bd_kernels *k, bd_isa isa) {
     k->dwconv2d_f16 = NULL;
     k->pack_conv2d_f16 = NULL;
     k->pack_dwconv2d_f16 = NULL;
+    k->transpose2d = bd_f32_transpose2d_ref;
     if (isa == BD_ISA_REF) return;
     bd_kernels_init_scalar(k);
 #if defined(BD_HAVE_AVX2)

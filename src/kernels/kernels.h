@@ -180,6 +180,11 @@ static inline int bd_nearest_index(int x, float scale, int in_len, int out_len, 
     if (r > (float)(in_len - 1)) return in_len - 1;
     return (int)r;
 }
+/* 2D transpose of a row-major [rows, cols] matrix, the rectangle r in [r0, r1),
+ * c in [c0, c1): out[c * rows + r] = in[r * cols + c] (NHWC <-> NCHW, and every
+ * TRANSPOSE whose permutation is a batched 2D one). A pure copy: bit-exact. */
+typedef void (*bd_transpose2d_fn)(const float *restrict in, float *restrict out, size_t rows,
+                                  size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);
 
 /* The dispatch table, filled once per model at compile time. */
 typedef struct bd_kernels {
@@ -201,6 +206,7 @@ typedef struct bd_kernels {
      * fully connected op, as conv2d does. A level sets each pair together. */
     bd_conv_f16_fn conv2d_f16, dwconv2d_f16;
     bd_pack_f16_fn pack_conv2d_f16, pack_dwconv2d_f16;
+    bd_transpose2d_fn transpose2d;
 } bd_kernels;
 
 /* Fills k with the best kernels up to `isa` (already resolved by bd_isa_resolve). */
@@ -256,6 +262,8 @@ void bd_f32_cmul_ref(const float *a, const float *g, const float *b, float *y, s
                      int c, const bd_act_params *p);
 void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict in,
                                 float *restrict out, int y0, int y1);
+void bd_f32_transpose2d_ref(const float *restrict in, float *restrict out, size_t rows,
+                            size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);
 
 void bd_f32_sub_ref(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
                     const bd_act_params *p);

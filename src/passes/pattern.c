@@ -12,13 +12,28 @@
  * The result may differ in the last bit (x * (r * (1/6)) vs (x * r) * (1/6)).
  * The fusion pass then folds the HARDSWISH into the convolution producing x.
  *
+ * PyTorch's hardswish below opset 14 is exported as HardSigmoid(alpha=1/6,
+ * beta=0.5) and Mul, which the ONNX importer spells
+ *     m = x * (1/6);  a = m + 0.5;  h = clip(a, 0, 1);  y = x * h
+ * (same conditions on m, a, h and the scalars); it also becomes HARDSWISH(x).
+ * x * clip(x/6 + 1/2, 0, 1) and x * relu6(x + 3) / 6 agree to a few ulp.
+ *
+ * Scale: y = conv(x) * s, s a one-element constant, conv's output feeding only
+ * the multiply, becomes conv with w' = w * s and bias' = bias * s (the
+ * squeeze-excite gate's HardSigmoid after its last 1x1 conv; the + 0.5 then goes
+ * into the bias below and the clip fuses as the conv's activation). The product
+ * is rounded once per weight instead of once per output: a few ulp.
+ *
  * Bias add: y = conv(x) + c, with c a constant of one element or of one value per
  * output channel ([.., OC] with every other dim 1), and conv's output feeding only
  * the add, becomes conv(x) with bias' = bias + c. tf2onnx writes a ConvTranspose
  * without bias followed by such an Add; folded, the sigmoid after it fuses too.
  *
- * Both run after the first verify (shapes are known) and before fusion.
+ * All run after the first verify (shapes are known) and before fusion.
  */
+#include <math.h>
+#include <string.h>
+
 #include "runtime/runtime.h"
 
 /* True if v is a one-element float constant equal to want. */
@@ -88,11 +103,100 @@ static bd_status fold_bias_add(bd_graph *g, bd_err *err) {
     return BD_OK;
 }
 
+/* Index of the input of binary node n that is the scalar constant `want`, or -1. */
+static int scalar_side(const bd_graph *g, const bd_node *n, float want) {
+    return is_scalar(g, n->inputs[1], want) ? 1 : is_scalar(g, n->inputs[0], want) ? 0 : -1;
+}
+
+/* y = x * clip(x * (1/6) + 0.5, 0, 1) -> HARDSWISH(x) (see the file comment). */
+static void match_hardsigmoid_swish(bd_graph *g) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *y = &g->nodes[i];
+        if (y->op != BD_OP_MUL || y->act != BD_ACT_NONE || y->n_inputs != 2) continue;
+        for (int side = 0; side < 2; side++) {
+            int x = y->inputs[side];
+            bd_node *h = private_producer(g, y->inputs[1 - side], BD_OP_CLAMP);
+            if (!h || h->act_min != 0.0f || h->act_max != 1.0f) continue;
+            bd_node *a = private_producer(g, h->inputs[0], BD_OP_ADD);
+            int as = a ? scalar_side(g, a, 0.5f) : -1;
+            if (as < 0) continue;
+            bd_node *m = private_producer(g, a->inputs[1 - as], BD_OP_MUL);
+            int ms = m ? scalar_side(g, m, 1.0f / 6.0f) : -1;
+            if (ms < 0 || m->inputs[1 - ms] != x) continue;
+            const bd_value *xv = &g->values[x], *yv = &g->values[y->output];
+            if (xv->n_elems != yv->n_elems || xv->n_dims != yv->n_dims) continue;
+            y->op = BD_OP_HARDSWISH;
+            y->n_inputs = 1;
+            y->inputs[0] = x;
+            a->op = h->op = m->op = BD_OP_NONE;
+            bd_graph_analyse(g);
+            break;
+        }
+    }
+}
+
+/* A copy of constant value v (f32) scaled by s, as a new value; only indices are
+ * valid after this (values may move). Returns the index or a negative status. */
+static int scaled_copy(bd_graph *g, int v, float s, bd_err *err) {
+    int64_t dims[BD_MAX_DIMS];
+    memcpy(dims, g->values[v].dims, sizeof dims);
+    int nv = bd_graph_add_value(g, "scaled_weight", BD_DTYPE_F32, g->values[v].n_dims, dims, err);
+    if (nv < 0) return nv;
+    bd_value *dst = &g->values[nv];
+    float *d = bd_aligned_alloc(dst->n_bytes);
+    if (!d) return bd_err_set(err, BD_ERR_NO_MEMORY, "out of memory");
+    const float *src = g->values[v].data;
+    for (size_t k = 0; k < dst->n_elems; k++) d[k] = src[k] * s;
+    dst->data = d;
+    dst->is_const = true;
+    return nv;
+}
+
+/* MUL(conv(x), scalar s) -> conv with weights and bias scaled by s. */
+static bd_status fold_scale_mul(bd_graph *g, bd_err *err) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *mul = &g->nodes[i];
+        if (mul->op != BD_OP_MUL || mul->act != BD_ACT_NONE || mul->n_inputs != 2) continue;
+        int ss = -1;
+        for (int k = 0; k < 2 && ss < 0; k++) {
+            const bd_value *c = &g->values[mul->inputs[k]];
+            if (c->is_const && c->dtype == BD_DTYPE_F32 && c->n_elems == 1 && c->data) ss = k;
+        }
+        if (ss < 0) continue;
+        int cv = mul->inputs[1 - ss];
+        const bd_value *pv = &g->values[cv];
+        int pi = pv->producer;
+        if (pi < 0 || pv->is_output || pv->n_consumers != 1 ||
+            pv->n_elems != g->values[mul->output].n_elems)
+            continue;
+        const bd_node *p = &g->nodes[pi];
+        if (!is_conv_like(p->op) || p->n_inputs != 3 || p->act != BD_ACT_NONE) continue;
+        const bd_value *w = &g->values[p->inputs[1]], *b = &g->values[p->inputs[2]];
+        if (w->dtype != BD_DTYPE_F32 || !w->data || b->dtype != BD_DTYPE_F32 || !b->data)
+            continue;
+        float s = *(const float *)g->values[mul->inputs[ss]].data;
+        if (!isfinite(s)) continue;
+        int nw = scaled_copy(g, p->inputs[1], s, err);
+        if (nw < 0) return nw;
+        int nb = scaled_copy(g, g->nodes[pi].inputs[2], s, err);
+        if (nb < 0) return nb;
+        bd_node *pn = &g->nodes[pi];
+        pn->inputs[1] = nw;
+        pn->inputs[2] = nb;
+        pn->output = g->nodes[i].output;
+        g->nodes[i].op = BD_OP_NONE;
+        bd_graph_analyse(g);
+    }
+    return BD_OK;
+}
+
 bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err) {
     const float sixth = 1.0f / 6.0f;
     bd_graph_analyse(g);
-    bd_status st = fold_bias_add(g, err);
+    match_hardsigmoid_swish(g);
+    bd_status st = fold_scale_mul(g, err);
     if (st) return st;
+    if ((st = fold_bias_add(g, err))) return st;
     for (int i = 0; i < g->n_nodes; i++) {
         bd_node *y = &g->nodes[i];
         if (y->op != BD_OP_MUL || y->act != BD_ACT_NONE) continue;

@@ -1,12 +1,14 @@
 /*
  * exec.c -- the executor: turns one IR node into kernel calls on the arena.
  *
- * Shapes were verified at load, so nothing here can fail. Thread ith of nth
- * computes a static share of each node: output rows [h*ith/nth, h*(ith+1)/nth)
- * of each image for spatial ops, a slice of the elements for element-wise ops.
- * Every output element is computed by exactly the same code whatever nth is, so
- * results do not depend on the thread count. Small ops (global mean, concat,
- * reshape) run on thread 0 only.
+ * Shapes were verified at load, so nothing here can fail. A node is cut into nth
+ * tiles and bd_exec_node computes tile ith (whichever thread claimed it): output
+ * rows [h*ith/nth, h*(ith+1)/nth) of each image for spatial ops, a slice of the
+ * elements for element-wise ops. Every output element is computed by exactly the
+ * same code whatever the tiling is, so results depend neither on the thread
+ * count nor on which thread ran which tile. Small ops (global mean, concat,
+ * reshape, transpose) run whole in tile 0; bd_exec_max_tiles says how finely a
+ * node can usefully be cut.
  */
 #include <string.h>
 
@@ -162,6 +164,110 @@ static bd_act op_act(bd_op_type op) {
     }
 }
 
+/* Is TRANSPOSE node n a batched 2D transpose [B, R, C] -> [B, C, R] (after dropping
+ * size-1 axes and merging axes that stay adjacent)? NHWC <-> NCHW are. A plain
+ * copy comes out as R = 1. */
+static bool transpose_2d(const bd_graph *g, const bd_node *n, size_t *b, size_t *r, size_t *c) {
+    const bd_value *in = &g->values[n->inputs[0]];
+    int axis[8], m = 0; /* output-order groups, by their first input axis */
+    size_t size[8];
+    for (int i = 0; i < in->n_dims && i < 8; i++) {
+        int a = n->perm[i];
+        if (in->dims[a] == 1) continue;
+        if (m > 0 && a == axis[m - 1] + 1) {
+            size[m - 1] *= (size_t)in->dims[a];
+            axis[m - 1] = a; /* the group's last input axis, to extend it */
+            continue;
+        }
+        axis[m] = a;
+        size[m++] = (size_t)in->dims[a];
+    }
+    if (m <= 1) { /* nothing moves */
+        *b = 1;
+        *r = 1;
+        *c = m ? size[0] : 1;
+        return true;
+    }
+    /* groups in output order; the input order is by axis (ascending) */
+    if (m == 2 && axis[0] > axis[1]) { /* [R, C] -> [C, R] */
+        *b = 1;
+        *r = size[1];
+        *c = size[0];
+        return true;
+    }
+    if (m == 3 && axis[0] < axis[2] && axis[2] < axis[1]) { /* [B, R, C] -> [B, C, R] */
+        *b = size[0];
+        *r = size[2];
+        *c = size[1];
+        return true;
+    }
+    return false;
+}
+
+/* Tile ith of nth of a batched 2D transpose: cuts the longer of R and C. */
+static void transpose_tile(const bd_kernels *k, const float *x, float *y, size_t nb, size_t r,
+                           size_t c, int ith, int nth) {
+    size_t a0, a1;
+    share(r >= c ? r : c, ith, nth, &a0, &a1);
+    for (size_t bi = 0; bi < nb && a1 > a0; bi++) {
+        const float *xb = x + bi * r * c;
+        float *yb = y + bi * r * c;
+        if (r >= c)
+            k->transpose2d(xb, yb, r, c, a0, a1, 0, c);
+        else
+            k->transpose2d(xb, yb, r, c, 0, r, a0, a1);
+    }
+}
+
+int bd_exec_max_tiles(const bd_graph *g, const bd_node *n) {
+    const bd_value *out = &g->values[n->output];
+    size_t most = 1;
+    switch (n->op) {
+    case BD_OP_CONV2D:
+    case BD_OP_DWCONV2D:
+    case BD_OP_TCONV2D:
+    case BD_OP_AVGPOOL2D:
+    case BD_OP_MAXPOOL2D:
+    case BD_OP_RESIZE_BILINEAR:
+    case BD_OP_RESIZE_NEAREST: most = (size_t)out->dims[1]; break;
+    case BD_OP_RELU:
+    case BD_OP_RELU6:
+    case BD_OP_CLAMP:
+    case BD_OP_HARDSWISH:
+    case BD_OP_SIGMOID:
+    case BD_OP_TANH:
+    case BD_OP_ADD:
+    case BD_OP_SUB:
+    case BD_OP_DIV:
+    case BD_OP_PRELU:
+    case BD_OP_MUL: {
+        /* same-shape element-wise ops cut 16-float chunks; broadcasts and gates cut
+         * rows of the last dimension */
+        size_t inner = out->n_dims ? (size_t)out->dims[out->n_dims - 1] : 1;
+        size_t by_chunk = out->n_elems / 16, by_row = inner ? out->n_elems / inner : 1;
+        most = by_chunk < by_row ? by_chunk : by_row;
+        break;
+    }
+    case BD_OP_FULLY_CONNECTED: most = (size_t)bd_node_conv_params(g, n).out_h; break;
+    case BD_OP_SOFTMAX: { /* the `outer` count of the softmax case below */
+        most = 1;
+        for (int a = 0; a < n->axis && a < out->n_dims; a++) most *= (size_t)out->dims[a];
+        break;
+    }
+    case BD_OP_PAD:
+    case BD_OP_SLICE: /* rows of the last dimension */
+        most = out->n_dims ? out->n_elems / (size_t)out->dims[out->n_dims - 1] : 1;
+        break;
+    case BD_OP_TRANSPOSE: {
+        size_t b, r, c;
+        if (transpose_2d(g, n, &b, &r, &c)) most = r >= c ? r : c;
+        break;
+    }
+    default: most = 1; break; /* ops that run whole in tile 0 */
+    }
+    return most < 1 ? 1 : (most > 1024 ? 1024 : (int)most);
+}
+
 void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
     const bd_graph *g = &m->graph;
     const bd_kernels *k = &m->kernels;
@@ -287,9 +393,14 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
     case BD_OP_RESHAPE:
         if (ith == 0 && x != y) memmove(y, x, out->n_bytes);
         break;
-    case BD_OP_TRANSPOSE:
-        if (ith == 0) bd_f32_transpose_ref(x, y, in->n_dims, in->dims, n->perm);
+    case BD_OP_TRANSPOSE: {
+        size_t tb, tr, tc;
+        if (transpose_2d(g, n, &tb, &tr, &tc))
+            transpose_tile(k, x, y, tb, tr, tc, ith, nth);
+        else if (ith == 0)
+            bd_f32_transpose_ref(x, y, in->n_dims, in->dims, n->perm);
         break;
+    }
     case BD_OP_FULLY_CONNECTED: {
         bd_conv_params p = bd_node_conv_params(g, n);
         size_t f0, f1;

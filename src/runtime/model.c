@@ -96,6 +96,7 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size, const char 
     if ((st = bd_graph_verify(g, &m->err))) return st;
     if ((st = bd_pass_fold_batchnorm(g, &m->err))) return st;
     if ((st = bd_pass_match_patterns(g, &m->err))) return st;
+    if ((st = bd_pass_trim_conv_taps(g, &m->err))) return st;
     if ((st = bd_pass_fuse(g, &m->err))) return st;
     if ((st = bd_graph_verify(g, &m->err))) return st; /* passes must keep it valid */
     bd_graph_analyse(g);

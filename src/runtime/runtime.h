@@ -30,8 +30,10 @@ struct bd_session {
     bd_err err;
     bool failed;
     bd_threadpool *pool;    /* n_threads incl. the caller, created once */
+    bd_job *job;            /* the graph as steps of tiles, run by the pool */
+    int *step_first;        /* [n_steps + 1]: step s runs nodes [first[s], first[s+1]) */
     double *op_ms;          /* per-node accumulated ms when profiling, else NULL */
-    unsigned char *serial;  /* per node: 1 = too small to split, thread 0 runs it */
+    double t_last;          /* profiling: when the previous step finished */
     int64_t profile_runs;
     uint8_t *arena;   /* arena_bytes, 64-byte aligned */
     /* Recurrent state carried from run to run: after each run, n_state copies of
@@ -55,8 +57,11 @@ bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n);
  * some or all stayed fp32. */
 bd_status bd_pack_weights(bd_model *m);
 
-/* Runs thread ith's share (of nth) of node i with the session's arena. */
+/* Runs tile ith of nth of node i with the session's arena (any thread may run any
+ * tile; the result does not depend on nth). */
 void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
+/* The most tiles node n can usefully be cut into (>= 1). */
+int bd_exec_max_tiles(const bd_graph *g, const bd_node *n);
 
 /* Graph passes run at load (src/passes/). */
 bd_status bd_pass_fold_constants(bd_graph *g, bd_err *err);
@@ -86,5 +91,8 @@ bd_status bd_conventions_parse_text(const bd_model *m, const char *text, size_t 
  * not fit the model (conventions.c). */
 bd_status bd_conventions_derive(const bd_model *m, bd_model_conventions *c, int reinfer_output,
                                 char *err, size_t err_size);
+/* Drops the taps of dense convolutions that only ever read padding (trim_taps.c:
+ * DeepLabV3's ASPP with dilation >= the feature map becomes a 1x1 conv). */
+bd_status bd_pass_trim_conv_taps(bd_graph *g, bd_err *err);
 
 #endif /* BD_RUNTIME_H */

@@ -15,16 +15,72 @@ void bd_session_options_default(bd_session_options *o) {
     o->n_threads = 1;
 }
 
-/* Marks nodes too small to be worth splitting across threads (the squeeze-excite
- * means and 1x1 convolutions on [1,1,1,C] tensors). Between two such nodes no
- * barrier is needed: thread 0 runs both, in order. */
-static void mark_serial(const bd_graph *g, unsigned char *serial) {
-    for (int i = 0; i < g->n_nodes; i++) {
+/* Tiling (issue 4): each node is cut into tiles that the pool's threads claim
+ * dynamically (each its own share first), so a thread the OS deschedules delays
+ * only the tile it holds. Several tiles per thread let the others absorb a late
+ * thread's share; a minimum tile cost keeps the claim (a compare-and-swap) small
+ * next to the work. Costs are MACs; element-wise ops count 4 per element. */
+enum { TILES_PER_THREAD = 4, MIN_TILE_COST = 48 * 1024 };
+
+/* Too small to be worth splitting (the squeeze-excite means and 1x1 convolutions
+ * on [1,1,1,C] tensors): one tile; a run of such nodes is one step. */
+static bool is_serial(const bd_graph *g, const bd_node *n) {
+    size_t elems = g->values[n->output].n_elems;
+    return n->op == BD_OP_MEAN_HW || n->op == BD_OP_CONCAT || n->op == BD_OP_RESHAPE ||
+           (elems <= 4096 && bd_node_macs(g, n) <= 65536) || bd_exec_max_tiles(g, n) == 1;
+}
+
+static int node_tiles(const bd_graph *g, const bd_node *n, int n_threads) {
+    if (n_threads == 1 || is_serial(g, n)) return 1;
+    int64_t cost = bd_node_macs(g, n) + 4 * (int64_t)g->values[n->output].n_elems;
+    int64_t want = cost / MIN_TILE_COST;
+    if (want > (int64_t)n_threads * TILES_PER_THREAD) want = (int64_t)n_threads * TILES_PER_THREAD;
+    if (want < n_threads) want = n_threads;
+    int most = bd_exec_max_tiles(g, n);
+    return want < most ? (int)want : most;
+}
+
+/* Cuts the graph into steps: one per splittable node, one per run of serial nodes
+ * (one per node when profiling, so every node is timed). Fills first[0..n_steps]
+ * and tiles[0..n_steps-1] (both sized n_nodes + 1); returns n_steps. */
+static int make_steps(const bd_graph *g, int n_threads, bool per_node, int *first, int *tiles) {
+    int n_steps = 0;
+    for (int i = 0; i < g->n_nodes;) {
         const bd_node *n = &g->nodes[i];
-        size_t elems = g->values[n->output].n_elems;
-        serial[i] = n->op == BD_OP_MEAN_HW || n->op == BD_OP_CONCAT || n->op == BD_OP_RESHAPE ||
-                    (elems <= 4096 && bd_node_macs(g, n) <= 65536);
+        first[n_steps] = i;
+        tiles[n_steps] = node_tiles(g, n, n_threads);
+        i++;
+        if (tiles[n_steps] == 1 && is_serial(g, n) && !per_node)
+            while (i < g->n_nodes && is_serial(g, &g->nodes[i])) i++;
+        n_steps++;
     }
+    first[n_steps] = g->n_nodes;
+    return n_steps;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+/* One tile of one step, on whichever thread claimed it. Flush-to-zero is per
+ * thread state, so every tile sets it (a few cycles). */
+static void run_tile(void *ctx, int step, int tile, int n_tiles) {
+    bd_session *s = ctx;
+    unsigned fp = bd_fp_fast_enter();
+    for (int i = s->step_first[step]; i < s->step_first[step + 1]; i++)
+        bd_exec_node(s->model, s->arena, i, tile, n_tiles);
+    bd_fp_fast_leave(fp);
+}
+
+/* Profiling: the caller's thread notes when each step (= node) completed, so a
+ * node's time includes waiting for its slowest tile. */
+static void step_done(void *ctx, int step) {
+    bd_session *s = ctx;
+    double t = now_ms();
+    s->op_ms[s->step_first[step]] += t - s->t_last;
+    s->t_last = t;
 }
 
 bd_status bd_session_create(const bd_model *model, const bd_session_options *opts,
@@ -38,37 +94,47 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
         memcpy(&o, opts, opts->struct_size < sizeof o ? opts->struct_size : sizeof o);
     }
     if (o.n_threads < 0 || o.n_threads > 256) return BD_ERR_INVALID_ARG;
+    int n_threads = o.n_threads ? o.n_threads : 1;
+    const bd_graph *g = &model->graph;
     bd_session *s = calloc(1, sizeof *s);
     if (!s) return BD_ERR_NO_MEMORY;
     s->model = model;
     s->arena = bd_aligned_alloc(model->arena_bytes ? model->arena_bytes : BD_ALIGN);
-    if (o.profile) s->op_ms = calloc((size_t)model->graph.n_nodes + 1, sizeof(double));
-    s->serial = calloc((size_t)model->graph.n_nodes + 1, 1);
-    if (s->serial) mark_serial(&model->graph, s->serial);
-    if (!s->arena || (o.profile && !s->op_ms) || !s->serial ||
-        bd_threadpool_create(o.n_threads ? o.n_threads : 1, &s->pool) != BD_OK) {
-        bd_aligned_free(s->arena);
-        free(s->op_ms);
-        free(s->serial);
-        free(s);
-        return BD_ERR_NO_MEMORY;
+    if (o.profile) s->op_ms = calloc((size_t)g->n_nodes + 1, sizeof(double));
+    s->step_first = calloc((size_t)g->n_nodes + 2, sizeof(int));
+    int *tiles = calloc((size_t)g->n_nodes + 1, sizeof(int));
+    bd_status st = BD_ERR_NO_MEMORY;
+    if (!s->arena || (o.profile && !s->op_ms) || !s->step_first || !tiles) goto fail;
+    if (g->n_nodes > 0) {
+        int n_steps = make_steps(g, n_threads, o.profile != 0, s->step_first, tiles);
+        st = bd_job_create(n_steps, tiles, n_threads, run_tile, o.profile ? step_done : NULL, s, &s->job);
+        if (st != BD_OK) goto fail;
     }
+    st = bd_threadpool_create(n_threads, &s->pool);
+    if (st != BD_OK) goto fail;
+    free(tiles);
     memset(s->arena, 0, model->arena_bytes); /* also the state inputs: zero */
-    bd_status st = bd_session_state_setup(s, &o);
+    st = bd_session_state_setup(s, &o);
     if (st != BD_OK) {
         bd_session_free(s);
         return st;
     }
     *out = s;
     return BD_OK;
+
+fail:
+    free(tiles);
+    bd_session_free(s);
+    return st == BD_ERR_INVALID_ARG ? BD_ERR_INVALID_ARG : BD_ERR_NO_MEMORY;
 }
 
 void bd_session_free(bd_session *s) {
     if (!s) return;
-    bd_threadpool_free(s->pool);
+    bd_threadpool_free(s->pool); /* first: joins the workers, which may read the job */
+    bd_job_free(s->job);
     bd_aligned_free(s->arena);
     free(s->op_ms);
-    free(s->serial);
+    free(s->step_first);
     bd_session_state_free(s);
     free(s);
 }
@@ -101,41 +167,11 @@ bd_status bd_session_output(bd_session *s, int index, const float **data, size_t
     return st;
 }
 
-static double now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
-
-/* The body every thread runs: its share of each node, a barrier between nodes.
- * When profiling, thread 0 reads the clock after each barrier, so a node's time
- * includes waiting for the slowest thread. */
-static void run_graph(void *ctx, int ith, int nth) {
-    bd_session *s = ctx;
-    const bd_graph *g = &s->model->graph;
-    double t = (s->op_ms && ith == 0) ? now_ms() : 0.0;
-    unsigned fp = bd_fp_fast_enter();
-    for (int i = 0; i < g->n_nodes; i++) {
-        if (!s->serial[i])
-            bd_exec_node(s->model, s->arena, i, ith, nth);
-        else if (ith == 0)
-            bd_exec_node(s->model, s->arena, i, 0, 1);
-        /* A barrier is needed unless this node and the next both run on thread 0. */
-        if (!(s->serial[i] && i + 1 < g->n_nodes && s->serial[i + 1]) || s->op_ms)
-            bd_threadpool_barrier(s->pool);
-        if (s->op_ms && ith == 0) {
-            double t1 = now_ms();
-            s->op_ms[i] += t1 - t;
-            t = t1;
-        }
-    }
-    bd_fp_fast_leave(fp);
-}
-
 bd_status bd_session_run(bd_session *s) {
     if (!s) return BD_ERR_INVALID_ARG;
     if (s->failed) return BD_ERR_BAD_STATE;
-    bd_threadpool_run(s->pool, run_graph, s);
+    if (s->op_ms) s->t_last = now_ms();
+    if (s->job) bd_threadpool_run_job(s->pool, s->job);
     if (s->op_ms) s->profile_runs++;
     bd_session_state_carry(s);
     return BD_OK;

@@ -93,6 +93,34 @@ static void test_conv_random(void) {
     CHECK(done == 300);
 }
 
+/* ASPP-style dense 3x3 convolutions with a large dilation and padding = dilation
+ * (DeepLabV3: 12, 24, 36 on a 16x16 map): most pixels are border pixels whose
+ * kx taps are cut, which the SIMD drivers group into runs of equal tap ranges;
+ * some see only the centre tap, rows at the edge lose tap rows. */
+static void test_conv_dilated(void) {
+    static const int geo[][3] = {{16, 16, 12}, {16, 16, 24}, {5, 7, 12}, {9, 19, 4},
+                                 {13, 29, 6},  {3, 41, 2},   {17, 13, 8}, {8, 30, 24}};
+    unsigned seed = 77;
+    for (size_t i = 0; i < sizeof geo / sizeof geo[0]; i++) {
+        int ih = geo[i][0], iw = geo[i][1], d = geo[i][2];
+        int ic = chans[i % 8], oc = chans[(i * 3 + 1) % N_CH];
+        bd_conv_params p = conv_p(ih, iw, ic, oc, 3, 1, d, d, d, d, d, ku_act((int)i));
+        char what[128];
+        snprintf(what, sizeof what, "conv %dx%dx%d->%d 3x3 dilation %d", ih, iw, ic, oc, d);
+        ku_check_conv(KU_CONV, p, (int)i % 2, 0, p.out_h, seed++, what);
+        if (p.out_h >= 3) ku_check_conv(KU_CONV, p, 1, 1, p.out_h - 1, seed++, what);
+    }
+    /* Weights over 512 KiB: the SIMD drivers loop channel blocks outermost. A 1x1
+     * (960 -> 150), an ASPP-like 3x3 dilation 3 and a plain 3x3, tail blocks. */
+    bd_conv_params big[3] = {conv_p(5, 13, 960, 150, 1, 1, 1, 0, 0, 0, 0, ku_act(1)),
+                             conv_p(6, 11, 160, 100, 3, 1, 3, 3, 3, 3, 3, ku_act(2)),
+                             conv_p(7, 9, 130, 140, 3, 1, 1, 1, 1, 1, 1, ku_act(3))};
+    for (int i = 0; i < 3; i++) {
+        ku_check_conv(KU_CONV, big[i], i % 2, 0, big[i].out_h, seed++, "conv, weights > 512 KiB");
+        ku_check_conv(KU_CONV, big[i], 1, 2, big[i].out_h - 1, seed++, "big weights, rows 2..");
+    }
+}
+
 static bd_conv_params tconv_p(int in_h, int in_w, int in_c, int out_c, int k, int s, int pt,
                               int pl, int out_h, int out_w, bd_act_params act) {
     bd_conv_params p = {0};
@@ -132,6 +160,7 @@ int main(void) {
     RUN(test_conv_se);
     RUN(test_conv_stem);
     RUN(test_conv_random);
+    RUN(test_conv_dilated);
     RUN(test_tconv);
     return harness_finish();
 }

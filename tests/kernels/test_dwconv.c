@@ -60,6 +60,29 @@ static void test_dw_fast(void) {
         }
 }
 
+/* Dilation 2 at stride 1 (MobileNetV3's last stage, 3x3 and 5x5, padding D*(K-1)/2
+ * or cut): the fast tiles with the dilated tap spacing, 16 channels (constant
+ * strides) and other counts (masked tails), interior rows and row bands. */
+static void test_dw_dilated(void) {
+    const int shapes[][3] = {{16, 16, 16}, {16, 16, 160}, {9, 16, 37}, {5, 23, 480}, {11, 7, 1},
+                             {3, 40, 16}, {16, 16, 72}};
+    int n = 0;
+    for (int i = 0; i < 7; i++)
+        for (int k = 3; k <= 5; k += 2)
+            for (int cut = 0; cut < 2; cut++, n++) {
+                int h = shapes[i][0], w = shapes[i][1], c = shapes[i][2], pad = k - 1;
+                int pt = cut ? pad / 2 : pad, pb = cut ? 0 : pad; /* D*(K-1)/2 = K-1 */
+                if (h + pt + pb - 2 * (k - 1) - 1 < 0 || w + 2 * pad - 2 * (k - 1) - 1 < 0)
+                    continue;
+                bd_conv_params p = dw_p(h, w, c, 1, k, 1, 2, pt, pb, pad, pad, ku_act(n));
+                char what[128];
+                snprintf(what, sizeof what, "dw%dx%d d2 %dx%dx%d pad %d/%d", k, k, h, w, c, pt, pb);
+                ku_check_conv(KU_DW, p, n % 2, 0, p.out_h, 0xD1u + (unsigned)n, what);
+                if (p.out_h >= 4)
+                    ku_check_conv(KU_DW, p, 1, 1, p.out_h - 2, 0xD2u + (unsigned)n, what);
+            }
+}
+
 static void test_dw_generic(void) {
     unsigned s = 0xD00Du;
     int done = 0;
@@ -111,6 +134,7 @@ static void test_dw_residual_after_act(void) {
 int main(void) {
     RUN(test_dw_fast);
     RUN(test_dw_residual_after_act);
+    RUN(test_dw_dilated);
     RUN(test_dw_generic);
     return harness_finish();
 }

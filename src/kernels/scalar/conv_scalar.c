@@ -8,7 +8,7 @@
  * channels, bias[8] then w[K][8], K = k_h*k_w*in_c in (ky, kx, ic) order.
  * Tiles of MR = 4 pixels x 8 channels; the taps as an n_ky x n_kx rectangle (1x1:
  * pixels contiguous across rows; else pixels along one output row, border pixels
- * one at a time over their valid taps). Epilogue: + residual, bd_act_apply.
+ * in runs with the same valid taps). Epilogue: + residual, bd_act_apply.
  *
  * Numerics: per output, bias then the products in (tap, ic) order, as the
  * reference; only the residual is added before rounding the same way, so the
@@ -160,8 +160,15 @@ void bd_f32_conv2d_scalar(const bd_conv_params *p, const float *restrict in,
                 kx0 = 0;
                 kx1 = p->k_w;
             } else {
-                mr = 1;
+                /* Border pixels: a run of neighbours with the same cut kx range
+                 * shares one tile (with a large dilation, e.g. the ASPP's 12..36,
+                 * whole rows are border). */
                 tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+                for (mr = 1; mr < MR && ox + mr < p->out_w; mr++) {
+                    int lo, hi;
+                    tap_range((ox + mr) * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
+                    if (lo != kx0 || hi != kx1) break;
+                }
             }
             t.n_kx = kx1 - kx0;
             t.in_c = in_c;

@@ -1,6 +1,7 @@
 /*
  * init_scalar.c -- the portable production level: the blocked conv2d GEMM
- * (conv_scalar.c) and the row-copy PAD, SLICE and nearest resize (copy_scalar.c);
+ * (conv_scalar.c), the row-copy PAD, SLICE and nearest resize (copy_scalar.c)
+ * and the cache-blocked 2D transpose (transpose_scalar.c);
  * everything else stays the reference kernels.
  */
 #include "kernels/isa_tables.h"
@@ -12,4 +13,5 @@ void bd_kernels_init_scalar(bd_kernels *k) {
     k->pad = bd_f32_pad_scalar;
     k->slice = bd_f32_slice_scalar;
     k->resize_nearest = bd_f32_resize_nearest_scalar;
+    k->transpose2d = bd_f32_transpose2d_scalar;
 }

@@ -12,6 +12,8 @@ size_t bd_f32_conv2d_pack_scalar(const bd_conv_params *p, const float *w, const 
 void bd_f32_conv2d_scalar(const bd_conv_params *p, const float *restrict in,
                           const float *restrict packed, const float *restrict residual,
                           float *restrict out, int y0, int y1);
+void bd_f32_transpose2d_scalar(const float *restrict in, float *restrict out, size_t rows,
+                               size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);
 
 void bd_f32_pad_scalar(const bd_copy_params *p, const float *restrict in, float *restrict out,
                        size_t r0, size_t r1);

@@ -18,6 +18,7 @@
 #include "kernels/x86_avx2/simd_avx2.h"
 
 #define NR 16 /* channels per weight block: 2 vectors */
+#define BIG_WEIGHT_BYTES (512u * 1024u) /* see the loop order below */
 #define MR 6  /* pixels per tile */
 
 typedef struct tile_args {
@@ -172,6 +173,11 @@ void bd_f32_conv2d_avx2(const bd_conv_params *p, const float *restrict in,
     t.in_c = in_c;
     t.o_pix = (size_t)out_c;
     t.dense = 0;
+    /* Loop order: when the packed weights outgrow L2 (ASPP 3x3 960 -> 256: 8.8 MB,
+     * the DeepLab head: 2.4 MB) every pixel tile would stream all of them again, so
+     * the channel blocks go outermost and one block's weights stay cached while
+     * all pixels pass; otherwise pixels outermost (the activations stream once). */
+    const int chunk = (size_t)out_c * (K + 1) * sizeof(float) > BIG_WEIGHT_BYTES ? NR : out_c;
     if (p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
         /* 1x1: one GEMM over the contiguous pixels of rows [y0, y1). */
@@ -180,26 +186,29 @@ void bd_f32_conv2d_avx2(const bd_conv_params *p, const float *restrict in,
         t.a_row = t.a_col = 0;
         t.n_ky = t.n_kx = 1;
         t.w_row_skip = 0;
-        for (size_t m = (size_t)y0 * p->out_w; m < m1; m += MR) {
-            const int mr = m1 - m < MR ? (int)(m1 - m) : MR;
-            const float *blk = packed;
-            for (int n0 = 0; n0 < out_c; n0 += NR) {
-                const int nb = bd_pack_block_width(out_c, n0, NR, 8);
-                const int real = out_c - n0 < NR ? out_c - n0 : NR;
-                t.a = in + m * in_c;
-                t.bias = blk;
-                t.w = blk + nb;
-                t.res = residual ? residual + m * out_c + n0 : NULL;
-                t.out = out + m * out_c + n0;
-                t.tail = real - (nb - 8);
-                tile_any(mr, nb / 8, &t, &p->act);
-                blk += (size_t)nb * (K + 1);
+        for (int c0 = 0; c0 < out_c; c0 += chunk) {
+            const int c1 = out_c - c0 < chunk ? out_c : c0 + chunk;
+            for (size_t m = (size_t)y0 * p->out_w; m < m1; m += MR) {
+                const int mr = m1 - m < MR ? (int)(m1 - m) : MR;
+                for (int n0 = c0; n0 < c1; n0 += NR) {
+                    /* blocks before n0 are all NR wide */
+                    const float *blk = packed + (size_t)n0 * (K + 1);
+                    const int nb = bd_pack_block_width(out_c, n0, NR, 8);
+                    const int real = out_c - n0 < NR ? out_c - n0 : NR;
+                    t.a = in + m * in_c;
+                    t.bias = blk;
+                    t.w = blk + nb;
+                    t.res = residual ? residual + m * out_c + n0 : NULL;
+                    t.out = out + m * out_c + n0;
+                    t.tail = real - (nb - 8);
+                    tile_any(mr, nb / 8, &t, &p->act);
+                }
             }
         }
         return;
     }
     /* Any other geometry: tiles of MR pixels along an output row. Pixels
-     * [xa, xb) see every kx tap; the others go one by one. */
+     * [xa, xb) see every kx tap; the others go in runs of equal kx ranges. */
     const int sw = p->stride_w, pl = p->pad_left;
     int xa = 0, xb;
     while (xa < p->out_w) {
@@ -218,45 +227,54 @@ void bd_f32_conv2d_avx2(const bd_conv_params *p, const float *restrict in,
     t.a_row = (size_t)p->dil_h * p->in_w * in_c;
     t.a_col = (size_t)p->dil_w * in_c;
     t.a_pix = (size_t)sw * in_c;
-    for (int oy = y0; oy < y1; oy++) {
-        int ky0, ky1;
-        const int by = oy * p->stride_h - p->pad_top;
-        tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
-        t.n_ky = ky1 - ky0;
-        const int iy0 = by + ky0 * p->dil_h;
-        const size_t orow = (size_t)oy * p->out_w;
-        for (int ox = 0; ox < p->out_w;) {
-            int mr, kx0, kx1;
-            if (ox >= xa && ox < xb) {
-                mr = xb - ox < MR ? xb - ox : MR;
-                kx0 = 0;
-                kx1 = p->k_w;
-            } else {
-                mr = 1;
-                tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+    for (int c0 = 0; c0 < out_c; c0 += chunk) {
+        const int c1 = out_c - c0 < chunk ? out_c : c0 + chunk;
+        for (int oy = y0; oy < y1; oy++) {
+            int ky0, ky1;
+            const int by = oy * p->stride_h - p->pad_top;
+            tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
+            t.n_ky = ky1 - ky0;
+            const int iy0 = by + ky0 * p->dil_h;
+            const size_t orow = (size_t)oy * p->out_w;
+            for (int ox = 0; ox < p->out_w;) {
+                int mr, kx0, kx1;
+                if (ox >= xa && ox < xb) {
+                    mr = xb - ox < MR ? xb - ox : MR;
+                    kx0 = 0;
+                    kx1 = p->k_w;
+                } else {
+                    /* Border pixels: a run of neighbours with the same cut kx range
+                     * shares one tile (with a large dilation, e.g. the ASPP's 12..36,
+                     * whole rows are border). */
+                    tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+                    for (mr = 1; mr < MR && ox + mr < p->out_w; mr++) {
+                        int lo, hi;
+                        tap_range((ox + mr) * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
+                        if (lo != kx0 || hi != kx1) break;
+                    }
+                }
+                t.n_kx = kx1 - kx0;
+                t.in_c = in_c;
+                if (p->dil_w == 1) { /* the kx taps of a row are contiguous: one run */
+                    t.in_c = t.n_kx * in_c;
+                    t.n_kx = 1;
+                }
+                const int ix0 = ox * sw - pl + kx0 * p->dil_w;
+                t.a = (t.n_ky > 0 && t.n_kx > 0) ? in + ((size_t)iy0 * p->in_w + ix0) * in_c : in;
+                for (int n0 = c0; n0 < c1; n0 += NR) {
+                    const float *blk = packed + (size_t)n0 * (K + 1);
+                    const int nb = bd_pack_block_width(out_c, n0, NR, 8);
+                    const int real = out_c - n0 < NR ? out_c - n0 : NR;
+                    t.bias = blk;
+                    t.w = blk + nb + ((size_t)ky0 * p->k_w + kx0) * in_c * nb;
+                    t.w_row_skip = (size_t)(p->k_w - (kx1 - kx0)) * in_c * nb;
+                    t.res = residual ? residual + (orow + ox) * out_c + n0 : NULL;
+                    t.out = out + (orow + ox) * out_c + n0;
+                    t.tail = real - (nb - 8);
+                    tile_any(mr, nb / 8, &t, &p->act);
+                }
+                ox += mr;
             }
-            t.n_kx = kx1 - kx0;
-            t.in_c = in_c;
-            if (p->dil_w == 1) { /* the kx taps of a row are contiguous: one run */
-                t.in_c = t.n_kx * in_c;
-                t.n_kx = 1;
-            }
-            const int ix0 = ox * sw - pl + kx0 * p->dil_w;
-            t.a = (t.n_ky > 0 && t.n_kx > 0) ? in + ((size_t)iy0 * p->in_w + ix0) * in_c : in;
-            const float *blk = packed;
-            for (int n0 = 0; n0 < out_c; n0 += NR) {
-                const int nb = bd_pack_block_width(out_c, n0, NR, 8);
-                const int real = out_c - n0 < NR ? out_c - n0 : NR;
-                t.bias = blk;
-                t.w = blk + nb + ((size_t)ky0 * p->k_w + kx0) * in_c * nb;
-                t.w_row_skip = (size_t)(p->k_w - (kx1 - kx0)) * in_c * nb;
-                t.res = residual ? residual + (orow + ox) * out_c + n0 : NULL;
-                t.out = out + (orow + ox) * out_c + n0;
-                t.tail = real - (nb - 8);
-                tile_any(mr, nb / 8, &t, &p->act);
-                blk += (size_t)nb * (K + 1);
-            }
-            ox += mr;
         }
     }
 }

@@ -3,8 +3,9 @@
  * vectorised over 8 channels (the last vector through vmaskmovps).
  *
  * Weights: bd_f32_dwconv2d_pack_padded (w[k_h*k_w][cp], bias[cp], cp = C rounded
- * up to 8). For 3x3 and 5x5 at stride 1 or 2 (no dilation) the pixels whose kx
- * taps are all inside the image go in tiles of 4 (then 1) along the row, every
+ * up to 8). For 3x3 and 5x5 at stride 1 or 2 without dilation, or stride 1 with
+ * dilation 2 (MobileNetV3's last stage), the pixels whose kx taps are all inside
+ * the image go in tiles of 4 (then 1) along the row, every
  * channel vector per tile (the input is a memory operand of each FMA, the weight
  * is loaded once per tap for the tile). Border pixels and other geometries go
  * one pixel at a time over the valid tap rectangle; depth_multiplier != 1 keeps
@@ -50,9 +51,9 @@ BD_INLINE __m256 ld(const float *p, int n, __m256i m) {
 }
 
 /* mr pixels, channels [c, c+8) (n of them valid). */
-BD_INLINE void dw_vec(const int K, const int S, const int mr, const int full, const size_t C,
-                      const dw_ctx *d, const float *a, const float *w, int n_ky, size_t o,
-                      size_t c, int n) {
+BD_INLINE void dw_vec(const int K, const int S, const int D, const int mr, const int full,
+                      const size_t C, const dw_ctx *d, const float *a, const float *w, int n_ky,
+                      size_t o, size_t c, int n) {
     const __m256i m = bd_mask8(n);
     const int nn = full ? 8 : n;
     const __m256 bias = _mm256_load_ps(d->bias + c);
@@ -60,14 +61,14 @@ BD_INLINE void dw_vec(const int K, const int S, const int mr, const int full, co
 #pragma GCC unroll 4
     for (int r = 0; r < mr; r++) acc[r] = bias;
     for (int ky = 0; ky < n_ky; ky++) {
-        const float *rp = a + (size_t)ky * d->in_row + c;
+        const float *rp = a + (size_t)ky * D * d->in_row + c;
         const float *wr = w + (size_t)ky * K * d->cp + c;
 #pragma GCC unroll 5
         for (int kx = 0; kx < K; kx++) {
             const __m256 wv = _mm256_load_ps(wr + kx * d->cp);
 #pragma GCC unroll 4
             for (int r = 0; r < mr; r++)
-                acc[r] = _mm256_fmadd_ps(ld(rp + (size_t)(r * S + kx) * C, nn, m), wv, acc[r]);
+                acc[r] = _mm256_fmadd_ps(ld(rp + (size_t)(r * S + kx * D) * C, nn, m), wv, acc[r]);
         }
     }
 #pragma GCC unroll 4
@@ -87,17 +88,17 @@ BD_INLINE void dw_vec(const int K, const int S, const int mr, const int full, co
 
 /* A tile of mr pixels (all kx taps inside), every channel vector. C16: exactly
  * 16 channels (constant strides, no tail). */
-BD_INLINE void dw_tile(const int K, const int S, const int mr, const int C16, const dw_ctx *d,
-                       const float *a, const float *w, int n_ky, size_t o) {
+BD_INLINE void dw_tile(const int K, const int S, const int D, const int mr, const int C16,
+                       const dw_ctx *d, const float *a, const float *w, int n_ky, size_t o) {
     if (C16) {
-        dw_vec(K, S, mr, 1, 16, d, a, w, n_ky, o, 0, 8);
-        dw_vec(K, S, mr, 1, 16, d, a, w, n_ky, o, 8, 8);
+        dw_vec(K, S, D, mr, 1, 16, d, a, w, n_ky, o, 0, 8);
+        dw_vec(K, S, D, mr, 1, 16, d, a, w, n_ky, o, 8, 8);
         return;
     }
     const size_t C = d->C;
     size_t c = 0;
-    for (; c + 8 <= C; c += 8) dw_vec(K, S, mr, 1, C, d, a, w, n_ky, o, c, 8);
-    if (c < C) dw_vec(K, S, mr, 0, C, d, a, w, n_ky, o, c, (int)(C - c));
+    for (; c + 8 <= C; c += 8) dw_vec(K, S, D, mr, 1, C, d, a, w, n_ky, o, c, 8);
+    if (c < C) dw_vec(K, S, D, mr, 0, C, d, a, w, n_ky, o, c, (int)(C - c));
 }
 
 /* One output pixel over its valid tap rectangle (any geometry), every channel. */
@@ -131,23 +132,23 @@ static void dw_pixel(const dw_ctx *d, int oy, int ox) {
 }
 
 /* Output row oy: border pixels one by one, [xa, xb) in tiles of 4, then 1. */
-BD_INLINE void dw_row(const int K, const int S, const int C16, const dw_ctx *d, int oy, int xa,
-                      int xb) {
+BD_INLINE void dw_row(const int K, const int S, const int D, const int C16, const dw_ctx *d,
+                      int oy, int xa, int xb) {
     const bd_conv_params *p = d->p;
     const int by = oy * S - p->pad_top;
     int ky0, ky1;
-    tap_range(by, 1, K, p->in_h, &ky0, &ky1);
+    tap_range(by, D, K, p->in_h, &ky0, &ky1);
     const int n_ky = ky1 - ky0;
     const float *w = d->w + (size_t)ky0 * K * d->cp;
-    const float *arow = d->in + (size_t)(n_ky > 0 ? by + ky0 : 0) * d->in_row;
+    const float *arow = d->in + (size_t)(n_ky > 0 ? by + ky0 * D : 0) * d->in_row;
     const size_t orow = (size_t)oy * p->out_w * d->C;
     int ox = 0;
     for (; ox < xa; ox++) dw_pixel(d, oy, ox);
     for (; ox + DW_MR <= xb; ox += DW_MR)
-        dw_tile(K, S, DW_MR, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
+        dw_tile(K, S, D, DW_MR, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
                 orow + (size_t)ox * d->C);
     for (; ox < xb; ox++)
-        dw_tile(K, S, 1, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
+        dw_tile(K, S, D, 1, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
                 orow + (size_t)ox * d->C);
     for (; ox < p->out_w; ox++) dw_pixel(d, oy, ox);
 }
@@ -172,8 +173,9 @@ void bd_f32_dwconv2d_avx2(const bd_conv_params *p, const float *restrict in,
     const dw_ctx d = {p,   in,        packed, packed + (size_t)taps * cp, residual, out,
                       (size_t)C, cp, (size_t)p->in_w * C};
     const int K = p->k_w, S = p->stride_w;
+    const int D = p->dil_w; /* 1, or 2 at stride 1 */
     const int fast = p->k_h == K && (K == 3 || K == 5) && p->stride_h == S && (S == 1 || S == 2) &&
-                     p->dil_h == 1 && p->dil_w == 1;
+                     p->dil_h == D && (D == 1 || (D == 2 && S == 1));
     if (!fast) {
         for (int oy = y0; oy < y1; oy++)
             for (int ox = 0; ox < p->out_w; ox++) dw_pixel(&d, oy, ox);
@@ -182,17 +184,21 @@ void bd_f32_dwconv2d_avx2(const bd_conv_params *p, const float *restrict in,
     int xa = 0, xb;
     while (xa < p->out_w && xa * S - p->pad_left < 0) xa++;
     xb = xa;
-    while (xb < p->out_w && xb * S - p->pad_left + K - 1 < p->in_w) xb++;
+    while (xb < p->out_w && xb * S - p->pad_left + (K - 1) * D < p->in_w) xb++;
     for (int oy = y0; oy < y1; oy++) {
-        switch (K * 100 + S * 10 + (C == 16)) {
-        case 310: dw_row(3, 1, 0, &d, oy, xa, xb); break;
-        case 311: dw_row(3, 1, 1, &d, oy, xa, xb); break;
-        case 320: dw_row(3, 2, 0, &d, oy, xa, xb); break;
-        case 321: dw_row(3, 2, 1, &d, oy, xa, xb); break;
-        case 510: dw_row(5, 1, 0, &d, oy, xa, xb); break;
-        case 511: dw_row(5, 1, 1, &d, oy, xa, xb); break;
-        case 520: dw_row(5, 2, 0, &d, oy, xa, xb); break;
-        default: dw_row(5, 2, 1, &d, oy, xa, xb); break;
+        switch (K * 1000 + S * 100 + D * 10 + (C == 16)) {
+        case 3110: dw_row(3, 1, 1, 0, &d, oy, xa, xb); break;
+        case 3111: dw_row(3, 1, 1, 1, &d, oy, xa, xb); break;
+        case 3210: dw_row(3, 2, 1, 0, &d, oy, xa, xb); break;
+        case 3211: dw_row(3, 2, 1, 1, &d, oy, xa, xb); break;
+        case 3120: dw_row(3, 1, 2, 0, &d, oy, xa, xb); break;
+        case 3121: dw_row(3, 1, 2, 1, &d, oy, xa, xb); break;
+        case 5110: dw_row(5, 1, 1, 0, &d, oy, xa, xb); break;
+        case 5111: dw_row(5, 1, 1, 1, &d, oy, xa, xb); break;
+        case 5210: dw_row(5, 2, 1, 0, &d, oy, xa, xb); break;
+        case 5211: dw_row(5, 2, 1, 1, &d, oy, xa, xb); break;
+        case 5120: dw_row(5, 1, 2, 0, &d, oy, xa, xb); break;
+        default: dw_row(5, 1, 2, 1, &d, oy, xa, xb); break;
         }
     }
 }

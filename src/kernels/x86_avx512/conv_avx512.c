@@ -12,8 +12,8 @@
  * n_ky x n_kx so the same kernel runs 1x1 (one tap, pixels contiguous across
  * rows) and any other geometry (pixels along one output row at the x stride,
  * only the valid ky rows, the kx taps of a row merged into one contiguous run
- * when there is no dilation; border pixels whose kx range is cut go one at a
- * time with a shorter rectangle). Epilogue: + residual, activation, masked store.
+ * when there is no dilation; border pixels whose kx range is cut go in runs
+ * of equal ranges with a shorter rectangle). Epilogue: + residual, activation, masked store.
  *
  * Numerics: same products as the reference, summed with FMA in a different
  * order; agreement ~1e-6 of sum |w*x| (tests/kernels/test_conv.c).
@@ -25,6 +25,7 @@
 #include "kernels/x86_avx512/simd_avx512.h"
 
 #define NR 32 /* channels per weight block: 2 vectors */
+#define BIG_WEIGHT_BYTES (512u * 1024u) /* see the loop order below */
 #define MR 12 /* pixels per tile */
 
 typedef struct tile_args {
@@ -192,6 +193,11 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
     t.in_c = in_c;
     t.o_pix = (size_t)out_c;
     t.dense = 0;
+    /* Loop order: when the packed weights outgrow L2 (ASPP 3x3 960 -> 256: 8.8 MB,
+     * the DeepLab head: 2.4 MB) every pixel tile would stream all of them again, so
+     * the channel blocks go outermost and one block's weights stay cached while
+     * all pixels pass; otherwise pixels outermost (the activations stream once). */
+    const int chunk = (size_t)out_c * (K + 1) * sizeof(float) > BIG_WEIGHT_BYTES ? NR : out_c;
     if (p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
         /* 1x1: one GEMM over the contiguous pixels of rows [y0, y1). */
@@ -200,26 +206,29 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
         t.a_row = t.a_col = 0;
         t.n_ky = t.n_kx = 1;
         t.w_row_skip = 0;
-        for (size_t m = (size_t)y0 * p->out_w; m < m1; m += MR) {
-            const int mr = m1 - m < MR ? (int)(m1 - m) : MR;
-            const float *blk = packed;
-            for (int n0 = 0; n0 < out_c; n0 += NR) {
-                const int nb = bd_pack_block_width(out_c, n0, NR, 16);
-                const int real = out_c - n0 < NR ? out_c - n0 : NR;
-                t.a = in + m * in_c;
-                t.bias = blk;
-                t.w = blk + nb;
-                t.res = residual ? residual + m * out_c + n0 : NULL;
-                t.out = out + m * out_c + n0;
-                t.tail = bd_mask16(real - (nb - 16));
-                tile_any(mr, nb / 16, &t, &p->act);
-                blk += (size_t)nb * (K + 1);
+        for (int c0 = 0; c0 < out_c; c0 += chunk) {
+            const int c1 = out_c - c0 < chunk ? out_c : c0 + chunk;
+            for (size_t m = (size_t)y0 * p->out_w; m < m1; m += MR) {
+                const int mr = m1 - m < MR ? (int)(m1 - m) : MR;
+                for (int n0 = c0; n0 < c1; n0 += NR) {
+                    /* blocks before n0 are all NR wide */
+                    const float *blk = packed + (size_t)n0 * (K + 1);
+                    const int nb = bd_pack_block_width(out_c, n0, NR, 16);
+                    const int real = out_c - n0 < NR ? out_c - n0 : NR;
+                    t.a = in + m * in_c;
+                    t.bias = blk;
+                    t.w = blk + nb;
+                    t.res = residual ? residual + m * out_c + n0 : NULL;
+                    t.out = out + m * out_c + n0;
+                    t.tail = bd_mask16(real - (nb - 16));
+                    tile_any(mr, nb / 16, &t, &p->act);
+                }
             }
         }
         return;
     }
     /* Any other geometry: tiles of MR pixels along an output row. Pixels
-     * [xa, xb) see every kx tap; the others go one by one. */
+     * [xa, xb) see every kx tap; the others go in runs of equal kx ranges. */
     const int sw = p->stride_w, pl = p->pad_left;
     int xa = 0, xb;
     while (xa < p->out_w) {
@@ -237,47 +246,56 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
     }
     t.a_row = (size_t)p->dil_h * p->in_w * in_c;
     t.a_col = (size_t)p->dil_w * in_c;
-    for (int oy = y0; oy < y1; oy++) {
-        int ky0, ky1;
-        const int by = oy * p->stride_h - p->pad_top;
-        tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
-        t.n_ky = ky1 - ky0;
-        const int iy0 = by + ky0 * p->dil_h; /* may be out of range when n_ky == 0 */
-        const size_t orow = (size_t)oy * p->out_w;
-        for (int ox = 0; ox < p->out_w;) {
-            int mr, kx0, kx1;
-            if (ox >= xa && ox < xb) {
-                mr = xb - ox < MR ? xb - ox : MR;
-                kx0 = 0;
-                kx1 = p->k_w;
-            } else {
-                mr = 1;
-                tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+    for (int c0 = 0; c0 < out_c; c0 += chunk) {
+        const int c1 = out_c - c0 < chunk ? out_c : c0 + chunk;
+        for (int oy = y0; oy < y1; oy++) {
+            int ky0, ky1;
+            const int by = oy * p->stride_h - p->pad_top;
+            tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
+            t.n_ky = ky1 - ky0;
+            const int iy0 = by + ky0 * p->dil_h; /* may be out of range when n_ky == 0 */
+            const size_t orow = (size_t)oy * p->out_w;
+            for (int ox = 0; ox < p->out_w;) {
+                int mr, kx0, kx1;
+                if (ox >= xa && ox < xb) {
+                    mr = xb - ox < MR ? xb - ox : MR;
+                    kx0 = 0;
+                    kx1 = p->k_w;
+                } else {
+                    /* Border pixels: a run of neighbours with the same cut kx range
+                     * shares one tile (with a large dilation, e.g. the ASPP's 12..36,
+                     * whole rows are border). */
+                    tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+                    for (mr = 1; mr < MR && ox + mr < p->out_w; mr++) {
+                        int lo, hi;
+                        tap_range((ox + mr) * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
+                        if (lo != kx0 || hi != kx1) break;
+                    }
+                }
+                t.n_kx = kx1 - kx0;
+                t.in_c = in_c;
+                if (p->dil_w == 1) { /* the kx taps of a row are contiguous: one run */
+                    t.in_c = t.n_kx * in_c;
+                    t.n_kx = 1;
+                }
+                t.a_pix = (size_t)sw * in_c;
+                const int ix0 = ox * sw - pl + kx0 * p->dil_w;
+                /* Pointer only formed when some tap is in range. */
+                t.a = (t.n_ky > 0 && t.n_kx > 0) ? in + ((size_t)iy0 * p->in_w + ix0) * in_c : in;
+                for (int n0 = c0; n0 < c1; n0 += NR) {
+                    const float *blk = packed + (size_t)n0 * (K + 1);
+                    const int nb = bd_pack_block_width(out_c, n0, NR, 16);
+                    const int real = out_c - n0 < NR ? out_c - n0 : NR;
+                    t.bias = blk;
+                    t.w = blk + nb + ((size_t)ky0 * p->k_w + kx0) * in_c * nb;
+                    t.w_row_skip = (size_t)(p->k_w - (kx1 - kx0)) * in_c * nb;
+                    t.res = residual ? residual + (orow + ox) * out_c + n0 : NULL;
+                    t.out = out + (orow + ox) * out_c + n0;
+                    t.tail = bd_mask16(real - (nb - 16));
+                    tile_any(mr, nb / 16, &t, &p->act);
+                }
+                ox += mr;
             }
-            t.n_kx = kx1 - kx0;
-            t.in_c = in_c;
-            if (p->dil_w == 1) { /* the kx taps of a row are contiguous: one run */
-                t.in_c = t.n_kx * in_c;
-                t.n_kx = 1;
-            }
-            t.a_pix = (size_t)sw * in_c;
-            const int ix0 = ox * sw - pl + kx0 * p->dil_w;
-            /* Pointer only formed when some tap is in range. */
-            t.a = (t.n_ky > 0 && t.n_kx > 0) ? in + ((size_t)iy0 * p->in_w + ix0) * in_c : in;
-            const float *blk = packed;
-            for (int n0 = 0; n0 < out_c; n0 += NR) {
-                const int nb = bd_pack_block_width(out_c, n0, NR, 16);
-                const int real = out_c - n0 < NR ? out_c - n0 : NR;
-                t.bias = blk;
-                t.w = blk + nb + ((size_t)ky0 * p->k_w + kx0) * in_c * nb;
-                t.w_row_skip = (size_t)(p->k_w - (kx1 - kx0)) * in_c * nb;
-                t.res = residual ? residual + (orow + ox) * out_c + n0 : NULL;
-                t.out = out + (orow + ox) * out_c + n0;
-                t.tail = bd_mask16(real - (nb - 16));
-                tile_any(mr, nb / 16, &t, &p->act);
-                blk += (size_t)nb * (K + 1);
-            }
-            ox += mr;
         }
     }
 }
@@ -295,35 +313,6 @@ size_t bd_f32_tconv2d_pack_avx512(const bd_conv_params *p, const float *w, const
     if (bd_tconv_lanes_ok(p, 16)) return bd_f32_tconv2d_pack_lanes(p, w, bias, dst, 16);
     if (bd_tconv_fast_ok(p, 16)) return bd_f32_tconv2d_pack_rows(p, w, bias, dst, 16);
     return bd_f32_conv2d_pack_ref(p, w, bias, dst);
-}
-
-/* In-register transpose of 16 rows of 16 floats: r[p][c] -> r[c][p]. Four
- * stages of 16 shuffles (unpack ps, unpack pd, two 128-bit block shuffles). */
-BD_INLINE void transpose16(__m512 r[16]) {
-    __m512 t[16], u[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    /* u[4g + j], lane block k: column 4k + j of rows 4g .. 4g+3 */
-    for (int g = 0; g < 4; g++) {
-        __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
-        __m512d c = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
-        u[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-        u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-        u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-        u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-    }
-    for (int j = 0; j < 4; j++) {
-        __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44);
-        __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
-        __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
-        __m512 v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
-        r[j] = _mm512_shuffle_f32x4(v0, v2, 0x88);
-        r[4 + j] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
-        r[8 + j] = _mm512_shuffle_f32x4(v1, v3, 0x88);
-        r[12 + j] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
-    }
 }
 
 /* k == stride with 1 or 2 lanes per input pixel (the selfie models' 2x2 s2
@@ -352,7 +341,7 @@ static void tconv_lanes(const bd_conv_params *p, const float *restrict in,
                     for (int q = 0; q < 16; q++)
                         r[q] = q < np ? _mm512_maskz_loadu_ps(mc, src + (size_t)q * in_c + c0)
                                       : _mm512_setzero_ps();
-                    transpose16(r);
+                    bd_transpose16(r);
                     const float *w0 = w + c0, *w1 = w + (size_t)(lanes - 1) * cp + c0;
                     for (int c = 0; c < 16; c++) {
                         acc0 = _mm512_fmadd_ps(r[c], _mm512_set1_ps(w0[c]), acc0);

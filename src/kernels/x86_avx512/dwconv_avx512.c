@@ -3,11 +3,12 @@
  * vectorised over 16 channels (the last vector masked).
  *
  * Weights: bd_f32_dwconv2d_pack_padded (w[k_h*k_w][cp], bias[cp], cp = C rounded
- * up to 16). For 3x3 and 5x5 at stride 1 or 2 (no dilation) the pixels whose kx
- * taps are all inside the image go in tiles of 8 (then 4, then 1) along the row:
- * per tap row the kernel loads the mr*S + K - S input columns once and does K*mr
- * FMAs; the channel vectors are the innermost loop so a tile's input window stays
- * in L1. Border pixels and every other geometry go one pixel at a time over the
+ * up to 16). For 3x3 and 5x5 at stride 1 or 2 without dilation, or stride 1 with
+ * dilation 2 (the last stage of torchvision's MobileNetV3 backbones), the pixels
+ * whose kx taps are all inside the image go in tiles of 8 (then 4, then 1) along
+ * the row: per tap row the kernel loads the (mr-1)*S + (K-1)*D + 1 input columns
+ * once and does K*mr FMAs; the channel vectors are the innermost loop so a
+ * tile's input window stays in L1. Border pixels and every other geometry go one pixel at a time over the
  * valid tap rectangle. depth_multiplier != 1 keeps the reference layout and kernel.
  *
  * Numerics: FMA in the reference's tap order, bias first; ~1e-6 relative.
@@ -47,9 +48,10 @@ static void tap_range(int base, int step, int n, int size, int *lo, int *hi) {
 /* A tile of mr pixels (all kx taps inside), every channel vector. a = input at
  * (first valid tap row, first pixel's tap 0), w = weights of tap (ky0, 0), o =
  * output offset of the first pixel. */
-BD_INLINE void dw_tile(const int K, const int S, const int mr, const int C16, const dw_ctx *d,
-                       const float *a, const float *w, int n_ky, size_t o) {
+BD_INLINE void dw_tile(const int K, const int S, const int D, const int mr, const int C16,
+                       const dw_ctx *d, const float *a, const float *w, int n_ky, size_t o) {
     const size_t C = C16 ? 16 : d->C; /* C16: exactly 16 channels, constant strides */
+    const int n_col = (mr - 1) * S + (K - 1) * D + 1; /* <= 19 (D == 2 only at S == 1) */
     for (size_t c = 0; c < C; c += 16) {
         const __mmask16 m = bd_mask16(C - c < 16 ? (int)(C - c) : 16);
         const __m512 bias = _mm512_load_ps(d->bias + c);
@@ -57,22 +59,23 @@ BD_INLINE void dw_tile(const int K, const int S, const int mr, const int C16, co
 #pragma GCC unroll 8
         for (int r = 0; r < mr; r++) acc[r] = bias;
         for (int ky = 0; ky < n_ky; ky++) {
-            const float *rp = a + (size_t)ky * d->in_row + c;
+            const float *rp = a + (size_t)ky * D * d->in_row + c;
             const float *wr = w + (size_t)ky * K * d->cp + c;
             __m512 x[DW_MR * 2 + 3];
             if (C16) {
 #pragma GCC unroll 24
-                for (int i = 0; i < (mr - 1) * S + K; i++) x[i] = _mm512_loadu_ps(rp + i * 16);
+                for (int i = 0; i < n_col; i++) x[i] = _mm512_loadu_ps(rp + i * 16);
             } else {
                 const float *q = rp; /* a running pointer: no per-column offsets */
 #pragma GCC unroll 24
-                for (int i = 0; i < (mr - 1) * S + K; i++, q += C) x[i] = _mm512_maskz_loadu_ps(m, q);
+                for (int i = 0; i < n_col; i++, q += C) x[i] = _mm512_maskz_loadu_ps(m, q);
             }
 #pragma GCC unroll 5
             for (int kx = 0; kx < K; kx++) {
                 const __m512 wv = _mm512_load_ps(wr + kx * d->cp);
 #pragma GCC unroll 8
-                for (int r = 0; r < mr; r++) acc[r] = _mm512_fmadd_ps(x[r * S + kx], wv, acc[r]);
+                for (int r = 0; r < mr; r++)
+                    acc[r] = _mm512_fmadd_ps(x[r * S + kx * D], wv, acc[r]);
             }
         }
 #pragma GCC unroll 8
@@ -121,28 +124,28 @@ static void dw_pixel(const dw_ctx *d, int oy, int ox) {
 }
 
 /* Output row oy: border pixels one by one, [xa, xb) in tiles of 8, 4, 1. */
-BD_INLINE void dw_row(const int K, const int S, const int C16, const dw_ctx *d, int oy, int xa,
-                      int xb) {
+BD_INLINE void dw_row(const int K, const int S, const int D, const int C16, const dw_ctx *d,
+                      int oy, int xa, int xb) {
     const bd_conv_params *p = d->p;
     const int by = oy * S - p->pad_top;
     int ky0, ky1;
-    tap_range(by, 1, K, p->in_h, &ky0, &ky1);
+    tap_range(by, D, K, p->in_h, &ky0, &ky1);
     const int n_ky = ky1 - ky0;
     const float *w = d->w + (size_t)ky0 * K * d->cp;
-    const float *arow = d->in + (size_t)(n_ky > 0 ? by + ky0 : 0) * d->in_row;
+    const float *arow = d->in + (size_t)(n_ky > 0 ? by + ky0 * D : 0) * d->in_row;
     const size_t orow = (size_t)oy * p->out_w * d->C;
     int ox = 0;
     for (; ox < xa; ox++) dw_pixel(d, oy, ox);
     for (; ox + 8 <= xb; ox += 8)
-        dw_tile(K, S, 8, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
+        dw_tile(K, S, D, 8, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
                 orow + (size_t)ox * d->C);
     if (ox + 4 <= xb) {
-        dw_tile(K, S, 4, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
+        dw_tile(K, S, D, 4, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
                 orow + (size_t)ox * d->C);
         ox += 4;
     }
     for (; ox < xb; ox++)
-        dw_tile(K, S, 1, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
+        dw_tile(K, S, D, 1, C16, d, arow + (size_t)(ox * S - p->pad_left) * d->C, w, n_ky,
                 orow + (size_t)ox * d->C);
     for (; ox < p->out_w; ox++) dw_pixel(d, oy, ox);
 }
@@ -167,8 +170,9 @@ void bd_f32_dwconv2d_avx512(const bd_conv_params *p, const float *restrict in,
     const dw_ctx d = {p,   in,        packed, packed + (size_t)taps * cp, residual, out,
                       (size_t)C, cp, (size_t)p->in_w * C};
     const int K = p->k_w, S = p->stride_w;
+    const int D = p->dil_w; /* 1, or 2 at stride 1 */
     const int fast = p->k_h == K && (K == 3 || K == 5) && p->stride_h == S && (S == 1 || S == 2) &&
-                     p->dil_h == 1 && p->dil_w == 1;
+                     p->dil_h == D && (D == 1 || (D == 2 && S == 1));
     if (!fast) {
         for (int oy = y0; oy < y1; oy++)
             for (int ox = 0; ox < p->out_w; ox++) dw_pixel(&d, oy, ox);
@@ -178,17 +182,21 @@ void bd_f32_dwconv2d_avx512(const bd_conv_params *p, const float *restrict in,
     int xa = 0, xb;
     while (xa < p->out_w && xa * S - p->pad_left < 0) xa++;
     xb = xa;
-    while (xb < p->out_w && xb * S - p->pad_left + K - 1 < p->in_w) xb++;
+    while (xb < p->out_w && xb * S - p->pad_left + (K - 1) * D < p->in_w) xb++;
     for (int oy = y0; oy < y1; oy++) {
-        switch (K * 100 + S * 10 + (C == 16)) {
-        case 310: dw_row(3, 1, 0, &d, oy, xa, xb); break;
-        case 311: dw_row(3, 1, 1, &d, oy, xa, xb); break;
-        case 320: dw_row(3, 2, 0, &d, oy, xa, xb); break;
-        case 321: dw_row(3, 2, 1, &d, oy, xa, xb); break;
-        case 510: dw_row(5, 1, 0, &d, oy, xa, xb); break;
-        case 511: dw_row(5, 1, 1, &d, oy, xa, xb); break;
-        case 520: dw_row(5, 2, 0, &d, oy, xa, xb); break;
-        default: dw_row(5, 2, 1, &d, oy, xa, xb); break;
+        switch (K * 1000 + S * 100 + D * 10 + (C == 16)) {
+        case 3110: dw_row(3, 1, 1, 0, &d, oy, xa, xb); break;
+        case 3111: dw_row(3, 1, 1, 1, &d, oy, xa, xb); break;
+        case 3210: dw_row(3, 2, 1, 0, &d, oy, xa, xb); break;
+        case 3211: dw_row(3, 2, 1, 1, &d, oy, xa, xb); break;
+        case 3120: dw_row(3, 1, 2, 0, &d, oy, xa, xb); break;
+        case 3121: dw_row(3, 1, 2, 1, &d, oy, xa, xb); break;
+        case 5110: dw_row(5, 1, 1, 0, &d, oy, xa, xb); break;
+        case 5111: dw_row(5, 1, 1, 1, &d, oy, xa, xb); break;
+        case 5210: dw_row(5, 2, 1, 0, &d, oy, xa, xb); break;
+        case 5211: dw_row(5, 2, 1, 1, &d, oy, xa, xb); break;
+        case 5120: dw_row(5, 1, 2, 0, &d, oy, xa, xb); break;
+        default: dw_row(5, 1, 2, 1, &d, oy, xa, xb); break;
         }
     }
 }

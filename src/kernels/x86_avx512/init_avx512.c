@@ -27,4 +27,5 @@ void bd_kernels_init_avx512(bd_kernels *k) {
     k->pack_conv2d_f16 = bd_f16_conv2d_pack_avx512;
     k->dwconv2d_f16 = bd_f16_dwconv2d_avx512;
     k->pack_dwconv2d_f16 = bd_f16_dwconv2d_pack_avx512;
+    k->transpose2d = bd_f32_transpose2d_avx512;
 }

@@ -49,5 +49,7 @@ size_t bd_f16_dwconv2d_pack_avx512(const bd_conv_params *p, const float *w, cons
 void bd_f16_dwconv2d_avx512(const bd_conv_params *p, const float *restrict in,
                             const uint16_t *restrict packed, const float *restrict residual,
                             float *restrict out, int y0, int y1);
+void bd_f32_transpose2d_avx512(const float *restrict in, float *restrict out, size_t rows,
+                               size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);
 
 #endif

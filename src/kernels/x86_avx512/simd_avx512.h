@@ -88,4 +88,33 @@ BD_INLINE __m512 bd_act512(__m512 v, const bd_act_params *p) {
     }
 }
 
+/* In-register transpose of 16 rows of 16 floats: r[p][c] -> r[c][p]. Four
+ * stages of 16 shuffles (unpack ps, unpack pd, two 128-bit block shuffles). */
+BD_INLINE void bd_transpose16(__m512 r[16]) {
+    __m512 t[16], u[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    /* u[4g + j], lane block k: column 4k + j of rows 4g .. 4g+3 */
+    for (int g = 0; g < 4; g++) {
+        __m512d a = _mm512_castps_pd(t[4 * g]), b = _mm512_castps_pd(t[4 * g + 1]);
+        __m512d c = _mm512_castps_pd(t[4 * g + 2]), d = _mm512_castps_pd(t[4 * g + 3]);
+        u[4 * g + 0] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+        u[4 * g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+        u[4 * g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+        u[4 * g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+    }
+    for (int j = 0; j < 4; j++) {
+        __m512 v0 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0x44);
+        __m512 v1 = _mm512_shuffle_f32x4(u[j], u[4 + j], 0xEE);
+        __m512 v2 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0x44);
+        __m512 v3 = _mm512_shuffle_f32x4(u[8 + j], u[12 + j], 0xEE);
+        r[j] = _mm512_shuffle_f32x4(v0, v2, 0x88);
+        r[4 + j] = _mm512_shuffle_f32x4(v0, v2, 0xDD);
+        r[8 + j] = _mm512_shuffle_f32x4(v1, v3, 0x88);
+        r[12 + j] = _mm512_shuffle_f32x4(v1, v3, 0xDD);
+    }
+}
+
 #endif

@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Builds the ONNX models of tests/models/test_onnx_passes.c in tests/data/onnx (prefix
+pass_) with ONNX Runtime's outputs, in the format of make_onnx_testdata.py:
+PyTorch's pre-opset-14 hardswish and squeeze-excite gate (HardSigmoid + Mul), ASPP
+convolutions whose dilation reaches past the feature map, and depthwise
+convolutions with dilation 2 (torchvision MobileNetV3's last stage).
+
+Usage: python3 scripts/make_onnx_passdata.py (needs onnx, onnxruntime, numpy).
+"""
+import numpy as np
+from onnx import helper
+
+import make_onnx_testdata as t
+
+t.rng = np.random.default_rng(20261122)
+w, init, N = t.w, t.init, helper.make_node
+
+
+def main():
+    # hardswish = x * HardSigmoid(x; 1/6, 1/2) after a conv; SE block whose gate is
+    # HardSigmoid(conv(relu(conv(mean)))) (folded into the conv, then clipped).
+    hs = dict(alpha=1.0 / 6.0, beta=0.5)
+    t.save("pass_hswish_se", [
+        N("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        N("HardSigmoid", ["c1"], ["h1"], **hs),
+        N("Mul", ["c1", "h1"], ["a1"]),
+        N("GlobalAveragePool", ["a1"], ["g"]),
+        N("Conv", ["g", "w2", "b2"], ["c2"]),
+        N("Relu", ["c2"], ["r2"]),
+        N("Conv", ["r2", "w3", "b3"], ["c3"]),
+        N("HardSigmoid", ["c3"], ["gate"], **hs),
+        N("Mul", ["a1", "gate"], ["y"]),
+    ], [init("w1", w(16, 8, 3, 3)), init("b1", w(16)), init("w2", w(4, 16, 1, 1)),
+        init("b2", w(4)), init("w3", w(16, 4, 1, 1)), init("b3", w(16))], [1, 8, 9, 11])
+
+    # ASPP-like dense convs: dilation 6 on 5 rows (tap rows trimmed), dilation 24 on
+    # 5x7 (a 1x1 conv); depthwise 3x3 and 5x5 with dilation 2.
+    t.save("pass_dilated", [
+        N("Conv", ["x", "w1", "b1"], ["c1"], pads=[6, 6, 6, 6], dilations=[6, 6]),
+        N("Conv", ["c1", "w2", "b2"], ["c2"], pads=[24, 24, 24, 24], dilations=[24, 24]),
+        N("Relu", ["c2"], ["r2"]),
+        N("Conv", ["r2", "w3", "b3"], ["c3"], pads=[2, 2, 2, 2], dilations=[2, 2], group=20),
+        N("Conv", ["c3", "w4", "b4"], ["y"], pads=[4, 4, 4, 4], dilations=[2, 2], group=20),
+    ], [init("w1", w(20, 16, 3, 3)), init("b1", w(20)), init("w2", w(20, 20, 3, 3)),
+        init("b2", w(20)), init("w3", w(20, 1, 3, 3)), init("b3", w(20)),
+        init("w4", w(20, 1, 5, 5)), init("b4", w(20))], [1, 16, 5, 23])
+
+
+if __name__ == "__main__":
+    main()
