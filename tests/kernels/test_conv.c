@@ -7,7 +7,9 @@
  * 31, 33, 72, 88, 144} (widths 1, 2, 5, 17, 64; heights 1, 3), the SE shapes
  * (1x1 spatial), the 3x3 s2 stem, 300 seeded random geometries (kernel 1..5,
  * stride 1..3, dilation 1..2, paddings 0..3 on either side, pixels with no
- * valid tap), every activation, with and without residual, row sub-ranges.
+ * valid tap), every activation, with and without residual, row sub-ranges;
+ * tconv: k == stride shapes, 200 seeded random other geometries (kernel 1..5,
+ * stride 1..3, pads, output_padding) and PyTorch's k3/k4 s2 p1 upsamplers.
  */
 #include "harness.h"
 #include "kernel_util.h"
@@ -138,7 +140,8 @@ static void test_tconv_phase(void) {
         int k = 1 + (int)(harness_rand(&s) % 5), st = 1 + (int)(harness_rand(&s) % 3);
         int pt = (int)(harness_rand(&s) % (unsigned)k), pl = (int)(harness_rand(&s) % (unsigned)k);
         int pb = (int)(harness_rand(&s) % (unsigned)k), pr = (int)(harness_rand(&s) % (unsigned)k);
-        int oph = (int)(harness_rand(&s) % (unsigned)st), opw = (int)(harness_rand(&s) % (unsigned)st);
+        int oph = (int)(harness_rand(&s) % (unsigned)st);
+        int opw = (int)(harness_rand(&s) % (unsigned)st);
         int ih = 1 + (int)(harness_rand(&s) % 6), iw = widths[harness_rand(&s) % 5] + 2;
         int ic = chans[harness_rand(&s) % 9], oc = chans[harness_rand(&s) % N_CH];
         int oh = st * (ih - 1) + k - pt - pb + oph, ow = st * (iw - 1) + k - pl - pr + opw;
@@ -159,7 +162,8 @@ static void test_tconv_phase(void) {
               ocs[] = {32, 24, 17, 40, 7};
     for (int i = 0; i < 5; i++) {
         int ih = 7 + i, iw = 13 + 2 * i, pad = 1, op = ks[i] == 3 ? 1 : 0;
-        int oh = ss[i] * (ih - 1) + ks[i] - 2 * pad + op, ow = ss[i] * (iw - 1) + ks[i] - 2 * pad + op;
+        int oh = ss[i] * (ih - 1) + ks[i] - 2 * pad + op;
+        int ow = ss[i] * (iw - 1) + ks[i] - 2 * pad + op;
         bd_conv_params p = tconv_p(ih, iw, ics[i], ocs[i], ks[i], ss[i], pad, pad, oh, ow,
                                    ku_act(i));
         ku_check_conv(KU_TCONV, p, i % 2, 0, oh, 500u + (unsigned)i, "tconv torch-like");

@@ -262,7 +262,7 @@ void bd_f32_conv2d_avx2(const bd_conv_params *p, const float *restrict in,
     }
 }
 
-/* Transposed convolution, k == stride: see conv_avx512.c (lanes <= 8 here). */
+/* Transposed convolution: see conv_avx512.c (lanes <= 8 here; others: tconv_avx2.c). */
 size_t bd_f32_tconv2d_pack_avx2(const bd_conv_params *p, const float *w, const float *bias,
                                 float *dst) {
     if (bd_tconv_lanes_ok(p, 8)) return bd_f32_tconv2d_pack_lanes(p, w, bias, dst, 8);

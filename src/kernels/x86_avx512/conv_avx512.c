@@ -290,7 +290,8 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
  *     pixels across the vector (bd_f32_tconv2d_pack_lanes);
  *   - up to 16 lanes: a 1x1 GEMM per row with N = k_w * out_c and a dense
  *     epilogue (bd_f32_tconv2d_pack_rows);
- *   - other geometries keep the reference layout and kernel. */
+ *   - other geometries (k > stride, pads, ...): the phase decomposition of
+ *     tconv_avx512.c; the reference only for what bd_tconv_phase_ok refuses. */
 size_t bd_f32_tconv2d_pack_avx512(const bd_conv_params *p, const float *w, const float *bias,
                                   float *dst) {
     if (bd_tconv_lanes_ok(p, 16)) return bd_f32_tconv2d_pack_lanes(p, w, bias, dst, 16);
