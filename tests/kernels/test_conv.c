@@ -7,7 +7,9 @@
  * 31, 33, 72, 88, 144} (widths 1, 2, 5, 17, 64; heights 1, 3), the SE shapes
  * (1x1 spatial), the 3x3 s2 stem, 300 seeded random geometries (kernel 1..5,
  * stride 1..3, dilation 1..2, paddings 0..3 on either side, pixels with no
- * valid tap), every activation, with and without residual, row sub-ranges.
+ * valid tap), every activation, with and without residual, row sub-ranges;
+ * tconv: k == stride shapes, 200 seeded random other geometries (kernel 1..5,
+ * stride 1..3, pads, output_padding) and PyTorch's k3/k4 s2 p1 upsamplers.
  */
 #include "harness.h"
 #include "kernel_util.h"
@@ -155,6 +157,48 @@ static void test_tconv(void) {
     ku_check_conv(KU_TCONV, p, 0, 0, 256, 4u, "tconv model-like");
 }
 
+/* k > stride and other non k == stride geometries (the phase path): seeded random
+ * kernel 1..5, stride 1..3, begin pads 0..k-1, end pads with output_padding
+ * folded in (possibly extra output rows/columns past the input: bias only),
+ * odd widths, channel counts off the vector width, row sub-ranges. */
+static void test_tconv_phase(void) {
+    unsigned s = 0x7C0Eu;
+    int done = 0;
+    for (int it = 0; done < 200 && it < 2000; it++) {
+        int k = 1 + (int)(harness_rand(&s) % 5), st = 1 + (int)(harness_rand(&s) % 3);
+        int pt = (int)(harness_rand(&s) % (unsigned)k), pl = (int)(harness_rand(&s) % (unsigned)k);
+        int pb = (int)(harness_rand(&s) % (unsigned)k), pr = (int)(harness_rand(&s) % (unsigned)k);
+        int oph = (int)(harness_rand(&s) % (unsigned)st);
+        int opw = (int)(harness_rand(&s) % (unsigned)st);
+        int ih = 1 + (int)(harness_rand(&s) % 6), iw = widths[harness_rand(&s) % 5] + 2;
+        int ic = chans[harness_rand(&s) % 9], oc = chans[harness_rand(&s) % N_CH];
+        int oh = st * (ih - 1) + k - pt - pb + oph, ow = st * (iw - 1) + k - pl - pr + opw;
+        if (oh < 1 || ow < 1 || (k == st && pl == 0 && ow == iw * st)) continue;
+        bd_conv_params p = tconv_p(ih, iw, ic, oc, k, st, pt, pl, oh, ow, ku_act(done));
+        int y0 = 0, y1 = oh;
+        if (oh >= 3 && done % 3 == 0) y0 = 1, y1 = oh - 1;
+        char what[128];
+        snprintf(what, sizeof what, "tconv %dx%dx%d->%d k%d s%d pad %d,%d out %dx%d rows [%d,%d)",
+                 ih, iw, ic, oc, k, st, pt, pl, oh, ow, y0, y1);
+        ku_check_conv(KU_TCONV, p, done % 2, y0, y1, s, what);
+        done++;
+    }
+    CHECK(done == 200);
+    /* PyTorch's upsamplers: k3 s2 p1 output_padding 1, k4 s2 p1; model-like
+     * channel counts, odd sizes, split rows. */
+    const int ks[] = {3, 4, 3, 4, 5}, ss[] = {2, 2, 2, 2, 3}, ics[] = {64, 48, 33, 17, 16},
+              ocs[] = {32, 24, 17, 40, 7};
+    for (int i = 0; i < 5; i++) {
+        int ih = 7 + i, iw = 13 + 2 * i, pad = 1, op = ks[i] == 3 ? 1 : 0;
+        int oh = ss[i] * (ih - 1) + ks[i] - 2 * pad + op;
+        int ow = ss[i] * (iw - 1) + ks[i] - 2 * pad + op;
+        bd_conv_params p = tconv_p(ih, iw, ics[i], ocs[i], ks[i], ss[i], pad, pad, oh, ow,
+                                   ku_act(i));
+        ku_check_conv(KU_TCONV, p, i % 2, 0, oh, 500u + (unsigned)i, "tconv torch-like");
+        ku_check_conv(KU_TCONV, p, 1, 3, oh - 2, 600u + (unsigned)i, "tconv torch-like rows");
+    }
+}
+
 int main(void) {
     RUN(test_conv1x1);
     RUN(test_conv_se);
@@ -162,5 +206,6 @@ int main(void) {
     RUN(test_conv_random);
     RUN(test_conv_dilated);
     RUN(test_tconv);
+    RUN(test_tconv_phase);
     return harness_finish();
 }

@@ -14,6 +14,7 @@
  * 32-byte aligned (bd_aligned_alloc).
  */
 #include "kernels/scalar/pack_blocked.h"
+#include "kernels/scalar/tconv_phase.h"
 #include "kernels/x86_avx2/kernels_avx2.h"
 #include "kernels/x86_avx2/simd_avx2.h"
 
@@ -279,11 +280,12 @@ void bd_f32_conv2d_avx2(const bd_conv_params *p, const float *restrict in,
     }
 }
 
-/* Transposed convolution, k == stride: see conv_avx512.c (lanes <= 8 here). */
+/* Transposed convolution: see conv_avx512.c (lanes <= 8 here; others: tconv_avx2.c). */
 size_t bd_f32_tconv2d_pack_avx2(const bd_conv_params *p, const float *w, const float *bias,
                                 float *dst) {
     if (bd_tconv_lanes_ok(p, 8)) return bd_f32_tconv2d_pack_lanes(p, w, bias, dst, 8);
     if (bd_tconv_fast_ok(p, 8)) return bd_f32_tconv2d_pack_rows(p, w, bias, dst, 8);
+    if (bd_tconv_phase_ok(p)) return bd_f32_tconv2d_pack_phase_avx2(p, w, bias, dst);
     return bd_f32_conv2d_pack_ref(p, w, bias, dst);
 }
 
@@ -373,7 +375,8 @@ void bd_f32_tconv2d_avx2(const bd_conv_params *p, const float *restrict in,
         return;
     }
     if (!bd_tconv_fast_ok(p, 8)) {
-        bd_f32_tconv2d_ref(p, in, packed, residual, out, y0, y1);
+        if (bd_tconv_phase_ok(p)) bd_f32_tconv2d_phase_avx2(p, in, packed, residual, out, y0, y1);
+        else bd_f32_tconv2d_ref(p, in, packed, residual, out, y0, y1);
         return;
     }
     const int in_c = p->in_c, lanes = p->k_w * p->out_c;

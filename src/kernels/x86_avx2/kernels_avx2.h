@@ -22,6 +22,13 @@ size_t bd_f32_tconv2d_pack_avx2(const bd_conv_params *p, const float *w, const f
 void bd_f32_tconv2d_avx2(const bd_conv_params *p, const float *restrict in,
                          const float *restrict packed, const float *restrict residual,
                          float *restrict out, int y0, int y1);
+/* Transposed convolution, any geometry without dilation (tconv_avx2.c); reached
+ * through bd_f32_tconv2d_avx2 when its k == stride paths do not apply. */
+size_t bd_f32_tconv2d_pack_phase_avx2(const bd_conv_params *p, const float *w,
+                                      const float *bias, float *dst);
+void bd_f32_tconv2d_phase_avx2(const bd_conv_params *p, const float *restrict in,
+                               const float *restrict packed, const float *restrict residual,
+                               float *restrict out, int y0, int y1);
 void bd_f32_unary_avx2(const float *x, float *y, size_t n, const bd_act_params *p);
 void bd_f32_add_avx2(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
                      const bd_act_params *p);

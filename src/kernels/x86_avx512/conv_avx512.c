@@ -21,6 +21,7 @@
  * the packed weights must be 64-byte aligned (bd_aligned_alloc).
  */
 #include "kernels/scalar/pack_blocked.h"
+#include "kernels/scalar/tconv_phase.h"
 #include "kernels/x86_avx512/kernels_avx512.h"
 #include "kernels/x86_avx512/simd_avx512.h"
 
@@ -307,11 +308,13 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
  *     pixels across the vector (bd_f32_tconv2d_pack_lanes);
  *   - up to 16 lanes: a 1x1 GEMM per row with N = k_w * out_c and a dense
  *     epilogue (bd_f32_tconv2d_pack_rows);
- *   - other geometries keep the reference layout and kernel. */
+ *   - other geometries (k > stride, pads, ...): the phase decomposition of
+ *     tconv_avx512.c; the reference only for what bd_tconv_phase_ok refuses. */
 size_t bd_f32_tconv2d_pack_avx512(const bd_conv_params *p, const float *w, const float *bias,
                                   float *dst) {
     if (bd_tconv_lanes_ok(p, 16)) return bd_f32_tconv2d_pack_lanes(p, w, bias, dst, 16);
     if (bd_tconv_fast_ok(p, 16)) return bd_f32_tconv2d_pack_rows(p, w, bias, dst, 16);
+    if (bd_tconv_phase_ok(p)) return bd_f32_tconv2d_pack_phase_avx512(p, w, bias, dst);
     return bd_f32_conv2d_pack_ref(p, w, bias, dst);
 }
 
@@ -385,7 +388,8 @@ void bd_f32_tconv2d_avx512(const bd_conv_params *p, const float *restrict in,
         return;
     }
     if (!bd_tconv_fast_ok(p, 16)) {
-        bd_f32_tconv2d_ref(p, in, packed, residual, out, y0, y1);
+        if (bd_tconv_phase_ok(p)) bd_f32_tconv2d_phase_avx512(p, in, packed, residual, out, y0, y1);
+        else bd_f32_tconv2d_ref(p, in, packed, residual, out, y0, y1);
         return;
     }
     const int in_c = p->in_c, lanes = p->k_w * p->out_c;
