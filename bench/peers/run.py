@@ -81,6 +81,7 @@ class BdModelOptions(C.Structure):
         ("max_tensors", C.c_int),
         ("extra_outputs", C.POINTER(C.c_char_p)),
         ("n_extra_outputs", C.c_int),
+        ("precision", C.c_int),  # bd_precision (enum)
     ]
 
 
@@ -88,6 +89,10 @@ class BdSessionOptions(C.Structure):
     _fields_ = [
         ("struct_size", C.c_size_t),
         ("n_threads", C.c_int),
+        ("profile", C.c_int),
+        ("carry_state", C.c_int),
+        ("state_pairs", C.POINTER(C.c_int)),
+        ("n_state_pairs", C.c_int),
     ]
 
 

@@ -9,6 +9,7 @@
 void bd_kernels_init(bd_kernels *k, bd_isa isa) {
     k->isa = isa;
     k->conv2d = bd_f32_conv2d_ref;
+    k->conv2d_oc_block = 0; /* no channel ranges */
     k->dwconv2d = bd_f32_dwconv2d_ref;
     k->tconv2d = bd_f32_tconv2d_ref;
     k->pack_conv2d = bd_f32_conv2d_pack_ref;

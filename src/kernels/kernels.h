@@ -40,6 +40,10 @@ typedef struct bd_conv_params {
     int depth_multiplier;    /* depthwise: out_c = in_c * depth_multiplier */
     bd_act_params act;
     int residual_after_act;  /* dwconv only: out = act(acc + bias) + residual */
+    /* conv2d at levels with conv2d_oc_block > 0 (see bd_kernels): compute only
+     * output channels [oc_begin, oc_end), both multiples of conv2d_oc_block
+     * (oc_end may be out_c); oc_end == 0 means all. Not with BD_ACT_TANH. */
+    int oc_begin, oc_end;
 } bd_conv_params;
 
 /* Convolutions compute, for output rows [y0, y1),
@@ -190,6 +194,9 @@ typedef void (*bd_transpose2d_fn)(const float *restrict in, float *restrict out,
 typedef struct bd_kernels {
     bd_isa isa;
     bd_conv_fn conv2d, dwconv2d, tconv2d;
+    /* > 0: conv2d honours bd_conv_params.oc_begin/oc_end in blocks of this many
+     * channels (threads can then split a short, wide output by channels); 0: not */
+    int conv2d_oc_block;
     bd_pack_fn pack_conv2d, pack_dwconv2d, pack_tconv2d;
     bd_pool_fn avgpool, maxpool;
     bd_mean_fn mean_hw;

@@ -219,11 +219,32 @@ static void transpose_tile(const bd_kernels *k, const float *x, float *y, size_t
     }
 }
 
-int bd_exec_max_tiles(const bd_graph *g, const bd_node *n) {
+/* A dense conv whose output has few rows (DeepLabV3's ASPP and head on a 9x16
+ * map) splits badly by rows alone; where the kernel takes channel ranges its
+ * work units are (channel block, row) pairs instead. Returns the number of
+ * channel blocks, or 0 to split by rows. Any split gives the same bits: every
+ * output is computed by the same code whatever range it falls in. */
+#define BD_OC_SPLIT_MAX_ROWS 32
+static int oc_blocks(const bd_model *m, const bd_node *n) {
+    const bd_value *out = &m->graph.values[n->output];
+    const int blk = m->kernels.conv2d_oc_block;
+    if (n->op != BD_OP_CONV2D || blk <= 0 || n->packed_f16 || n->act == BD_ACT_TANH ||
+        out->n_dims != 4 || out->dims[0] != 1 || out->dims[1] > BD_OC_SPLIT_MAX_ROWS)
+        return 0;
+    int nb = (int)((out->dims[3] + blk - 1) / blk);
+    return nb > 1 ? nb : 0;
+}
+
+int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
+    const bd_graph *g = &m->graph;
     const bd_value *out = &g->values[n->output];
     size_t most = 1;
     switch (n->op) {
-    case BD_OP_CONV2D:
+    case BD_OP_CONV2D: {
+        int nb = oc_blocks(m, n);
+        most = (size_t)out->dims[1] * (size_t)(nb ? nb : 1);
+        break;
+    }
     case BD_OP_DWCONV2D:
     case BD_OP_TCONV2D:
     case BD_OP_AVGPOOL2D:
@@ -295,6 +316,22 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
             for (int bi = 0; bi < batch && y1 > y0; bi++)
                 f16(&p, x + bi * in_img, n->packed_f16, r ? r + bi * out_img : NULL,
                     y + bi * out_img, y0, y1);
+            break;
+        }
+        const int nb = nth > 1 ? oc_blocks(m, n) : 0;
+        if (nb) { /* units u = block * rows + row; this tile's [u0, u1) */
+            const size_t rows = (size_t)p.out_h;
+            size_t u0, u1;
+            share(rows * (size_t)nb, ith, nth, &u0, &u1);
+            for (size_t u = u0; u < u1;) {
+                const size_t b = u / rows, row0 = u % rows;
+                const size_t row1 = u1 - b * rows < rows ? u1 - b * rows : rows;
+                p.oc_begin = (int)b * k->conv2d_oc_block;
+                p.oc_end = p.oc_begin + k->conv2d_oc_block < p.out_c
+                               ? p.oc_begin + k->conv2d_oc_block : p.out_c;
+                fn(&p, x, n->packed, r, y, (int)row0, (int)row1);
+                u = (b + 1) * rows;
+            }
             break;
         }
         for (int bi = 0; bi < batch && y1 > y0; bi++)

@@ -61,7 +61,7 @@ bd_status bd_pack_weights(bd_model *m);
  * tile; the result does not depend on nth). */
 void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
 /* The most tiles node n can usefully be cut into (>= 1). */
-int bd_exec_max_tiles(const bd_graph *g, const bd_node *n);
+int bd_exec_max_tiles(const bd_model *m, const bd_node *n);
 
 /* Graph passes run at load (src/passes/). */
 bd_status bd_pass_fold_constants(bd_graph *g, bd_err *err);

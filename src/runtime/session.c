@@ -24,34 +24,37 @@ enum { TILES_PER_THREAD = 4, MIN_TILE_COST = 48 * 1024 };
 
 /* Too small to be worth splitting (the squeeze-excite means and 1x1 convolutions
  * on [1,1,1,C] tensors): one tile; a run of such nodes is one step. */
-static bool is_serial(const bd_graph *g, const bd_node *n) {
+static bool is_serial(const bd_model *m, const bd_node *n) {
+    const bd_graph *g = &m->graph;
     size_t elems = g->values[n->output].n_elems;
     return n->op == BD_OP_MEAN_HW || n->op == BD_OP_CONCAT || n->op == BD_OP_RESHAPE ||
-           (elems <= 4096 && bd_node_macs(g, n) <= 65536) || bd_exec_max_tiles(g, n) == 1;
+           (elems <= 4096 && bd_node_macs(g, n) <= 65536) || bd_exec_max_tiles(m, n) == 1;
 }
 
-static int node_tiles(const bd_graph *g, const bd_node *n, int n_threads) {
-    if (n_threads == 1 || is_serial(g, n)) return 1;
+static int node_tiles(const bd_model *m, const bd_node *n, int n_threads) {
+    const bd_graph *g = &m->graph;
+    if (n_threads == 1 || is_serial(m, n)) return 1;
     int64_t cost = bd_node_macs(g, n) + 4 * (int64_t)g->values[n->output].n_elems;
     int64_t want = cost / MIN_TILE_COST;
     if (want > (int64_t)n_threads * TILES_PER_THREAD) want = (int64_t)n_threads * TILES_PER_THREAD;
     if (want < n_threads) want = n_threads;
-    int most = bd_exec_max_tiles(g, n);
+    int most = bd_exec_max_tiles(m, n);
     return want < most ? (int)want : most;
 }
 
 /* Cuts the graph into steps: one per splittable node, one per run of serial nodes
  * (one per node when profiling, so every node is timed). Fills first[0..n_steps]
  * and tiles[0..n_steps-1] (both sized n_nodes + 1); returns n_steps. */
-static int make_steps(const bd_graph *g, int n_threads, bool per_node, int *first, int *tiles) {
+static int make_steps(const bd_model *m, int n_threads, bool per_node, int *first, int *tiles) {
+    const bd_graph *g = &m->graph;
     int n_steps = 0;
     for (int i = 0; i < g->n_nodes;) {
         const bd_node *n = &g->nodes[i];
         first[n_steps] = i;
-        tiles[n_steps] = node_tiles(g, n, n_threads);
+        tiles[n_steps] = node_tiles(m, n, n_threads);
         i++;
-        if (tiles[n_steps] == 1 && is_serial(g, n) && !per_node)
-            while (i < g->n_nodes && is_serial(g, &g->nodes[i])) i++;
+        if (tiles[n_steps] == 1 && is_serial(m, n) && !per_node)
+            while (i < g->n_nodes && is_serial(m, &g->nodes[i])) i++;
         n_steps++;
     }
     first[n_steps] = g->n_nodes;
@@ -106,7 +109,7 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     bd_status st = BD_ERR_NO_MEMORY;
     if (!s->arena || (o.profile && !s->op_ms) || !s->step_first || !tiles) goto fail;
     if (g->n_nodes > 0) {
-        int n_steps = make_steps(g, n_threads, o.profile != 0, s->step_first, tiles);
+        int n_steps = make_steps(model, n_threads, o.profile != 0, s->step_first, tiles);
         st = bd_job_create(n_steps, tiles, n_threads, run_tile, o.profile ? step_done : NULL, s, &s->job);
         if (st != BD_OK) goto fail;
     }

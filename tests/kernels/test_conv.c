@@ -123,6 +123,85 @@ static void test_conv_dilated(void) {
     }
 }
 
+/* Channel ranges (bd_conv_params.oc_begin/oc_end) at levels that take them: the
+ * output of every split into (channel block, row) pieces must equal the whole
+ * call bit for bit, and a single piece must write nothing outside its channels
+ * and rows. This is what lets threads split short, wide convs by channels. */
+static void test_conv_oc_ranges(void) {
+    bd_conv_params geo[] = {conv_p(9, 16, 96, 256, 3, 1, 12, 12, 12, 12, 12, ku_act(1)),
+                            conv_p(9, 16, 40, 72, 3, 1, 1, 1, 1, 1, 1, ku_act(2)),
+                            conv_p(5, 13, 960, 150, 1, 1, 1, 0, 0, 0, 0, ku_act(0)),
+                            conv_p(3, 7, 33, 33, 1, 1, 1, 0, 0, 0, 0, ku_act(3)),
+                            conv_p(8, 8, 17, 100, 3, 2, 1, 1, 1, 1, 1, ku_act(4))};
+    bd_isa lv[4];
+    int n_lv = ku_levels(lv), tested = 0;
+    unsigned seed = 4242;
+    for (int li = 0; li < n_lv; li++) {
+        bd_kernels k;
+        bd_kernels_init(&k, lv[li]);
+        const int blk = k.conv2d_oc_block;
+        if (blk <= 0) continue;
+        for (size_t gi = 0; gi < sizeof geo / sizeof geo[0]; gi++) {
+            bd_conv_params p = geo[gi];
+            const size_t n_in = (size_t)p.in_h * p.in_w * p.in_c;
+            const size_t n_out = (size_t)p.out_h * p.out_w * p.out_c;
+            ku_buf in = ku_alloc(n_in, 0), w = ku_alloc(ku_conv_weights(KU_CONV, &p), 0);
+            ku_buf bias = ku_alloc((size_t)p.out_c, 0), res = ku_alloc(n_out, 0);
+            ku_buf whole = ku_alloc(n_out, 0), split = ku_alloc(n_out, 0);
+            ku_fill(in.p, n_in, &seed, 1.0f), ku_fill(w.p, w.n, &seed, 0.2f);
+            ku_fill(bias.p, bias.n, &seed, 0.5f), ku_fill(res.p, n_out, &seed, 1.0f);
+            float *kp = bd_aligned_alloc(k.pack_conv2d(&p, w.p, bias.p, NULL) * sizeof(float));
+            k.pack_conv2d(&p, w.p, bias.p, kp);
+            const float *r = gi % 2 ? res.p : NULL;
+            k.conv2d(&p, in.p, kp, r, whole.p, 0, p.out_h);
+            const int nb = (p.out_c + blk - 1) / blk;
+            const size_t units = (size_t)nb * (size_t)p.out_h;
+            for (int parts = 1; parts <= 7; parts += 2) {
+                ku_fill_sentinel(split.p, n_out);
+                for (int t = 0; t < parts; t++) { /* as exec.c cuts units into tiles */
+                    size_t u0 = units * (size_t)t / (size_t)parts;
+                    size_t u1 = units * (size_t)(t + 1) / (size_t)parts;
+                    for (size_t u = u0; u < u1;) {
+                        size_t b = u / (size_t)p.out_h, row0 = u % (size_t)p.out_h;
+                        size_t row1 = u1 - b * (size_t)p.out_h;
+                        if (row1 > (size_t)p.out_h) row1 = (size_t)p.out_h;
+                        bd_conv_params q = p;
+                        q.oc_begin = (int)b * blk;
+                        q.oc_end = q.oc_begin + blk < p.out_c ? q.oc_begin + blk : p.out_c;
+                        k.conv2d(&q, in.p, kp, r, split.p, (int)row0, (int)row1);
+                        u = (b + 1) * (size_t)p.out_h;
+                    }
+                }
+                CHECK_MSG(memcmp(whole.p, split.p, n_out * sizeof(float)) == 0,
+                          "isa %s geometry %zu: %d parts differ from one call",
+                          bd_isa_name(lv[li]), gi, parts);
+            }
+            /* one piece: the second channel block (or the first), rows 1..2 */
+            ku_fill_sentinel(split.p, n_out);
+            bd_conv_params q = p;
+            q.oc_begin = nb > 1 ? blk : 0;
+            q.oc_end = q.oc_begin + blk < p.out_c ? q.oc_begin + blk : p.out_c;
+            int y0 = p.out_h > 2 ? 1 : 0, y1 = p.out_h > 2 ? 3 : p.out_h;
+            k.conv2d(&q, in.p, kp, r, split.p, y0, y1);
+            int bad = 0;
+            for (size_t i = 0; i < n_out; i++) {
+                int y = (int)(i / ((size_t)p.out_w * p.out_c)), c = (int)(i % (size_t)p.out_c);
+                int inside = y >= y0 && y < y1 && c >= q.oc_begin && c < q.oc_end;
+                if (inside ? memcmp(&split.p[i], &whole.p[i], sizeof(float)) != 0
+                           : !ku_is_sentinel(split.p[i]))
+                    bad++;
+            }
+            CHECK_MSG(bad == 0, "isa %s geometry %zu: %d elements wrong for channels [%d,%d)",
+                      bd_isa_name(lv[li]), gi, bad, q.oc_begin, q.oc_end);
+            bd_aligned_free(kp);
+            ku_free(&in), ku_free(&w), ku_free(&bias), ku_free(&res), ku_free(&whole);
+            ku_free(&split);
+            tested++;
+        }
+    }
+    if (!tested) harness_skip("no level with conv2d channel ranges on this CPU");
+}
+
 static bd_conv_params tconv_p(int in_h, int in_w, int in_c, int out_c, int k, int s, int pt,
                               int pl, int out_h, int out_w, bd_act_params act) {
     bd_conv_params p = {0};
@@ -205,6 +284,7 @@ int main(void) {
     RUN(test_conv_stem);
     RUN(test_conv_random);
     RUN(test_conv_dilated);
+    RUN(test_conv_oc_ranges);
     RUN(test_tconv);
     RUN(test_tconv_phase);
     return harness_finish();

@@ -9,6 +9,7 @@
 
 void bd_kernels_init_scalar(bd_kernels *k) {
     k->conv2d = bd_f32_conv2d_scalar;
+    k->conv2d_oc_block = 0; /* no channel ranges */
     k->pack_conv2d = bd_f32_conv2d_pack_scalar;
     k->pad = bd_f32_pad_scalar;
     k->slice = bd_f32_slice_scalar;

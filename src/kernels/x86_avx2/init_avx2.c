@@ -7,6 +7,7 @@
 
 void bd_kernels_init_avx2(bd_kernels *k) {
     k->conv2d = bd_f32_conv2d_avx2;
+    k->conv2d_oc_block = 0; /* no channel ranges */
     k->pack_conv2d = bd_f32_conv2d_pack_avx2;
     k->dwconv2d = bd_f32_dwconv2d_avx2;
     k->pack_dwconv2d = bd_f32_dwconv2d_pack_avx2;

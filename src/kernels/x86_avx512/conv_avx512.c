@@ -199,6 +199,8 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
      * the channel blocks go outermost and one block's weights stay cached while
      * all pixels pass; otherwise pixels outermost (the activations stream once). */
     const int chunk = (size_t)out_c * (K + 1) * sizeof(float) > BIG_WEIGHT_BYTES ? NR : out_c;
+    /* The channel range of this call (whole NR blocks; see bd_conv_params). */
+    const int c_begin = p->oc_end ? p->oc_begin : 0, c_end = p->oc_end ? p->oc_end : out_c;
     if (p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->in_h == p->out_h && p->in_w == p->out_w) {
         /* 1x1: one GEMM over the contiguous pixels of rows [y0, y1). */
@@ -207,8 +209,8 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
         t.a_row = t.a_col = 0;
         t.n_ky = t.n_kx = 1;
         t.w_row_skip = 0;
-        for (int c0 = 0; c0 < out_c; c0 += chunk) {
-            const int c1 = out_c - c0 < chunk ? out_c : c0 + chunk;
+        for (int c0 = c_begin; c0 < c_end; c0 += chunk) {
+            const int c1 = c_end - c0 < chunk ? c_end : c0 + chunk;
             for (size_t m = (size_t)y0 * p->out_w; m < m1; m += MR) {
                 const int mr = m1 - m < MR ? (int)(m1 - m) : MR;
                 for (int n0 = c0; n0 < c1; n0 += NR) {
@@ -247,8 +249,8 @@ void bd_f32_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
     }
     t.a_row = (size_t)p->dil_h * p->in_w * in_c;
     t.a_col = (size_t)p->dil_w * in_c;
-    for (int c0 = 0; c0 < out_c; c0 += chunk) {
-        const int c1 = out_c - c0 < chunk ? out_c : c0 + chunk;
+    for (int c0 = c_begin; c0 < c_end; c0 += chunk) {
+        const int c1 = c_end - c0 < chunk ? c_end : c0 + chunk;
         for (int oy = y0; oy < y1; oy++) {
             int ky0, ky1;
             const int by = oy * p->stride_h - p->pad_top;

@@ -12,6 +12,7 @@ void bd_kernels_init_avx512(bd_kernels *k) {
     k->pack_dwconv2d = bd_f32_dwconv2d_pack_avx512;
     k->tconv2d = bd_f32_tconv2d_avx512;
     k->pack_tconv2d = bd_f32_tconv2d_pack_avx512;
+    k->conv2d_oc_block = 32; /* NR of conv_avx512.c */
     for (int a = 0; a < BD_ACT_COUNT; a++)
         if (a != BD_ACT_TANH) k->unary[a] = bd_f32_unary_avx512;
     k->add = bd_f32_add_avx512;
