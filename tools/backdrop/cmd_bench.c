@@ -300,6 +300,9 @@ int cli_cmd_bench(int argc, char **argv) {
     stats(t, runs, &tmin, &tmed);
     int h = in_info.n_dims == 4 ? (int)in_info.dims[1] : 0;
     int w = in_info.n_dims == 4 ? (int)in_info.dims[2] : 0;
+    bd_model_conventions conv = {.struct_size = sizeof conv};
+    if (bd_model_conventions_infer(m, &conv, NULL, 0) == BD_OK && conv.input_w > 0)
+        w = conv.input_w, h = conv.input_h; /* NCHW models too */
     double gmacs = (double)st.n_macs / (tmed * 1e6);
     printf("%s %dx%d t=%d: min %.3f ms, median %.3f ms, %.1f GMAC/s, %.0f%% of peak\n",
            base_name(path), w, h, threads, tmin, tmed, gmacs,
