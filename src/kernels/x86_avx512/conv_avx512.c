@@ -332,12 +332,22 @@ static void tconv_lanes(const bd_conv_params *p, const float *restrict in,
     const __m512i lo_idx = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     const __m512i hi_idx =
         _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
-    for (int oy = y0; oy < y1; oy++) {
-        const int ny = oy + p->pad_top, iy = ny / p->stride_h, fy = ny % p->stride_h;
-        const float *w = packed + fy * per_fy, *bias = w + (size_t)lanes * cp;
+    enum { RUN = 4 }; /* output rows sharing one input row, done together */
+    for (int oy = y0; oy < y1;) {
+        const int ny = oy + p->pad_top, iy = ny / p->stride_h, fy0 = ny % p->stride_h;
+        /* Rows oy .. oy+nr-1 all read input row iy (kernel rows fy0 ..): the 16x16
+         * transposes of that row are done once for all of them. */
+        int nr = p->stride_h - fy0;
+        if (nr > y1 - oy) nr = y1 - oy;
+        if (nr > RUN) nr = RUN;
         for (int ix = 0; ix < p->in_w; ix += 16) {
             const int np = p->in_w - ix < 16 ? p->in_w - ix : 16;
-            __m512 acc0 = _mm512_set1_ps(bias[0]), acc1 = _mm512_set1_ps(bias[lanes - 1]);
+            __m512 acc[RUN][2];
+            for (int j = 0; j < nr; j++) {
+                const float *bias = packed + (size_t)(fy0 + j) * per_fy + (size_t)lanes * cp;
+                acc[j][0] = _mm512_set1_ps(bias[0]);
+                acc[j][1] = _mm512_set1_ps(bias[lanes - 1]);
+            }
             if (iy < p->in_h) {
                 const float *src = in + ((size_t)iy * p->in_w + ix) * in_c;
                 for (int c0 = 0; c0 < in_c; c0 += 16) {
@@ -347,30 +357,39 @@ static void tconv_lanes(const bd_conv_params *p, const float *restrict in,
                         r[q] = q < np ? _mm512_maskz_loadu_ps(mc, src + (size_t)q * in_c + c0)
                                       : _mm512_setzero_ps();
                     bd_transpose16(r);
-                    const float *w0 = w + c0, *w1 = w + (size_t)(lanes - 1) * cp + c0;
-                    for (int c = 0; c < 16; c++) {
-                        acc0 = _mm512_fmadd_ps(r[c], _mm512_set1_ps(w0[c]), acc0);
-                        if (lanes == 2) acc1 = _mm512_fmadd_ps(r[c], _mm512_set1_ps(w1[c]), acc1);
+                    for (int j = 0; j < nr; j++) {
+                        const float *w = packed + (size_t)(fy0 + j) * per_fy;
+                        const float *w0 = w + c0, *w1 = w + (size_t)(lanes - 1) * cp + c0;
+                        __m512 a0 = acc[j][0], a1 = acc[j][1];
+                        for (int c = 0; c < 16; c++) {
+                            a0 = _mm512_fmadd_ps(r[c], _mm512_set1_ps(w0[c]), a0);
+                            if (lanes == 2) a1 = _mm512_fmadd_ps(r[c], _mm512_set1_ps(w1[c]), a1);
+                        }
+                        acc[j][0] = a0, acc[j][1] = a1;
                     }
                 }
             }
-            const size_t o = oy * o_row + (size_t)ix * lanes;
-            __m512 v[2];
-            int n[2];
-            if (lanes == 1) {
-                v[0] = acc0, n[0] = np, n[1] = 0;
-            } else {
-                v[0] = _mm512_permutex2var_ps(acc0, lo_idx, acc1);
-                v[1] = _mm512_permutex2var_ps(acc0, hi_idx, acc1);
-                n[0] = 2 * np < 16 ? 2 * np : 16, n[1] = 2 * np - n[0];
-            }
-            for (int h = 0; h < 2 && n[h] > 0; h++) {
-                const __mmask16 m = bd_mask16(n[h]);
-                __m512 x = v[h];
-                if (residual) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, residual + o + 16 * h));
-                _mm512_mask_storeu_ps(out + o + 16 * h, m, bd_act512(x, &p->act));
+            for (int j = 0; j < nr; j++) {
+                const size_t o = (size_t)(oy + j) * o_row + (size_t)ix * lanes;
+                __m512 v[2];
+                int n[2];
+                if (lanes == 1) {
+                    v[0] = acc[j][0], n[0] = np, n[1] = 0;
+                } else {
+                    v[0] = _mm512_permutex2var_ps(acc[j][0], lo_idx, acc[j][1]);
+                    v[1] = _mm512_permutex2var_ps(acc[j][0], hi_idx, acc[j][1]);
+                    n[0] = 2 * np < 16 ? 2 * np : 16, n[1] = 2 * np - n[0];
+                }
+                for (int h = 0; h < 2 && n[h] > 0; h++) {
+                    const __mmask16 m = bd_mask16(n[h]);
+                    __m512 x = v[h];
+                    if (residual)
+                        x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, residual + o + 16 * h));
+                    _mm512_mask_storeu_ps(out + o + 16 * h, m, bd_act512(x, &p->act));
+                }
             }
         }
+        oy += nr;
     }
 }
 
