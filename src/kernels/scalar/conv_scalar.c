@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kernels/scalar/kernels_scalar.h"
+#include "kernels/conv_geom.h"
 #include "kernels/scalar/pack_blocked.h"
 
 #define NB 8 /* channels per block */
@@ -89,15 +90,6 @@ size_t bd_f32_conv2d_pack_scalar(const bd_conv_params *p, const float *w, const 
     return bd_f32_conv2d_pack_blocked(p, w, bias, dst, NB, NB);
 }
 
-/* [lo, hi) of the taps k in [0, n) with 0 <= base + k*step < size. */
-static void tap_range(int base, int step, int n, int size, int *lo, int *hi) {
-    int l = 0, h = n;
-    while (l < n && base + l * step < 0) l++;
-    while (h > l && base + (h - 1) * step >= size) h--;
-    *lo = l;
-    *hi = h;
-}
-
 void bd_f32_conv2d_scalar(const bd_conv_params *p, const float *restrict in,
                           const float *restrict packed, const float *restrict residual,
                           float *restrict out, int y0, int y1) {
@@ -129,27 +121,15 @@ void bd_f32_conv2d_scalar(const bd_conv_params *p, const float *restrict in,
         return;
     }
     const int sw = p->stride_w, pl = p->pad_left;
-    int xa = 0, xb;
-    while (xa < p->out_w) {
-        int lo, hi;
-        tap_range(xa * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
-        if (lo == 0 && hi == p->k_w) break;
-        xa++;
-    }
-    xb = xa;
-    while (xb < p->out_w) {
-        int lo, hi;
-        tap_range(xb * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
-        if (!(lo == 0 && hi == p->k_w)) break;
-        xb++;
-    }
+    int xa, xb;
+    bd_conv_full_columns(p, &xa, &xb);
     t.a_row = (size_t)p->dil_h * p->in_w * in_c;
     t.a_col = (size_t)p->dil_w * in_c;
     t.a_pix = (size_t)sw * in_c;
     for (int oy = y0; oy < y1; oy++) {
         int ky0, ky1;
         const int by = oy * p->stride_h - p->pad_top;
-        tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
+        bd_tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
         t.n_ky = ky1 - ky0;
         const int iy0 = by + ky0 * p->dil_h;
         const size_t orow = (size_t)oy * p->out_w;
@@ -163,10 +143,10 @@ void bd_f32_conv2d_scalar(const bd_conv_params *p, const float *restrict in,
                 /* Border pixels: a run of neighbours with the same cut kx range
                  * shares one tile (with a large dilation, e.g. the ASPP's 12..36,
                  * whole rows are border). */
-                tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+                bd_tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
                 for (mr = 1; mr < MR && ox + mr < p->out_w; mr++) {
                     int lo, hi;
-                    tap_range((ox + mr) * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
+                    bd_tap_range((ox + mr) * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
                     if (lo != kx0 || hi != kx1) break;
                 }
             }

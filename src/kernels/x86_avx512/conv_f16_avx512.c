@@ -27,6 +27,7 @@
  * Memory: loads and stores stay inside the tensors (channel tails masked).
  */
 #include "kernels/scalar/pack_f16.h"
+#include "kernels/conv_geom.h"
 #include "kernels/x86_avx512/kernels_avx512.h"
 #include "kernels/x86_avx512/simd_avx512.h"
 
@@ -209,15 +210,6 @@ static void widen(const uint16_t *restrict src, float *restrict dst, size_t n) {
     for (size_t i = 0; i < n; i += 16) _mm512_store_ps(dst + i, ldh(src + i));
 }
 
-/* [lo, hi) of the taps k in [0, n) with 0 <= base + k*step < size. */
-static void tap_range(int base, int step, int n, int size, int *lo, int *hi) {
-    int l = 0, h = n;
-    while (l < n && base + l * step < 0) l++;
-    while (h > l && base + (h - 1) * step >= size) h--;
-    *lo = l;
-    *hi = h;
-}
-
 void bd_f16_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
                           const uint16_t *restrict packed, const float *restrict residual,
                           float *restrict out, int y0, int y1) {
@@ -276,26 +268,14 @@ void bd_f16_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
     /* Any other geometry: tiles of MR pixels along an output row. Pixels
      * [xa, xb) see every kx tap; the others go one by one. */
     const int sw = p->stride_w, pl = p->pad_left;
-    int xa = 0, xb;
-    while (xa < p->out_w) {
-        int lo, hi;
-        tap_range(xa * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
-        if (lo == 0 && hi == p->k_w) break;
-        xa++;
-    }
-    xb = xa;
-    while (xb < p->out_w) {
-        int lo, hi;
-        tap_range(xb * sw - pl, p->dil_w, p->k_w, p->in_w, &lo, &hi);
-        if (!(lo == 0 && hi == p->k_w)) break;
-        xb++;
-    }
+    int xa, xb;
+    bd_conv_full_columns(p, &xa, &xb);
     t.a_row = (size_t)p->dil_h * p->in_w * in_c;
     t.a_col = (size_t)p->dil_w * in_c;
     for (int oy = y0; oy < y1; oy++) {
         int ky0, ky1;
         const int by = oy * p->stride_h - p->pad_top;
-        tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
+        bd_tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
         t.n_ky = ky1 - ky0;
         const int iy0 = by + ky0 * p->dil_h; /* may be out of range when n_ky == 0 */
         const size_t orow = (size_t)oy * p->out_w;
@@ -319,7 +299,7 @@ void bd_f16_conv2d_avx512(const bd_conv_params *p, const float *restrict in,
                     kx1 = p->k_w;
                 } else {
                     mr = 1;
-                    tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+                    bd_tap_range(ox * sw - pl, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
                 }
                 t.n_kx = kx1 - kx0;
                 t.in_c = in_c;

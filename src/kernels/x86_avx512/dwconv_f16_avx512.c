@@ -13,6 +13,7 @@
  * Numerics: the fp32 reference on the half-rounded weights, ~1e-6 relative.
  */
 #include "kernels/scalar/pack_f16.h"
+#include "kernels/conv_geom.h"
 #include "kernels/x86_avx512/kernels_avx512.h"
 #include "kernels/x86_avx512/simd_avx512.h"
 
@@ -38,15 +39,6 @@ typedef struct dw_ctx {
     size_t cp;     /* padded channels of the weights */
     size_t in_row; /* floats per input row */
 } dw_ctx;
-
-/* [lo, hi) of the taps k in [0, n) with 0 <= base + k*step < size. */
-static void tap_range(int base, int step, int n, int size, int *lo, int *hi) {
-    int l = 0, h = n;
-    while (l < n && base + l * step < 0) l++;
-    while (h > l && base + (h - 1) * step >= size) h--;
-    *lo = l;
-    *hi = h;
-}
 
 /* A tile of mr pixels (all kx taps inside), every channel vector. a = input at
  * (first valid tap row, first pixel's tap 0), w = weights of tap (ky0, 0), o =
@@ -100,8 +92,8 @@ static void dw_pixel(const dw_ctx *d, int oy, int ox) {
     const size_t C = d->C;
     const int by = oy * p->stride_h - p->pad_top, bx = ox * p->stride_w - p->pad_left;
     int ky0, ky1, kx0, kx1;
-    tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
-    tap_range(bx, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
+    bd_tap_range(by, p->dil_h, p->k_h, p->in_h, &ky0, &ky1);
+    bd_tap_range(bx, p->dil_w, p->k_w, p->in_w, &kx0, &kx1);
     const size_t o = ((size_t)oy * p->out_w + ox) * C;
     for (size_t c = 0; c < C; c += 16) {
         const __mmask16 m = bd_mask16(C - c < 16 ? (int)(C - c) : 16);
@@ -130,7 +122,7 @@ BD_INLINE void dw_row(const int K, const int S, const int C16, const dw_ctx *d, 
     const bd_conv_params *p = d->p;
     const int by = oy * S - p->pad_top;
     int ky0, ky1;
-    tap_range(by, 1, K, p->in_h, &ky0, &ky1);
+    bd_tap_range(by, 1, K, p->in_h, &ky0, &ky1);
     const int n_ky = ky1 - ky0;
     const uint16_t *w = d->w + (size_t)ky0 * K * d->cp;
     const float *arow = d->in + (size_t)(n_ky > 0 ? by + ky0 : 0) * d->in_row;
