@@ -48,7 +48,7 @@ require_model() {
     if [ -z "$MODEL" ]; then
         echo "skipped: no selfie_segmentation.tflite in BD_MODELS_DIR or BD_SHARED_DIR/models"
         echo "(run scripts/fetch-models.sh)"
-        exit 0
+        exit 77
     fi
 }
 

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/common.bash"
 
 require_model
-IMG=$(find_image astronaut.png) || { echo "skipped: no astronaut.png"; exit 0; }
+IMG=$(find_image astronaut.png) || { echo "skipped: no astronaut.png"; exit 77; }
 
 weights_kib() { sed -n 's/^weights: [a-z0-9]*, \([0-9.]*\) KiB.*/\1/p' "$TMP/stdout"; }
 

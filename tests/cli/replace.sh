@@ -10,7 +10,7 @@ require_model
 
 PHOTO=$(find_image astronaut.png) || PHOTO=$(find_image camera.png) || {
     echo "skipped: no astronaut.png or camera.png in BD_SAMPLES_DIR or BD_SHARED_DIR/testdata/images"
-    exit 0
+    exit 77
 }
 read -r W H _ _ <<<"$(png_header "$PHOTO")"
 echo "photo: $PHOTO (${W}x${H}), model: $MODEL"

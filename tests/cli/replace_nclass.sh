@@ -9,8 +9,8 @@
 . "$(dirname "$0")/common.bash"
 
 MP="${BD_SHARED_DIR:-/nonexistent}/models/onnx/mediapipe.onnx"
-[ -f "$MP" ] || { echo "skipped: $MP not found"; exit 0; }
-PHOTO=$(find_image astronaut.png) || { echo "skipped: no astronaut.png"; exit 0; }
+[ -f "$MP" ] || { echo "skipped: $MP not found"; exit 77; }
+PHOTO=$(find_image astronaut.png) || { echo "skipped: no astronaut.png"; exit 77; }
 read -r W H _ _ <<<"$(png_header "$PHOTO")"
 
 expect 0 "mask with a 2-class model" mask "$PHOTO" -o "$TMP/m1.png" --model "$MP" &&

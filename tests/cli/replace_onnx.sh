@@ -8,10 +8,10 @@
 . "$(dirname "$0")/common.bash"
 
 ONNX="${BD_SHARED_DIR:-/nonexistent}/models/onnx/selfie_segmentation.onnx"
-[ -f "$ONNX" ] || { echo "skipped: $ONNX not found"; exit 0; }
+[ -f "$ONNX" ] || { echo "skipped: $ONNX not found"; exit 77; }
 PHOTO=$(find_image astronaut.png) || PHOTO=$(find_image camera.png) || {
     echo "skipped: no astronaut.png or camera.png"
-    exit 0
+    exit 77
 }
 read -r W H _ _ <<<"$(png_header "$PHOTO")"
 
