@@ -99,31 +99,69 @@ static void rgb_offsets(bd_pixel_format f, int off[3]) {
     off[2] = o4[2];
 }
 
-/* R, G, B of pixel (x, y) of a YUV image (chroma of the 2x2 / 2x1 block). */
-static void yuv_pixel(const bd_image *src, int x, int y, int rgb[3]) {
-    int Y, U, V;
+/* Luma and chroma samples of a YUV image at (x, y): the chroma of the 2x2
+ * (4:2:0) or 2x1 (YUYV) block that holds the pixel. */
+static inline void yuv_sample(const bd_image *src, int x, int y, float *Y, float *U, float *V) {
     if (src->format == BD_PIXEL_YUYV) {
         const uint8_t *p = src->data + (size_t)y * src->stride_bytes + (size_t)(x & ~1) * 2;
-        Y = p[(x & 1) * 2];
-        U = p[1];
-        V = p[3];
+        *Y = p[(x & 1) * 2];
+        *U = p[1];
+        *V = p[3];
+        return;
+    }
+    *Y = src->data[(size_t)y * src->stride_bytes + (size_t)x];
+    const size_t cy = (size_t)(y / 2), cx = (size_t)(x / 2);
+    if (src->format == BD_PIXEL_NV12) {
+        const uint8_t *c = src->plane[0] + cy * src->plane_stride_bytes[0] + 2 * cx;
+        *U = c[0];
+        *V = c[1];
     } else {
-        Y = src->data[(size_t)y * src->stride_bytes + (size_t)x];
-        const size_t cy = (size_t)(y / 2), cx = (size_t)(x / 2);
-        if (src->format == BD_PIXEL_NV12) {
-            const uint8_t *c = src->plane[0] + cy * src->plane_stride_bytes[0] + 2 * cx;
-            U = c[0];
-            V = c[1];
-        } else {
-            U = src->plane[0][cy * src->plane_stride_bytes[0] + cx];
-            V = src->plane[1][cy * src->plane_stride_bytes[1] + cx];
+        *U = src->plane[0][cy * src->plane_stride_bytes[0] + cx];
+        *V = src->plane[1][cy * src->plane_stride_bytes[1] + cx];
+    }
+}
+
+static inline int clamp_u8(float v) {
+    int u = (int)(v + 0.5f); /* v + 0.5 >= 0 after the clamp below: truncation is floor */
+    return v <= 0.0f ? 0 : u > 255 ? 255 : u;
+}
+
+/* YUV frames: the four taps are blended in Y, U and V, and the blend is
+ * converted to R, G, B once (BT.601 limited range, the coefficients of
+ * bd_yuv_to_rgb). The conversion is affine, so this equals converting each tap
+ * and blending, except where a tap's RGB would be clipped; it costs one
+ * conversion per model-input pixel instead of four. */
+static void yuv_to_tensor(const bd_image *src, const bd_linear_axis *ax, const bd_linear_axis *ay,
+                          int x0, int x1, int y0, int y1, const bd_tensor_map *tm, float *dst) {
+    const int ow = ax->n_out, oh = ay->n_out;
+    const size_t cs = tm->planar ? (size_t)ow * (size_t)oh : 1;
+    const size_t ps = tm->planar ? 1 : 3;
+    const int t0 = tm->dst_channel[0], t1 = tm->dst_channel[1], t2 = tm->dst_channel[2];
+    for (int y = 0; y < oh; y++) {
+        float *o = dst + (size_t)y * (size_t)ow * ps;
+        const float wy = ay->wf[y];
+        for (int x = 0; x < ow; x++, o += ps) {
+            if (y < y0 || y >= y1 || x < x0 || x >= x1) {
+                for (int c = 0; c < 3; c++) o[c * cs] = tm->pad[c];
+                continue;
+            }
+            const float wx = ax->wf[x];
+            float Y[4], U[4], V[4];
+            yuv_sample(src, ax->lo[x], ay->lo[y], &Y[0], &U[0], &V[0]);
+            yuv_sample(src, ax->hi[x], ay->lo[y], &Y[1], &U[1], &V[1]);
+            yuv_sample(src, ax->lo[x], ay->hi[y], &Y[2], &U[2], &V[2]);
+            yuv_sample(src, ax->hi[x], ay->hi[y], &Y[3], &U[3], &V[3]);
+#define BLEND(a) (((a)[0] + ((a)[1] - (a)[0]) * wx) * (1.0f - wy) + ((a)[2] + ((a)[3] - (a)[2]) * wx) * wy)
+            const float c = BLEND(Y) - 16.0f, d = BLEND(U) - 128.0f, e = BLEND(V) - 128.0f;
+#undef BLEND
+            const int r = clamp_u8((298.0f * c + 409.0f * e) * (1.0f / 256.0f));
+            const int g = clamp_u8((298.0f * c - 100.0f * d - 208.0f * e) * (1.0f / 256.0f));
+            const int b = clamp_u8((298.0f * c + 516.0f * d) * (1.0f / 256.0f));
+            o[(size_t)t0 * cs] = tm->lut[t0][r];
+            o[(size_t)t1 * cs] = tm->lut[t1][g];
+            o[(size_t)t2 * cs] = tm->lut[t2][b];
         }
     }
-    uint8_t c[3];
-    bd_yuv_to_rgb(Y, U, V, c);
-    rgb[0] = c[0];
-    rgb[1] = c[1];
-    rgb[2] = c[2];
 }
 
 void bd_image_to_tensor_conv(const bd_image *src, const bd_linear_axis *ax,
@@ -132,6 +170,10 @@ void bd_image_to_tensor_conv(const bd_image *src, const bd_linear_axis *ax,
     const int bpp = bd_pixel_format_bpp(src->format);
     const int ow = ax->n_out, oh = ay->n_out;
     const int yuv = bd_format_is_yuv(src->format);
+    if (yuv) {
+        yuv_to_tensor(src, ax, ay, x0, x1, y0, y1, tm, dst);
+        return;
+    }
     const size_t cs = tm->planar ? (size_t)ow * (size_t)oh : 1; /* channel stride */
     const size_t ps = tm->planar ? 1 : 3;                        /* pixel stride */
     int off[3];
@@ -148,20 +190,13 @@ void bd_image_to_tensor_conv(const bd_image *src, const bd_linear_axis *ax,
             }
             const double wx = ax->w[x];
             int p00[3], p01[3], p10[3], p11[3];
-            if (yuv) {
-                yuv_pixel(src, ax->lo[x], ay->lo[y], p00);
-                yuv_pixel(src, ax->hi[x], ay->lo[y], p01);
-                yuv_pixel(src, ax->lo[x], ay->hi[y], p10);
-                yuv_pixel(src, ax->hi[x], ay->hi[y], p11);
-            } else {
-                const size_t i0 = (size_t)ax->lo[x] * (size_t)bpp;
-                const size_t i1 = (size_t)ax->hi[x] * (size_t)bpp;
-                for (int c = 0; c < 3; c++) {
-                    p00[c] = r0[i0 + off[c]];
-                    p01[c] = r0[i1 + off[c]];
-                    p10[c] = r1[i0 + off[c]];
-                    p11[c] = r1[i1 + off[c]];
-                }
+            const size_t i0 = (size_t)ax->lo[x] * (size_t)bpp;
+            const size_t i1 = (size_t)ax->hi[x] * (size_t)bpp;
+            for (int c = 0; c < 3; c++) {
+                p00[c] = r0[i0 + off[c]];
+                p01[c] = r0[i1 + off[c]];
+                p10[c] = r1[i0 + off[c]];
+                p11[c] = r1[i1 + off[c]];
             }
             for (int c = 0; c < 3; c++) {
                 /* Blend in double along x, then along y, then round half up.

@@ -34,9 +34,11 @@ static const char *const bench_help =
     "      --profile       print the time of every compiled op\n"
     "      --frame WxH     also time the video case: a WxH RGB frame -> mask ->\n"
     "                      composite over an image background, stage by stage\n"
+    "      --frame-format F  the frame's pixel format: rgb (default), i420, nv12, yuy2\n"
+    "                      (what decoders and cameras deliver; composited in place)\n"
     "  -h, --help          print this help\n";
 
-enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME, OPT_FP16 };
+enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME, OPT_FP16, OPT_FRAME_FORMAT };
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -103,8 +105,51 @@ static void print_profile(bd_session *s, double median_ms) {
  *   mask     bd_pipeline_mask: preprocess + model + upsampled alpha written out
  *   compose  bd_pipeline_composite from that alpha
  * preprocess + post-process = replace - model. */
+static const char *format_label(bd_pixel_format f) {
+    switch (f) {
+    case BD_PIXEL_I420: return "i420";
+    case BD_PIXEL_NV12: return "nv12";
+    case BD_PIXEL_YUYV: return "yuy2";
+    default: return "rgb24";
+    }
+}
+
+/* A YUV frame with the same picture as the RGB one (BT.601 limited range, as
+ * cameras and decoders give it): luma and chroma from the RGB pixels. */
+static void fill_yuv(const bd_image *rgb, const bd_image *yuv) {
+    const int w = rgb->width, h = rgb->height;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            const uint8_t *p = rgb->data + (size_t)y * rgb->stride_bytes + 3 * (size_t)x;
+            const int r = p[0], g = p[1], b = p[2];
+            const int Y = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16;
+            const int U = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128;
+            const int V = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128;
+            switch (yuv->format) {
+            case BD_PIXEL_YUYV: {
+                uint8_t *q = yuv->data + (size_t)y * yuv->stride_bytes + 4 * (size_t)(x / 2);
+                q[(x & 1) * 2] = (uint8_t)Y;
+                if (!(x & 1)) q[1] = (uint8_t)U, q[3] = (uint8_t)V;
+                break;
+            }
+            default:
+                yuv->data[(size_t)y * yuv->stride_bytes + (size_t)x] = (uint8_t)Y;
+                if (!(x & 1) && !(y & 1)) {
+                    const size_t cy = (size_t)(y / 2), cx = (size_t)(x / 2);
+                    if (yuv->format == BD_PIXEL_NV12) {
+                        uint8_t *q = yuv->plane[0] + cy * yuv->plane_stride_bytes[0] + 2 * cx;
+                        q[0] = (uint8_t)U, q[1] = (uint8_t)V;
+                    } else {
+                        yuv->plane[0][cy * yuv->plane_stride_bytes[0] + cx] = (uint8_t)U;
+                        yuv->plane[1][cy * yuv->plane_stride_bytes[1] + cx] = (uint8_t)V;
+                    }
+                }
+            }
+        }
+}
+
 static int bench_frame(bd_model *m, bd_session *s, int threads, int w, int h, int warmup,
-                       int runs) {
+                       int runs, bd_pixel_format ff) {
     int rc = CLI_EXIT_FAIL;
     bd_pipeline *pl = NULL;
     bd_image_buf *frame = NULL, *bg = NULL, *alpha = NULL, *out = NULL;
@@ -118,8 +163,7 @@ static int bench_frame(bd_model *m, bd_session *s, int threads, int w, int h, in
     for (int k = 0; k < 4; k++) t[k] = malloc(sizeof(double) * (size_t)runs);
     if (!t[0] || !t[1] || !t[2] || !t[3] || bd_pipeline_create(m, &po, &pl) != BD_OK ||
         bd_image_alloc(w, h, BD_PIXEL_RGB24, &frame) || bd_image_alloc(w, h, BD_PIXEL_RGB24, &bg) ||
-        bd_image_alloc(w, h, BD_PIXEL_GRAY8, &alpha) ||
-        bd_image_alloc(w, h, BD_PIXEL_RGB24, &out)) {
+        bd_image_alloc(w, h, BD_PIXEL_GRAY8, &alpha) || bd_image_alloc(w, h, ff, &out)) {
         cli_error("cannot set up the %dx%d frame benchmark%s%s", w, h, why[0] ? ": " : "", why);
         goto done;
     }
@@ -141,15 +185,22 @@ static int bench_frame(bd_model *m, bd_session *s, int threads, int w, int h, in
     /* A still background, as a video app has: image_version tells the pipeline it
      * has not changed, so its cover-scaled copy is reused without re-hashing. */
     bd_background back = {.kind = BD_BG_IMAGE, .image = b, .image_version = 1};
+    const int yuv = ff != BD_PIXEL_RGB24;
+    if (yuv) {
+        /* the YUV frame is composited in place, as the GStreamer element does it */
+        fill_yuv(f, bd_image_view(out));
+        f = bd_image_view(out);
+    }
     for (int r = 0; r < warmup + runs; r++) {
         double t0 = cli_now_ms();
         if (bd_session_run(s) != BD_OK) goto fail;
         double t1 = cli_now_ms();
         if (bd_pipeline_replace(pl, f, &back, bd_image_view(out)) != BD_OK) goto fail;
         double t2 = cli_now_ms();
-        if (bd_pipeline_mask(pl, f, bd_image_view(alpha)) != BD_OK) goto fail;
+        /* the unfused stages take packed RGB frames only */
+        if (!yuv && bd_pipeline_mask(pl, f, bd_image_view(alpha)) != BD_OK) goto fail;
         double t3 = cli_now_ms();
-        if (bd_pipeline_composite(pl, f, bd_image_view(alpha), &back, bd_image_view(out)))
+        if (!yuv && bd_pipeline_composite(pl, f, bd_image_view(alpha), &back, bd_image_view(out)))
             goto fail;
         double t4 = cli_now_ms();
         if (r >= warmup) {
@@ -161,14 +212,16 @@ static int bench_frame(bd_model *m, bd_session *s, int threads, int w, int h, in
     }
     double mn[4], md[4];
     for (int k = 0; k < 4; k++) stats(t[k], runs, &mn[k], &md[k]);
-    printf("frame %dx%d rgb24 t=%d: replace (frame in, composite out) min %.3f ms, median "
+    const char *fl = format_label(ff);
+    printf("frame %dx%d %s t=%d: replace (frame in, composite out) min %.3f ms, median "
            "%.3f ms\n",
-           w, h, threads, mn[1], md[1]);
-    printf("frame %dx%d rgb24 t=%d:   of which model %.3f ms (median), preprocess + fused "
+           w, h, fl, threads, mn[1], md[1]);
+    printf("frame %dx%d %s t=%d:   of which model %.3f ms (median), preprocess + fused "
            "upsample/composite %.3f ms\n",
-           w, h, threads, md[0], md[1] - md[0]);
-    printf("frame %dx%d rgb24 t=%d: unfused: mask %.3f ms + composite %.3f ms (medians)\n", w,
-           h, threads, md[2], md[3]);
+           w, h, fl, threads, md[0], md[1] - md[0]);
+    if (!yuv)
+        printf("frame %dx%d %s t=%d: unfused: mask %.3f ms + composite %.3f ms (medians)\n", w,
+               h, fl, threads, md[2], md[3]);
     rc = CLI_EXIT_OK;
     goto done;
 fail:
@@ -193,12 +246,14 @@ int cli_cmd_bench(int argc, char **argv) {
         {"profile", no_argument, NULL, OPT_PROFILE},
         {"frame", required_argument, NULL, OPT_FRAME},
         {"fp16", no_argument, NULL, OPT_FP16},
+        {"frame-format", required_argument, NULL, OPT_FRAME_FORMAT},
         {"help", no_argument, NULL, CLI_OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "bench", *model_opt = NULL;
     int threads = 1, runs = 100, warmup = 10, profile = 0, fw = 0, fh = 0, fp16 = 0;
     bd_isa isa = BD_ISA_AUTO;
+    bd_pixel_format ff = BD_PIXEL_RGB24;
     int opt;
     opterr = 0;
     optind = 1;
@@ -233,6 +288,15 @@ int cli_cmd_bench(int argc, char **argv) {
             if (sscanf(optarg, "%dx%d", &fw, &fh) != 2 || fw < 1 || fh < 1 || fw > 16384 ||
                 fh > 16384)
                 return cli_usage_error(cmd, "--frame needs WIDTHxHEIGHT, e.g. 1280x720");
+            break;
+        case OPT_FRAME_FORMAT:
+            if (strcmp(optarg, "rgb") == 0) ff = BD_PIXEL_RGB24;
+            else if (strcmp(optarg, "i420") == 0) ff = BD_PIXEL_I420;
+            else if (strcmp(optarg, "nv12") == 0) ff = BD_PIXEL_NV12;
+            else if (strcmp(optarg, "yuy2") == 0) ff = BD_PIXEL_YUYV;
+            else
+                return cli_usage_error(cmd, "unknown frame format '%s' (rgb, i420, nv12, yuy2)",
+                                       optarg);
             break;
         case 'h':
         case CLI_OPT_HELP: fputs(bench_help, stdout); return CLI_EXIT_OK;
@@ -322,7 +386,7 @@ int cli_cmd_bench(int argc, char **argv) {
         bd_session_free(ps);
     }
     rc = CLI_EXIT_OK;
-    if (fw > 0) rc = bench_frame(m, s, threads, fw, fh, warmup, runs);
+    if (fw > 0) rc = bench_frame(m, s, threads, fw, fh, warmup, runs, ff);
 done:
     free(t);
     bd_session_free(s);
