@@ -544,7 +544,37 @@ typedef struct bd_pipeline_options {
      * mask_logits = 1 (logits), person_class >= 0. A model with recurrent state
      * pairs has them carried by the pipeline's session (bd_pipeline_reset_state). */
     const bd_model_conventions *conventions;
+
+    /* --- appended in 0.4 (video) ------------------------------------------------ */
+    /* Temporal stability for a sequence of frames (a video, a camera): 1 = the
+     * person map is smoothed over time with per-pixel weights that follow the
+     * frame's change (still pixels are averaged, moving ones follow at once; no
+     * frame of added latency; a scene cut restarts; small wobbles of a still
+     * pixel are ignored); 0 = off (default; every
+     * frame on its own, as for photos). Applies to bd_pipeline_mask and
+     * bd_pipeline_replace; bd_pipeline_reset_state forgets the past, and so does
+     * a change of frame size. */
+    int temporal;
+    /* 0..1, how much still pixels are smoothed (0 = the default, 0.8): a still
+     * pixel takes 1 - 0.95 * strength of the new value and ignores changes below
+     * 0.15 * strength (figures from bench/flicker in docs/VIDEO.md). */
+    float temporal_strength;
+    /* 1 = when the frame barely changed since the last frame the model ran on,
+     * skip the model and reuse its map (still refined and composited at full
+     * resolution); at most 15 frames in a row; never for models with recurrent
+     * state. 0 = off (default). */
+    int reuse;
 } bd_pipeline_options;
+
+/** Counters of a pipeline (bd_pipeline_get_stats). */
+typedef struct bd_pipeline_stats {
+    size_t struct_size; /* = sizeof(bd_pipeline_stats) */
+    int64_t frames;     /* frames through bd_pipeline_mask / bd_pipeline_replace */
+    int64_t reused;     /* of which the model run was skipped (options.reuse) */
+} bd_pipeline_stats;
+
+/** Fills *out (set out->struct_size first). BD_ERR_INVALID_ARG for NULL. */
+BD_API bd_status bd_pipeline_get_stats(const bd_pipeline *pipeline, bd_pipeline_stats *out);
 
 /** Fit policies for bd_pipeline_options.fit. */
 typedef enum bd_fit {

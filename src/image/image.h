@@ -246,4 +246,31 @@ void bd_image_attach_alpha(const bd_image *frame, const bd_image *alpha, const b
  * passes x = a * f + (255 - a) * b + 127 <= 65152, i.e. rounds to nearest). */
 static inline uint32_t bd_div255(uint32_t x) { return (x + 1 + (x >> 8)) >> 8; }
 
+/* ---------------------------------------------------------------------------
+ * Temporal stability over a video (temporal.c): the person map smoothed with
+ * per-pixel weights that follow the change of the model input, a restart at
+ * scene cuts, and reuse of the previous map when the input is still.
+ */
+typedef struct bd_temporal bd_temporal;
+
+/** For a model input of in_w x in_h x 3 (planar = NCHW) whose values are
+ * (u8 / 255 - mean) / std per channel, and a map of map_w x map_h; strength in
+ * [0, 1] (0 = off, 1 = strongest). NULL if out of memory. */
+bd_temporal *bd_temporal_create(int in_w, int in_h, int planar, const float std[3], int map_w,
+                                int map_h, float strength);
+void bd_temporal_free(bd_temporal *t);
+/** Forgets the past (a scene cut the caller knows of, a new frame size). */
+void bd_temporal_reset(bd_temporal *t);
+/** Counts one frame; returns 1 if `input` is so close to the last frame the model
+ * ran on that the model run may be skipped (only if allow), then the previous
+ * map (bd_temporal_state) stands for this frame. */
+int bd_temporal_can_reuse(bd_temporal *t, const float *input, int allow);
+/** The map of frame t (probabilities 0..1; `logits`: map holds logits) smoothed
+ * with the past if `smooth`, else as is; returns the map to use (owned by t). */
+const float *bd_temporal_update(bd_temporal *t, const float *input, const float *map,
+                                int logits, int smooth);
+/** The last map bd_temporal_update returned. */
+const float *bd_temporal_state(const bd_temporal *t);
+void bd_temporal_counts(const bd_temporal *t, int64_t *frames, int64_t *reused);
+
 #endif /* BD_IMAGE_H */

@@ -46,6 +46,9 @@ struct bd_pipeline {
     bd_post *post;
 
     bd_linear_axis pre_x, pre_y; /* frame -> model input (n_out fixed at create) */
+    bd_temporal *temporal;       /* options.temporal or .reuse; NULL otherwise */
+    int last_fw, last_fh;        /* frame size of the last run (temporal reset on change) */
+    int64_t frames;              /* frames run (without temporal; else its count) */
 
     /* BD_BG_IMAGE: the background scaled to cover the frame in the out format,
      * via an RGB24 copy when the out format is not RGB24, and what it was made from. */
@@ -88,6 +91,7 @@ const char *bd_pipeline_last_error(const bd_pipeline *p) { return p ? p->err.msg
 void bd_pipeline_free(bd_pipeline *p) {
     if (!p) return;
     bd_session_free(p->session);
+    bd_temporal_free(p->temporal);
     bd_post_free(p->post);
     bd_linear_axis_free(&p->pre_x);
     bd_linear_axis_free(&p->pre_y);
@@ -157,6 +161,10 @@ static bd_status read_options(const bd_pipeline_options *opts, bd_pipeline_optio
     else if (!(o->light_wrap >= 0.0f) || !(o->light_wrap <= 1.0f)) bad = "light_wrap (0..1)";
     else if (o->isa < BD_ISA_AUTO || o->isa > BD_ISA_NEON) bad = "isa";
     else if (o->person_class < -1 || o->person_class >= MAX_CLASSES) bad = "person_class";
+    else if (o->temporal != 0 && o->temporal != 1) bad = "temporal (0 or 1)";
+    else if (!(o->temporal_strength >= 0.0f) || !(o->temporal_strength <= 1.0f))
+        bad = "temporal_strength (0..1)";
+    else if (o->reuse != 0 && o->reuse != 1) bad = "reuse (0 or 1)";
     if (bad) return bd_err_set(e, BD_ERR_INVALID_ARG, "invalid pipeline option %s", bad);
     return BD_OK;
 }
@@ -383,6 +391,13 @@ bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *o
     if (p->n_classes > 1 &&
         !(p->prob = malloc((size_t)p->out_w * (size_t)p->out_h * sizeof *p->prob)))
         goto fail;
+    if (o.temporal || o.reuse) {
+        const float strength =
+            !o.temporal ? 0.0f : o.temporal_strength > 0.0f ? o.temporal_strength : 0.8f;
+        p->temporal = bd_temporal_create(p->in_w, p->in_h, nchw, conv.std, p->out_w, p->out_h,
+                                         strength);
+        if (!p->temporal) goto fail;
+    }
     /* Build the preprocessing tables for a 1x1 frame just to allocate them at
      * their final size (in_w, in_h entries); frames only change their ratio. */
     if (bd_linear_axis_set(&p->pre_x, 1, p->in_w, 1.0 / p->in_w, 0.0) != BD_OK ||
@@ -401,7 +416,18 @@ fail:
 bd_status bd_pipeline_reset_state(bd_pipeline *p) {
     if (!p) return BD_ERR_INVALID_ARG;
     if (p->failed) return BD_ERR_BAD_STATE;
+    bd_temporal_reset(p->temporal);
     return p->session ? bd_session_reset_state(p->session) : BD_OK;
+}
+
+bd_status bd_pipeline_get_stats(const bd_pipeline *p, bd_pipeline_stats *out) {
+    if (!p || !out || out->struct_size < sizeof(size_t)) return BD_ERR_INVALID_ARG;
+    bd_pipeline_stats st = {.struct_size = sizeof st, .frames = p->frames, .reused = 0};
+    if (p->temporal) bd_temporal_counts(p->temporal, &st.frames, &st.reused);
+    const size_t n = out->struct_size < sizeof st ? out->struct_size : sizeof st;
+    memcpy(out, &st, n);
+    out->struct_size = n;
+    return BD_OK;
 }
 
 /* Common entry: sticky check, then a fresh error for this call. */
@@ -482,6 +508,19 @@ static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **
     /* letterbox bars: mid grey */
     bd_image_to_tensor_conv(frame, &p->pre_x, &p->pre_y, g->x0, g->x1, g->y0, g->y1, &p->tmap,
                             input);
+    p->frames++;
+    if (p->temporal) {
+        if (fw != p->last_fw || fh != p->last_fh) bd_temporal_reset(p->temporal);
+        p->last_fw = fw;
+        p->last_fh = fh;
+        /* a still frame: the last map stands (never for recurrent models, whose
+         * state would miss a step) */
+        if (bd_temporal_can_reuse(p->temporal, input,
+                                  p->opts.reuse && p->conv.n_state_pairs == 0)) {
+            *map = bd_temporal_state(p->temporal);
+            return BD_OK;
+        }
+    }
     st = bd_session_run(p->session);
     if (st != BD_OK) {
         p->failed = 1;
@@ -503,6 +542,9 @@ static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **
                                      p->class_mode, p->prob);
         *map = p->prob;
     }
+    /* the map of frame t, smoothed with frames < t (probabilities from here on) */
+    if (p->temporal)
+        *map = bd_temporal_update(p->temporal, input, *map, p->map_logits, p->opts.temporal);
     return BD_OK;
 }
 
@@ -544,7 +586,8 @@ bd_status bd_pipeline_mask(bd_pipeline *p, const bd_image *frame, const bd_image
     if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
     bd_post_map m;
     make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
-    m.logits = p->map_logits; /* N > 1: bd_class_probability made probabilities */
+    /* N > 1: bd_class_probability made probabilities; temporal: so did the smoother */
+    m.logits = p->temporal ? 0 : p->map_logits;
     bd_post_job job = {0};
     job.frame = frame;
     job.map = &m;
@@ -831,7 +874,8 @@ bd_status bd_pipeline_replace(bd_pipeline *p, const bd_image *frame, const bd_ba
     if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
     bd_post_map m;
     make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
-    m.logits = p->map_logits; /* N > 1: bd_class_probability made probabilities */
+    /* N > 1: bd_class_probability made probabilities; temporal: so did the smoother */
+    m.logits = p->temporal ? 0 : p->map_logits;
     job.map = &m;
     job_effects(p, &job);
     return run_post(p, &job);
