@@ -55,11 +55,15 @@ enum {
     PROP_LIGHT_WRAP,
     PROP_THREADS,
     PROP_FIT,
+    PROP_TEMPORAL,
+    PROP_TEMPORAL_STRENGTH,
+    PROP_REUSE,
 };
 
 #define DEFAULT_BACKGROUND "blur"
 #define DEFAULT_THRESHOLD 0.5
 #define DEFAULT_SOFTNESS 0.0
+#define DEFAULT_TEMPORAL_STRENGTH 0.8
 
 #define GST_TYPE_BACKDROP_FIT (gst_backdrop_fit_get_type())
 static GType gst_backdrop_fit_get_type(void) {
@@ -86,6 +90,8 @@ typedef struct settings {
     gdouble feather, threshold, softness, light_wrap;
     gint threads; /* 0 = auto */
     gint fit;
+    gboolean temporal, reuse;
+    gdouble temporal_strength; /* 0 = the library's default */
 } settings;
 
 struct _GstBackdrop {
@@ -294,6 +300,9 @@ static gboolean make_pipeline(GstBackdrop *self) {
     po.softness = (float)s->softness;
     po.light_wrap = spec_is_transparent(s->background) ? 0.0f : (float)s->light_wrap;
     po.conventions = convp;
+    po.temporal = s->temporal ? 1 : 0;
+    po.temporal_strength = (float)s->temporal_strength;
+    po.reuse = s->reuse ? 1 : 0;
     why[0] = '\0';
     po.error_buf = why;
     po.error_buf_size = sizeof why;
@@ -552,6 +561,18 @@ static void gst_backdrop_set_property(GObject *object, guint prop_id, const GVal
         p->fit = g_value_get_enum(value);
         self->dirty_effects = TRUE;
         break;
+    case PROP_TEMPORAL:
+        p->temporal = g_value_get_boolean(value);
+        self->dirty_effects = TRUE;
+        break;
+    case PROP_TEMPORAL_STRENGTH:
+        p->temporal_strength = g_value_get_double(value);
+        self->dirty_effects = TRUE;
+        break;
+    case PROP_REUSE:
+        p->reuse = g_value_get_boolean(value);
+        self->dirty_effects = TRUE;
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -577,6 +598,9 @@ static void gst_backdrop_get_property(GObject *object, guint prop_id, GValue *va
     case PROP_LIGHT_WRAP: g_value_set_double(value, p->light_wrap); break;
     case PROP_THREADS: g_value_set_int(value, p->threads); break;
     case PROP_FIT: g_value_set_enum(value, p->fit); break;
+    case PROP_TEMPORAL: g_value_set_boolean(value, p->temporal); break;
+    case PROP_TEMPORAL_STRENGTH: g_value_set_double(value, p->temporal_strength); break;
+    case PROP_REUSE: g_value_set_boolean(value, p->reuse); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
     }
     GST_OBJECT_UNLOCK(self);
@@ -597,6 +621,9 @@ static void gst_backdrop_init(GstBackdrop *self) {
     p->threshold = DEFAULT_THRESHOLD;
     p->softness = DEFAULT_SOFTNESS;
     p->fit = BD_FIT_STRETCH;
+    p->temporal = TRUE; /* a stream of frames: smooth by default */
+    p->temporal_strength = DEFAULT_TEMPORAL_STRENGTH;
+    p->reuse = FALSE;
     self->dirty_model = self->dirty_bg = self->dirty_effects = TRUE;
     /* drop frames that are already late instead of building latency */
     gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), TRUE);
@@ -669,6 +696,26 @@ static void gst_backdrop_class_init(GstBackdropClass *klass) {
         gobject_class, PROP_FIT,
         g_param_spec_enum("fit", "Fit", "How the frame is fitted to the model's input",
                           GST_TYPE_BACKDROP_FIT, BD_FIT_STRETCH, RW));
+
+    g_object_class_install_property(
+        gobject_class, PROP_TEMPORAL,
+        g_param_spec_boolean("temporal", "Temporal smoothing",
+                             "Keep the mask steady over time: still pixels are smoothed and "
+                             "ignore small wobbles, pixels whose image changes follow at once, "
+                             "a scene cut restarts (no added latency)",
+                             TRUE, RW));
+    g_object_class_install_property(
+        gobject_class, PROP_TEMPORAL_STRENGTH,
+        g_param_spec_double("temporal-strength", "Temporal strength",
+                            "How strongly still pixels are smoothed (with temporal=true)", 0.01,
+                            1.0, DEFAULT_TEMPORAL_STRENGTH, RW));
+    g_object_class_install_property(
+        gobject_class, PROP_REUSE,
+        g_param_spec_boolean("reuse", "Mask reuse",
+                             "Skip the model on frames that barely changed since the last one "
+                             "it ran on and reuse its mask (at most 15 frames in a row; not for "
+                             "models with recurrent state)",
+                             FALSE, RW));
 
     gst_element_class_set_static_metadata(
         element_class, "Background replacement", "Filter/Effect/Video",

@@ -32,7 +32,8 @@ unset BACKDROP_MODEL
 # gst-inspect-1.0 documents the element and every property.
 if gst-inspect-1.0 backdrop >"$TMP/inspect.txt" 2>&1; then
     pass "gst-inspect-1.0 backdrop"
-    for p in model background refine refine-radius feather threshold softness light-wrap threads fit qos; do
+    for p in model background refine refine-radius feather threshold softness light-wrap threads fit \
+        temporal temporal-strength reuse qos; do
         if grep -Eq "^  $p +: [A-Z]" "$TMP/inspect.txt"; then pass "property $p is documented"
         else fail "property $p is missing from gst-inspect-1.0"; fi
     done
