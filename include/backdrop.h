@@ -556,8 +556,8 @@ typedef struct bd_pipeline_options {
      * a change of frame size. */
     int temporal;
     /* 0..1, how much still pixels are smoothed (0 = the default, 0.8): a still
-     * pixel takes 1 - 0.95 * strength of the new value and ignores changes below
-     * 0.15 * strength (figures from bench/flicker in docs/VIDEO.md). */
+     * pixel takes 1 - 0.95 * strength of the new value, and near p = 0.5 mostly
+     * ignores changes below 0.25 * strength (figures: docs/VIDEO.md). */
     float temporal_strength;
     /* 1 = when the frame barely changed since the last frame the model ran on,
      * skip the model and reuse its map (still refined and composited at full

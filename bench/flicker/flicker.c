@@ -184,7 +184,8 @@ done:
 
 int main(int argc, char **argv) {
     const char *clip = NULL, *models[MAX_MODELS];
-    int n_models = 0, reuse = 0, threads = 1, max_frames = 0;
+    int n_models = 0, reuse = 0, threads = 1, max_frames = 0, strip_start = -1;
+    const char *strip_path = NULL;
     float strength = 0.0f;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc && n_models < MAX_MODELS)
@@ -195,11 +196,15 @@ int main(int argc, char **argv) {
             threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--frames") && i + 1 < argc)
             max_frames = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--reuse"))
+        else if (!strcmp(argv[i], "--strip") && i + 2 < argc) {
+            strip_start = atoi(argv[++i]);
+            strip_path = argv[++i];
+        } else if (!strcmp(argv[i], "--reuse"))
             reuse = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             puts("Usage: flicker CLIP [--model M]... [--strength S] [--reuse] [--threads N] "
-                 "[--frames N]\n(default models: models/selfie_segmentation.tflite and "
+                 "[--frames N]\n       [--strip FIRST OUT.png]  six consecutive masks from frame FIRST (from 1): "
+                 "raw above, smoothed below (first model)\n(default models: models/selfie_segmentation.tflite and "
                  "models/selfie_segmentation_landscape.tflite)");
             return 0;
         } else if (argv[i][0] != '-' && !clip)
@@ -228,6 +233,7 @@ int main(int argc, char **argv) {
         ok = 0;
     }
     float *I = NULL, *Ib = NULL, *Ibp = NULL, *D = NULL;
+    bd_image_buf *strip = NULL; /* 6 frames x 2 rows of masks at half size */
     unsigned char *band = NULL, *band_prev = NULL;
     int ww = 0, wh = 0, fw = 0, fh = 0;
     long t = 0;
@@ -287,6 +293,23 @@ int main(int argc, char **argv) {
                 break;
             }
             r->smooth_ms += (t2 - t1) - (t1 - t0);
+            if (m == 0 && strip_path && t + 1 >= strip_start && t + 1 < strip_start + 6) {
+                const int sw = fw / 2, sh = fh / 2;
+                if (!strip && bd_image_alloc(6 * sw + 5 * 4, 2 * sh + 4, BD_PIXEL_GRAY8, &strip))
+                    strip = NULL;
+                if (strip) {
+                    const bd_image *sv = bd_image_view(strip);
+                    const int col = (int)(t + 1 - strip_start);
+                    for (int k = 0; k < 2; k++) {
+                        const bd_image *a = bd_image_view(r->alpha[k]);
+                        for (int y = 0; y < sh; y++)
+                            for (int x = 0; x < sw; x++)
+                                sv->data[(size_t)(k * (sh + 4) + y) * sv->stride_bytes +
+                                         (size_t)(col * (sw + 4) + x)] =
+                                    a->data[(size_t)(2 * y) * a->stride_bytes + 2 * (size_t)x];
+                    }
+                }
+            }
             r->frames++;
             for (int s = 0; s < N_SEQ; s++) {
                 float *tmp = r->prev[s];
@@ -362,6 +385,17 @@ int main(int argc, char **argv) {
                        ps.frames ? 100.0 * (double)ps.reused / (double)ps.frames : 0.0);
         }
     }
+    if (ok && strip) {
+        char e2[256];
+        if (bd_image_write_file(strip_path, bd_image_view(strip), 0, e2, sizeof e2) != BD_OK) {
+            fprintf(stderr, "flicker: %s\n", e2);
+            ok = 0;
+        } else {
+            printf("wrote %s: masks of frames %d..%d, raw (top) and smoothed (bottom)\n",
+                   strip_path, strip_start, strip_start + 5);
+        }
+    }
+    bd_image_free(strip);
     cli_video_free(v);
     for (int m = 0; m < opened; m++) close_run(&runs[m]);
     free(I);

@@ -22,14 +22,16 @@
  *   S_t    = S_{t-1} + w (P_t - S_{t-1})
  *
  * with w_still = 1 - 0.95 * strength, and for still pixels a deadband
- * (hysteresis): a change of P - S smaller than 0.15 * strength is ignored, and
- * larger ones count only beyond it. A pixel whose image changes gets the new
- * probability at once, so a moving edge does not lag; a pixel whose image is
- * still averages over about 1 / w_still frames and does not wobble with the
- * model's small frame-to-frame changes. An average alone cannot remove those:
- * a mask value that steps and stays moves by the same total amount, only later
- * (measured: an EMA of weight 0.2 on every pixel gave 0.50x the raw static
- * flicker; with the deadband, 0.33-0.38x). A scene cut (most pixels changed)
+ * (hysteresis): the part of P - S within +-dz, dz = 0.25 * strength * 4P(1-P),
+ * counts only a tenth. The band is widest at P = 0.5, the edge, where the
+ * model's frame-to-frame wobble shows, and vanishes at 0 and 1, so confident
+ * regions converge all the way; the tenth that leaks through brings a value
+ * held by the band home within a few dozen frames (no ghosts of where the
+ * person was). A pixel whose image changes gets the new probability at once,
+ * so a moving edge does not lag. An average alone cannot remove the flicker:
+ * a mask value that steps and stays moves by the same total amount, only
+ * later (measured: an EMA of weight 0.2 on every pixel gave 0.50x the raw
+ * static flicker; with the band, 0.40x). A scene cut (most pixels changed)
  * restarts from P_t. Only frames <= t are used: no added latency.
  *
  * Mask reuse: when the input barely changed since the last frame the model
@@ -49,7 +51,8 @@
 
 #define LO (8.0f / 255.0f)  /* below: still */
 #define HI (16.0f / 255.0f) /* at or above: moving */
-#define DEAD 0.15f          /* still pixels: deadband of the map at strength 1 */
+#define DEAD 0.25f          /* still pixels: deadband of the map at strength 1 */
+#define LEAK 0.10f          /* inside the deadband a change still counts this much */
 #define CUT_SHARE 0.6f      /* share of moving pixels that makes a scene cut */
 #define REUSE_MEAN (1.0f / 255.0f) /* reuse: mean change vs the key frame below this */
 #define REUSE_MOVING 0.002f        /* ... and at most this share of moving pixels */
@@ -299,12 +302,17 @@ const float *bd_temporal_update(bd_temporal *t, const float *input, const float 
                 float m = (d[x] - LO) * inv;
                 m = m > 0.0f ? m : 0.0f;
                 m = m < 1.0f ? m : 1.0f;
-                const float w = ws + (1.0f - ws) * m, dz = dead * (1.0f - m);
-                const float e = pr[x] - sr[x];
-                /* the deadband: e minus its part inside [-dz, dz] */
+                /* the deadband is widest at p = 0.5 (the edge, where the model's
+                 * wobble shows) and vanishes at 0 and 1, so confident regions
+                 * converge all the way */
+                const float pv = pr[x], conf = 4.0f * pv * (1.0f - pv);
+                const float w = ws + (1.0f - ws) * m, dz = dead * (1.0f - m) * conf;
+                const float e = pv - sr[x];
+                /* e's part inside [-dz, dz] only leaks in (LEAK of the weight),
+                 * so a value held by the deadband still drifts home, slowly */
                 float c = e < dz ? e : dz;
                 c = c > -dz ? c : -dz;
-                sr[x] += w * (e - c);
+                sr[x] += w * (e - c + LEAK * c);
             }
         }
     }

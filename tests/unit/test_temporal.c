@@ -3,6 +3,7 @@
  * sequences, and its use by bd_pipeline:
  *  - a still scene with a noisy map converges: the output's frame-to-frame change
  *    is a small fraction of the input's, and it stays near the mean;
+ *  - no ghost: a still pixel whose map changes for good gets there;
  *  - a moving edge is followed within one frame: where the image changed, the
  *    output is the new map exactly, on that frame;
  *  - a scene cut (the whole image changed) restarts from the new map;
@@ -69,6 +70,26 @@ static void test_still_converges(void) {
     CHECK_MSG(out_change < 0.25 * raw_change, "still scene: output change %.1f vs map %.1f",
               out_change, raw_change);
     CHECK_MSG(max_dev < 0.2, "still scene: the output strays %.3f from the mean", max_dev);
+    bd_temporal_free(t);
+}
+
+/* The model changes its mind on a still image (0.1 -> 0.9 on the right half):
+ * the deadband must not hold the old value, no ghost stays. */
+static void test_no_ghost(void) {
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f); /* the default */
+    float in[W * H * 3], map[W * H];
+    scene(in, map, 0.0f);
+    bd_temporal_can_reuse(t, in, 0);
+    bd_temporal_update(t, in, map, 0, 1);
+    for (int i = 0; i < W * H; i++) map[i] = 0.9f;
+    const float *o = NULL;
+    for (int f = 0; f < 150; f++) { /* 5 s at 30 fps */
+        bd_temporal_can_reuse(t, in, 0);
+        o = bd_temporal_update(t, in, map, 0, 1);
+    }
+    float worst = 0;
+    for (int i = 0; i < W * H; i++) worst = fmaxf(worst, fabsf(o[i] - 0.9f));
+    CHECK_MSG(worst < 0.02f, "after 150 still frames the output is still %.3f off", worst);
     bd_temporal_free(t);
 }
 
@@ -250,6 +271,7 @@ static void test_pipeline(void) {
 int main(void) {
     RUN(test_still_converges);
     RUN(test_moving_edge_followed);
+    RUN(test_no_ghost);
     RUN(test_cut_and_reset);
     RUN(test_reuse);
     RUN(test_layouts);
