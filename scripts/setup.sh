@@ -14,6 +14,7 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBD_SANITIZE=OFF >&2
 cmake --build build -j"$(nproc)" >&2
 scripts/fetch-models.sh
 scripts/fetch-samples.sh
+scripts/fetch-videos.sh
 
 mkdir -p out
 ./build/backdrop replace samples/astronaut.png -b blur -o out/astronaut_blur.png -v

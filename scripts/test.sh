@@ -15,6 +15,7 @@ jobs=$(nproc)
 scripts/install-deps.sh
 scripts/fetch-models.sh
 scripts/fetch-samples.sh
+scripts/fetch-videos.sh
 # The PyTorch test models and their ONNX Runtime references (cached: regenerated only when
 # the generator changes). test_torch_models must find and pass them here, in both runs; all
 # cases run under ASan too (about 20 s there on this 2-core machine).

@@ -17,14 +17,25 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Room for one error line; longer messages are truncated, never split. */
 #define CLI_MSG_SIZE 1024
+
+/* True while a progress line (cli_progress_update) is on stderr without its
+ * newline: the next message must start on a line of its own. */
+static bool progress_line_open;
+
+static void end_progress_line(void) {
+    if (progress_line_open) fputc('\n', stderr);
+    progress_line_open = false;
+}
 
 /* Writes `prefix` and the formatted message as exactly one line on stderr:
  * control characters (e.g. a newline inside a library message or a file name)
  * become spaces, so scripts can rely on one line per error. */
 static void vprint_line(const char *prefix, const char *fmt, va_list ap) {
+    end_progress_line();
     char msg[CLI_MSG_SIZE];
     vsnprintf(msg, sizeof msg, fmt, ap);
     for (char *p = msg; *p; p++) {
@@ -421,21 +432,18 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o) {
     return CLI_EXIT_OK;
 }
 
-bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
-    memset(job, 0, sizeof *job);
-    job->t_start_ms = cli_now_ms();
-
-    const char *model_path = cli_resolve_model(o->model_path);
-    if (model_path == NULL) return false;
+/* Resolves and loads the model of `o` into job->model (job->load_ms). */
+static bool seg_load_model(const cli_seg_opts *o, cli_seg_job *job, const char **model_path) {
+    *model_path = cli_resolve_model(o->model_path);
+    if (*model_path == NULL) return false;
     double t0 = cli_now_ms();
-    if (!cli_load_model(model_path, o->fp16, &job->model)) return false;
-    double t1 = cli_now_ms();
-    job->load_ms = t1 - t0;
+    if (!cli_load_model(*model_path, o->fp16, &job->model)) return false;
+    job->load_ms = cli_now_ms() - t0;
+    return true;
+}
 
-    if (!cli_read_image("input", in_path, BD_PIXEL_RGB24, &job->frame)) return false;
-    double t2 = cli_now_ms();
-    job->decode_ms = t2 - t1;
-
+/* Creates job->pipeline over job->model (loaded from `model_path`). */
+static bool seg_create_pipeline(const cli_seg_opts *o, const char *model_path, cli_seg_job *job) {
     bd_pipeline_options po = seg_pipeline_options(o);
     bd_model_conventions conv;
     char note[600];
@@ -450,21 +458,52 @@ bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
         cli_error("cannot use model '%s': %s", model_path, why[0] ? why : bd_status_str(st));
         return false;
     }
-    const bd_image *frame = bd_image_view(job->frame);
-    st = bd_image_alloc(frame->width, frame->height, BD_PIXEL_GRAY8, &job->alpha);
-    if (st != BD_OK) {
-        cli_error("cannot allocate a %dx%d mask: %s", frame->width, frame->height,
-                  bd_status_str(st));
-        return false;
+    return true;
+}
+
+bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
+    memset(job, 0, sizeof *job);
+    job->t_start_ms = cli_now_ms();
+    const char *model_path = NULL;
+    if (!seg_load_model(o, job, &model_path)) return false;
+
+    double t1 = cli_now_ms();
+    if (!cli_read_image("input", in_path, BD_PIXEL_RGB24, &job->frame)) return false;
+    double t2 = cli_now_ms();
+    job->decode_ms = t2 - t1;
+
+    if (!seg_create_pipeline(o, model_path, job)) return false;
+    if (!cli_seg_mask_frame(job, bd_image_view(job->frame), in_path)) return false;
+    job->mask_ms = job->load_ms + (cli_now_ms() - t2);
+    return true;
+}
+
+bool cli_seg_start(const cli_seg_opts *o, cli_seg_job *job) {
+    memset(job, 0, sizeof *job);
+    job->t_start_ms = cli_now_ms();
+    const char *model_path = NULL;
+    return seg_load_model(o, job, &model_path) && seg_create_pipeline(o, model_path, job);
+}
+
+bool cli_seg_mask_frame(cli_seg_job *job, const bd_image *frame, const char *what) {
+    const bd_image *a = job->alpha ? bd_image_view(job->alpha) : NULL;
+    if (a == NULL || a->width != frame->width || a->height != frame->height) {
+        bd_image_free(job->alpha);
+        job->alpha = NULL;
+        bd_status st = bd_image_alloc(frame->width, frame->height, BD_PIXEL_GRAY8, &job->alpha);
+        if (st != BD_OK) {
+            cli_error("cannot allocate a %dx%d mask: %s", frame->width, frame->height,
+                      bd_status_str(st));
+            return false;
+        }
     }
-    st = bd_pipeline_mask(job->pipeline, frame, bd_image_view(job->alpha));
+    bd_status st = bd_pipeline_mask(job->pipeline, frame, bd_image_view(job->alpha));
     if (st != BD_OK) {
         const char *msg = bd_pipeline_last_error(job->pipeline);
-        cli_error("segmentation of '%s' failed: %s", in_path,
+        cli_error("segmentation of '%s' failed: %s", what,
                   (msg != NULL && msg[0] != '\0') ? msg : bd_status_str(st));
         return false;
     }
-    job->mask_ms = job->load_ms + (cli_now_ms() - t2);
     return true;
 }
 
@@ -481,27 +520,7 @@ bool cli_seg_next(cli_seg_job *job, const char *in_path, bool mask) {
     bd_image_free(job->frame);
     job->frame = NULL;
     if (!cli_read_image("input", in_path, BD_PIXEL_RGB24, &job->frame)) return false;
-    if (!mask) return true;
-    const bd_image *frame = bd_image_view(job->frame);
-    const bd_image *a = bd_image_view(job->alpha);
-    if (a->width != frame->width || a->height != frame->height) {
-        bd_image_free(job->alpha);
-        job->alpha = NULL;
-        bd_status st = bd_image_alloc(frame->width, frame->height, BD_PIXEL_GRAY8, &job->alpha);
-        if (st != BD_OK) {
-            cli_error("cannot allocate a %dx%d mask: %s", frame->width, frame->height,
-                      bd_status_str(st));
-            return false;
-        }
-    }
-    bd_status st = bd_pipeline_mask(job->pipeline, frame, bd_image_view(job->alpha));
-    if (st != BD_OK) {
-        const char *msg = bd_pipeline_last_error(job->pipeline);
-        cli_error("segmentation of '%s' failed: %s", in_path,
-                  (msg != NULL && msg[0] != '\0') ? msg : bd_status_str(st));
-        return false;
-    }
-    return true;
+    return !mask || cli_seg_mask_frame(job, bd_image_view(job->frame), in_path);
 }
 
 bool cli_is_sequence_pattern(const char *p) {
@@ -513,4 +532,65 @@ bool cli_is_sequence_pattern(const char *p) {
         n++;
     }
     return n == 1;
+}
+
+bool cli_sequence_name(char *buf, size_t size, const char *pattern, int k) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    /* checked by cli_is_sequence_pattern: one %d or %0Nd */
+    int len = snprintf(buf, size, pattern, k);
+#pragma GCC diagnostic pop
+    if (len < 0 || (size_t)len >= size) {
+        cli_error("output name from '%s' is too long", pattern);
+        return false;
+    }
+    return true;
+}
+
+bool cli_is_image_file(const char *path) {
+    /* By name first: a broken file named as an image gets the image decoder's
+     * message ("not a PNG file"), not a video decoder's guess. */
+    if (cli_has_ext(path, ".png") || cli_has_ext(path, ".jpg") || cli_has_ext(path, ".jpeg"))
+        return true;
+    struct stat sb;
+    FILE *f = (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) ? fopen(path, "rb") : NULL;
+    if (f == NULL) return true; /* missing, a directory, unreadable: the decoder says which */
+    unsigned char sig[8] = {0};
+    size_t n = fread(sig, 1, sizeof sig, f);
+    fclose(f);
+    static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (n == sizeof png && memcmp(sig, png, sizeof png) == 0) return true;
+    return n >= 3 && sig[0] == 0xff && sig[1] == 0xd8 && sig[2] == 0xff; /* JPEG SOI + marker */
+}
+
+void cli_progress_start(cli_progress *p, long total) {
+    memset(p, 0, sizeof *p);
+    p->on = isatty(STDERR_FILENO) == 1;
+    p->total = total;
+    p->t0_ms = p->last_ms = cli_now_ms();
+}
+
+/* "\rbackdrop: frame 37/120, 24.1 fps", padded so a shorter line covers a longer one. */
+static void print_progress(cli_progress *p, long done, double now_ms) {
+    double s = (now_ms - p->t0_ms) / 1000.0;
+    double fps = s > 0.0 ? (double)done / s : 0.0;
+    if (p->total > 0)
+        fprintf(stderr, "\rbackdrop: frame %ld/%ld, %.1f fps    ", done, p->total, fps);
+    else
+        fprintf(stderr, "\rbackdrop: frame %ld, %.1f fps    ", done, fps);
+    fflush(stderr);
+    progress_line_open = true;
+    p->last_ms = now_ms;
+}
+
+void cli_progress_update(cli_progress *p, long done) {
+    if (!p->on) return;
+    double now = cli_now_ms();
+    if (now - p->last_ms >= 500.0) print_progress(p, done, now);
+}
+
+void cli_progress_end(cli_progress *p, long done) {
+    if (!p->on) return;
+    print_progress(p, done, cli_now_ms());
+    end_progress_line();
 }

@@ -2,30 +2,109 @@
  * cmd_mask.c -- `backdrop mask IN -o MASK`: writes the person alpha of IN as an
  * 8-bit grayscale image at IN's full resolution (255 = person, 0 = background),
  * the same alpha `replace` composites with.
+ *
+ * Built with GStreamer, IN may also be a video (any file that is not a PNG or
+ * JPEG, see cli_is_image_file): then MASK is a %05d-style pattern and every
+ * decoded frame gets its mask, numbered from 1, with one model and pipeline for
+ * the whole clip (a recurrent model carries its state from frame to frame).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include "cli.h"
+#ifdef BD_HAVE_GST
+#include "gst/video_reader.h"
+#endif
 
 #define CMD "mask"
 
+#ifdef BD_HAVE_GST
+#define VIDEO_USAGE "       backdrop mask CLIP -o MASK%05d.png [OPTIONS]\n"
+#define VIDEO_HELP                                                                         \
+    "A CLIP (a video file: anything that is not a PNG or JPEG) gives one mask per\n"     \
+    "frame; MASK then holds one %d or %0Nd, replaced by the frame number from 1.\n"
+#define VIDEO_EXAMPLE "  backdrop mask clip.mp4 -o masks/%05d.png\n"
+#else
+#define VIDEO_USAGE ""
+#define VIDEO_HELP ""
+#define VIDEO_EXAMPLE ""
+#endif
+
 static void usage(FILE *f) {
-    fputs("Usage: backdrop mask IN -o MASK [OPTIONS]\n"
+    fputs("Usage: backdrop mask IN -o MASK [OPTIONS]\n" VIDEO_USAGE
           "Write the person mask of IN as an 8-bit grayscale image at IN's resolution\n"
-          "(255 = person, 0 = background).\n"
+          "(255 = person, 0 = background).\n" VIDEO_HELP
           "\n"
           "Options:\n"
           "  -o, --output MASK   output image, .png (lossless) or .jpg/.jpeg (required)\n"
           "      --quality Q     JPEG quality, 1..100 (default 92)\n" CLI_SEG_HELP
           "  -h, --help          print this help and exit\n"
           "\n"
-          "Example:\n"
-          "  backdrop mask me.jpg -o mask.png --threshold 0.5 --softness 0.2\n",
+          "Examples:\n"
+          "  backdrop mask me.jpg -o mask.png --threshold 0.5 --softness 0.2\n" VIDEO_EXAMPLE,
           f);
 }
+
+#ifdef BD_HAVE_GST
+/* `mask CLIP -o PATTERN`. The clip is opened, up to its first frame, before the
+ * model is loaded: a file that is not a video costs no model load and leaves no
+ * output. A failure after frame N leaves masks 1..N (each written whole). */
+static int mask_video(const cli_seg_opts *so, const char *in_path, const char *pattern,
+                      int quality) {
+    char err[600] = "";
+    cli_video *video = NULL;
+    double t0 = cli_now_ms();
+    if (!cli_video_open(in_path, &video, err, sizeof err)) {
+        cli_error("%s", err);
+        return CLI_EXIT_FAIL;
+    }
+    int rc = CLI_EXIT_FAIL;
+    cli_seg_job job = {0};
+    if (!cli_seg_start(so, &job)) goto done;
+    double t1 = cli_now_ms();
+
+    cli_progress progress;
+    cli_progress_start(&progress, cli_video_frame_estimate(video));
+    char name[4096];
+    bd_image frame = {0};
+    int k = 0, r;
+    while ((r = cli_video_next(video, &frame, err, sizeof err)) == 1) {
+        if (k == INT_MAX) {
+            cli_error("'%s' has more frames than the output pattern can number", in_path);
+            goto done;
+        }
+        k++;
+        if (!cli_seg_mask_frame(&job, &frame, in_path) ||
+            !cli_sequence_name(name, sizeof name, pattern, k) ||
+            !cli_write_image(name, bd_image_view(job.alpha), quality))
+            goto done;
+        cli_progress_update(&progress, k);
+    }
+    if (r < 0) {
+        cli_error("%s", err);
+        goto done;
+    }
+    cli_progress_end(&progress, k);
+    if (so->verbose) {
+        double t2 = cli_now_ms();
+        char note[96];
+        snprintf(note, sizeof note, "(model load %.1f ms)", job.load_ms);
+        cli_timing("open+model", t1 - t0, note);
+        snprintf(note, sizeof note, "(%d frames of %dx%d: decode, mask, encode)", k, frame.width,
+                 frame.height);
+        cli_timing("per frame", (t2 - t1) / k, note);
+        cli_timing("total", t2 - t0, NULL);
+    }
+    rc = CLI_EXIT_OK;
+done:
+    cli_seg_job_free(&job);
+    cli_video_free(video);
+    return rc;
+}
+#endif
 
 int cli_cmd_mask(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -75,6 +154,18 @@ int cli_cmd_mask(int argc, char **argv) {
         return cli_usage_error(CMD, "output '%s' must end in .png, .jpg or .jpeg", out_path);
     int rc = cli_seg_check(CMD, &so);
     if (rc != CLI_EXIT_OK) return rc;
+#ifdef BD_HAVE_GST
+    /* The last usage check, as it reads IN's first bytes. */
+    if (!cli_is_image_file(in_path)) {
+        if (!cli_is_sequence_pattern(out_path))
+            return cli_usage_error(CMD,
+                                   "IN '%s' is read as a video (not a PNG or JPEG), so MASK '%s' "
+                                   "must hold one %%d or %%0Nd for the frame number, e.g. "
+                                   "masks/%%05d.png (for a video file out use 'backdrop video')",
+                                   in_path, out_path);
+        return mask_video(&so, in_path, out_path, quality);
+    }
+#endif
 
     rc = CLI_EXIT_FAIL;
     cli_seg_job job = {0};

@@ -8,28 +8,51 @@
  *   color:#RRGGBB   a solid colour (the '#' is optional)
  *   transparent     no background: RGBA output with the mask as alpha (PNG only)
  *
- * Everything the command line can get wrong is checked before any file is read,
- * so a usage error (exit 2) never costs a model load.
+ * Everything the command line can get wrong is checked before any file is read
+ * (but IN's first bytes, to tell a video from an image), so a usage error
+ * (exit 2) never costs a model load.
+ *
+ * Built with GStreamer, a single IN may be a video (any file that is not a PNG
+ * or JPEG, see cli_is_image_file): OUT is then a %05d-style pattern and every
+ * decoded frame is composited and written, numbered from 1, as with a sequence
+ * of images.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#ifdef BD_HAVE_GST
+#include "gst/video_reader.h"
+#endif
 
 #define CMD "replace"
 #define MAX_BLUR_RADIUS 1000
 
+#ifdef BD_HAVE_GST
+#define VIDEO_USAGE "       backdrop replace CLIP -b BACKGROUND -o OUT%05d.png [OPTIONS]\n"
+#define VIDEO_HELP                                                                        \
+    "A CLIP (one video file: anything that is not a PNG or JPEG) is such a sequence:\n" \
+    "one OUT per decoded frame.\n"
+#define VIDEO_EXAMPLE "  backdrop replace clip.mp4 -b color:#00b140 -o out/%05d.png\n"
+#else
+#define VIDEO_USAGE ""
+#define VIDEO_HELP ""
+#define VIDEO_EXAMPLE ""
+#endif
+
 static void usage(FILE *f) {
     fputs("Usage: backdrop replace IN -b BACKGROUND -o OUT [OPTIONS]\n"
           "       backdrop replace IN1 IN2... -b BACKGROUND -o OUT%04d.png [OPTIONS]\n"
+          VIDEO_USAGE
           "Replace the background behind the people in IN and write OUT (.png, .jpg).\n"
           "With several INs (the frames of a video, in order) the model is loaded once,\n"
           "a recurrent model (e.g. Robust Video Matting) carries its state from frame to\n"
           "frame, and OUT must hold one %d or %0Nd, replaced by the frame number from 1\n"
-          "(such an OUT makes even a single IN a one-frame sequence).\n"
+          "(such an OUT makes even a single IN a one-frame sequence).\n" VIDEO_HELP
           "\n"
           "BACKGROUND is one of:\n"
           "  PATH                an image file (PNG or JPEG), scaled to cover and centred\n"
@@ -51,7 +74,8 @@ static void usage(FILE *f) {
           "  backdrop replace me.jpg -b beach.jpg -o out.jpg\n"
           "  backdrop replace me.jpg -b color:#00b140 -o green.png\n"
           "  backdrop replace me.jpg -b transparent -o cutout.png\n"
-          "  backdrop replace frames/*.png -b blur -o out/%04d.png --model rvm.onnx\n",
+          "  backdrop replace frames/*.png -b blur -o out/%04d.png --model rvm.onnx\n"
+          VIDEO_EXAMPLE,
           f);
 }
 
@@ -96,6 +120,128 @@ static int parse_background(const char *spec, bd_background *bg, const char **im
     }
     return CLI_EXIT_OK;
 }
+
+/* What the frames of one run share. */
+typedef struct replace_run {
+    const cli_seg_opts *so;
+    bd_background bg;           /* bg.image: the background image's view, if any */
+    bd_pixel_format out_format; /* RGB24, or RGBA32 for a transparent background */
+    const char *out_path;       /* a file name, or a sequence pattern if `sequence` */
+    bool sequence;
+    int quality;
+    bd_image_buf *out;          /* the composite, reallocated when the frame size changes */
+    double composited_ms;       /* when the latest frame was composited */
+    double written_ms;          /* ... and written */
+} replace_run;
+
+/* Composites frame k (from 0) over the background and writes it. job->alpha
+ * holds the frame's mask, unless the light wrap is on: that is computed from the
+ * model's map, which a given alpha does not carry, so then the fused replace
+ * runs the model itself (for an image IN, one more inference). Prints and
+ * returns false on failure. */
+static bool composite_frame(replace_run *run, cli_seg_job *job, const bd_image *frame, int k) {
+    if (run->out && (bd_image_view(run->out)->width != frame->width ||
+                     bd_image_view(run->out)->height != frame->height)) {
+        bd_image_free(run->out);
+        run->out = NULL;
+    }
+    bd_status st = BD_OK;
+    if (run->out == NULL)
+        st = bd_image_alloc(frame->width, frame->height, run->out_format, &run->out);
+    if (st != BD_OK) {
+        cli_error("cannot allocate a %dx%d output image: %s", frame->width, frame->height,
+                  bd_status_str(st));
+        return false;
+    }
+    if (run->so->light_wrap > 0.0f) {
+        /* cli_seg_run's mask of the first image moved a recurrent model's state
+         * on: start over (a no-op when no mask was run). */
+        if (k == 0) bd_pipeline_reset_state(job->pipeline);
+        st = bd_pipeline_replace(job->pipeline, frame, &run->bg, bd_image_view(run->out));
+    } else {
+        st = bd_pipeline_composite(job->pipeline, frame, bd_image_view(job->alpha), &run->bg,
+                                   bd_image_view(run->out));
+    }
+    if (st != BD_OK) {
+        const char *msg = bd_pipeline_last_error(job->pipeline);
+        cli_error("compositing failed: %s", (msg != NULL && msg[0]) ? msg : bd_status_str(st));
+        return false;
+    }
+    run->composited_ms = cli_now_ms();
+    char name[4096];
+    if (run->sequence) {
+        if (!cli_sequence_name(name, sizeof name, run->out_path, k + 1)) return false;
+    } else {
+        snprintf(name, sizeof name, "%s", run->out_path);
+    }
+    if (!cli_write_image(name, bd_image_view(run->out), run->quality)) return false;
+    run->written_ms = cli_now_ms();
+    return true;
+}
+
+#ifdef BD_HAVE_GST
+/* `replace CLIP -b BG -o PATTERN`. The clip is opened, up to its first frame,
+ * before the model and the background are loaded: a file that is not a video
+ * is reported first and leaves no output. A failure after frame N leaves
+ * outputs 1..N (each written whole). */
+static int replace_video(replace_run *run, const char *in_path, const char *bg_path) {
+    char err[600] = "";
+    cli_video *video = NULL;
+    double t0 = cli_now_ms();
+    if (!cli_video_open(in_path, &video, err, sizeof err)) {
+        cli_error("%s", err);
+        return CLI_EXIT_FAIL;
+    }
+    int rc = CLI_EXIT_FAIL;
+    cli_seg_job job = {0};
+    bd_image_buf *bg_img = NULL;
+    if (!cli_seg_start(run->so, &job)) goto done;
+    if (bg_path != NULL) {
+        if (!cli_read_image("background", bg_path, BD_PIXEL_RGB24, &bg_img)) goto done;
+        run->bg.image = bd_image_view(bg_img);
+    }
+    double t1 = cli_now_ms();
+
+    cli_progress progress;
+    cli_progress_start(&progress, cli_video_frame_estimate(video));
+    const bool mask = run->so->light_wrap <= 0.0f; /* else composite_frame runs the model */
+    bd_image frame = {0};
+    int k = 0, r;
+    while ((r = cli_video_next(video, &frame, err, sizeof err)) == 1) {
+        if (k == INT_MAX) {
+            cli_error("'%s' has more frames than the output pattern can number", in_path);
+            goto done;
+        }
+        if (mask && !cli_seg_mask_frame(&job, &frame, in_path)) goto done;
+        if (!composite_frame(run, &job, &frame, k)) goto done;
+        k++;
+        cli_progress_update(&progress, k);
+    }
+    if (r < 0) {
+        cli_error("%s", err);
+        goto done;
+    }
+    cli_progress_end(&progress, k);
+    if (run->so->verbose) {
+        double t2 = cli_now_ms();
+        char note[96];
+        snprintf(note, sizeof note, "(model load %.1f ms)", job.load_ms);
+        cli_timing("open+model", t1 - t0, note);
+        snprintf(note, sizeof note, "(%d frames of %dx%d: decode, model, composite, encode)", k,
+                 frame.width, frame.height);
+        cli_timing("per frame", (t2 - t1) / k, note);
+        cli_timing("total", t2 - t0, NULL);
+    }
+    rc = CLI_EXIT_OK;
+done:
+    bd_image_free(run->out);
+    run->out = NULL;
+    bd_image_free(bg_img);
+    cli_seg_job_free(&job);
+    cli_video_free(video);
+    return rc;
+}
+#endif
 
 int cli_cmd_replace(int argc, char **argv) {
     static const struct option longopts[] = {
@@ -177,73 +323,50 @@ int cli_cmd_replace(int argc, char **argv) {
     rc = cli_seg_check(CMD, &so);
     if (rc != CLI_EXIT_OK) return rc;
 
+    replace_run run = {
+        .so = &so,
+        .bg = bg,
+        .out_format = bg.kind == BD_BG_TRANSPARENT ? BD_PIXEL_RGBA32 : BD_PIXEL_RGB24,
+        .out_path = out_path,
+        .sequence = sequence,
+        .quality = quality,
+    };
+#ifdef BD_HAVE_GST
+    /* The last usage check, as it reads IN's first bytes. */
+    if (n_frames == 1 && !cli_is_image_file(in_path)) {
+        if (!sequence)
+            return cli_usage_error(CMD,
+                                   "IN '%s' is read as a video (not a PNG or JPEG), so OUT '%s' "
+                                   "must hold one %%d or %%0Nd for the frame number, e.g. "
+                                   "out/%%05d.png (for a video file out use 'backdrop video')",
+                                   in_path, out_path);
+        return replace_video(&run, in_path, bg_path);
+    }
+#endif
+
     /* From here on every failure is exit 1, and everything is freed at `done`. */
     rc = CLI_EXIT_FAIL;
     cli_seg_job job = {0};
-    bd_image_buf *bg_img = NULL, *out = NULL;
+    bd_image_buf *bg_img = NULL;
     if (!cli_seg_run(&so, in_path, &job)) goto done;
 
     /* The background is read after the frame so that a bad IN is reported first. */
     double t0 = cli_now_ms();
     if (bg_path != NULL) {
         if (!cli_read_image("background", bg_path, BD_PIXEL_RGB24, &bg_img)) goto done;
-        bg.image = bd_image_view(bg_img);
+        run.bg.image = bd_image_view(bg_img);
     }
     double t1 = cli_now_ms();
 
     const bd_image *frame = bd_image_view(job.frame);
-    bd_pixel_format out_format = bg.kind == BD_BG_TRANSPARENT ? BD_PIXEL_RGBA32 : BD_PIXEL_RGB24;
-    bd_status st;
-    double t2 = t1, t3 = t1;
-    char out_name[4096];
     for (int k = 0; k < n_frames; k++) {
         if (k > 0) {
             if (!cli_seg_next(&job, argv[optind + k], so.light_wrap <= 0.0f)) goto done;
             frame = bd_image_view(job.frame);
         }
-        if (out && (bd_image_view(out)->width != frame->width ||
-                    bd_image_view(out)->height != frame->height)) {
-            bd_image_free(out);
-            out = NULL;
-        }
-        st = out ? BD_OK : bd_image_alloc(frame->width, frame->height, out_format, &out);
-        if (st != BD_OK) {
-            cli_error("cannot allocate a %dx%d output image: %s", frame->width, frame->height,
-                      bd_status_str(st));
-            goto done;
-        }
-        /* The light wrap is computed from the model's map, which a given alpha does
-         * not carry: then the whole step runs again fused (one more inference). */
-        if (so.light_wrap > 0.0f) {
-            /* The first frame's mask run moved a recurrent model's state on: start over. */
-            if (k == 0) bd_pipeline_reset_state(job.pipeline);
-            st = bd_pipeline_replace(job.pipeline, frame, &bg, bd_image_view(out));
-        } else {
-            st = bd_pipeline_composite(job.pipeline, frame, bd_image_view(job.alpha), &bg,
-                                       bd_image_view(out));
-        }
-        if (st != BD_OK) {
-            const char *msg = bd_pipeline_last_error(job.pipeline);
-            cli_error("compositing failed: %s", (msg != NULL && msg[0]) ? msg : bd_status_str(st));
-            goto done;
-        }
-        t2 = cli_now_ms();
-        if (sequence) {
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-            /* checked by cli_is_sequence_pattern: one %d or %0Nd */
-            int len = snprintf(out_name, sizeof out_name, out_path, k + 1);
-#pragma GCC diagnostic pop
-            if (len < 0 || (size_t)len >= sizeof out_name) {
-                cli_error("output name from '%s' is too long", out_path);
-                goto done;
-            }
-        } else {
-            snprintf(out_name, sizeof out_name, "%s", out_path);
-        }
-        if (!cli_write_image(out_name, bd_image_view(out), quality)) goto done;
-        t3 = cli_now_ms();
+        if (!composite_frame(&run, &job, frame, k)) goto done;
     }
+    double t2 = run.composited_ms, t3 = run.written_ms;
 
     if (so.verbose && n_frames > 1) {
         char note[64];
@@ -262,7 +385,7 @@ int cli_cmd_replace(int argc, char **argv) {
     }
     rc = CLI_EXIT_OK;
 done:
-    bd_image_free(out);
+    bd_image_free(run.out);
     bd_image_free(bg_img);
     cli_seg_job_free(&job);
     return rc;
