@@ -62,6 +62,9 @@ int cli_cmd_replace(int argc, char **argv);
 int cli_cmd_mask(int argc, char **argv);
 int cli_cmd_info(int argc, char **argv);
 int cli_cmd_bench(int argc, char **argv);
+/* Built with GStreamer only (tools/backdrop/gst/; main.c has stand-ins without): */
+int cli_cmd_video(int argc, char **argv); /* backdrop video IN -b BG -o OUT.mp4 */
+int cli_cmd_cam(int argc, char **argv);   /* backdrop cam: live camera -> virtual camera */
 
 /* Prints "backdrop: <message>" as one line on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -216,7 +219,7 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
 typedef struct cli_seg_job {
     bd_model *model;
     bd_pipeline *pipeline;
-    bd_image_buf *frame; /* RGB24, the decoded input */
+    bd_image_buf *frame; /* RGB24, the decoded input (NULL for a video's frames) */
     bd_image_buf *alpha; /* GRAY8, frame size */
     double t_start_ms;   /* when the job started (for the total) */
     double decode_ms;
@@ -230,6 +233,17 @@ typedef struct cli_seg_job {
 bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job);
 void cli_seg_job_free(cli_seg_job *job);
 
+/* Like cli_seg_run without a frame: resolves and loads the model and creates
+ * the pipeline, for frames that come from elsewhere (a video). On failure
+ * prints the error and returns false; free the job with cli_seg_job_free. */
+bool cli_seg_start(const cli_seg_opts *o, cli_seg_job *job);
+
+/* Computes job->alpha for `frame` (a borrowed view; RGB24, RGBA32 or GRAY8),
+ * reallocating it if the size changed, with the job's pipeline (so a recurrent
+ * model's state carries over). `what` names the frame in the error message.
+ * On failure prints the error and returns false. */
+bool cli_seg_mask_frame(cli_seg_job *job, const bd_image *frame, const char *what);
+
 /* The next frame of a sequence with the same model and pipeline (a recurrent
  * model's state carries over from the previous frame): decodes `in_path` into
  * job->frame and, if `mask`, computes job->alpha (reallocated if the size
@@ -239,5 +253,31 @@ bool cli_seg_next(cli_seg_job *job, const char *in_path, bool mask);
 /* Checks an output pattern for a sequence: exactly one %d or %0Nd (N = 1..9) and
  * no other '%'. Returns true if it is one. */
 bool cli_is_sequence_pattern(const char *pattern);
+
+/* Writes the name of frame `k` (from 1) of the sequence `pattern` (one that
+ * cli_is_sequence_pattern accepts) into buf. Prints and returns false if the
+ * name does not fit in `size` bytes. */
+bool cli_sequence_name(char *buf, size_t size, const char *pattern, int k);
+
+/* Whether an input goes to the image decoder: true if `path` is named .png,
+ * .jpg or .jpeg (any case), starts with a PNG or JPEG signature, or is not a
+ * readable regular file (the decoder then says what is wrong). False for any
+ * other file: a command built with GStreamer reads that as a video. Reads at
+ * most the first 8 bytes. */
+bool cli_is_image_file(const char *path);
+
+/* A one-line "frame N/TOTAL, F fps" progress display on stderr, only when stderr
+ * is a terminal, redrawn at most every 0.5 s. An error printed meanwhile
+ * (cli_error, cli_usage_error) starts on a line of its own. */
+typedef struct cli_progress {
+    bool on;        /* stderr is a terminal */
+    long total;     /* frames expected; 0 = unknown */
+    double t0_ms;   /* start, for the rate */
+    double last_ms; /* last redraw */
+} cli_progress;
+void cli_progress_start(cli_progress *p, long total);
+void cli_progress_update(cli_progress *p, long done);
+/* Draws the final count and ends the line (call on success only). */
+void cli_progress_end(cli_progress *p, long done);
 
 #endif /* BD_CLI_H */
