@@ -246,6 +246,7 @@ void cli_seg_opts_init(cli_seg_opts *o) {
     memset(o, 0, sizeof *o);
     o->bgr = -1;
     o->output_kind = -1;
+    o->temporal = -1;
 }
 
 int cli_model_conventions(const char *path, const bd_model *model, const cli_seg_opts *o,
@@ -393,6 +394,21 @@ int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o) {
     case CLI_OPT_FP16:
         o->fp16 = true;
         return CLI_EXIT_OK;
+    case CLI_OPT_TEMPORAL:
+        if (strcmp(arg, "on") == 0) o->temporal = 1;
+        else if (strcmp(arg, "off") == 0) o->temporal = 0;
+        else return cli_usage_error(cmd, "--temporal must be on or off, not '%s'", arg);
+        return CLI_EXIT_OK;
+    case CLI_OPT_TEMPORAL_STRENGTH:
+        return cli_parse_float(cmd, "--temporal-strength", arg, 0.01, 1.0,
+                               &o->temporal_strength)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
+    case CLI_OPT_REUSE:
+        if (strcmp(arg, "auto") == 0) o->reuse = true;
+        else if (strcmp(arg, "off") == 0) o->reuse = false;
+        else return cli_usage_error(cmd, "--reuse must be auto or off, not '%s'", arg);
+        return CLI_EXIT_OK;
     case CLI_OPT_CLASS:
         o->have_class = true;
         return cli_parse_int(cmd, "--class", arg, 0, 4095, &o->person_class) ? CLI_EXIT_OK
@@ -416,6 +432,9 @@ static bd_pipeline_options seg_pipeline_options(const cli_seg_opts *o) {
     po.feather = o->feather;
     po.light_wrap = o->light_wrap;
     po.premultiplied = o->premultiplied ? 1 : 0;
+    po.temporal = o->temporal >= 0 ? o->temporal : o->stream ? 1 : 0;
+    po.temporal_strength = o->temporal_strength;
+    po.reuse = o->reuse ? 1 : 0;
     return po;
 }
 

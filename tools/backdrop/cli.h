@@ -54,6 +54,9 @@ enum {
     CLI_OPT_LIGHT_WRAP,    /* replace only */
     CLI_OPT_PREMULTIPLIED, /* replace only */
     CLI_OPT_FP16,          /* --fp16: FP16 weight storage (replace, mask, bench) */
+    CLI_OPT_TEMPORAL,          /* --temporal on|off */
+    CLI_OPT_TEMPORAL_STRENGTH, /* --temporal-strength S */
+    CLI_OPT_REUSE,             /* --reuse auto|off */
 };
 
 /* Subcommands: argv[0] is the command name, the rest its arguments. Each returns
@@ -136,6 +139,11 @@ typedef struct cli_seg_opts {
     int layout;            /* --layout: a bd_layout, 0 = unset */
     int output_kind;       /* --output-kind: a bd_output_kind, -1 = unset */
     const char *conventions_path; /* --conventions FILE; NULL = MODEL.backdrop if present */
+    /* Video (a clip, a frame sequence, a camera): */
+    int temporal;            /* --temporal: 1 on, 0 off, -1 unset (= on for a stream) */
+    float temporal_strength; /* --temporal-strength, 0 = the library's default */
+    bool reuse;              /* --reuse auto */
+    bool stream;             /* set by the command: the frames are a video, in order */
     /* Set by `replace` only (not in CLI_SEG_LONGOPTS): */
     float light_wrap;   /* --light-wrap, 0..1 */
     bool premultiplied; /* --premultiplied */
@@ -185,7 +193,10 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
         {"layout", required_argument, NULL, CLI_OPT_LAYOUT},                               \
         {"output-kind", required_argument, NULL, CLI_OPT_OUTPUT_KIND},                     \
         {"conventions", required_argument, NULL, CLI_OPT_CONVENTIONS},                     \
-        {"fp16", no_argument, NULL, CLI_OPT_FP16}
+        {"fp16", no_argument, NULL, CLI_OPT_FP16},                                         \
+        {"temporal", required_argument, NULL, CLI_OPT_TEMPORAL},                           \
+        {"temporal-strength", required_argument, NULL, CLI_OPT_TEMPORAL_STRENGTH},         \
+        {"reuse", required_argument, NULL, CLI_OPT_REUSE}
 #define CLI_SEG_HELP                                                                       \
     "      --model PATH    segmentation model (.tflite, .onnx); default: $BACKDROP_MODEL,\n" \
     "                      else " BD_DEFAULT_MODEL "\n"                                      \
@@ -213,6 +224,13 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
     "      --threshold T   probability at which alpha is 0.5 (0..1); needs a softness\n"    \
     "      --softness S    width of the alpha ramp around the threshold (0..1);\n"          \
     "                      0 uses the model's probability as the alpha\n"                   \
+    "  Video (a clip or several frames, in order):\n"                                         \
+    "      --temporal on|off  keep the mask steady over time (default on for video;\n"      \
+    "                      still pixels smoothed, moving ones follow at once)\n"            \
+    "      --temporal-strength S  how strongly still pixels are smoothed (0.01..1;\n"       \
+    "                      default 0.8)\n"                                                    \
+    "      --reuse auto|off   skip the model on frames that barely changed and reuse\n"     \
+    "                      its mask (default off)\n"                                         \
     "  -v, --verbose       print timings to stderr\n"
 
 /* A frame and its person alpha, with everything used to compute them. */

@@ -163,6 +163,7 @@ int cli_cmd_mask(int argc, char **argv) {
                                    "must hold one %%d or %%0Nd for the frame number, e.g. "
                                    "masks/%%05d.png (for a video file out use 'backdrop video')",
                                    in_path, out_path);
+        so.stream = true; /* temporal smoothing on unless --temporal off */
         return mask_video(&so, in_path, out_path, quality);
     }
 #endif

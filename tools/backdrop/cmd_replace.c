@@ -340,12 +340,14 @@ int cli_cmd_replace(int argc, char **argv) {
                                    "must hold one %%d or %%0Nd for the frame number, e.g. "
                                    "out/%%05d.png (for a video file out use 'backdrop video')",
                                    in_path, out_path);
+        so.stream = true; /* temporal smoothing on unless --temporal off */
         return replace_video(&run, in_path, bg_path);
     }
 #endif
 
     /* From here on every failure is exit 1, and everything is freed at `done`. */
     rc = CLI_EXIT_FAIL;
+    so.stream = n_frames > 1; /* the frames of a video: temporal smoothing on by default */
     cli_seg_job job = {0};
     bd_image_buf *bg_img = NULL;
     if (!cli_seg_run(&so, in_path, &job)) goto done;
