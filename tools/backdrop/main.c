@@ -17,11 +17,24 @@ typedef struct cli_command {
     const char *summary;
 } cli_command;
 
+#ifndef BD_HAVE_GST
+/* `video` and `cam` exist in every build, so that a build without GStreamer
+ * says why they do not work instead of "unknown command". */
+static int cli_cmd_no_gst(int argc, char **argv) {
+    cli_error("built without GStreamer; video and cam are unavailable");
+    return CLI_EXIT_FAIL;
+}
+#define cli_cmd_video cli_cmd_no_gst
+#define cli_cmd_cam cli_cmd_no_gst
+#endif
+
 static const cli_command commands[] = {
     {"replace", cli_cmd_replace, "replace, blur or remove the background of a photo"},
     {"mask", cli_cmd_mask, "write the person mask (8-bit alpha) of a photo"},
     {"info", cli_cmd_info, "describe a segmentation model"},
     {"bench", cli_cmd_bench, "time a model (min/median of many runs, per-op profile)"},
+    {"video", cli_cmd_video, "replace the background of a video file, keeping its audio"},
+    {"cam", cli_cmd_cam, "live camera to a virtual camera (v4l2loopback), processed"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
@@ -45,7 +58,9 @@ static void usage(FILE *f) {
           "  backdrop replace me.jpg -b beach.jpg -o out.jpg\n"
           "  backdrop replace me.jpg -b blur:25 -o out.jpg\n"
           "  backdrop replace me.jpg -b transparent -o cutout.png\n"
-          "  backdrop mask me.jpg -o mask.png\n",
+          "  backdrop mask me.jpg -o mask.png\n"
+          "  backdrop video talk.mp4 -b blur -o talk-blurred.mp4\n"
+          "  backdrop cam --device /dev/video0 --output /dev/video10 -b beach.jpg\n",
           f);
 }
 
