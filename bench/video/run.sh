@@ -72,16 +72,16 @@ src() { echo "videotestsrc num-buffers=$1 ! video/x-raw,format=I420,width=1280,h
 pipe_ms() { # pipe_ms WITH_ELEMENT(0/1) PROPS: ms per frame over FRAMES frames, one run
     local with=$1 props=$2 long short el=""
     [ "$with" = 1 ] && el="backdrop threads=$THREADS $props !"
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086,SC2046 # word splitting of the pipeline is intended
     long=$(timed gst-launch-1.0 -q $(src $((WARM + FRAMES))) ! $el fakesink)
-    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086,SC2046
     short=$(timed gst-launch-1.0 -q $(src $WARM) ! $el fakesink)
     echo "($long - $short) * 1000 / $FRAMES" | bc -l
 }
 element_ms() { # element_ms PROPS: "min median" of the element's ms per frame
-    local i e p
+    local e p
     pipe_ms 1 "$1" >/dev/null # warm-up (page cache, registry)
-    for i in $(seq "$REPEAT"); do
+    for _ in $(seq "$REPEAT"); do
         e=$(pipe_ms 1 "$1")
         p=$(pipe_ms 0 "")
         echo "$e - $p" | bc -l
@@ -125,14 +125,14 @@ else
     }
     one_video >/dev/null
     one_video --no-process >/dev/null
-    for i in $(seq "$REPEAT"); do
+    for _ in $(seq "$REPEAT"); do
         one_video >>"$TMP/proc"
         one_video --no-process >>"$TMP/plain"
     done
     n_frames=$(awk 'NR == 1 { print $3 }' "$TMP/proc")
-    read -r p_fps_min p_fps_med < <(awk '{ print $1 }' "$TMP/proc" | stats)
-    read -r p_rt_min p_rt_med < <(awk '{ print $2 }' "$TMP/proc" | stats)
-    read -r q_fps_min q_fps_med < <(awk '{ print $1 }' "$TMP/plain" | stats)
+    read -r _ p_fps_med < <(awk '{ print $1 }' "$TMP/proc" | stats)
+    read -r _ p_rt_med < <(awk '{ print $2 }' "$TMP/proc" | stats)
+    read -r _ q_fps_med < <(awk '{ print $1 }' "$TMP/plain" | stats)
     p_fps_max=$(awk '{ print $1 }' "$TMP/proc" | sort -g | tail -1)
     q_fps_max=$(awk '{ print $1 }' "$TMP/plain" | sort -g | tail -1)
     p_rt_max=$(awk '{ print $2 }' "$TMP/proc" | sort -g | tail -1)
@@ -143,7 +143,6 @@ else
     printf '    plain transcode (--no-process): best %.1f fps, median %.1f fps\n' "$q_fps_max" "$q_fps_med"
     printf '    ratio to the plain transcode: %.2fx (best), %.2fx (median); target >= 0.75x\n' \
         "$(echo "$p_fps_max / $q_fps_max" | bc -l)" "$(echo "$p_fps_med / $q_fps_med" | bc -l)"
-    : "$p_fps_min $p_rt_min $q_fps_min"
 fi
 
 # --- (c) added latency per live frame at 720p30 ---------------------------------------
@@ -156,7 +155,7 @@ one_cam() { # one_cam: "median p99 dropped" of one 300-frame run
         "$TMP/err"
 }
 one_cam >/dev/null
-for i in $(seq "$REPEAT"); do one_cam >>"$TMP/cam"; done
+for _ in $(seq "$REPEAT"); do one_cam >>"$TMP/cam"; done
 read -r l_min l_med < <(awk '{ print $1 }' "$TMP/cam" | stats)
 read -r l99_min l99_med < <(awk '{ print $2 }' "$TMP/cam" | stats)
 drops=$(awk '{ s += $3 } END { print s }' "$TMP/cam")

@@ -285,7 +285,8 @@ static void print_stats(cam_run *r, bool final) {
     g_mutex_unlock(&r->lock);
     if (n > 0) {
         qsort(r->scratch, (size_t)n, sizeof *r->scratch, cmp_double);
-        snprintf(lat, sizeof lat, "latency %.1f ms median, %.1f ms p99", quantile(r->scratch, n, 0.5),
+        snprintf(lat, sizeof lat, "latency %.1f ms median, %.1f ms p99",
+                 quantile(r->scratch, n, 0.5),
                  quantile(r->scratch, n, 0.99));
     }
     double wall = (now - r->t_last_ms) / 1000.0;
@@ -310,7 +311,8 @@ static gboolean on_stats(gpointer data) {
 static gboolean on_eos_timeout(gpointer data) {
     cam_run *r = data;
     if (!r->done) {
-        if (r->verbose) cli_error("end-of-stream did not drain in %d s: stopping", EOS_WAIT_MS / 1000);
+        if (r->verbose)
+            cli_error("end-of-stream did not drain in %d s: stopping", EOS_WAIT_MS / 1000);
         r->done = true;
         g_main_loop_quit(r->loop);
     }
@@ -340,8 +342,10 @@ static gboolean on_signal(gpointer data) {
 
 /* What a bus error from `src` means. */
 static void what_failed(const cam_run *r, GstObject *src, char *buf, size_t size) {
-    bool in_source = src == GST_OBJECT(r->source) || gst_object_has_as_ancestor(src, GST_OBJECT(r->source));
-    bool in_sink = src == GST_OBJECT(r->sink) || gst_object_has_as_ancestor(src, GST_OBJECT(r->sink));
+    bool in_source = src == GST_OBJECT(r->source) ||
+                     gst_object_has_as_ancestor(src, GST_OBJECT(r->source));
+    bool in_sink =
+        src == GST_OBJECT(r->sink) || gst_object_has_as_ancestor(src, GST_OBJECT(r->sink));
     if (in_source && r->source_desc)
         snprintf(buf, size, "--source '%s' failed", r->source_desc);
     else if (in_source)
@@ -445,7 +449,8 @@ static GstElement *parse_fragment(const char *opt, const char *desc, GstPadDirec
         }
     }
     if (bin == NULL || gerr != NULL) {
-        cli_usage_error(CMD, "invalid %s '%s': %s", opt, desc, gerr ? gerr->message : "parse error");
+        cli_usage_error(CMD, "invalid %s '%s': %s", opt, desc,
+                        gerr ? gerr->message : "parse error");
         g_clear_error(&gerr);
         if (bin != NULL) gst_object_unref(gst_object_ref_sink(bin));
         return NULL;
@@ -538,7 +543,8 @@ static int build(cam_run *r, const cam_opts *co, GstElement *bd, GString *desc) 
     const char *format = co->format ? co->format : r->sink_desc ? NULL : DEFAULT_FORMAT;
     if (format != NULL) {
         g_string_append_printf(desc, " ! video/x-raw,format=%s", format);
-        chain[n++] = capsfilter(gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, format, NULL));
+        chain[n++] = capsfilter(
+            gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, format, NULL));
     }
     if (r->sink_desc != NULL) {
         r->sink = parse_fragment("--sink", r->sink_desc, GST_PAD_SINK);

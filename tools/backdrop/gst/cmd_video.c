@@ -358,9 +358,11 @@ static void link_audio(video_run *r, GstPad *pad, const GstCaps *caps) {
                            codec);
 }
 
-/* parsebin's "pad-added": one parsed elementary stream. parsebin exposes all of
- * a file's streams before any data flows, so every muxer pad exists before the
- * muxer starts. */
+/* parsebin's "pad-added": one parsed elementary stream. parsebin adds all of a
+ * file's pads in one go (each is unblocked as it is added), and the muxer cannot
+ * start before its video pad, requested at build time, has an encoded frame, so
+ * every audio pad is requested in time (qtmux and matroskamux refuse new pads
+ * once they have started). */
 static void on_parsed_pad(GstElement *parsebin, GstPad *pad, gpointer data) {
     video_run *r = data;
     GstCaps *caps = pad_caps(pad);
@@ -698,7 +700,8 @@ static GstElement *make_encoder(const video_run *r, const enc_opts *eo, GString 
         int threads = ncpu < 1 ? 1 : ncpu > 16 ? 16 : (int)ncpu;
         g_object_set(enc, "deadline", (gint64)1, "cpu-used", 8, "row-mt", TRUE, "threads", threads,
                      "lag-in-frames", 0, NULL);
-        g_string_append_printf(desc, " deadline=1 cpu-used=8 row-mt=true threads=%d lag-in-frames=0",
+        g_string_append_printf(desc,
+                               " deadline=1 cpu-used=8 row-mt=true threads=%d lag-in-frames=0",
                                threads);
         if (eo->bitrate_kbps > 0) {
             gst_util_set_object_arg(G_OBJECT(enc), "end-usage", "vbr");
@@ -1025,7 +1028,7 @@ int cli_cmd_video(int argc, char **argv) {
         goto done;
     }
     fclose(f);
-    struct stat st_in, st_out;
+    struct stat st_in = {0}, st_out = {0};
     if (stat(in_path, &st_in) == 0 && S_ISDIR(st_in.st_mode)) {
         cli_error("cannot read '%s': it is a directory", in_path);
         goto done;

@@ -234,7 +234,8 @@ void cli_gst_report(GstMessage *msg, const char *what, bool verbose) {
     else
         cli_error("%s: %s", what, text);
     if (verbose) {
-        gchar *path = GST_MESSAGE_SRC(msg) ? gst_object_get_path_string(GST_MESSAGE_SRC(msg)) : NULL;
+        GstObject *src = GST_MESSAGE_SRC(msg);
+        gchar *path = src ? gst_object_get_path_string(src) : NULL;
         cli_error("debug: %s: %s", path ? path : "?", debug ? debug : "(none)");
         g_free(path);
     }
