@@ -161,7 +161,7 @@ static void time_smoother(int w, int h) {
     const size_t n_in = (size_t)w * h * 3, n_map = (size_t)w * h;
     float *in = malloc(n_in * sizeof *in), *map = malloc(n_map * sizeof *map);
     const float std[3] = {1, 1, 1};
-    bd_temporal *t = bd_temporal_create(w, h, 0, std, w, h, 0.8f);
+    bd_temporal *t = bd_temporal_create(w, h, 0, std, w, h, 0.8f, BD_ISA_AUTO);
     double ms[300];
     if (!in || !map || !t) goto done;
     for (int f = 0; f < 320; f++) {
@@ -201,11 +201,17 @@ int main(int argc, char **argv) {
             strip_path = argv[++i];
         } else if (!strcmp(argv[i], "--reuse"))
             reuse = 1;
+        else if (!strcmp(argv[i], "--smoother-only")) {
+            time_smoother(256, 256);
+            time_smoother(256, 144);
+            return 0;
+        }
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             puts("Usage: flicker CLIP [--model M]... [--strength S] [--reuse] [--threads N] "
                  "[--frames N]\n       [--strip FIRST OUT.png]  six consecutive masks from frame FIRST (from 1): "
                  "raw above, smoothed below (first model)\n(default models: models/selfie_segmentation.tflite and "
-                 "models/selfie_segmentation_landscape.tflite)");
+                 "models/selfie_segmentation_landscape.tflite)\n       flicker --smoother-only   the smoother's own cost "
+                 "per frame, nothing else");
             return 0;
         } else if (argv[i][0] != '-' && !clip)
             clip = argv[i];

@@ -24,6 +24,20 @@ static const bd_img_kernels REF = {
     .luma_c3 = bd_u8_luma_c3_ref,
     .luma_c4 = bd_u8_luma_c4_ref,
     .refine_row = bd_f32_refine_row_ref,
+    .blur_accum_y1 = bd_u8_blur_accum_y1_ref,
+    .blur_accum_y2 = bd_u8_blur_accum_y2_ref,
+    .blur_accum_y4 = bd_u8_blur_accum_y4_ref,
+    .avg2x2 = bd_u8_avg2x2_ref,
+    .avg2x2_dup = bd_u8_avg2x2_dup_ref,
+    .pair_avg = bd_u8_pair_avg_ref,
+    .pair_expand = bd_u8_pair_expand_ref,
+    .tmp_quant3 = bd_tmp_quant3_ref,
+    .tmp_quant1 = bd_tmp_quant1_ref,
+    .tmp_change_row = bd_tmp_change_row_ref,
+    .tmp_hbox5 = bd_tmp_hbox5_ref,
+    .tmp_vbox5 = bd_tmp_vbox5_ref,
+    .tmp_clamp_prob = bd_tmp_clamp_prob_ref,
+    .tmp_smooth_row = bd_tmp_smooth_row_ref,
 };
 
 #if defined(BD_HAVE_AVX2)
@@ -43,6 +57,20 @@ static const bd_img_kernels AVX2 = {
     .luma_c3 = bd_u8_luma_c3_ref,
     .luma_c4 = bd_u8_luma_c4_ref,
     .refine_row = bd_f32_refine_row_ref,
+    .blur_accum_y1 = bd_u8_blur_accum_y1_avx2,
+    .blur_accum_y2 = bd_u8_blur_accum_y2_avx2,
+    .blur_accum_y4 = bd_u8_blur_accum_y4_avx2,
+    .avg2x2 = bd_u8_avg2x2_avx2,
+    .avg2x2_dup = bd_u8_avg2x2_dup_avx2,
+    .pair_avg = bd_u8_pair_avg_avx2,
+    .pair_expand = bd_u8_pair_expand_avx2,
+    .tmp_quant3 = bd_tmp_quant3_avx2,
+    .tmp_quant1 = bd_tmp_quant1_avx2,
+    .tmp_change_row = bd_tmp_change_row_avx2,
+    .tmp_hbox5 = bd_tmp_hbox5_avx2,
+    .tmp_vbox5 = bd_tmp_vbox5_avx2,
+    .tmp_clamp_prob = bd_tmp_clamp_prob_avx2,
+    .tmp_smooth_row = bd_tmp_smooth_row_avx2,
 };
 #endif
 
@@ -62,6 +90,20 @@ static const bd_img_kernels AVX512 = {
     .luma_c3 = bd_u8_luma_c3_avx512,
     .luma_c4 = bd_u8_luma_c4_avx512,
     .refine_row = bd_f32_refine_row_avx512,
+    .blur_accum_y1 = bd_u8_blur_accum_y1_avx512,
+    .blur_accum_y2 = bd_u8_blur_accum_y2_avx512,
+    .blur_accum_y4 = bd_u8_blur_accum_y4_avx512,
+    .avg2x2 = bd_u8_avg2x2_avx512,
+    .avg2x2_dup = bd_u8_avg2x2_dup_avx512,
+    .pair_avg = bd_u8_pair_avg_avx512,
+    .pair_expand = bd_u8_pair_expand_avx512,
+    .tmp_quant3 = bd_tmp_quant3_avx512,
+    .tmp_quant1 = bd_tmp_quant1_avx512,
+    .tmp_change_row = bd_tmp_change_row_avx512,
+    .tmp_hbox5 = bd_tmp_hbox5_avx512,
+    .tmp_vbox5 = bd_tmp_vbox5_avx512,
+    .tmp_clamp_prob = bd_tmp_clamp_prob_avx512,
+    .tmp_smooth_row = bd_tmp_smooth_row_avx512,
 };
 #endif
 

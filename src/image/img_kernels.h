@@ -171,6 +171,51 @@ typedef void (*bd_f32_refine_row_fn)(const float *restrict a0, const float *rest
 typedef void (*bd_u8_attach_c3_fn)(const uint8_t *restrict f, const uint8_t *restrict a,
                                    uint8_t *restrict o, int n, int premultiply);
 
+/*
+ * YUV planes (kernels/tmpl/yuv_rows.c.inc, one definition for every level):
+ *
+ * Blur accumulation of a plane of C = 1, 2 or 4 (YUYV pairs) interleaved channels,
+ * w = 256 - a[i]:
+ *     acc[(C+1)*i + c] += f[C*i + c] * w  (c < C);   acc[(C+1)*i + C] += w
+ * Chroma alpha of a 4:2:0 frame from two full-resolution alpha rows, n chroma
+ * samples whose luma pairs are both inside the row (the caller does an odd
+ * last one):  m = (a0[2i] + a0[2i+1] + a1[2i] + a1[2i+1] + 2) >> 2;
+ *     o[i] = m (avg2x2), or o[2i] = o[2i+1] = m (avg2x2_dup: NV12's UV bytes).
+ * YUYV: n pixel pairs, m = (a[2i] + a[2i+1] + 1) >> 1; o[i] = m (pair_avg) or
+ *     (o[4i], o[4i+1], o[4i+2], o[4i+3]) = (a[2i], m, a[2i+1], m) (pair_expand).
+ */
+typedef void (*bd_u8_avg2x2_fn)(const uint8_t *restrict a0, const uint8_t *restrict a1,
+                                uint8_t *restrict o, int n);
+typedef void (*bd_u8_pairs_fn)(const uint8_t *restrict a, uint8_t *restrict o, int n);
+
+/*
+ * The temporal smoother (src/image/temporal.c; kernels/tmpl/temporal_rows.c.inc):
+ *   quant3 / quant1: model input values -> int16 levels, round(clamp(v * q,
+ *       +-32000)); quant3 de-interleaves n 3-channel pixels into 3 planes.
+ *   change_row: r[x] = min(255, max_c |a_c[x] - b_c[x]|), planes `plane` apart.
+ *   hbox5: out[x] = sum of padded[x .. x + 4] (a row padded by 2 on each side).
+ *   vbox5: v = sum of rows[0..4][x]; d[x] = v * scale; returns the sum of v and
+ *       sets *n_high to the count of v >= hi_sum (exact integers).
+ *   clamp_prob: out = in clamped to [0, 1], NaN and values <= 1e-6 -> 0 (in place allowed).
+ *   smooth_row: the state update of temporal.c (m from d, weight, deadband).
+ */
+typedef struct bd_tmp_params {
+    float lo, inv_range; /* m = clamp((d - lo) * inv_range, 0, 1) */
+    float w_still, dead, leak;
+} bd_tmp_params;
+typedef void (*bd_tmp_quant3_fn)(const float *restrict in, const float q[3],
+                                 int16_t *restrict o0, int16_t *restrict o1,
+                                 int16_t *restrict o2, int n);
+typedef void (*bd_tmp_quant1_fn)(const float *restrict in, float q, int16_t *restrict o, int n);
+typedef void (*bd_tmp_change_row_fn)(const int16_t *restrict a, const int16_t *restrict b,
+                                     size_t plane, int16_t *restrict r, int n);
+typedef void (*bd_tmp_hbox5_fn)(const int16_t *restrict padded, int16_t *restrict out, int n);
+typedef int (*bd_tmp_vbox5_fn)(const int16_t *const rows[5], float scale, int hi_sum,
+                               float *restrict d, int *n_high, int n);
+typedef void (*bd_tmp_clamp_prob_fn)(const float *in, float *out, int n);
+typedef void (*bd_tmp_smooth_row_fn)(const float *restrict d, const float *restrict p,
+                                     float *restrict s, const bd_tmp_params *prm, int n);
+
 typedef struct bd_img_kernels {
     bd_isa isa; /* the level these kernels were chosen for */
     bd_u8_blend_c1_fn blend_c1;
@@ -186,6 +231,18 @@ typedef struct bd_img_kernels {
     bd_u8_luma_fn luma_c3;
     bd_u8_luma_fn luma_c4;
     bd_f32_refine_row_fn refine_row;
+    /* YUV planes */
+    bd_u8_blur_accum_fn blur_accum_y1, blur_accum_y2, blur_accum_y4; /* C = 1, 2, 4 */
+    bd_u8_avg2x2_fn avg2x2, avg2x2_dup;
+    bd_u8_pairs_fn pair_avg, pair_expand;
+    /* the temporal smoother */
+    bd_tmp_quant3_fn tmp_quant3;
+    bd_tmp_quant1_fn tmp_quant1;
+    bd_tmp_change_row_fn tmp_change_row;
+    bd_tmp_hbox5_fn tmp_hbox5;
+    bd_tmp_vbox5_fn tmp_vbox5;
+    bd_tmp_clamp_prob_fn tmp_clamp_prob;
+    bd_tmp_smooth_row_fn tmp_smooth_row;
 } bd_img_kernels;
 
 /*
@@ -271,6 +328,40 @@ void bd_f32_refine_row_avx512(const float *restrict a0, const float *restrict a1
                             const uint8_t *restrict luma, uint8_t *restrict alpha, int n);
 void bd_u8_attach_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict a,
                             uint8_t *restrict o, int n, int premultiply);
+#endif
+
+/* The template kernels (yuv_rows.c.inc, temporal_rows.c.inc), one set per level. */
+#define BD_TMPL_KERNELS(sfx)                                                                  \
+    void bd_u8_blur_accum_y1_##sfx(const uint8_t *restrict f, const uint8_t *restrict a,     \
+                                   uint32_t *restrict acc, int n);                           \
+    void bd_u8_blur_accum_y2_##sfx(const uint8_t *restrict f, const uint8_t *restrict a,     \
+                                   uint32_t *restrict acc, int n);                           \
+    void bd_u8_blur_accum_y4_##sfx(const uint8_t *restrict f, const uint8_t *restrict a,     \
+                                   uint32_t *restrict acc, int n);                           \
+    void bd_u8_avg2x2_##sfx(const uint8_t *restrict a0, const uint8_t *restrict a1,          \
+                            uint8_t *restrict o, int n);                                     \
+    void bd_u8_avg2x2_dup_##sfx(const uint8_t *restrict a0, const uint8_t *restrict a1,      \
+                                uint8_t *restrict o, int n);                                 \
+    void bd_u8_pair_avg_##sfx(const uint8_t *restrict a, uint8_t *restrict o, int n);        \
+    void bd_u8_pair_expand_##sfx(const uint8_t *restrict a, uint8_t *restrict o, int n);     \
+    void bd_tmp_quant3_##sfx(const float *restrict in, const float q[3],                     \
+                             int16_t *restrict o0, int16_t *restrict o1,                     \
+                             int16_t *restrict o2, int n);                                   \
+    void bd_tmp_quant1_##sfx(const float *restrict in, float q, int16_t *restrict o, int n); \
+    void bd_tmp_change_row_##sfx(const int16_t *restrict a, const int16_t *restrict b,       \
+                                 size_t plane, int16_t *restrict r, int n);                  \
+    void bd_tmp_hbox5_##sfx(const int16_t *restrict padded, int16_t *restrict out, int n);   \
+    int bd_tmp_vbox5_##sfx(const int16_t *const rows[5], float scale, int hi_sum,            \
+                           float *restrict d, int *n_high, int n);                           \
+    void bd_tmp_clamp_prob_##sfx(const float *in, float *out, int n);      \
+    void bd_tmp_smooth_row_##sfx(const float *restrict d, const float *restrict p,           \
+                                 float *restrict s, const bd_tmp_params *prm, int n);
+BD_TMPL_KERNELS(ref)
+#if defined(BD_HAVE_AVX2)
+BD_TMPL_KERNELS(avx2)
+#endif
+#if defined(BD_HAVE_AVX512)
+BD_TMPL_KERNELS(avx512)
 #endif
 
 #endif /* BD_IMG_KERNELS_H */

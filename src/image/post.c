@@ -538,32 +538,27 @@ static bd_status setup_planes(bd_post *p) {
 /* Plane alpha for plane row yy of plane q, from the luma alpha rows a0 (and a1
  * for 4:2:0; the last odd row repeats). Returns the alpha per unit; for YUYV
  * blending (expand = 1) the per-byte alpha (a0, m, a1, m) instead. */
-static const uint8_t *plane_alpha(const plane *q, tscratch *t, const uint8_t *a0,
-                                  const uint8_t *a1, int luma_w, int expand) {
+static const uint8_t *plane_alpha(const bd_post *p, const plane *q, tscratch *t,
+                                  const uint8_t *a0, const uint8_t *a1, int luma_w, int expand) {
     if (q->sub_x == 1) return a0;
     uint8_t *pa = t->pa;
-    const int n = q->w;
+    const int n = q->w, full = luma_w / 2; /* units whose two luma columns exist */
+    const bd_img_kernels *k = p->k;
     if (q->sub_y == 1) { /* YUYV: pairs */
-        for (int i = 0; i < n; i++) {
-            const int x1 = 2 * i + 1 < luma_w ? 2 * i + 1 : 2 * i;
-            const uint8_t m = (uint8_t)((a0[2 * i] + a0[x1] + 1) >> 1);
-            if (expand) {
-                pa[4 * i] = a0[2 * i], pa[4 * i + 1] = m, pa[4 * i + 2] = a0[x1],
-                pa[4 * i + 3] = m;
-            } else {
-                pa[i] = m;
-            }
+        (expand ? k->pair_expand : k->pair_avg)(a0, pa, full);
+        for (int i = full; i < n; i++) { /* an odd width's last pixel pairs with itself */
+            const uint8_t m = a0[2 * i];
+            if (expand) pa[4 * i] = pa[4 * i + 1] = pa[4 * i + 2] = pa[4 * i + 3] = m;
+            else pa[i] = m;
         }
         return pa;
     }
-    for (int i = 0; i < n; i++) { /* 4:2:0: 2x2 */
-        const int x1 = 2 * i + 1 < luma_w ? 2 * i + 1 : 2 * i;
-        const uint8_t m = (uint8_t)((a0[2 * i] + a0[x1] + a1[2 * i] + a1[x1] + 2) >> 2);
-        if (expand && q->C == 2) {
-            pa[2 * i] = pa[2 * i + 1] = m;
-        } else {
-            pa[i] = m;
-        }
+    const int dup = expand && q->C == 2; /* 4:2:0: 2x2; NV12 blends per byte */
+    (dup ? k->avg2x2_dup : k->avg2x2)(a0, a1, pa, full);
+    for (int i = full; i < n; i++) {
+        const uint8_t m = (uint8_t)((2 * a0[2 * i] + 2 * a1[2 * i] + 2) >> 2);
+        if (dup) pa[2 * i] = pa[2 * i + 1] = m;
+        else pa[i] = m;
     }
     return pa;
 }
@@ -572,13 +567,14 @@ static const uint8_t *plane_alpha(const plane *q, tscratch *t, const uint8_t *a0
  * Blur background.
  */
 
-/* Generic accumulation for YUV planes: C channels then the weight, C + 1
- * lanes per unit (packed RGB frames use the kernels' 4-lane form instead). */
-static void accum_generic(const uint8_t *f, const uint8_t *a, uint32_t *acc, int n, int C) {
-    for (int i = 0; i < n; i++) {
-        const uint32_t w = 256u - a[i];
-        for (int c = 0; c < C; c++) acc[(C + 1) * i + c] += f[(size_t)C * i + c] * w;
-        acc[(C + 1) * i + C] += w;
+/* Accumulation for YUV planes: C channels then the weight, C + 1 lanes per
+ * unit (packed RGB frames use the kernels' 4-lane form instead). */
+static void accum_yuv(const bd_img_kernels *k, const uint8_t *f, const uint8_t *a, uint32_t *acc,
+                      int n, int C) {
+    switch (C) {
+    case 1: k->blur_accum_y1(f, a, acc, n); break;
+    case 2: k->blur_accum_y2(f, a, acc, n); break;
+    default: k->blur_accum_y4(f, a, acc, n); break; /* YUYV pairs */
     }
 }
 
@@ -600,7 +596,7 @@ static void blur_accumulate(bd_post *p, tscratch *t, int qi, int r0, int r1) {
             const int ly = yy * q->sub_y;
             const uint8_t *a0 = alpha_row(p, t, ly, 0);
             const uint8_t *a1 = q->sub_y == 2 ? alpha_row(p, t, ly + 1 < H ? ly + 1 : ly, 1) : a0;
-            const uint8_t *pa = plane_alpha(q, t, a0, a1, W, 0);
+            const uint8_t *pa = plane_alpha(p, q, t, a0, a1, W, 0);
             const uint8_t *src = q->src + (size_t)yy * q->src_stride;
             if (packed && !p->out_same) {
                 conv_row(src, j->frame->format, t->conv, j->out->format, W);
@@ -611,7 +607,7 @@ static void blur_accumulate(bd_post *p, tscratch *t, int qi, int r0, int r1) {
             else if (packed)
                 p->k->blur_accum_c4(src, pa, t->acc, q->w);
             else
-                accum_generic(src, pa, t->acc, q->w, q->C);
+                accum_yuv(p->k, src, pa, t->acc, q->w, q->C);
         }
         /* Sum fx columns per reduced unit (exact in u32: at most 64 * 64 *
          * 65280 < 2^31, so the conversion to float is of a positive int). */
@@ -936,7 +932,7 @@ static void blend_plane_row(const bd_post *p, tscratch *t, int qi, int yy, const
             p->k->blend_c4(src, light, t->wa, t->fw, q->w, 0);
         src = t->fw;
     }
-    const uint8_t *pa = plane_alpha(q, t, a0, a1, W, 1);
+    const uint8_t *pa = plane_alpha(p, q, t, a0, a1, W, 1);
     if (q->yuyv)
         p->k->blend_c1(src, bg, pa, dst, 2 * W);
     else if (q->C == 3)

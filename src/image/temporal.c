@@ -48,6 +48,7 @@
 #include <string.h>
 
 #include "image/image.h"
+#include "image/img_kernels.h"
 
 #define LO (8.0f / 255.0f)  /* below: still */
 #define HI (16.0f / 255.0f) /* at or above: moving */
@@ -60,18 +61,20 @@
 #define R 2                        /* box radius of the change map */
 
 struct bd_temporal {
+    const bd_img_kernels *k;
     int in_w, in_h, planar; /* the model input: in_w x in_h x 3, NCHW if planar */
     float q[3];             /* per channel: input units -> 1/255 units */
     int map_w, map_h;
     float w_still;
     float dead;      /* still pixels ignore changes of the map below this (hysteresis) */
     int *ix, *iy;    /* map pixel -> input pixel */
-    int16_t *cur;    /* this frame's input at the map pixels, in 1/255 (3 per pixel) */
+    int16_t *cur;    /* this frame's input at the map pixels, in 1/255: 3 planes */
     int16_t *buf[2]; /* earlier frames' inputs; prev and key point into them */
     int16_t *prev;   /* of the last frame */
     int16_t *key;    /* of the last frame the model ran on */
-    float *d, *tmp;  /* map-sized: the change (box mean), scratch */
-    float *col;      /* map_w: running column sums */
+    float *d;        /* map-sized: the change (box mean) */
+    int16_t *hs;     /* map-sized: horizontal box sums of the raw change */
+    int16_t *row;    /* map_w + 2R: one raw change row, edges replicated */
     float *p;        /* map-sized: this frame's probabilities */
     float *state;    /* map-sized: S, the smoothed probabilities */
     float moving;    /* share of moving pixels in the last change map */
@@ -80,9 +83,10 @@ struct bd_temporal {
 };
 
 bd_temporal *bd_temporal_create(int in_w, int in_h, int planar, const float std[3], int map_w,
-                                int map_h, float strength) {
+                                int map_h, float strength, bd_isa isa) {
     bd_temporal *t = calloc(1, sizeof *t);
     if (!t) return NULL;
+    t->k = bd_img_kernels_get(isa);
     t->in_w = in_w;
     t->in_h = in_h;
     t->planar = planar;
@@ -100,11 +104,11 @@ bd_temporal *bd_temporal_create(int in_w, int in_h, int planar, const float std[
     t->buf[0] = malloc(n_map * 3 * sizeof *t->buf[0]);
     t->buf[1] = malloc(n_map * 3 * sizeof *t->buf[1]);
     t->d = malloc(n_map * sizeof *t->d);
-    t->tmp = malloc(n_map * sizeof *t->tmp);
-    t->col = malloc((size_t)map_w * sizeof *t->col);
+    t->hs = malloc(n_map * sizeof *t->hs);
+    t->row = malloc(((size_t)map_w + 2 * R) * sizeof *t->row);
     t->p = malloc(n_map * sizeof *t->p);
     t->state = malloc(n_map * sizeof *t->state);
-    if (!t->ix || !t->iy || !t->cur || !t->buf[0] || !t->buf[1] || !t->d || !t->tmp || !t->col ||
+    if (!t->ix || !t->iy || !t->cur || !t->buf[0] || !t->buf[1] || !t->d || !t->hs || !t->row ||
         !t->p || !t->state) {
         bd_temporal_free(t);
         return NULL;
@@ -130,8 +134,8 @@ void bd_temporal_free(bd_temporal *t) {
     free(t->buf[0]);
     free(t->buf[1]);
     free(t->d);
-    free(t->tmp);
-    free(t->col);
+    free(t->hs);
+    free(t->row);
     free(t->p);
     free(t->state);
     free(t);
@@ -151,7 +155,7 @@ void bd_temporal_counts(const bd_temporal *t, int64_t *frames, int64_t *reused) 
 
 /* v * q rounded to the nearest integer, clamped to +-32000 (a tensor value is
  * (u8 / 255 - mean) / std, so v * 255 * std lies within 255 of -255 * mean);
- * branch-free so that the loops vectorise. */
+ * the kernels (tmp_quant1/3) do the same on whole rows. */
 static inline int16_t quant(float v, float q) {
     float x = v * q;
     x = x < 32000.0f ? x : 32000.0f;
@@ -159,87 +163,69 @@ static inline int16_t quant(float v, float q) {
     return (int16_t)((int)(x + 32768.5f) - 32768);
 }
 
-/* t->cur = the input at every map pixel, 3 channels, in 1/255 units. */
+/* t->cur = the input at every map pixel, 3 planes, in 1/255 units. */
 static void sample(bd_temporal *t, const float *in) {
-    const size_t plane = (size_t)t->in_w * (size_t)t->in_h;
+    const size_t plane = (size_t)t->in_w * (size_t)t->in_h, n_map = (size_t)t->map_w * t->map_h;
     const int same = t->in_w == t->map_w && t->in_h == t->map_h;
-    const float q0 = t->q[0], q1 = t->q[1], q2 = t->q[2];
-    int16_t *o = t->cur;
-    if (same && !t->planar) {
-        for (size_t i = 0; i < plane; i++, o += 3, in += 3) {
-            o[0] = quant(in[0], q0);
-            o[1] = quant(in[1], q1);
-            o[2] = quant(in[2], q2);
+    int16_t *o0 = t->cur, *o1 = t->cur + n_map, *o2 = t->cur + 2 * n_map;
+    if (same) { /* row by row: n fits an int whatever the map's size */
+        const int w = t->map_w;
+        for (int y = 0; y < t->map_h; y++) {
+            const size_t r = (size_t)y * w;
+            if (!t->planar) {
+                t->k->tmp_quant3(in + 3 * r, t->q, o0 + r, o1 + r, o2 + r, w);
+            } else {
+                t->k->tmp_quant1(in + r, t->q[0], o0 + r, w);
+                t->k->tmp_quant1(in + plane + r, t->q[1], o1 + r, w);
+                t->k->tmp_quant1(in + 2 * plane + r, t->q[2], o2 + r, w);
+            }
         }
-    } else if (same) {
-        for (size_t i = 0; i < plane; i++, o += 3) {
-            o[0] = quant(in[i], q0);
-            o[1] = quant(in[plane + i], q1);
-            o[2] = quant(in[2 * plane + i], q2);
-        }
-    } else {
+    } else { /* nearest input pixel of each map pixel */
         const size_t cs = t->planar ? plane : 1, ps = t->planar ? 1 : 3;
+        const float q0 = t->q[0], q1 = t->q[1], q2 = t->q[2];
+        size_t i = 0;
         for (int y = 0; y < t->map_h; y++)
-            for (int x = 0; x < t->map_w; x++, o += 3) {
+            for (int x = 0; x < t->map_w; x++, i++) {
                 const float *v = in + ((size_t)t->iy[y] * t->in_w + (size_t)t->ix[x]) * ps;
-                o[0] = quant(v[0], q0);
-                o[1] = quant(v[cs], q1);
-                o[2] = quant(v[2 * cs], q2);
+                o0[i] = quant(v[0], q0);
+                o1[i] = quant(v[cs], q1);
+                o2[i] = quant(v[2 * cs], q2);
             }
     }
     t->cur_valid = 1;
 }
 
-/* t->d = R-radius box mean (edges replicated, separable running sums) of
- * max_c |cur - ref| on a 0..1 scale; returns the mean change and the share of
- * pixels >= HI. */
+/* t->d = R-radius box mean (edges replicated) of max_c |cur - ref| on a 0..1
+ * scale; returns the mean change and the share of pixels >= HI. The box sums
+ * are exact integers (a change is at most 255 input steps, a 5x5 sum at most
+ * 6375: int16), so the kernels may add in any order. */
 static void change_map(bd_temporal *t, const int16_t *ref, float *mean, float *moving) {
     const int w = t->map_w, h = t->map_h;
-    const int16_t *a = t->cur;
+    const size_t n_map = (size_t)w * h;
+    const bd_img_kernels *k = t->k;
+    int16_t *r = t->row + R;
     for (int y = 0; y < h; y++) {
-        float *row = t->d + (size_t)y * w; /* the raw change; the result comes later */
-        const int16_t *ar = a + (size_t)y * w * 3, *br = ref + (size_t)y * w * 3;
-        for (int x = 0; x < w; x++) {
-            const int d0 = abs(ar[3 * x] - br[3 * x]), d1 = abs(ar[3 * x + 1] - br[3 * x + 1]);
-            const int d2 = abs(ar[3 * x + 2] - br[3 * x + 2]), m = d0 > d1 ? d0 : d1;
-            row[x] = (float)(m > d2 ? m : d2) * (1.0f / 255.0f);
-        }
-        float *o = t->tmp + (size_t)y * w;
-        float acc = 0.0f;
-        for (int k = -R; k <= R; k++) acc += row[k < 0 ? 0 : k >= w ? w - 1 : k];
-        for (int x = 0; x < w; x++) {
-            o[x] = acc;
-            const int add = x + R + 1 < w ? x + R + 1 : w - 1, sub = x - R > 0 ? x - R : 0;
-            acc += row[add] - row[sub];
-        }
+        const size_t o = (size_t)y * w;
+        k->tmp_change_row(t->cur + o, ref + o, n_map, r, w);
+        for (int i = 1; i <= R; i++) r[-i] = r[0], r[w - 1 + i] = r[w - 1];
+        k->tmp_hbox5(t->row, t->hs + o, w);
     }
-    float *col = t->col;
-    for (int x = 0; x < w; x++) col[x] = 0.0f;
-    for (int k = -R; k <= R; k++) {
-        const float *r = t->tmp + (size_t)(k < 0 ? 0 : k >= h ? h - 1 : k) * w;
-        for (int x = 0; x < w; x++) col[x] += r[x];
-    }
-    double sum = 0.0;
+    int64_t sum = 0;
     size_t n_moving = 0;
-    const float inv = 1.0f / (float)((2 * R + 1) * (2 * R + 1));
+    const float scale = 1.0f / (float)((2 * R + 1) * (2 * R + 1) * 255);
+    const int hi_sum = 16 * (2 * R + 1) * (2 * R + 1); /* d >= HI in box-sum units */
     for (int y = 0; y < h; y++) {
-        float *o = t->d + (size_t)y * w;
-        const float *ra = t->tmp + (size_t)(y + R + 1 < h ? y + R + 1 : h - 1) * w;
-        const float *rs = t->tmp + (size_t)(y - R > 0 ? y - R : 0) * w;
-        float rsum = 0.0f;
-        int nm = 0;
-        for (int x = 0; x < w; x++) {
-            const float v = col[x] * inv;
-            o[x] = v;
-            rsum += v;
-            nm += v >= HI;
-            col[x] += ra[x] - rs[x];
+        const int16_t *rows[2 * R + 1];
+        for (int i = -R; i <= R; i++) {
+            const int yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
+            rows[i + R] = t->hs + (size_t)yy * w;
         }
-        sum += rsum;
+        int nm;
+        sum += k->tmp_vbox5(rows, scale, hi_sum, t->d + (size_t)y * w, &nm, w);
         n_moving += (size_t)nm;
     }
-    const double n = (double)w * (double)h;
-    *mean = (float)(sum / n);
+    const double n = (double)n_map;
+    *mean = (float)((double)sum * scale / n);
     *moving = (float)((double)n_moving / n);
 }
 
@@ -283,44 +269,28 @@ const float *bd_temporal_update(bd_temporal *t, const float *input, const float 
     }
     t->d_vs_prev = 0;
     float *s = t->state;
-    /* P: the probabilities (NaN -> background), into s on a restart, else into
-     * p; written branch-free so that the compiler vectorises the loops */
+    /* P: the probabilities (NaN -> background), into s on a restart, else into p */
     float *p = restart ? s : t->p;
     if (logits)
         for (size_t i = 0; i < n_map; i++) p[i] = 1.0f / (1.0f + expf(-map[i]));
-    else
-        for (size_t i = 0; i < n_map; i++) p[i] = map[i];
     /* clamp to [0, 1]; NaN and values below 1e-6 become 0: a model's far
      * background holds probabilities like 1e-30, and smoothing towards them
      * would make denormals, which cost ~100x per operation on x86 */
-    for (size_t i = 0; i < n_map; i++) {
-        const float v = p[i] > 1e-6f ? p[i] : 0.0f;
-        p[i] = v < 1.0f ? v : 1.0f;
+    const int w = t->map_w;
+    for (int y = 0; y < t->map_h; y++) {
+        const size_t o = (size_t)y * w;
+        t->k->tmp_clamp_prob((logits ? p : map) + o, p + o, w);
     }
     if (!restart) {
-        const float ws = t->w_still, inv = 1.0f / (HI - LO), dead = t->dead;
+        /* m = 0 still, 1 moving; the deadband is widest at p = 0.5 (the edge,
+         * where the model's wobble shows) and vanishes at 0 and 1, so confident
+         * regions converge all the way; its part of the change only leaks in
+         * (LEAK of the weight), so a value it holds still drifts home, slowly */
+        const bd_tmp_params prm = {.lo = LO, .inv_range = 1.0f / (HI - LO), .w_still = t->w_still,
+                                   .dead = t->dead, .leak = LEAK};
         for (int y = 0; y < t->map_h; y++) {
-            const float *d = t->d + (size_t)y * t->map_w;
-            const float *pr = p + (size_t)y * t->map_w;
-            float *sr = s + (size_t)y * t->map_w;
-            for (int x = 0; x < t->map_w; x++) {
-                /* m: 0 = still, 1 = moving */
-                float m = (d[x] - LO) * inv;
-                m = m > 0.0f ? m : 0.0f;
-                m = m < 1.0f ? m : 1.0f;
-                /* the deadband is widest at p = 0.5 (the edge, where the model's
-                 * wobble shows) and vanishes at 0 and 1, so confident regions
-                 * converge all the way */
-                const float pv = pr[x], conf = 4.0f * pv * (1.0f - pv);
-                const float w = ws + (1.0f - ws) * m, dz = dead * (1.0f - m) * conf;
-                const float e = pv - sr[x];
-                /* e's part inside [-dz, dz] only leaks in (LEAK of the weight),
-                 * so a value held by the deadband still drifts home, slowly */
-                float c = e < dz ? e : dz;
-                c = c > -dz ? c : -dz;
-                const float v = sr[x] + w * (e - c + LEAK * c);
-                sr[x] = v > 1e-6f ? v : 0.0f; /* no denormals (see above) */
-            }
+            const size_t o = (size_t)y * w;
+            t->k->tmp_smooth_row(t->d + o, p + o, s + o, &prm, w);
         }
     }
     /* this frame is both the last frame and the last the model ran on */

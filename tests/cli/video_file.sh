@@ -54,7 +54,7 @@ done
 gst() {
     local desc=$1
     shift
-    if ! timeout 120 gst-launch-1.0 -q "$@" >"$TMP/gst.log" 2>&1; then
+    if ! timeout 300 gst-launch-1.0 -q "$@" >"$TMP/gst.log" 2>&1; then
         fail "gst-launch-1.0: $desc"
         sed 's/^/    gst: /' "$TMP/gst.log" | head -10
         return 1

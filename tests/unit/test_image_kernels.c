@@ -321,6 +321,167 @@ static void test_blur_accum(void) {
     CHECK(r[0] == 2000 && r[1] == 4000 && r[2] == 6000 && r[3] == 200);
 }
 
+/* The YUV plane kernels (yuv_rows.c.inc) at every level against the reference. */
+static void test_yuv_rows(void) {
+    static uint8_t f[4 * MAXN + 8], a0[2 * MAXN + 8], a1[2 * MAXN + 8];
+    static uint32_t acc0[5 * MAXN + GUARD], acc_ref[5 * MAXN + GUARD], acc[5 * MAXN + GUARD];
+    static uint8_t o_ref[4 * MAXN + GUARD], o[4 * MAXN + GUARD];
+    for (int s = 0; s < N_SIZES; s++)
+        for (int off = 0; off < 3; off++) {
+            const int n = SIZES[s];
+            fill_u8(f, sizeof f);
+            fill_u8(a0, sizeof a0);
+            fill_u8(a1, sizeof a1);
+            for (size_t i = 0; i < sizeof acc0 / sizeof acc0[0]; i++) acc0[i] = rnd() & 0xffffff;
+            for (int C = 1; C <= 4; C *= 2) {
+                memcpy(acc_ref, acc0, sizeof acc0);
+                (C == 1   ? bd_u8_blur_accum_y1_ref
+                 : C == 2 ? bd_u8_blur_accum_y2_ref
+                          : bd_u8_blur_accum_y4_ref)(f + off, a0 + off, acc_ref, n);
+                for (int l = 0; l < n_levels; l++) {
+                    memcpy(acc, acc0, sizeof acc0);
+                    (C == 1   ? levels[l]->blur_accum_y1
+                     : C == 2 ? levels[l]->blur_accum_y2
+                              : levels[l]->blur_accum_y4)(f + off, a0 + off, acc, n);
+                    CHECK_MSG(memcmp(acc, acc_ref, sizeof acc) == 0,
+                              "%s blur accum y%d n %d offset %d", bd_isa_name(levels[l]->isa), C,
+                              n, off);
+                }
+            }
+            for (int kind = 0; kind < 4; kind++) {
+                memset(o_ref, 0xa5, sizeof o_ref);
+                switch (kind) {
+                case 0: bd_u8_avg2x2_ref(a0 + off, a1 + off, o_ref, n); break;
+                case 1: bd_u8_avg2x2_dup_ref(a0 + off, a1 + off, o_ref, n); break;
+                case 2: bd_u8_pair_avg_ref(a0 + off, o_ref, n); break;
+                default: bd_u8_pair_expand_ref(a0 + off, o_ref, n); break;
+                }
+                for (int l = 0; l < n_levels; l++) {
+                    const bd_img_kernels *k = levels[l];
+                    memset(o, 0xa5, sizeof o);
+                    switch (kind) {
+                    case 0: k->avg2x2(a0 + off, a1 + off, o, n); break;
+                    case 1: k->avg2x2_dup(a0 + off, a1 + off, o, n); break;
+                    case 2: k->pair_avg(a0 + off, o, n); break;
+                    default: k->pair_expand(a0 + off, o, n); break;
+                    }
+                    CHECK_MSG(memcmp(o, o_ref, sizeof o) == 0, "%s yuv alpha kind %d n %d off %d",
+                              bd_isa_name(k->isa), kind, n, off);
+                }
+            }
+        }
+    /* the reference itself */
+    const uint8_t x0[2] = {10, 21}, x1[2] = {30, 40};
+    uint8_t r[4];
+    bd_u8_avg2x2_ref(x0, x1, r, 1);
+    CHECK(r[0] == 25); /* (10 + 21 + 30 + 40 + 2) >> 2 */
+    bd_u8_pair_expand_ref(x0, r, 1);
+    CHECK(r[0] == 10 && r[1] == 16 && r[2] == 21 && r[3] == 16);
+    uint32_t ac[3] = {0, 0, 0};
+    const uint8_t uv[2] = {100, 200}, al[1] = {56};
+    bd_u8_blur_accum_y2_ref(uv, al, ac, 1);
+    CHECK(ac[0] == 20000 && ac[1] == 40000 && ac[2] == 200);
+}
+
+/* Random floats: mostly in [lo, hi], 1 in 16 special (NaN, +-inf, 0, 1, huge). */
+static float rnd_float(float lo, float hi) {
+    uint32_t r = rnd();
+    if ((r & 15) == 0) {
+        static const float special[] = {0.0f, 1.0f, -0.0f, 1e-7f, 1e-6f, 5e-7f, 1e30f, -1e30f};
+        const uint32_t k = (r >> 4) % 10;
+        if (k == 8) return NAN;
+        if (k == 9) return (r >> 8) & 1 ? INFINITY : -INFINITY;
+        return special[k];
+    }
+    return lo + (hi - lo) * (float)(r >> 8) / 16777216.0f;
+}
+
+/* The temporal smoother's kernels (temporal_rows.c.inc) at every level. */
+static void test_temporal_rows(void) {
+    static float in[3 * MAXN + 8], p[MAXN + 8], d[MAXN + 8], s0[MAXN + 8];
+    static float fo_ref[MAXN + GUARD], fo[MAXN + GUARD];
+    static int16_t q_ref[3][MAXN + GUARD], q[3][MAXN + GUARD];
+    static int16_t ia[3 * MAXN + 8], ib[3 * MAXN + 8], pad[MAXN + 8];
+    static int16_t rows[5][MAXN + 8];
+    const float qs[3] = {255.0f * 0.5f, 255.0f, 127.5f};
+    const bd_tmp_params prm = {.lo = 8.0f / 255, .inv_range = 255.0f / 8, .w_still = 0.24f,
+                               .dead = 0.2f, .leak = 0.1f};
+    for (int s = 0; s < N_SIZES; s++)
+        for (int off = 0; off < 2; off++) {
+            const int n = SIZES[s];
+            for (int i = 0; i < 3 * MAXN + 8; i++) in[i] = rnd_float(-300.0f, 300.0f);
+            for (int i = 0; i < MAXN + 8; i++) {
+                p[i] = rnd_float(-0.1f, 1.1f);
+                d[i] = rnd_float(0.0f, 0.2f);
+                s0[i] = rnd_float(0.0f, 1.0f);
+                pad[i] = (int16_t)(rnd() % 256);
+                for (int k = 0; k < 5; k++) rows[k][i] = (int16_t)(rnd() % 1276);
+            }
+            for (int i = 0; i < 3 * MAXN + 8; i++) {
+                ia[i] = (int16_t)((int)(rnd() % 1000) - 500);
+                ib[i] = (int16_t)((int)(rnd() % 1000) - 500);
+            }
+            const size_t plane = (size_t)MAXN + 2;
+            const int16_t *rp[5] = {rows[0] + off, rows[1] + off, rows[2] + off, rows[3] + off,
+                                    rows[4] + off};
+            /* reference results */
+            memset(q_ref, 0x5a, sizeof q_ref);
+            bd_tmp_quant3_ref(in + off, qs, q_ref[0], q_ref[1], q_ref[2], n);
+            int16_t q1_ref[MAXN + GUARD], ch_ref[MAXN + GUARD], hb_ref[MAXN + GUARD];
+            memset(q1_ref, 0x5a, sizeof q1_ref);
+            memset(ch_ref, 0x5a, sizeof ch_ref);
+            memset(hb_ref, 0x5a, sizeof hb_ref);
+            bd_tmp_quant1_ref(in + off, qs[1], q1_ref, n);
+            bd_tmp_change_row_ref(ia + off, ib + off, plane, ch_ref, n);
+            bd_tmp_hbox5_ref(pad + off, hb_ref, n - 4 > 0 ? n - 4 : 1);
+            int nh_ref, nh;
+            memset(fo_ref, 0x5a, sizeof fo_ref);
+            const int sum_ref = bd_tmp_vbox5_ref(rp, 1.0f / 6375, 400, fo_ref, &nh_ref, n);
+            float cl_ref[MAXN + GUARD], sm_ref[MAXN + GUARD];
+            memset(cl_ref, 0x5a, sizeof cl_ref);
+            bd_tmp_clamp_prob_ref(p + off, cl_ref, n);
+            memcpy(sm_ref, s0, sizeof s0);
+            bd_tmp_smooth_row_ref(d + off, cl_ref, sm_ref, &prm, n);
+            for (int l = 0; l < n_levels; l++) {
+                const bd_img_kernels *k = levels[l];
+                const char *name = bd_isa_name(k->isa);
+                memset(q, 0x5a, sizeof q);
+                k->tmp_quant3(in + off, qs, q[0], q[1], q[2], n);
+                CHECK_MSG(memcmp(q, q_ref, sizeof q) == 0, "%s quant3 n %d", name, n);
+                int16_t t16[MAXN + GUARD];
+                memset(t16, 0x5a, sizeof t16);
+                k->tmp_quant1(in + off, qs[1], t16, n);
+                CHECK_MSG(memcmp(t16, q1_ref, sizeof t16) == 0, "%s quant1 n %d", name, n);
+                memset(t16, 0x5a, sizeof t16);
+                k->tmp_change_row(ia + off, ib + off, plane, t16, n);
+                CHECK_MSG(memcmp(t16, ch_ref, sizeof t16) == 0, "%s change_row n %d", name, n);
+                memset(t16, 0x5a, sizeof t16);
+                k->tmp_hbox5(pad + off, t16, n - 4 > 0 ? n - 4 : 1);
+                CHECK_MSG(memcmp(t16, hb_ref, sizeof t16) == 0, "%s hbox5 n %d", name, n);
+                memset(fo, 0x5a, sizeof fo);
+                const int sum = k->tmp_vbox5(rp, 1.0f / 6375, 400, fo, &nh, n);
+                CHECK_MSG(sum == sum_ref && nh == nh_ref && memcmp(fo, fo_ref, sizeof fo) == 0,
+                          "%s vbox5 n %d", name, n);
+                float cl[MAXN + GUARD], sm[MAXN + GUARD];
+                memset(cl, 0x5a, sizeof cl);
+                k->tmp_clamp_prob(p + off, cl, n);
+                CHECK_MSG(memcmp(cl, cl_ref, sizeof cl) == 0, "%s clamp_prob n %d", name, n);
+                memcpy(sm, s0, sizeof s0);
+                k->tmp_smooth_row(d + off, cl, sm, &prm, n);
+                CHECK_MSG(memcmp(sm, sm_ref, sizeof s0) == 0, "%s smooth_row n %d", name, n);
+            }
+        }
+    /* the reference itself: rounding, clamps, NaN */
+    const float v[4] = {0.5f / 255.0f, -300.0f, NAN, 2.0f};
+    int16_t o0[4], o1[4], o2[4];
+    const float one[3] = {255.0f, 255.0f, 255.0f};
+    bd_tmp_quant3_ref(v, one, o0, o1, o2, 1);
+    CHECK(o0[0] == 1 && o1[0] == -32000); /* 0.5 rounds up; -76500 clamps */
+    float c[4];
+    bd_tmp_clamp_prob_ref(v, c, 4);
+    CHECK(c[0] == 0.5f / 255.0f && c[1] == 0.0f && c[2] == 0.0f && c[3] == 1.0f);
+}
+
 int main(void) {
     find_levels();
     RUN(test_mix_exhaustive);
@@ -331,5 +492,7 @@ int main(void) {
     RUN(test_hlerp16);
     RUN(test_lerp16);
     RUN(test_blur_accum);
+    RUN(test_yuv_rows);
+    RUN(test_temporal_rows);
     return harness_finish();
 }

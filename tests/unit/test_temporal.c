@@ -44,7 +44,7 @@ static void scene(float *in, float *map, float nz) {
 }
 
 static void test_still_converges(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f);
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f, BD_ISA_AUTO);
     CHECK(t != NULL);
     if (!t) return;
     float in[W * H * 3], map[W * H], prev_out[W * H];
@@ -76,7 +76,7 @@ static void test_still_converges(void) {
 /* The model changes its mind on a still image (0.1 -> 0.9 on the right half):
  * the deadband must not hold the old value, no ghost stays. */
 static void test_no_ghost(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f); /* the default */
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f, BD_ISA_AUTO); /* the default */
     float in[W * H * 3], map[W * H];
     scene(in, map, 0.0f);
     bd_temporal_can_reuse(t, in, 0);
@@ -96,7 +96,7 @@ static void test_no_ghost(void) {
 /* After a still run, the right part of the image changes and the map there goes
  * to 1: on that very frame the output there is the map. */
 static void test_moving_edge_followed(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 1.0f);
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 1.0f, BD_ISA_AUTO);
     float in[W * H * 3], map[W * H];
     for (int f = 0; f < 10; f++) {
         scene(in, map, 0.0f);
@@ -121,7 +121,7 @@ static void test_moving_edge_followed(void) {
 }
 
 static void test_cut_and_reset(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 1.0f);
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 1.0f, BD_ISA_AUTO);
     float in[W * H * 3], map[W * H];
     for (int f = 0; f < 5; f++) {
         scene(in, map, 0.0f);
@@ -147,7 +147,7 @@ static void test_cut_and_reset(void) {
     CHECK(memcmp(o, map, sizeof map) == 0);
     bd_temporal_free(t);
     /* strength 0: every frame as is */
-    t = bd_temporal_create(W, H, 0, ONE, W, H, 0.0f);
+    t = bd_temporal_create(W, H, 0, ONE, W, H, 0.0f, BD_ISA_AUTO);
     for (int f = 0; f < 4; f++) {
         scene(in, map, 0.1f);
         bd_temporal_can_reuse(t, in, 0);
@@ -160,7 +160,7 @@ static void test_cut_and_reset(void) {
 }
 
 static void test_reuse(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f);
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f, BD_ISA_AUTO);
     float in[W * H * 3], map[W * H];
     scene(in, map, 0.0f);
     CHECK(!bd_temporal_can_reuse(t, in, 1)); /* nothing to reuse yet */
@@ -185,7 +185,7 @@ static void test_reuse(void) {
 /* NCHW input, logits and a map half the input's size. */
 static void test_layouts(void) {
     const float std[3] = {0.5f, 0.5f, 0.5f};
-    bd_temporal *t = bd_temporal_create(W, H, 1, std, W / 2, H / 2, 0.8f);
+    bd_temporal *t = bd_temporal_create(W, H, 1, std, W / 2, H / 2, 0.8f, BD_ISA_AUTO);
     CHECK(t != NULL);
     float in[W * H * 3], map[W * H / 4];
     for (int i = 0; i < W * H * 3; i++) in[i] = (float)(i % 200) / 255.0f / 0.5f - 1.0f;

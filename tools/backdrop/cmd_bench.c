@@ -36,9 +36,23 @@ static const char *const bench_help =
     "                      composite over an image background, stage by stage\n"
     "      --frame-format F  the frame's pixel format: rgb (default), i420, nv12, yuy2\n"
     "                      (what decoders and cameras deliver; composited in place)\n"
+    "  -b, --background BG   the frame case's background: image (default: a still\n"
+    "                      frame-sized picture), blur, blur:RADIUS, color:#rrggbb\n"
+    "      --temporal on|off  temporal smoothing in the frame case (default off;\n"
+    "                      on is what video and cam do)\n"
     "  -h, --help          print this help\n";
 
-enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME, OPT_FP16, OPT_FRAME_FORMAT };
+enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME, OPT_FP16, OPT_FRAME_FORMAT,
+       OPT_TEMPORAL };
+
+/* The frame case's set-up beyond its size. */
+typedef struct frame_case {
+    bd_pixel_format format;
+    bd_background_kind bg_kind; /* BD_BG_IMAGE, BD_BG_BLUR or BD_BG_COLOR */
+    int blur_radius;
+    uint8_t color[3];
+    int temporal;
+} frame_case;
 
 static int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
@@ -149,7 +163,8 @@ static void fill_yuv(const bd_image *rgb, const bd_image *yuv) {
 }
 
 static int bench_frame(bd_model *m, bd_session *s, int threads, int w, int h, int warmup,
-                       int runs, bd_pixel_format ff) {
+                       int runs, const frame_case *fc) {
+    const bd_pixel_format ff = fc->format;
     int rc = CLI_EXIT_FAIL;
     bd_pipeline *pl = NULL;
     bd_image_buf *frame = NULL, *bg = NULL, *alpha = NULL, *out = NULL;
@@ -158,6 +173,7 @@ static int bench_frame(bd_model *m, bd_session *s, int threads, int w, int h, in
     bd_pipeline_options po;
     bd_pipeline_options_default(&po);
     po.n_threads = threads;
+    po.temporal = fc->temporal;
     po.error_buf = why;
     po.error_buf_size = sizeof why;
     for (int k = 0; k < 4; k++) t[k] = malloc(sizeof(double) * (size_t)runs);
@@ -185,6 +201,10 @@ static int bench_frame(bd_model *m, bd_session *s, int threads, int w, int h, in
     /* A still background, as a video app has: image_version tells the pipeline it
      * has not changed, so its cover-scaled copy is reused without re-hashing. */
     bd_background back = {.kind = BD_BG_IMAGE, .image = b, .image_version = 1};
+    if (fc->bg_kind != BD_BG_IMAGE) {
+        back = (bd_background){.kind = fc->bg_kind, .blur_radius = fc->blur_radius};
+        memcpy(back.color, fc->color, sizeof back.color);
+    }
     const int yuv = ff != BD_PIXEL_RGB24;
     if (yuv) {
         /* the YUV frame is composited in place, as the GStreamer element does it */
@@ -213,6 +233,9 @@ static int bench_frame(bd_model *m, bd_session *s, int threads, int w, int h, in
     double mn[4], md[4];
     for (int k = 0; k < 4; k++) stats(t[k], runs, &mn[k], &md[k]);
     const char *fl = format_label(ff);
+    printf("frame %dx%d %s t=%d: background %s, temporal smoothing %s\n", w, h, fl, threads,
+           fc->bg_kind == BD_BG_BLUR ? "blur" : fc->bg_kind == BD_BG_COLOR ? "color" : "image",
+           fc->temporal ? "on" : "off");
     printf("frame %dx%d %s t=%d: replace (frame in, composite out) min %.3f ms, median "
            "%.3f ms\n",
            w, h, fl, threads, mn[1], md[1]);
@@ -247,17 +270,19 @@ int cli_cmd_bench(int argc, char **argv) {
         {"frame", required_argument, NULL, OPT_FRAME},
         {"fp16", no_argument, NULL, OPT_FP16},
         {"frame-format", required_argument, NULL, OPT_FRAME_FORMAT},
+        {"background", required_argument, NULL, 'b'},
+        {"temporal", required_argument, NULL, OPT_TEMPORAL},
         {"help", no_argument, NULL, CLI_OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "bench", *model_opt = NULL;
     int threads = 1, runs = 100, warmup = 10, profile = 0, fw = 0, fh = 0, fp16 = 0;
     bd_isa isa = BD_ISA_AUTO;
-    bd_pixel_format ff = BD_PIXEL_RGB24;
+    frame_case fc = {.format = BD_PIXEL_RGB24, .bg_kind = BD_BG_IMAGE};
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hb:", longopts, NULL)) != -1) {
         switch (opt) {
         case CLI_OPT_MODEL: model_opt = optarg; break;
         case CLI_OPT_THREADS:
@@ -290,13 +315,39 @@ int cli_cmd_bench(int argc, char **argv) {
                 return cli_usage_error(cmd, "--frame needs WIDTHxHEIGHT, e.g. 1280x720");
             break;
         case OPT_FRAME_FORMAT:
-            if (strcmp(optarg, "rgb") == 0) ff = BD_PIXEL_RGB24;
-            else if (strcmp(optarg, "i420") == 0) ff = BD_PIXEL_I420;
-            else if (strcmp(optarg, "nv12") == 0) ff = BD_PIXEL_NV12;
-            else if (strcmp(optarg, "yuy2") == 0) ff = BD_PIXEL_YUYV;
+            if (strcmp(optarg, "rgb") == 0) fc.format = BD_PIXEL_RGB24;
+            else if (strcmp(optarg, "i420") == 0) fc.format = BD_PIXEL_I420;
+            else if (strcmp(optarg, "nv12") == 0) fc.format = BD_PIXEL_NV12;
+            else if (strcmp(optarg, "yuy2") == 0) fc.format = BD_PIXEL_YUYV;
             else
                 return cli_usage_error(cmd, "unknown frame format '%s' (rgb, i420, nv12, yuy2)",
                                        optarg);
+            break;
+        case 'b': {
+            unsigned r, g, bl;
+            char end;
+            if (strcmp(optarg, "image") == 0) {
+                fc.bg_kind = BD_BG_IMAGE;
+            } else if (strcmp(optarg, "blur") == 0) {
+                fc.bg_kind = BD_BG_BLUR, fc.blur_radius = 0;
+            } else if (strncmp(optarg, "blur:", 5) == 0) {
+                fc.bg_kind = BD_BG_BLUR;
+                if (!cli_parse_int(cmd, "blur radius", optarg + 5, 1, 1000, &fc.blur_radius))
+                    return CLI_EXIT_USAGE;
+            } else if (sscanf(optarg, "color:#%2x%2x%2x%c", &r, &g, &bl, &end) == 3 &&
+                       strlen(optarg) == 13) {
+                fc.bg_kind = BD_BG_COLOR;
+                fc.color[0] = (uint8_t)r, fc.color[1] = (uint8_t)g, fc.color[2] = (uint8_t)bl;
+            } else {
+                return cli_usage_error(
+                    cmd, "unknown background '%s' (image, blur, blur:RADIUS, color:#rrggbb)", optarg);
+            }
+            break;
+        }
+        case OPT_TEMPORAL:
+            if (strcmp(optarg, "on") == 0) fc.temporal = 1;
+            else if (strcmp(optarg, "off") == 0) fc.temporal = 0;
+            else return cli_usage_error(cmd, "--temporal takes on or off, not '%s'", optarg);
             break;
         case 'h':
         case CLI_OPT_HELP: fputs(bench_help, stdout); return CLI_EXIT_OK;
@@ -386,7 +437,7 @@ int cli_cmd_bench(int argc, char **argv) {
         bd_session_free(ps);
     }
     rc = CLI_EXIT_OK;
-    if (fw > 0) rc = bench_frame(m, s, threads, fw, fh, warmup, runs, ff);
+    if (fw > 0) rc = bench_frame(m, s, threads, fw, fh, warmup, runs, &fc);
 done:
     free(t);
     bd_session_free(s);

@@ -1,0 +1,6 @@
+/*
+ * temporal_ref.c -- the temporal smoother's row kernels for the ref level
+ * (the one definition is kernels/tmpl/temporal_rows.c.inc).
+ */
+#define BD_TMPL_SFX(name) name##_ref
+#include "kernels/tmpl/temporal_rows.c.inc"
