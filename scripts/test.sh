@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=$(nproc)
 
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 scripts/fetch-models.sh
 scripts/fetch-samples.sh
 scripts/fetch-videos.sh

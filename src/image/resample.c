@@ -99,28 +99,6 @@ static void rgb_offsets(bd_pixel_format f, int off[3]) {
     off[2] = o4[2];
 }
 
-/* Luma and chroma samples of a YUV image at (x, y): the chroma of the 2x2
- * (4:2:0) or 2x1 (YUYV) block that holds the pixel. */
-static inline void yuv_sample(const bd_image *src, int x, int y, float *Y, float *U, float *V) {
-    if (src->format == BD_PIXEL_YUYV) {
-        const uint8_t *p = src->data + (size_t)y * src->stride_bytes + (size_t)(x & ~1) * 2;
-        *Y = p[(x & 1) * 2];
-        *U = p[1];
-        *V = p[3];
-        return;
-    }
-    *Y = src->data[(size_t)y * src->stride_bytes + (size_t)x];
-    const size_t cy = (size_t)(y / 2), cx = (size_t)(x / 2);
-    if (src->format == BD_PIXEL_NV12) {
-        const uint8_t *c = src->plane[0] + cy * src->plane_stride_bytes[0] + 2 * cx;
-        *U = c[0];
-        *V = c[1];
-    } else {
-        *U = src->plane[0][cy * src->plane_stride_bytes[0] + cx];
-        *V = src->plane[1][cy * src->plane_stride_bytes[1] + cx];
-    }
-}
-
 static inline int clamp_u8(float v) {
     int u = (int)(v + 0.5f); /* v + 0.5 >= 0 after the clamp below: truncation is floor */
     return v <= 0.0f ? 0 : u > 255 ? 255 : u;
@@ -131,36 +109,97 @@ static inline int clamp_u8(float v) {
  * bd_yuv_to_rgb). The conversion is affine, so this equals converting each tap
  * and blending, except where a tap's RGB would be clipped; it costs one
  * conversion per model-input pixel instead of four. */
+typedef struct yuv_rows {
+    const uint8_t *y0, *y1;         /* luma rows lo, hi */
+    const uint8_t *u0, *u1, *v0, *v1; /* chroma rows (I420: planes; NV12: UV, v = u + 1) */
+} yuv_rows;
+
+/* One tensor pixel from the blended Y, U, V (taps already blended). */
+static inline void yuv_store(float Yb, float Ub, float Vb, const bd_tensor_map *tm, float *o,
+                             size_t cs) {
+    const float c = Yb - 16.0f, d = Ub - 128.0f, e = Vb - 128.0f;
+    const int r = clamp_u8((298.0f * c + 409.0f * e) * (1.0f / 256.0f));
+    const int g = clamp_u8((298.0f * c - 100.0f * d - 208.0f * e) * (1.0f / 256.0f));
+    const int b = clamp_u8((298.0f * c + 516.0f * d) * (1.0f / 256.0f));
+    const int t0 = tm->dst_channel[0], t1 = tm->dst_channel[1], t2 = tm->dst_channel[2];
+    o[(size_t)t0 * cs] = tm->lut[t0][r];
+    o[(size_t)t1 * cs] = tm->lut[t1][g];
+    o[(size_t)t2 * cs] = tm->lut[t2][b];
+}
+
+#define BLEND4(a, b, c, d) (((a) + ((b) - (a)) * wx) * (1.0f - wy) + ((c) + ((d) - (c)) * wx) * wy)
+
+/* Output pixels [x0, x1) of one row; per format so that the inner loop has
+ * no format switch: I420 and NV12 (chroma at x / 2, step = 1 or 2 bytes) and
+ * YUYV (luma at 2x, chroma of the pair at 4 (x / 2) + 1, + 3). */
+static void yuv420_row(const yuv_rows *r, int nv12, const bd_linear_axis *ax, float wy, int x0,
+                       int x1, const bd_tensor_map *tm, float *o, size_t ps, size_t cs) {
+    const int cstep = nv12 ? 2 : 1;
+    for (int x = x0; x < x1; x++, o += ps) {
+        const int l0 = ax->lo[x], l1 = ax->hi[x];
+        const size_t c0 = (size_t)(l0 / 2) * cstep, c1 = (size_t)(l1 / 2) * cstep;
+        const float wx = ax->wf[x];
+        const float Yb = BLEND4((float)r->y0[l0], (float)r->y0[l1], (float)r->y1[l0],
+                                (float)r->y1[l1]);
+        const float Ub = BLEND4((float)r->u0[c0], (float)r->u0[c1], (float)r->u1[c0],
+                                (float)r->u1[c1]);
+        const float Vb = BLEND4((float)r->v0[c0], (float)r->v0[c1], (float)r->v1[c0],
+                                (float)r->v1[c1]);
+        yuv_store(Yb, Ub, Vb, tm, o, cs);
+    }
+}
+
+static void yuyv_row(const yuv_rows *r, const bd_linear_axis *ax, float wy, int x0, int x1,
+                     const bd_tensor_map *tm, float *o, size_t ps, size_t cs) {
+    for (int x = x0; x < x1; x++, o += ps) {
+        const int l0 = ax->lo[x], l1 = ax->hi[x];
+        const size_t p0 = (size_t)(l0 & ~1) * 2, p1 = (size_t)(l1 & ~1) * 2;
+        const size_t y0 = p0 + (size_t)(l0 & 1) * 2, y1 = p1 + (size_t)(l1 & 1) * 2;
+        const float wx = ax->wf[x];
+        const float Yb = BLEND4((float)r->y0[y0], (float)r->y0[y1], (float)r->y1[y0],
+                                (float)r->y1[y1]);
+        const float Ub = BLEND4((float)r->y0[p0 + 1], (float)r->y0[p1 + 1], (float)r->y1[p0 + 1],
+                                (float)r->y1[p1 + 1]);
+        const float Vb = BLEND4((float)r->y0[p0 + 3], (float)r->y0[p1 + 3], (float)r->y1[p0 + 3],
+                                (float)r->y1[p1 + 3]);
+        yuv_store(Yb, Ub, Vb, tm, o, cs);
+    }
+}
+#undef BLEND4
+
 static void yuv_to_tensor(const bd_image *src, const bd_linear_axis *ax, const bd_linear_axis *ay,
                           int x0, int x1, int y0, int y1, const bd_tensor_map *tm, float *dst) {
     const int ow = ax->n_out, oh = ay->n_out;
     const size_t cs = tm->planar ? (size_t)ow * (size_t)oh : 1;
     const size_t ps = tm->planar ? 1 : 3;
-    const int t0 = tm->dst_channel[0], t1 = tm->dst_channel[1], t2 = tm->dst_channel[2];
+    const bd_pixel_format f = src->format;
     for (int y = 0; y < oh; y++) {
         float *o = dst + (size_t)y * (size_t)ow * ps;
-        const float wy = ay->wf[y];
-        for (int x = 0; x < ow; x++, o += ps) {
-            if (y < y0 || y >= y1 || x < x0 || x >= x1) {
-                for (int c = 0; c < 3; c++) o[c * cs] = tm->pad[c];
-                continue;
-            }
-            const float wx = ax->wf[x];
-            float Y[4], U[4], V[4];
-            yuv_sample(src, ax->lo[x], ay->lo[y], &Y[0], &U[0], &V[0]);
-            yuv_sample(src, ax->hi[x], ay->lo[y], &Y[1], &U[1], &V[1]);
-            yuv_sample(src, ax->lo[x], ay->hi[y], &Y[2], &U[2], &V[2]);
-            yuv_sample(src, ax->hi[x], ay->hi[y], &Y[3], &U[3], &V[3]);
-#define BLEND(a) (((a)[0] + ((a)[1] - (a)[0]) * wx) * (1.0f - wy) + ((a)[2] + ((a)[3] - (a)[2]) * wx) * wy)
-            const float c = BLEND(Y) - 16.0f, d = BLEND(U) - 128.0f, e = BLEND(V) - 128.0f;
-#undef BLEND
-            const int r = clamp_u8((298.0f * c + 409.0f * e) * (1.0f / 256.0f));
-            const int g = clamp_u8((298.0f * c - 100.0f * d - 208.0f * e) * (1.0f / 256.0f));
-            const int b = clamp_u8((298.0f * c + 516.0f * d) * (1.0f / 256.0f));
-            o[(size_t)t0 * cs] = tm->lut[t0][r];
-            o[(size_t)t1 * cs] = tm->lut[t1][g];
-            o[(size_t)t2 * cs] = tm->lut[t2][b];
+        const int in_rows = y >= y0 && y < y1;
+        const int a = in_rows ? (x0 < 0 ? 0 : x0) : ow, b = in_rows ? (x1 < ow ? x1 : ow) : ow;
+        for (int x = 0; x < ow; x++) /* letterbox padding outside [a, b) */
+            if (x < a || x >= b)
+                for (int c = 0; c < 3; c++) o[x * ps + c * cs] = tm->pad[c];
+        if (a >= b) continue;
+        const int ly0 = ay->lo[y], ly1 = ay->hi[y];
+        yuv_rows r;
+        r.y0 = src->data + (size_t)ly0 * src->stride_bytes;
+        r.y1 = src->data + (size_t)ly1 * src->stride_bytes;
+        if (f == BD_PIXEL_YUYV) {
+            yuyv_row(&r, ax, ay->wf[y], a, b, tm, o + (size_t)a * ps, ps, cs);
+            continue;
         }
+        const size_t cy0 = (size_t)(ly0 / 2), cy1 = (size_t)(ly1 / 2);
+        r.u0 = src->plane[0] + cy0 * src->plane_stride_bytes[0];
+        r.u1 = src->plane[0] + cy1 * src->plane_stride_bytes[0];
+        if (f == BD_PIXEL_NV12) {
+            r.v0 = r.u0 + 1;
+            r.v1 = r.u1 + 1;
+        } else {
+            r.v0 = src->plane[1] + cy0 * src->plane_stride_bytes[1];
+            r.v1 = src->plane[1] + cy1 * src->plane_stride_bytes[1];
+        }
+        yuv420_row(&r, f == BD_PIXEL_NV12, ax, ay->wf[y], a, b, tm, o + (size_t)a * ps, ps, cs);
     }
 }
 

@@ -244,10 +244,13 @@ int bd_temporal_can_reuse(bd_temporal *t, const float *input, int allow) {
     }
     t->reused++;
     t->reused_run++;
-    /* prev follows the frames, key stays: prev goes to the other buffer */
-    int16_t *dst = t->key == t->buf[0] ? t->buf[1] : t->buf[0];
-    memcpy(dst, t->cur, (size_t)t->map_w * t->map_h * 3 * sizeof *dst);
-    t->prev = dst;
+    /* prev follows the frames, key stays: this frame becomes the other buffer
+     * (swapped, not copied; cur's old contents are overwritten next frame) */
+    const int other = t->key == t->buf[0] ? 1 : 0;
+    int16_t *spare = t->buf[other];
+    t->buf[other] = t->cur;
+    t->cur = spare;
+    t->prev = t->buf[other];
     t->cur_valid = 0;
     return 1;
 }
@@ -294,7 +297,9 @@ const float *bd_temporal_update(bd_temporal *t, const float *input, const float 
         }
     }
     /* this frame is both the last frame and the last the model ran on */
-    memcpy(t->buf[0], t->cur, (size_t)t->map_w * t->map_h * 3 * sizeof *t->buf[0]);
+    int16_t *spare = t->buf[0];
+    t->buf[0] = t->cur;
+    t->cur = spare;
     t->prev = t->key = t->buf[0];
     t->have_state = 1;
     t->cur_valid = 0;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,13 +124,54 @@ bool cli_has_ext(const char *path, const char *ext) {
     return tail[-1] != '/';
 }
 
+/* The default model: BD_DEFAULT_MODEL_NAME in <exe>/../share/backdrop/models (an
+ * installed tree, wherever it was moved), then in each of BD_MODEL_DIRS (the
+ * configured install data directory, then the source tree's models/). Returns
+ * the first that exists, else NULL with `tried` listing the places. */
+static const char *find_default_model(char *tried, size_t tried_size) {
+    static char found[PATH_MAX];
+    char dirs[3 * PATH_MAX] = "";
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(dirs, sizeof dirs, "%s/../share/backdrop/models:", exe);
+        }
+    }
+    size_t len = strlen(dirs);
+    snprintf(dirs + len, sizeof dirs - len, "%s", BD_MODEL_DIRS);
+    tried[0] = '\0';
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        snprintf(found, sizeof found, "%s/%s", d, BD_DEFAULT_MODEL_NAME);
+        struct stat st;
+        if (stat(found, &st) == 0 && S_ISREG(st.st_mode)) return found;
+        len = strlen(tried);
+        snprintf(tried + len, tried_size - len, "%s'%s'", len ? ", " : "", found);
+    }
+    return NULL;
+}
+
 const char *cli_resolve_model(const char *opt_path) {
     /* The first source that is given wins; a later one is not tried when an
      * earlier one names a missing file, so a typo in --model is never masked. */
     const char *path = opt_path;
     if (path == NULL) {
         const char *env = getenv("BACKDROP_MODEL");
-        path = (env != NULL && env[0] != '\0') ? env : BD_DEFAULT_MODEL;
+        if (env != NULL && env[0] != '\0') {
+            path = env;
+        } else {
+            char tried[4 * PATH_MAX];
+            path = find_default_model(tried, sizeof tried);
+            if (path == NULL) {
+                cli_error("no default model (looked for %s); run scripts/fetch-models.sh, set "
+                          "BACKDROP_MODEL or pass --model",
+                          tried);
+                return NULL;
+            }
+        }
     }
     struct stat st;
     if (stat(path, &st) != 0) {
