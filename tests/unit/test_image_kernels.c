@@ -17,7 +17,7 @@
 
 #include "harness.h"
 #include "image/image.h"
-#include "image/img_kernels.h"
+#include "image/hlerp.h"
 
 static uint32_t rng_state = 12345;
 static uint32_t rnd(void) {

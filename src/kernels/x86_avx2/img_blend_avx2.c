@@ -12,7 +12,7 @@
  */
 #include <immintrin.h>
 
-#include "image/img_kernels.h"
+#include "kernels/img_kernels.h"
 
 /* Expanded vector k, lane L takes pixels from window W[k][L] = {0,0}, {0,1}, {1,1}. */
 static const uint8_t EXPAND3[3][32] = {

@@ -20,7 +20,7 @@
  */
 #include <immintrin.h>
 
-#include "image/img_kernels.h"
+#include "kernels/img_kernels.h"
 
 /* VPSHUFB indices: expanded vector k, lane L takes pixel bytes from the
  * 16-pixel window W[k][L] = {0,0,0,1}, {1,1,2,2}, {2,3,3,3}. */

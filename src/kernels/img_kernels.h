@@ -1,6 +1,8 @@
 /*
  * img_kernels.h -- the image pipeline's inner loops (row kernels) and their
- * per-ISA dispatch table.
+ * per-ISA dispatch table (filled by kernels/dispatch.c, the same ISA ladder as
+ * the network kernels' bd_kernels; the tables the kernels read are built by
+ * src/image/hlerp.h).
  *
  * Every kernel works on one row (or one run of bytes): raw pointers, a count,
  * no allocation, no threads, no error paths; the caller (src/image/post.c)
@@ -75,20 +77,6 @@ typedef struct bd_hlerp_table {
 typedef void (*bd_f32_hlerp_row_fn)(const float *restrict g, const bd_hlerp_table *t, float k,
                                     float b, float *restrict out);
 
-/* An owned bd_hlerp_table: lo, hi, w are borrowed (must outlive it), the block
- * tables are built and owned. */
-typedef struct bd_hlerp_buf {
-    bd_hlerp_table t;
-    int32_t *base;
-    uint8_t *rel_lo, *rel_hi;
-    int cap;
-} bd_hlerp_buf;
-
-/* (Re)builds h for n outputs (allocates when n grows: BD_ERR_NO_MEMORY). lo
- * must be non-decreasing within blocks of 16 for the block form to apply. */
-bd_status bd_hlerp_build(bd_hlerp_buf *h, const int32_t *lo, const int32_t *hi, const float *w,
-                         int n);
-void bd_hlerp_free(bd_hlerp_buf *h);
 
 /*
  * 16-bit fixed-point horizontal interpolation of a row of interleaved
@@ -110,19 +98,6 @@ typedef struct bd_hlerp16_table {
 typedef void (*bd_i16_hlerp_row_fn)(const int16_t *restrict s, const bd_hlerp16_table *t,
                                     int16_t *restrict out);
 
-/* An owned bd_hlerp16_table built from a pixel axis (lo, hi, w per pixel) for
- * C interleaved channels: everything is built and owned. */
-typedef struct bd_hlerp16_buf {
-    bd_hlerp16_table t;
-    int32_t *lo, *hi, *base;
-    int16_t *w;
-    uint8_t *rel_lo, *rel_hi;
-    int cap;
-} bd_hlerp16_buf;
-
-bd_status bd_hlerp16_build(bd_hlerp16_buf *h, const int32_t *lo_px, const int32_t *hi_px,
-                           const double *w_px, int n_px, int C);
-void bd_hlerp16_free(bd_hlerp16_buf *h);
 
 /*
  * 16-bit fixed-point vertical interpolation (backgrounds upsampled from a
@@ -192,9 +167,14 @@ typedef struct bd_img_kernels {
  * The kernel table for an ISA level (BD_ISA_AUTO = bd_isa_resolve(AUTO), i.e.
  * the best the CPU supports under the BD_ISA environment cap). A level that was
  * not built or that the CPU lacks falls back to the next lower one. The tables
- * are static and immutable; the call is thread-safe.
+ * are filled once (kernels/dispatch.c) and immutable; the call is thread-safe.
  */
 const bd_img_kernels *bd_img_kernels_get(bd_isa isa);
+
+/* Per-ISA init functions (x86_<isa>/init_<isa>.c): each overrides the entries
+ * its directory implements, as bd_kernels_init_<isa> does for bd_kernels. */
+void bd_img_kernels_init_avx2(bd_img_kernels *k);
+void bd_img_kernels_init_avx512(bd_img_kernels *k);
 
 /* The kernels themselves, for the tests and the benchmark. */
 void bd_u8_blend_c1_ref(const uint8_t *restrict f, const uint8_t *restrict b,
