@@ -59,48 +59,54 @@ typedef struct bcase {
     enum kind kind;
     int h, w, ic, oc, k, s; /* input h, w; channels; kernel; stride (unary: input spread) */
     bd_act act;
+    int d; /* dilation */
 } bcase;
 
 /* The general model's shapes (256x256 input), one per distinct op. */
 static const bcase cases[] = {
-    {"conv3x3s2 stem 256x256 3->16", K_CONV, 256, 256, 3, 16, 3, 2, BD_ACT_NONE},
-    {"conv1x1 128x128 16->16", K_CONV, 128, 128, 16, 16, 1, 1, BD_ACT_NONE},
-    {"conv1x1 64x64 16->16", K_CONV, 64, 64, 16, 16, 1, 1, BD_ACT_NONE},
-    {"conv1x1 64x64 16->72", K_CONV, 64, 64, 16, 72, 1, 1, BD_ACT_NONE},
-    {"conv1x1 64x64 24->16", K_CONV, 64, 64, 24, 16, 1, 1, BD_ACT_NONE},
-    {"conv1x1 32x32 72->24", K_CONV, 32, 32, 72, 24, 1, 1, BD_ACT_NONE},
-    {"conv1x1 32x32 24->88", K_CONV, 32, 32, 24, 88, 1, 1, BD_ACT_NONE},
-    {"conv1x1 32x32 88->24", K_CONV, 32, 32, 88, 24, 1, 1, BD_ACT_NONE},
-    {"conv1x1 32x32 24->96", K_CONV, 32, 32, 24, 96, 1, 1, BD_ACT_HARDSWISH},
-    {"conv1x1 32x32 128->24", K_CONV, 32, 32, 128, 24, 1, 1, BD_ACT_NONE},
-    {"conv1x1 16x16 96->32", K_CONV, 16, 16, 96, 32, 1, 1, BD_ACT_NONE},
-    {"conv1x1 16x16 32->128", K_CONV, 16, 16, 32, 128, 1, 1, BD_ACT_NONE},
-    {"conv1x1 16x16 128->32", K_CONV, 16, 16, 128, 32, 1, 1, BD_ACT_NONE},
-    {"conv1x1 16x16 32->96", K_CONV, 16, 16, 32, 96, 1, 1, BD_ACT_NONE},
-    {"conv1x1 SE 1x1 128->32", K_CONV, 1, 1, 128, 32, 1, 1, BD_ACT_RELU},
-    {"conv1x1 SE 1x1 32->128", K_CONV, 1, 1, 32, 128, 1, 1, BD_ACT_SIGMOID},
-    {"dw3x3s2 128x128x16", K_DW, 128, 128, 16, 16, 3, 2, BD_ACT_NONE},
-    {"dw3x3s1 128x128x16", K_DW, 128, 128, 16, 16, 3, 1, BD_ACT_NONE},
-    {"dw3x3s1 64x64x16", K_DW, 64, 64, 16, 16, 3, 1, BD_ACT_NONE},
-    {"dw3x3s2 64x64x72", K_DW, 64, 64, 72, 72, 3, 2, BD_ACT_NONE},
-    {"dw3x3s1 32x32x88", K_DW, 32, 32, 88, 88, 3, 1, BD_ACT_NONE},
-    {"dw3x3s1 32x32x24", K_DW, 32, 32, 24, 24, 3, 1, BD_ACT_NONE},
-    {"dw5x5s2 32x32x96", K_DW, 32, 32, 96, 96, 5, 2, BD_ACT_NONE},
-    {"dw5x5s1 16x16x128", K_DW, 16, 16, 128, 128, 5, 1, BD_ACT_NONE},
-    {"dw5x5s1 16x16x96", K_DW, 16, 16, 96, 96, 5, 1, BD_ACT_NONE},
-    {"tconv2x2s2 128x128 16->1", K_TCONV, 128, 128, 16, 1, 2, 2, BD_ACT_NONE},
-    {"relu 128x128x16", K_UNARY, 128, 128, 16, 16, 0, 0, BD_ACT_RELU},
-    {"hardswish 128x128x16", K_UNARY, 128, 128, 16, 16, 0, 0, BD_ACT_HARDSWISH},
-    {"sigmoid 256x256x1", K_UNARY, 256, 256, 1, 1, 0, 0, BD_ACT_SIGMOID},
-    {"sigmoid 256x256x1 logits -600..0", K_UNARY, 256, 256, 1, 1, 0, 600, BD_ACT_SIGMOID},
-    {"add 32x32x24", K_ADD, 32, 32, 24, 24, 0, 0, BD_ACT_NONE},
-    {"add 128x128x16", K_ADD, 128, 128, 16, 16, 0, 0, BD_ACT_NONE},
-    {"mul-bcast 64x64x16 (per pixel)", K_MULB, 64, 64, 16, 16, 0, 0, BD_ACT_NONE},
-    {"mul-bcast 16x16x128 (per pixel)", K_MULB, 16, 16, 128, 128, 0, 0, BD_ACT_NONE},
-    {"mean_hw 64x64x16", K_MEAN, 64, 64, 16, 16, 0, 0, BD_ACT_NONE},
-    {"mean_hw 32x32x96", K_MEAN, 32, 32, 96, 96, 0, 0, BD_ACT_NONE},
-    {"resize2x 16x16x128", K_RESIZE, 16, 16, 128, 128, 0, 0, BD_ACT_NONE},
-    {"resize2x 64x64x16", K_RESIZE, 64, 64, 16, 16, 0, 0, BD_ACT_NONE},
+    {"conv3x3s2 stem 256x256 3->16", K_CONV, 256, 256, 3, 16, 3, 2, BD_ACT_NONE, 1},
+    {"conv3x3s1 32x32 48->64", K_CONV, 32, 32, 48, 64, 3, 1, BD_ACT_RELU, 1},
+    {"conv3x3s1d2 16x16 96->64", K_CONV, 16, 16, 96, 64, 3, 1, BD_ACT_NONE, 2},
+    {"conv1x1 128x128 16->16", K_CONV, 128, 128, 16, 16, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 64x64 16->16", K_CONV, 64, 64, 16, 16, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 64x64 16->72", K_CONV, 64, 64, 16, 72, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 64x64 24->16", K_CONV, 64, 64, 24, 16, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 32x32 72->24", K_CONV, 32, 32, 72, 24, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 32x32 24->88", K_CONV, 32, 32, 24, 88, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 32x32 88->24", K_CONV, 32, 32, 88, 24, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 32x32 24->96", K_CONV, 32, 32, 24, 96, 1, 1, BD_ACT_HARDSWISH, 1},
+    {"conv1x1 32x32 128->24", K_CONV, 32, 32, 128, 24, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 16x16 96->32", K_CONV, 16, 16, 96, 32, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 16x16 32->128", K_CONV, 16, 16, 32, 128, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 16x16 128->32", K_CONV, 16, 16, 128, 32, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 16x16 32->96", K_CONV, 16, 16, 32, 96, 1, 1, BD_ACT_NONE, 1},
+    {"conv1x1 SE 1x1 128->32", K_CONV, 1, 1, 128, 32, 1, 1, BD_ACT_RELU, 1},
+    {"conv1x1 SE 1x1 32->128", K_CONV, 1, 1, 32, 128, 1, 1, BD_ACT_SIGMOID, 1},
+    {"dw3x3s2 128x128x16", K_DW, 128, 128, 16, 16, 3, 2, BD_ACT_NONE, 1},
+    {"dw3x3s1 128x128x16", K_DW, 128, 128, 16, 16, 3, 1, BD_ACT_NONE, 1},
+    {"dw3x3s1 64x64x16", K_DW, 64, 64, 16, 16, 3, 1, BD_ACT_NONE, 1},
+    {"dw3x3s2 64x64x72", K_DW, 64, 64, 72, 72, 3, 2, BD_ACT_NONE, 1},
+    {"dw3x3s1 32x32x88", K_DW, 32, 32, 88, 88, 3, 1, BD_ACT_NONE, 1},
+    {"dw3x3s1 32x32x24", K_DW, 32, 32, 24, 24, 3, 1, BD_ACT_NONE, 1},
+    {"dw5x5s2 32x32x96", K_DW, 32, 32, 96, 96, 5, 2, BD_ACT_NONE, 1},
+    {"dw5x5s1 16x16x128", K_DW, 16, 16, 128, 128, 5, 1, BD_ACT_NONE, 1},
+    {"dw5x5s1 16x16x96", K_DW, 16, 16, 96, 96, 5, 1, BD_ACT_NONE, 1},
+    /* LR-ASPP MobileNetV3-Large's dilated last stage (256x256 input, output stride 16) */
+    {"dw5x5s1d2 16x16x672", K_DW, 16, 16, 672, 672, 5, 1, BD_ACT_NONE, 2},
+    {"dw5x5s1d2 16x16x960", K_DW, 16, 16, 960, 960, 5, 1, BD_ACT_NONE, 2},
+    {"tconv2x2s2 128x128 16->1", K_TCONV, 128, 128, 16, 1, 2, 2, BD_ACT_NONE, 1},
+    {"relu 128x128x16", K_UNARY, 128, 128, 16, 16, 0, 0, BD_ACT_RELU, 1},
+    {"hardswish 128x128x16", K_UNARY, 128, 128, 16, 16, 0, 0, BD_ACT_HARDSWISH, 1},
+    {"sigmoid 256x256x1", K_UNARY, 256, 256, 1, 1, 0, 0, BD_ACT_SIGMOID, 1},
+    {"sigmoid 256x256x1 logits -600..0", K_UNARY, 256, 256, 1, 1, 0, 600, BD_ACT_SIGMOID, 1},
+    {"add 32x32x24", K_ADD, 32, 32, 24, 24, 0, 0, BD_ACT_NONE, 1},
+    {"add 128x128x16", K_ADD, 128, 128, 16, 16, 0, 0, BD_ACT_NONE, 1},
+    {"mul-bcast 64x64x16 (per pixel)", K_MULB, 64, 64, 16, 16, 0, 0, BD_ACT_NONE, 1},
+    {"mul-bcast 16x16x128 (per pixel)", K_MULB, 16, 16, 128, 128, 0, 0, BD_ACT_NONE, 1},
+    {"mean_hw 64x64x16", K_MEAN, 64, 64, 16, 16, 0, 0, BD_ACT_NONE, 1},
+    {"mean_hw 32x32x96", K_MEAN, 32, 32, 96, 96, 0, 0, BD_ACT_NONE, 1},
+    {"resize2x 16x16x128", K_RESIZE, 16, 16, 128, 128, 0, 0, BD_ACT_NONE, 1},
+    {"resize2x 64x64x16", K_RESIZE, 64, 64, 16, 16, 0, 0, BD_ACT_NONE, 1},
 };
 
 /* SAME padding, TF rule. */
@@ -108,7 +114,8 @@ static bd_conv_params conv_params(const bcase *c) {
     bd_conv_params p;
     memset(&p, 0, sizeof p);
     p.in_h = c->h, p.in_w = c->w, p.in_c = c->ic, p.out_c = c->oc;
-    p.k_h = p.k_w = c->k, p.stride_h = p.stride_w = c->s, p.dil_h = p.dil_w = 1;
+    p.k_h = p.k_w = c->k, p.stride_h = p.stride_w = c->s;
+    p.dil_h = p.dil_w = c->d;
     p.depth_multiplier = 1;
     p.act.act = c->act;
     if (c->kind != K_CONV && c->kind != K_DW && c->kind != K_TCONV) return p;
@@ -117,7 +124,8 @@ static bd_conv_params conv_params(const bcase *c) {
         return p;
     }
     p.out_h = (c->h + c->s - 1) / c->s, p.out_w = (c->w + c->s - 1) / c->s;
-    int th = (p.out_h - 1) * c->s + c->k - c->h, tw = (p.out_w - 1) * c->s + c->k - c->w;
+    const int ke = (c->k - 1) * p.dil_h + 1; /* dilated extent */
+    int th = (p.out_h - 1) * c->s + ke - c->h, tw = (p.out_w - 1) * c->s + ke - c->w;
     p.pad_top = th > 0 ? th / 2 : 0, p.pad_left = tw > 0 ? tw / 2 : 0;
     return p;
 }

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "image/image.h"
-#include "image/img_kernels.h"
+#include "image/hlerp.h"
 
 /* Converts one row of n pixels between RGB-family formats (gray replicated,
  * a missing 4th byte written as 255). */

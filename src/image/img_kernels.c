@@ -1,123 +1,13 @@
 /*
- * img_kernels.c -- the image kernels' dispatch tables: one const table per ISA
- * level that was built, chosen by bd_img_kernels_get() from the level the
- * caller asks for, capped by what the CPU has (bd_isa_resolve). Levels
- * without their own image kernels (scalar, NEON) use the reference C.
+ * img_kernels.c -- builds the block tables the horizontal interpolation
+ * kernels read (image/hlerp.h). The image kernels' dispatch table itself is
+ * filled in kernels/: the reference entries in kernels/dispatch.c, each ISA's
+ * in bd_img_kernels_init_<isa> (kernels/x86_<isa>/init_<isa>.c).
  */
-#include "image/img_kernels.h"
+#include "image/hlerp.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static const bd_img_kernels REF = {
-    .isa = BD_ISA_REF,
-    .blend_c1 = bd_u8_blend_c1_ref,
-    .blend_c3 = bd_u8_blend_c3_ref,
-    .blend_c4 = bd_u8_blend_c4_ref,
-    .mask_row = bd_f32_mask_row_ref,
-    .hlerp_row = bd_f32_hlerp_row_ref,
-    .lerp16_row = bd_i16_lerp_row_ref,
-    .hlerp16_row = bd_i16_hlerp_row_ref,
-    .blur_accum_c3 = bd_u8_blur_accum_c3_ref,
-    .blur_accum_c4 = bd_u8_blur_accum_c4_ref,
-    .attach_c3 = bd_u8_attach_c3_ref,
-    .luma_c3 = bd_u8_luma_c3_ref,
-    .luma_c4 = bd_u8_luma_c4_ref,
-    .refine_row = bd_f32_refine_row_ref,
-    .blur_accum_y1 = bd_u8_blur_accum_y1_ref,
-    .blur_accum_y2 = bd_u8_blur_accum_y2_ref,
-    .blur_accum_y4 = bd_u8_blur_accum_y4_ref,
-    .avg2x2 = bd_u8_avg2x2_ref,
-    .avg2x2_dup = bd_u8_avg2x2_dup_ref,
-    .pair_avg = bd_u8_pair_avg_ref,
-    .pair_expand = bd_u8_pair_expand_ref,
-    .tmp_quant3 = bd_tmp_quant3_ref,
-    .tmp_quant1 = bd_tmp_quant1_ref,
-    .tmp_change_row = bd_tmp_change_row_ref,
-    .tmp_hbox5 = bd_tmp_hbox5_ref,
-    .tmp_vbox5 = bd_tmp_vbox5_ref,
-    .tmp_clamp_prob = bd_tmp_clamp_prob_ref,
-    .tmp_smooth_row = bd_tmp_smooth_row_ref,
-};
-
-#if defined(BD_HAVE_AVX2)
-static const bd_img_kernels AVX2 = {
-    .isa = BD_ISA_AVX2,
-    .blend_c1 = bd_u8_blend_c1_avx2,
-    .blend_c3 = bd_u8_blend_c3_avx2,
-    .blend_c4 = bd_u8_blend_c4_avx2,
-    .mask_row = bd_f32_mask_row_avx2,
-    .hlerp_row = bd_f32_hlerp_row_avx2,
-    .lerp16_row = bd_i16_lerp_row_avx2,
-    .hlerp16_row = bd_i16_hlerp_row_avx2,
-    .blur_accum_c3 = bd_u8_blur_accum_c3_avx2,
-    .blur_accum_c4 = bd_u8_blur_accum_c4_avx2,
-    .attach_c3 = bd_u8_attach_c3_avx2,
-    /* no AVX2 versions yet: the reference C */
-    .luma_c3 = bd_u8_luma_c3_ref,
-    .luma_c4 = bd_u8_luma_c4_ref,
-    .refine_row = bd_f32_refine_row_ref,
-    .blur_accum_y1 = bd_u8_blur_accum_y1_avx2,
-    .blur_accum_y2 = bd_u8_blur_accum_y2_avx2,
-    .blur_accum_y4 = bd_u8_blur_accum_y4_avx2,
-    .avg2x2 = bd_u8_avg2x2_avx2,
-    .avg2x2_dup = bd_u8_avg2x2_dup_avx2,
-    .pair_avg = bd_u8_pair_avg_avx2,
-    .pair_expand = bd_u8_pair_expand_avx2,
-    .tmp_quant3 = bd_tmp_quant3_avx2,
-    .tmp_quant1 = bd_tmp_quant1_avx2,
-    .tmp_change_row = bd_tmp_change_row_avx2,
-    .tmp_hbox5 = bd_tmp_hbox5_avx2,
-    .tmp_vbox5 = bd_tmp_vbox5_avx2,
-    .tmp_clamp_prob = bd_tmp_clamp_prob_avx2,
-    .tmp_smooth_row = bd_tmp_smooth_row_avx2,
-};
-#endif
-
-#if defined(BD_HAVE_AVX512)
-static const bd_img_kernels AVX512 = {
-    .isa = BD_ISA_AVX512,
-    .blend_c1 = bd_u8_blend_c1_avx512,
-    .blend_c3 = bd_u8_blend_c3_avx512,
-    .blend_c4 = bd_u8_blend_c4_avx512,
-    .mask_row = bd_f32_mask_row_avx512,
-    .hlerp_row = bd_f32_hlerp_row_avx512,
-    .lerp16_row = bd_i16_lerp_row_avx512,
-    .hlerp16_row = bd_i16_hlerp_row_avx512,
-    .blur_accum_c3 = bd_u8_blur_accum_c3_avx512,
-    .blur_accum_c4 = bd_u8_blur_accum_c4_avx512,
-    .attach_c3 = bd_u8_attach_c3_avx512,
-    .luma_c3 = bd_u8_luma_c3_avx512,
-    .luma_c4 = bd_u8_luma_c4_avx512,
-    .refine_row = bd_f32_refine_row_avx512,
-    .blur_accum_y1 = bd_u8_blur_accum_y1_avx512,
-    .blur_accum_y2 = bd_u8_blur_accum_y2_avx512,
-    .blur_accum_y4 = bd_u8_blur_accum_y4_avx512,
-    .avg2x2 = bd_u8_avg2x2_avx512,
-    .avg2x2_dup = bd_u8_avg2x2_dup_avx512,
-    .pair_avg = bd_u8_pair_avg_avx512,
-    .pair_expand = bd_u8_pair_expand_avx512,
-    .tmp_quant3 = bd_tmp_quant3_avx512,
-    .tmp_quant1 = bd_tmp_quant1_avx512,
-    .tmp_change_row = bd_tmp_change_row_avx512,
-    .tmp_hbox5 = bd_tmp_hbox5_avx512,
-    .tmp_vbox5 = bd_tmp_vbox5_avx512,
-    .tmp_clamp_prob = bd_tmp_clamp_prob_avx512,
-    .tmp_smooth_row = bd_tmp_smooth_row_avx512,
-};
-#endif
-
-const bd_img_kernels *bd_img_kernels_get(bd_isa isa) {
-    const bd_isa level = bd_isa_resolve(isa);
-#if defined(BD_HAVE_AVX512)
-    if (level >= BD_ISA_AVX512 && level != BD_ISA_NEON) return &AVX512;
-#endif
-#if defined(BD_HAVE_AVX2)
-    if (level >= BD_ISA_AVX2 && level != BD_ISA_NEON) return &AVX2;
-#endif
-    (void)level;
-    return &REF;
-}
 
 bd_status bd_hlerp_build(bd_hlerp_buf *h, const int32_t *lo, const int32_t *hi, const float *w,
                          int n) {

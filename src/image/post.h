@@ -29,7 +29,7 @@
 
 #include "core/threadpool.h"
 #include "image/image.h"
-#include "image/img_kernels.h"
+#include "image/hlerp.h"
 
 typedef struct bd_post bd_post;
 

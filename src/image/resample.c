@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "image/image.h"
-#include "image/img_kernels.h"
+#include "image/hlerp.h"
 
 void bd_linear_axis_free(bd_linear_axis *axis) {
     if (!axis) return;

@@ -48,7 +48,7 @@
 #include <string.h>
 
 #include "image/image.h"
-#include "image/img_kernels.h"
+#include "kernels/img_kernels.h"
 
 #define LO (8.0f / 255.0f)  /* below: still */
 #define HI (16.0f / 255.0f) /* at or above: moving */

@@ -1,12 +1,20 @@
 /*
- * dispatch.c -- fills the kernel table: reference kernels first, then each ISA
- * level up to the requested one overrides what it implements (FFmpeg's
- * *_init pattern). A NEON level would add one more block here, nothing else.
+ * dispatch.c -- the one ISA ladder. It fills the kernel tables: the network
+ * kernels (bd_kernels, with the peak-FMA loop) and the image kernels
+ * (bd_img_kernels). Reference kernels go in first. Then each ISA level up to the
+ * requested one overrides what it implements, through its init function
+ * (FFmpeg's *_init pattern). A NEON level would add one more rung to
+ * fill_tables, nothing else. CPU detection and the BD_ISA cap stay in
+ * core/cpu.c (bd_isa_detect, bd_isa_resolve).
  */
-#include "kernels/kernels.h"
-#include "kernels/isa_tables.h"
+#include <pthread.h>
 
-void bd_kernels_init(bd_kernels *k, bd_isa isa) {
+#include "kernels/img_kernels.h"
+#include "kernels/isa_tables.h"
+#include "kernels/kernels.h"
+#include "kernels/peak.h"
+
+static void net_ref(bd_kernels *k, bd_isa isa) {
     k->isa = isa;
     k->conv2d = bd_f32_conv2d_ref;
     k->conv2d_oc_block = 0; /* no channel ranges */
@@ -35,12 +43,74 @@ void bd_kernels_init(bd_kernels *k, bd_isa isa) {
     k->pack_conv2d_f16 = NULL;
     k->pack_dwconv2d_f16 = NULL;
     k->transpose2d = bd_f32_transpose2d_ref;
+    k->peak_fma = bd_peak_fma_scalar;
+    k->peak_macs_per_iter = 16;
+}
+
+/* Levels without their own image kernels (scalar, NEON) keep these. */
+static void img_ref(bd_img_kernels *k) {
+    k->isa = BD_ISA_REF;
+    k->blend_c1 = bd_u8_blend_c1_ref;
+    k->blend_c3 = bd_u8_blend_c3_ref;
+    k->blend_c4 = bd_u8_blend_c4_ref;
+    k->mask_row = bd_f32_mask_row_ref;
+    k->hlerp_row = bd_f32_hlerp_row_ref;
+    k->lerp16_row = bd_i16_lerp_row_ref;
+    k->hlerp16_row = bd_i16_hlerp_row_ref;
+    k->blur_accum_c3 = bd_u8_blur_accum_c3_ref;
+    k->blur_accum_c4 = bd_u8_blur_accum_c4_ref;
+    k->attach_c3 = bd_u8_attach_c3_ref;
+    k->luma_c3 = bd_u8_luma_c3_ref;
+    k->luma_c4 = bd_u8_luma_c4_ref;
+    k->refine_row = bd_f32_refine_row_ref;
+    /* the template kernels (kernels/templates/yuv_rows.inc, temporal_rows.inc): each level compiles its own */
+    k->blur_accum_y1 = bd_u8_blur_accum_y1_ref;
+    k->blur_accum_y2 = bd_u8_blur_accum_y2_ref;
+    k->blur_accum_y4 = bd_u8_blur_accum_y4_ref;
+    k->avg2x2 = bd_u8_avg2x2_ref;
+    k->avg2x2_dup = bd_u8_avg2x2_dup_ref;
+    k->pair_avg = bd_u8_pair_avg_ref;
+    k->pair_expand = bd_u8_pair_expand_ref;
+    k->tmp_quant3 = bd_tmp_quant3_ref;
+    k->tmp_quant1 = bd_tmp_quant1_ref;
+    k->tmp_change_row = bd_tmp_change_row_ref;
+    k->tmp_hbox5 = bd_tmp_hbox5_ref;
+    k->tmp_vbox5 = bd_tmp_vbox5_ref;
+    k->tmp_clamp_prob = bd_tmp_clamp_prob_ref;
+    k->tmp_smooth_row = bd_tmp_smooth_row_ref;
+}
+
+/* The ladder: fills whichever of net and img is not NULL for level isa. */
+static void fill_tables(bd_isa isa, bd_kernels *net, bd_img_kernels *img) {
+    if (net) net_ref(net, isa);
+    if (img) img_ref(img);
     if (isa == BD_ISA_REF) return;
-    bd_kernels_init_scalar(k);
+    if (net) bd_kernels_init_scalar(net);
 #if defined(BD_HAVE_AVX2)
-    if (isa >= BD_ISA_AVX2 && isa != BD_ISA_NEON) bd_kernels_init_avx2(k);
+    if (isa >= BD_ISA_AVX2 && isa != BD_ISA_NEON) {
+        if (net) bd_kernels_init_avx2(net);
+        if (img) bd_img_kernels_init_avx2(img);
+    }
 #endif
 #if defined(BD_HAVE_AVX512)
-    if (isa >= BD_ISA_AVX512 && isa != BD_ISA_NEON) bd_kernels_init_avx512(k);
+    if (isa >= BD_ISA_AVX512 && isa != BD_ISA_NEON) {
+        if (net) bd_kernels_init_avx512(net);
+        if (img) bd_img_kernels_init_avx512(img);
+    }
 #endif
+}
+
+void bd_kernels_init(bd_kernels *k, bd_isa isa) { fill_tables(isa, k, NULL); }
+
+/* One image table per level (index = bd_isa), filled once. */
+static bd_img_kernels img_tables[BD_ISA_NEON + 1];
+static pthread_once_t img_once = PTHREAD_ONCE_INIT;
+
+static void fill_img_tables(void) {
+    for (int l = BD_ISA_REF; l <= BD_ISA_NEON; l++) fill_tables((bd_isa)l, NULL, &img_tables[l]);
+}
+
+const bd_img_kernels *bd_img_kernels_get(bd_isa isa) {
+    pthread_once(&img_once, fill_img_tables);
+    return &img_tables[bd_isa_resolve(isa)];
 }

@@ -214,9 +214,15 @@ typedef struct bd_kernels {
     bd_conv_f16_fn conv2d_f16, dwconv2d_f16;
     bd_pack_f16_fn pack_conv2d_f16, pack_dwconv2d_f16;
     bd_transpose2d_fn transpose2d;
+    /* The FMA throughput loop of this level (kernels/peak.h) and the
+     * multiply-adds one of its iterations does (bd_measure_peak_gmacs). */
+    float (*peak_fma)(int64_t iters);
+    int peak_macs_per_iter;
 } bd_kernels;
 
-/* Fills k with the best kernels up to `isa` (already resolved by bd_isa_resolve). */
+/* Fills k with the best kernels up to `isa` (already resolved by bd_isa_resolve).
+ * kernels/dispatch.c holds the one ISA ladder; the image kernels' table
+ * (kernels/img_kernels.h, bd_img_kernels_get) is filled by the same ladder. */
 void bd_kernels_init(bd_kernels *k, bd_isa isa);
 
 /* Applies an activation to one value (shared by the C kernels). */

@@ -106,11 +106,85 @@ static inline void ku_run_ref(int kind, const bd_conv_params *p, const float *in
 
 static double ku_worst_conv = 0; /* largest |got - ref| / sum|w*x| seen */
 
-/* Runs one geometry at every level on rows [y0, y1) and checks
+/* ---- the kernel list (checkasm style) -------------------------------------
+ * Every variant of the convolution families: a table level (bd_kernels_init at
+ * exactly that level, so the AVX2 kernels run directly even on an AVX-512 CPU)
+ * and a weight type. Each check runs every variant this CPU and build can run
+ * against the plain C reference; the others are counted and reported as
+ * skipped by ku_report_skips(). */
+typedef struct ku_variant {
+    const char *name;
+    bd_isa isa;
+    int f16; /* FP16 weight storage: conv2d_f16 / dwconv2d_f16 */
+} ku_variant;
+static const ku_variant ku_variants[] = {
+    {"scalar", BD_ISA_SCALAR, 0},   {"avx2", BD_ISA_AVX2, 0},     {"avx2+f16", BD_ISA_AVX2, 1},
+    {"avx512", BD_ISA_AVX512, 0},   {"avx512+f16", BD_ISA_AVX512, 1}, {"neon", BD_ISA_NEON, 0},
+};
+#define KU_N_VARIANTS (int)(sizeof ku_variants / sizeof ku_variants[0])
+static int ku_variant_runs[KU_N_VARIANTS], ku_variant_skips[KU_N_VARIANTS];
+
+/* Whether this build and CPU run variant v (its level built in, the CPU has it). */
+static inline int ku_variant_ok(const ku_variant *v) {
+    const bd_isa best = bd_isa_detect();
+    if (v->isa == BD_ISA_NEON) return best == BD_ISA_NEON;
+    if (best == BD_ISA_NEON) return v->isa <= BD_ISA_SCALAR;
+#if !defined(BD_HAVE_AVX2)
+    if (v->isa == BD_ISA_AVX2) return 0;
+#endif
+#if !defined(BD_HAVE_AVX512)
+    if (v->isa == BD_ISA_AVX512) return 0;
+#endif
+    return v->isa <= best;
+}
+
+/* One "skipped: ..." line per variant that did not run (and how many checks). */
+static inline void ku_report_skips(void) {
+    for (int i = 0; i < KU_N_VARIANTS; i++) {
+        if (ku_variant_runs[i]) printf("  %-10s %d checks\n", ku_variants[i].name, ku_variant_runs[i]);
+        if (ku_variant_skips[i])
+            harness_skip("%s: %d checks (not built, or this CPU lacks it)", ku_variants[i].name,
+                         ku_variant_skips[i]);
+    }
+}
+
+/* Half-rounded copy of x[0..n) (noinline: GCC otherwise warns that y may be
+ * uninitialised when n could be 0). */
+__attribute__((noinline)) static void ku_round_half(const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = bd_f16_to_f32(bd_f32_to_f16(x[i]));
+}
+
+/* The reference output (sentinels outside [y0, y1)) and the magnitude sum
+ * |w*x| (+|b| +|r|) for weights w, bias b. */
+static inline void ku_conv_reference(int kind, const bd_conv_params *p, const float *in,
+                                     const float *w, const float *bias, const float *r,
+                                     const float *ain, const float *ares, float *ref, float *mag,
+                                     size_t n_out, int y0, int y1) {
+    size_t n_pack = kind == KU_DW ? bd_f32_dwconv2d_pack_ref(p, w, bias, NULL)
+                                  : bd_f32_conv2d_pack_ref(p, w, bias, NULL);
+    float *pk = bd_aligned_alloc(n_pack * sizeof(float));
+    if (kind == KU_DW) bd_f32_dwconv2d_pack_ref(p, w, bias, pk);
+    else bd_f32_conv2d_pack_ref(p, w, bias, pk);
+    ku_fill_sentinel(ref, n_out);
+    ku_run_ref(kind, p, in, pk, r, ref, y0, y1);
+    for (size_t i = 0; i < n_pack; i++) pk[i] = fabsf(pk[i]);
+    bd_conv_params pm = *p;
+    pm.act.act = BD_ACT_NONE;
+    pm.residual_after_act = 0;
+    ku_run_ref(kind, &pm, ain, pk, r ? ares : NULL, mag, 0, p->out_h);
+    bd_aligned_free(pk);
+}
+
+/* Runs one geometry with every variant of the kernel list on rows [y0, y1) and
+ * checks
  *   |got - ref| <= 1e-5 * (|bias| + sum |w*x| + |res|) + 1e-6 * |ref|
  * (the first term: float accumulation in another order, K <= ~1000 taps; the
  * second: the vector sigmoid's ~3 ulp), and that rows outside [y0, y1) and
- * nothing past the tensors are touched (exact-size buffers under ASan). */
+ * nothing past the tensors are touched (exact-size buffers under ASan). The
+ * FP16 variants' specification is the fp32 reference run on the weights and
+ * bias rounded to half (the widening is exact, so only the summation order
+ * differs; same tolerance). Their packers may decline (return 0) only a
+ * depthwise multiplier != 1; tconv2d has no FP16 variant. */
 static inline void ku_check_conv(int kind, bd_conv_params p, int with_res, int y0, int y1,
                                  unsigned seed, const char *what) {
     const size_t n_in = (size_t)p.in_h * p.in_w * p.in_c;
@@ -118,71 +192,90 @@ static inline void ku_check_conv(int kind, bd_conv_params p, int with_res, int y
     const size_t n_w = ku_conv_weights(kind, &p);
     ku_buf in = ku_alloc(n_in, (int)(seed % 3)), w = ku_alloc(n_w, 0),
            bias = ku_alloc((size_t)p.out_c, 1), res = ku_alloc(n_out, 2),
-           ref = ku_alloc(n_out, 0), mag = ku_alloc(n_out, 0), got = ku_alloc(n_out, 1);
+           ref = ku_alloc(n_out, 0), mag = ku_alloc(n_out, 0), got = ku_alloc(n_out, 1),
+           wh = ku_alloc(n_w, 0), bh = ku_alloc((size_t)p.out_c, 0), ref16 = ku_alloc(n_out, 0),
+           mag16 = ku_alloc(n_out, 0);
     ku_fill(in.p, n_in, &seed, 1.0f);
     ku_fill(w.p, n_w, &seed, 1.0f);
     ku_fill(bias.p, (size_t)p.out_c, &seed, 1.0f);
     ku_fill(res.p, n_out, &seed, 1.0f);
     const float *r = with_res ? res.p : NULL;
-
-    /* Reference, and the magnitude sum |w*x| (+|b| +|r|) from the same loops. */
-    size_t n_pack = kind == KU_DW ? bd_f32_dwconv2d_pack_ref(&p, w.p, bias.p, NULL)
-                                  : bd_f32_conv2d_pack_ref(&p, w.p, bias.p, NULL);
-    float *pk = bd_aligned_alloc(n_pack * sizeof(float));
-    if (kind == KU_DW) bd_f32_dwconv2d_pack_ref(&p, w.p, bias.p, pk);
-    else bd_f32_conv2d_pack_ref(&p, w.p, bias.p, pk);
-    ku_fill_sentinel(ref.p, n_out);
-    ku_run_ref(kind, &p, in.p, pk, r, ref.p, y0, y1);
-    for (size_t i = 0; i < n_pack; i++) pk[i] = fabsf(pk[i]);
     ku_buf ain = ku_alloc(n_in, 0), ares = ku_alloc(n_out, 0);
     for (size_t i = 0; i < n_in; i++) ain.p[i] = fabsf(in.p[i]);
     for (size_t i = 0; i < n_out; i++) ares.p[i] = fabsf(res.p[i]);
-    bd_conv_params pm = p;
-    pm.act.act = BD_ACT_NONE;
-    ku_run_ref(kind, &pm, ain.p, pk, r ? ares.p : NULL, mag.p, 0, p.out_h);
-    bd_aligned_free(pk);
+    ku_conv_reference(kind, &p, in.p, w.p, bias.p, r, ain.p, ares.p, ref.p, mag.p, n_out, y0, y1);
+    int have_f16_ref = 0;
 
-    bd_isa lv[4];
-    int n_lv = ku_levels(lv);
     const size_t row = (size_t)p.out_w * p.out_c;
-    for (int li = 0; li < n_lv; li++) {
+    for (int vi = 0; vi < KU_N_VARIANTS; vi++) {
+        const ku_variant *v = &ku_variants[vi];
+        if (v->f16 && kind == KU_TCONV) continue; /* no such variant */
+        if (!ku_variant_ok(v)) {
+            ku_variant_skips[vi]++;
+            continue;
+        }
         bd_kernels k;
-        bd_kernels_init(&k, lv[li]);
-        bd_pack_fn pack = kind == KU_CONV ? k.pack_conv2d
-                          : kind == KU_DW ? k.pack_dwconv2d : k.pack_tconv2d;
-        bd_conv_fn fn = kind == KU_CONV ? k.conv2d : kind == KU_DW ? k.dwconv2d : k.tconv2d;
-        size_t n_pk = pack(&p, w.p, bias.p, NULL);
-        float *kp = bd_aligned_alloc(n_pk * sizeof(float));
-        pack(&p, w.p, bias.p, kp);
+        bd_kernels_init(&k, v->isa);
         ku_fill_sentinel(got.p, n_out);
-        fn(&p, in.p, kp, r, got.p, y0, y1);
-        bd_aligned_free(kp);
+        const float *want = ref.p, *mg = mag.p;
+        if (!v->f16) {
+            bd_pack_fn pack = kind == KU_CONV ? k.pack_conv2d
+                              : kind == KU_DW ? k.pack_dwconv2d : k.pack_tconv2d;
+            bd_conv_fn fn = kind == KU_CONV ? k.conv2d : kind == KU_DW ? k.dwconv2d : k.tconv2d;
+            size_t n_pk = pack(&p, w.p, bias.p, NULL);
+            float *kp = bd_aligned_alloc(n_pk * sizeof(float));
+            pack(&p, w.p, bias.p, kp);
+            fn(&p, in.p, kp, r, got.p, y0, y1);
+            bd_aligned_free(kp);
+        } else {
+            bd_pack_f16_fn pack = kind == KU_CONV ? k.pack_conv2d_f16 : k.pack_dwconv2d_f16;
+            bd_conv_f16_fn fn = kind == KU_CONV ? k.conv2d_f16 : k.dwconv2d_f16;
+            CHECK_MSG(pack && fn, "%s: the f16 kernel or packer is missing", v->name);
+            if (!pack || !fn) continue;
+            size_t n_pk = pack(&p, w.p, bias.p, NULL);
+            CHECK_MSG(n_pk > 0 || (kind == KU_DW && p.depth_multiplier != 1),
+                      "%s %s: f16 packer declined", what, v->name);
+            if (!n_pk) continue;
+            if (!have_f16_ref) {
+                ku_round_half(w.p, wh.p, n_w);
+                ku_round_half(bias.p, bh.p, (size_t)p.out_c);
+                ku_conv_reference(kind, &p, in.p, wh.p, bh.p, r, ain.p, ares.p, ref16.p, mag16.p,
+                                  n_out, y0, y1);
+                have_f16_ref = 1;
+            }
+            want = ref16.p, mg = mag16.p;
+            uint16_t *kp = bd_aligned_alloc(n_pk * sizeof(uint16_t));
+            pack(&p, w.p, bias.p, kp);
+            fn(&p, in.p, kp, r, got.p, y0, y1);
+            bd_aligned_free(kp);
+        }
+        ku_variant_runs[vi]++;
         int bad = 0;
         for (size_t i = 0; i < n_out && bad < 3; i++) {
             int y = (int)(i / row);
             if (y < y0 || y >= y1) {
                 if (!ku_is_sentinel(got.p[i])) {
                     bad++;
-                    CHECK_MSG(0, "%s isa=%s: row %d outside [%d,%d) written (index %zu)", what,
-                              bd_isa_name(lv[li]), y, y0, y1, i);
+                    CHECK_MSG(0, "%s %s: row %d outside [%d,%d) written (index %zu)", what,
+                              v->name, y, y0, y1, i);
                 }
                 continue;
             }
-            double tol = 1e-5 * mag.p[i] + 1e-6 * fabs(ref.p[i]) + 1e-30;
-            if (!ku_close(got.p[i], ref.p[i], tol)) {
+            double tol = 1e-5 * mg[i] + 1e-6 * fabs(want[i]) + 1e-30;
+            if (!ku_close(got.p[i], want[i], tol)) {
                 bad++;
-                CHECK_MSG(0, "%s isa=%s act=%s res=%d: [%zu] got %.9g want %.9g (tol %.3g)",
-                          what, bd_isa_name(lv[li]), ku_act_names[p.act.act], with_res, i,
-                          got.p[i], ref.p[i], tol);
-            } else if (mag.p[i] > 0 && p.act.act == BD_ACT_NONE) {
-                double e = fabs((double)got.p[i] - ref.p[i]) / mag.p[i];
+                CHECK_MSG(0, "%s %s act=%s res=%d: [%zu] got %.9g want %.9g (tol %.3g)", what,
+                          v->name, ku_act_names[p.act.act], with_res, i, got.p[i], want[i], tol);
+            } else if (mg[i] > 0 && p.act.act == BD_ACT_NONE) {
+                double e = fabs((double)got.p[i] - want[i]) / mg[i];
                 if (e > ku_worst_conv) ku_worst_conv = e;
             }
         }
         if (!bad) CHECK(1);
     }
     ku_free(&in), ku_free(&w), ku_free(&bias), ku_free(&res), ku_free(&ref), ku_free(&mag);
-    ku_free(&got), ku_free(&ain), ku_free(&ares);
+    ku_free(&got), ku_free(&ain), ku_free(&ares), ku_free(&wh), ku_free(&bh), ku_free(&ref16);
+    ku_free(&mag16);
 }
 
 /* Activation parameters for test case number i (all activations in turn). */

@@ -1,7 +1,8 @@
 /*
- * test_conv_f16.c -- the FP16-weight kernels (conv2d_f16, dwconv2d_f16) at every
- * ISA level that has them, against their specification: the fp32 _ref kernel run
- * on the weights and bias rounded to half (bd_f32_to_f16, then back).
+ * test_conv_f16.c -- shapes aimed at the FP16-weight kernels (conv2d_f16,
+ * dwconv2d_f16), run through the kernel list of kernel_util.h (ku_check_conv:
+ * every fp32 and f16 variant; the f16 ones against their specification, the
+ * fp32 _ref kernel run on the weights and bias rounded to half).
  *
  * Tolerance as test_conv.c: |got - ref| <= 1e-5 * (|b| + sum|w*x| + |res|)
  * + 1e-6 * |ref| per element (the widening is exact, so only the summation
@@ -21,96 +22,6 @@
 static const int chans[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 72};
 #define N_CH (int)(sizeof chans / sizeof chans[0])
 static const int widths[] = {1, 2, 5, 13, 17, 64};
-
-static int n_checked; /* level x shape comparisons run */
-
-/* Half-rounded copy of x[0..n) (noinline: GCC otherwise warns that y may be
- * uninitialised when n could be 0). */
-__attribute__((noinline)) static void round_half(const float *x, float *y, size_t n) {
-    for (size_t i = 0; i < n; i++) y[i] = bd_f16_to_f32(bd_f32_to_f16(x[i]));
-}
-
-static void check_f16(int kind, bd_conv_params p, int with_res, int y0, int y1, unsigned seed,
-                      const char *what) {
-    const size_t n_in = (size_t)p.in_h * p.in_w * p.in_c;
-    const size_t n_out = (size_t)p.out_h * p.out_w * p.out_c;
-    const size_t n_w = ku_conv_weights(kind, &p);
-    ku_buf in = ku_alloc(n_in, (int)(seed % 3)), w = ku_alloc(n_w, 0),
-           bias = ku_alloc((size_t)p.out_c, 1), res = ku_alloc(n_out, 2),
-           wr = ku_alloc(n_w, 0), br = ku_alloc((size_t)p.out_c, 0), ref = ku_alloc(n_out, 0),
-           mag = ku_alloc(n_out, 0), got = ku_alloc(n_out, 1), ain = ku_alloc(n_in, 0),
-           ares = ku_alloc(n_out, 0);
-    ku_fill(in.p, n_in, &seed, 1.0f);
-    ku_fill(w.p, n_w, &seed, 1.0f);
-    ku_fill(bias.p, (size_t)p.out_c, &seed, 1.0f);
-    ku_fill(res.p, n_out, &seed, 1.0f);
-    round_half(w.p, wr.p, n_w);
-    round_half(bias.p, br.p, (size_t)p.out_c);
-    const float *r = with_res ? res.p : NULL;
-
-    /* The specification: fp32 reference on the rounded weights; and sum |w*x|. */
-    size_t n_pack = kind == KU_DW ? bd_f32_dwconv2d_pack_ref(&p, wr.p, br.p, NULL)
-                                  : bd_f32_conv2d_pack_ref(&p, wr.p, br.p, NULL);
-    float *pk = bd_aligned_alloc(n_pack * sizeof(float));
-    if (kind == KU_DW) bd_f32_dwconv2d_pack_ref(&p, wr.p, br.p, pk);
-    else bd_f32_conv2d_pack_ref(&p, wr.p, br.p, pk);
-    ku_fill_sentinel(ref.p, n_out);
-    ku_run_ref(kind, &p, in.p, pk, r, ref.p, y0, y1);
-    for (size_t i = 0; i < n_pack; i++) pk[i] = fabsf(pk[i]);
-    for (size_t i = 0; i < n_in; i++) ain.p[i] = fabsf(in.p[i]);
-    for (size_t i = 0; i < n_out; i++) ares.p[i] = fabsf(res.p[i]);
-    bd_conv_params pm = p;
-    pm.act.act = BD_ACT_NONE;
-    pm.residual_after_act = 0;
-    ku_run_ref(kind, &pm, ain.p, pk, r ? ares.p : NULL, mag.p, 0, p.out_h);
-    bd_aligned_free(pk);
-
-    bd_isa lv[4];
-    int n_lv = ku_levels(lv);
-    const size_t row = (size_t)p.out_w * p.out_c;
-    for (int li = 0; li < n_lv; li++) {
-        bd_kernels k;
-        bd_kernels_init(&k, lv[li]);
-        bd_pack_f16_fn pack = kind == KU_CONV ? k.pack_conv2d_f16 : k.pack_dwconv2d_f16;
-        bd_conv_f16_fn fn = kind == KU_CONV ? k.conv2d_f16 : k.dwconv2d_f16;
-        if (!pack || !fn) {
-            CHECK_MSG(!pack && !fn, "isa=%s: f16 kernel and packer not set together",
-                      bd_isa_name(lv[li]));
-            continue;
-        }
-        size_t n_pk = pack(&p, w.p, bias.p, NULL);
-        CHECK_MSG(n_pk > 0, "%s isa=%s: f16 packer declined", what, bd_isa_name(lv[li]));
-        if (!n_pk) continue;
-        uint16_t *kp = bd_aligned_alloc(n_pk * sizeof(uint16_t));
-        pack(&p, w.p, bias.p, kp);
-        ku_fill_sentinel(got.p, n_out);
-        fn(&p, in.p, kp, r, got.p, y0, y1);
-        bd_aligned_free(kp);
-        n_checked++;
-        int bad = 0;
-        for (size_t i = 0; i < n_out && bad < 3; i++) {
-            int y = (int)(i / row);
-            if (y < y0 || y >= y1) {
-                if (!ku_is_sentinel(got.p[i])) {
-                    bad++;
-                    CHECK_MSG(0, "%s isa=%s: row %d outside [%d,%d) written", what,
-                              bd_isa_name(lv[li]), y, y0, y1);
-                }
-                continue;
-            }
-            double tol = 1e-5 * mag.p[i] + 1e-6 * fabs(ref.p[i]) + 1e-30;
-            if (!ku_close(got.p[i], ref.p[i], tol)) {
-                bad++;
-                CHECK_MSG(0, "%s isa=%s act=%s res=%d: [%zu] got %.9g want %.9g (tol %.3g)",
-                          what, bd_isa_name(lv[li]), ku_act_names[p.act.act], with_res, i,
-                          got.p[i], ref.p[i], tol);
-            }
-        }
-        if (!bad) CHECK(1);
-    }
-    ku_free(&in), ku_free(&w), ku_free(&bias), ku_free(&res), ku_free(&wr), ku_free(&br);
-    ku_free(&ref), ku_free(&mag), ku_free(&got), ku_free(&ain), ku_free(&ares);
-}
 
 static bd_conv_params geom(int in_h, int in_w, int in_c, int out_c, int dm, int k, int s,
                            int dil, int pt, int pb, int pl, int pr, bd_act_params act) {
@@ -154,7 +65,7 @@ static void test_conv1x1(void) {
             char what[96];
             snprintf(what, sizeof what, "f16 conv1x1 %dx%d %d->%d rows [%d,%d)", h, wd,
                      chans[a], chans[b], y0, y1);
-            check_f16(KU_CONV, p, n % 2, y0, y1, 0x1600u + (unsigned)n, what);
+            ku_check_conv(KU_CONV, p, n % 2, y0, y1, 0x1600u + (unsigned)n, what);
         }
     /* Long K: blocks larger than a kernel's widening scratch (AVX-512: 8192
      * floats), many pixels, both block widths. */
@@ -162,14 +73,14 @@ static void test_conv1x1(void) {
     for (int i = 0; i < 4; i++, n++) {
         bd_conv_params p = geom(3, 17, longk[i][0], longk[i][1], 1, 1, 1, 1, 0, 0, 0, 0,
                                 ku_act(n));
-        check_f16(KU_CONV, p, n % 2, 0, 3, 0x10u + (unsigned)n, "f16 conv1x1 long K");
+        ku_check_conv(KU_CONV, p, n % 2, 0, 3, 0x10u + (unsigned)n, "f16 conv1x1 long K");
     }
     /* SE / fully connected shapes: one pixel, or rows x 1. */
     for (int a = 0; a < N_CH; a += 2)
         for (int b = 1; b < N_CH; b += 2, n++) {
             bd_conv_params p = geom(1 + n % 4, 1, chans[a], chans[b], 1, 1, 1, 1, 0, 0, 0, 0,
                                     ku_act(n));
-            check_f16(KU_CONV, p, n % 2, 0, p.out_h, 0x5eu + (unsigned)n, "f16 conv 1x1 spatial");
+            ku_check_conv(KU_CONV, p, n % 2, 0, p.out_h, 0x5eu + (unsigned)n, "f16 conv 1x1 spatial");
         }
 }
 
@@ -182,7 +93,7 @@ static void test_conv_general(void) {
         th = th < 0 ? 0 : th, tw = tw < 0 ? 0 : tw;
         bd_conv_params p = geom(ih, iw, 3, 16, 1, 3, 2, 1, th / 2, th - th / 2, tw / 2,
                                 tw - tw / 2, ku_act(i + 4));
-        check_f16(KU_CONV, p, i % 2, 0, p.out_h, 99u + (unsigned)i, "f16 stem 3x3 s2");
+        ku_check_conv(KU_CONV, p, i % 2, 0, p.out_h, 99u + (unsigned)i, "f16 stem 3x3 s2");
     }
     unsigned s = 0xF16Cu;
     int done = 0;
@@ -201,7 +112,7 @@ static void test_conv_general(void) {
         char what[128];
         snprintf(what, sizeof what, "f16 conv %dx%dx%d->%d k%d s%d d%d pad %d/%d,%d/%d", ih, iw,
                  ic, oc, k, st, dil, pt, pb, pl, pr);
-        check_f16(KU_CONV, p, done % 2, y0, y1, s, what);
+        ku_check_conv(KU_CONV, p, done % 2, y0, y1, s, what);
         done++;
     }
     CHECK(done == 150);
@@ -224,7 +135,7 @@ static void test_dw(void) {
                     snprintf(what, sizeof what, "f16 dw%dx%d s%d %dx%dx%d rows [%d,%d)%s", k, k,
                              st, h, wd, chans[ci], y0, y1,
                              p.residual_after_act ? " res after act" : "");
-                    check_f16(KU_DW, p, n % 3 != 1, y0, y1, 0xD16u + (unsigned)n, what);
+                    ku_check_conv(KU_DW, p, n % 3 != 1, y0, y1, 0xD16u + (unsigned)n, what);
                 }
     unsigned s = 0xD00Fu;
     int done = 0;
@@ -242,7 +153,7 @@ static void test_dw(void) {
         char what[128];
         snprintf(what, sizeof what, "f16 dw %dx%dx%d k%d s%d d%d pad %d/%d,%d/%d", ih, iw, c, k,
                  st, dil, pt, pb, pl, pr);
-        check_f16(KU_DW, p, done % 2, 0, p.out_h, s, what);
+        ku_check_conv(KU_DW, p, done % 2, 0, p.out_h, s, what);
         done++;
     }
     CHECK(done == 120);
@@ -253,7 +164,7 @@ int main(void) {
     RUN(test_conv1x1);
     RUN(test_conv_general);
     RUN(test_dw);
-    printf("  %d level x shape comparisons\n", n_checked);
-    CHECK_MSG(bd_isa_detect() < BD_ISA_AVX2 || n_checked > 0, "no f16 kernel ran");
+    ku_report_skips();
+    CHECK_MSG(bd_isa_detect() < BD_ISA_AVX2 || ku_variant_runs[2] > 0, "no f16 kernel ran");
     return harness_finish();
 }

@@ -136,5 +136,6 @@ int main(void) {
     RUN(test_dw_residual_after_act);
     RUN(test_dw_dilated);
     RUN(test_dw_generic);
+    ku_report_skips();
     return harness_finish();
 }

@@ -1,5 +1,5 @@
 /*
- * test_image_kernels.c -- every image row kernel (src/image/img_kernels.h) at
+ * test_image_kernels.c -- every image row kernel (src/kernels/img_kernels.h) at
  * every ISA level this CPU runs, against the reference C, byte for byte.
  *
  * Tolerance: none. The u8/i16 kernels are integer maths and the float mask
@@ -17,7 +17,7 @@
 
 #include "harness.h"
 #include "image/image.h"
-#include "image/img_kernels.h"
+#include "image/hlerp.h"
 
 static uint32_t rng_state = 12345;
 static uint32_t rnd(void) {
@@ -321,7 +321,7 @@ static void test_blur_accum(void) {
     CHECK(r[0] == 2000 && r[1] == 4000 && r[2] == 6000 && r[3] == 200);
 }
 
-/* The YUV plane kernels (yuv_rows.c.inc) at every level against the reference. */
+/* The YUV plane kernels (yuv_rows.inc) at every level against the reference. */
 static void test_yuv_rows(void) {
     static uint8_t f[4 * MAXN + 8], a0[2 * MAXN + 8], a1[2 * MAXN + 8];
     static uint32_t acc0[5 * MAXN + GUARD], acc_ref[5 * MAXN + GUARD], acc[5 * MAXN + GUARD];
@@ -396,7 +396,7 @@ static float rnd_float(float lo, float hi) {
     return lo + (hi - lo) * (float)(r >> 8) / 16777216.0f;
 }
 
-/* The temporal smoother's kernels (temporal_rows.c.inc) at every level. */
+/* The temporal smoother's kernels (temporal_rows.inc) at every level. */
 static void test_temporal_rows(void) {
     static float in[3 * MAXN + 8], p[MAXN + 8], d[MAXN + 8], s0[MAXN + 8];
     static float fo_ref[MAXN + GUARD], fo[MAXN + GUARD];

@@ -1,11 +1,11 @@
 /*
  * img_blend_ref.c -- reference C for the image pipeline's row kernels (see
- * src/image/img_kernels.h for the exact contract of each). These are the
+ * src/kernels/img_kernels.h for the exact contract of each). These are the
  * executable specification: the AVX2 and AVX-512 versions must produce the
  * same bytes for every input, which tests/unit/test_image_kernels.c checks.
  * They also serve as the portable path (BD_ISA=ref|scalar, non-x86 hosts).
  */
-#include "image/img_kernels.h"
+#include "kernels/img_kernels.h"
 
 /* (a * f + (255 - a) * b + 127) / 255 for a, f, b in 0..255. The sum is at
  * most 65152, inside the range where (x + 1 + (x >> 8)) >> 8 == x / 255. */

@@ -1,6 +1,6 @@
 /*
  * img_blend_avx2.c -- AVX2 versions of the image pipeline's row kernels; the
- * contracts and the reference C are in src/image/img_kernels.h and
+ * contracts and the reference C are in src/kernels/img_kernels.h and
  * src/kernels/ref/img_blend_ref.c. Bit-exact with the reference.
  *
  * Same scheme as the AVX-512 file at half the width: 32 bytes per vector,
@@ -12,7 +12,7 @@
  */
 #include <immintrin.h>
 
-#include "image/img_kernels.h"
+#include "kernels/img_kernels.h"
 
 /* Expanded vector k, lane L takes pixels from window W[k][L] = {0,0}, {0,1}, {1,1}. */
 static const uint8_t EXPAND3[3][32] = {

@@ -1,6 +1,10 @@
 /*
  * simd_avx2.h -- helpers shared by the AVX2 + FMA kernels (included only by files
- * in this directory, which are compiled with -mavx2 -mfma -mf16c).
+ * in this directory, which are compiled with -mavx2 -mfma -mf16c), and the
+ * AVX2 mapping of the vector vocabulary (bdv_*) that the kernel templates in
+ * kernels/templates/ are written against; simd_avx512.h maps the same names to
+ * AVX-512, so one template body compiles for either ISA (compare ggml's
+ * GGML_F32_VEC_* mappings in ggml-cpu/simd-mappings.h).
  */
 #ifndef BD_SIMD_AVX2_H
 #define BD_SIMD_AVX2_H
@@ -87,6 +91,88 @@ BD_INLINE __m256 bd_load8(const float *p, int n) {
 BD_INLINE void bd_store8(float *p, __m256 v, int n) {
     if (n >= 8) _mm256_storeu_ps(p, v);
     else _mm256_maskstore_ps(p, bd_mask8(n), v);
+}
+
+/* ---- The vector vocabulary (same names in simd_avx512.h) ----------------
+ * bdv: BDV_LANES floats. bdv_mask: which lanes a partial load/store touches
+ * (on AVX2 an integer vector for vmaskmovps; on AVX-512 a k-mask). Tails:
+ * bdv_load_n/bdv_store_n touch the first n lanes (n >= BDV_LANES: all, as a
+ * plain unaligned access); the _nm forms take the mask of n precomputed, for
+ * loops that reuse it. Masked loads read zero in the other lanes and never
+ * touch their memory. */
+typedef __m256 bdv;
+typedef __m256i bdv_mask;
+#define BDV_LANES 8
+#define BDV_ISA avx2
+
+BD_INLINE bdv bdv_zero(void) { return _mm256_setzero_ps(); }
+BD_INLINE bdv bdv_set1(float x) { return _mm256_set1_ps(x); }
+BD_INLINE bdv bdv_bcast(const float *p) { return _mm256_broadcast_ss(p); }
+BD_INLINE bdv bdv_load(const float *p) { return _mm256_load_ps(p); } /* aligned */
+BD_INLINE bdv bdv_loadu(const float *p) { return _mm256_loadu_ps(p); }
+BD_INLINE void bdv_storeu(float *p, bdv v) { _mm256_storeu_ps(p, v); }
+BD_INLINE void bdv_store(float *p, bdv v) { _mm256_store_ps(p, v); } /* aligned */
+BD_INLINE bdv_mask bdv_mask_n(int n) { return bd_mask8(n); }
+BD_INLINE bdv_mask bdv_mask_all(void) { return _mm256_set1_epi32(-1); }
+BD_INLINE bdv bdv_load_m(const float *p, bdv_mask m) { return _mm256_maskload_ps(p, m); }
+BD_INLINE void bdv_store_m(float *p, bdv_mask m, bdv v) { _mm256_maskstore_ps(p, m, v); }
+BD_INLINE bdv bdv_load_nm(const float *p, int n, bdv_mask m) {
+    return n >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m);
+}
+BD_INLINE void bdv_store_nm(float *p, bdv v, int n, bdv_mask m) {
+    if (n >= 8) _mm256_storeu_ps(p, v);
+    else _mm256_maskstore_ps(p, m, v);
+}
+BD_INLINE bdv bdv_load_n(const float *p, int n) { return bd_load8(p, n); }
+BD_INLINE void bdv_store_n(float *p, bdv v, int n) { bd_store8(p, v, n); }
+/* BDV_LANES halves -> floats (F16C vcvtph2ps, exact); unaligned. */
+BD_INLINE bdv bdv_load_h(const uint16_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+BD_INLINE bdv bdv_add(bdv a, bdv b) { return _mm256_add_ps(a, b); }
+BD_INLINE bdv bdv_sub(bdv a, bdv b) { return _mm256_sub_ps(a, b); }
+BD_INLINE bdv bdv_mul(bdv a, bdv b) { return _mm256_mul_ps(a, b); }
+BD_INLINE bdv bdv_fma(bdv a, bdv b, bdv c) { return _mm256_fmadd_ps(a, b, c); } /* a*b + c */
+BD_INLINE bdv bdv_div(bdv a, bdv b) { return _mm256_div_ps(a, b); } /* correctly rounded */
+BD_INLINE bdv bdv_min(bdv a, bdv b) { return _mm256_min_ps(a, b); }
+BD_INLINE bdv bdv_max(bdv a, bdv b) { return _mm256_max_ps(a, b); }
+BD_INLINE bdv bdv_act(bdv v, const bd_act_params *p) { return bd_act256(v, p); }
+BD_INLINE bdv bdv_exp(bdv x) { return bd_exp256(x); }
+BD_INLINE bdv bdv_sigmoid(bdv x) { return bd_sigmoid256(x); }
+
+/* a < 0 ? a * b : a, lane by lane (PRelu; NaN a stays a). */
+BD_INLINE bdv bdv_mul_if_neg(bdv a, bdv b) {
+    __m256 neg = _mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_LT_OQ);
+    return _mm256_blendv_ps(a, _mm256_mul_ps(a, b), neg);
+}
+
+/* In-register transpose of BDV_LANES rows of BDV_LANES floats, r[p][c] ->
+ * r[c][p] (24 shuffles). */
+BD_INLINE void bdv_transpose(bdv r[8]) {
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    /* u[4h + j], 128-bit lane k: column 4k + j of rows 4h .. 4h+3 */
+    for (int h = 0; h < 2; h++) {
+        u[4 * h + 0] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0x44);
+        u[4 * h + 1] = _mm256_shuffle_ps(t[4 * h], t[4 * h + 2], 0xEE);
+        u[4 * h + 2] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0x44);
+        u[4 * h + 3] = _mm256_shuffle_ps(t[4 * h + 1], t[4 * h + 3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x20);
+        r[4 + j] = _mm256_permute2f128_ps(u[j], u[4 + j], 0x31);
+    }
+}
+
+/* Interleaves a and b lane by lane: lo = a0 b0 a1 b1 ... (first half of the
+ * lanes), hi = the second half. */
+BD_INLINE void bdv_interleave(bdv a, bdv b, bdv *lo, bdv *hi) {
+    __m256 l = _mm256_unpacklo_ps(a, b), h = _mm256_unpackhi_ps(a, b);
+    *lo = _mm256_permute2f128_ps(l, h, 0x20);
+    *hi = _mm256_permute2f128_ps(l, h, 0x31);
 }
 
 #endif

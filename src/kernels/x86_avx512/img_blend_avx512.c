@@ -1,6 +1,6 @@
 /*
  * img_blend_avx512.c -- AVX-512 (F/BW) versions of the image pipeline's row
- * kernels; the contracts and the reference C are in src/image/img_kernels.h
+ * kernels; the contracts and the reference C are in src/kernels/img_kernels.h
  * and src/kernels/ref/img_blend_ref.c. Bit-exact with the reference.
  *
  * The blend works on 64 bytes at a time: frame and background bytes are
@@ -20,7 +20,7 @@
  */
 #include <immintrin.h>
 
-#include "image/img_kernels.h"
+#include "kernels/img_kernels.h"
 
 /* VPSHUFB indices: expanded vector k, lane L takes pixel bytes from the
  * 16-pixel window W[k][L] = {0,0,0,1}, {1,1,2,2}, {2,3,3,3}. */

@@ -1,6 +1,8 @@
 /*
  * simd_avx512.h -- helpers shared by the AVX-512 kernels (included only by files
- * in this directory, which are compiled with the AVX-512 flags).
+ * in this directory, which are compiled with the AVX-512 flags), and the
+ * AVX-512 mapping of the vector vocabulary (bdv_*, documented in simd_avx2.h)
+ * that the kernel templates in kernels/templates/ are written against.
  */
 #ifndef BD_SIMD_AVX512_H
 #define BD_SIMD_AVX512_H
@@ -88,8 +90,68 @@ BD_INLINE __m512 bd_act512(__m512 v, const bd_act_params *p) {
     }
 }
 
+/* ---- The vector vocabulary (same names and contracts as simd_avx2.h) ---- */
+typedef __m512 bdv;
+typedef __mmask16 bdv_mask;
+#define BDV_LANES 16
+#define BDV_ISA avx512
+
+BD_INLINE bdv bdv_zero(void) { return _mm512_setzero_ps(); }
+BD_INLINE bdv bdv_set1(float x) { return _mm512_set1_ps(x); }
+BD_INLINE bdv bdv_bcast(const float *p) { return _mm512_set1_ps(*p); } /* {1to16} operand */
+BD_INLINE bdv bdv_load(const float *p) { return _mm512_load_ps(p); }   /* aligned */
+BD_INLINE bdv bdv_loadu(const float *p) { return _mm512_loadu_ps(p); }
+BD_INLINE void bdv_storeu(float *p, bdv v) { _mm512_storeu_ps(p, v); }
+BD_INLINE void bdv_store(float *p, bdv v) { _mm512_store_ps(p, v); } /* aligned */
+BD_INLINE bdv_mask bdv_mask_n(int n) { return bd_mask16(n); }
+BD_INLINE bdv_mask bdv_mask_all(void) { return (__mmask16)0xFFFF; }
+BD_INLINE bdv bdv_load_m(const float *p, bdv_mask m) { return _mm512_maskz_loadu_ps(m, p); }
+BD_INLINE void bdv_store_m(float *p, bdv_mask m, bdv v) { _mm512_mask_storeu_ps(p, m, v); }
+/* n is implied by the mask here (a full mask is as fast as a plain access). */
+BD_INLINE bdv bdv_load_nm(const float *p, int n, bdv_mask m) {
+    (void)n;
+    return _mm512_maskz_loadu_ps(m, p);
+}
+BD_INLINE void bdv_store_nm(float *p, bdv v, int n, bdv_mask m) {
+    (void)n;
+    _mm512_mask_storeu_ps(p, m, v);
+}
+BD_INLINE bdv bdv_load_n(const float *p, int n) { return _mm512_maskz_loadu_ps(bd_mask16(n), p); }
+BD_INLINE void bdv_store_n(float *p, bdv v, int n) { _mm512_mask_storeu_ps(p, bd_mask16(n), v); }
+/* BDV_LANES halves -> floats (vcvtph2ps, AVX-512F; exact); unaligned. */
+BD_INLINE bdv bdv_load_h(const uint16_t *p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+}
+BD_INLINE bdv bdv_add(bdv a, bdv b) { return _mm512_add_ps(a, b); }
+BD_INLINE bdv bdv_sub(bdv a, bdv b) { return _mm512_sub_ps(a, b); }
+BD_INLINE bdv bdv_mul(bdv a, bdv b) { return _mm512_mul_ps(a, b); }
+BD_INLINE bdv bdv_fma(bdv a, bdv b, bdv c) { return _mm512_fmadd_ps(a, b, c); } /* a*b + c */
+BD_INLINE bdv bdv_div(bdv a, bdv b) { return _mm512_div_ps(a, b); } /* correctly rounded */
+BD_INLINE bdv bdv_min(bdv a, bdv b) { return _mm512_min_ps(a, b); }
+BD_INLINE bdv bdv_max(bdv a, bdv b) { return _mm512_max_ps(a, b); }
+BD_INLINE bdv bdv_act(bdv v, const bd_act_params *p) { return bd_act512(v, p); }
+BD_INLINE bdv bdv_exp(bdv x) { return bd_exp512(x); }
+BD_INLINE bdv bdv_sigmoid(bdv x) { return bd_sigmoid512(x); }
+
+/* a < 0 ? a * b : a, lane by lane (PRelu; NaN a stays a). */
+BD_INLINE bdv bdv_mul_if_neg(bdv a, bdv b) {
+    __mmask16 neg = _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ);
+    return _mm512_mask_mul_ps(a, neg, a, b);
+}
+
+/* Interleaves a and b lane by lane: lo = a0 b0 a1 b1 ... (first half of the
+ * lanes), hi = the second half. */
+BD_INLINE void bdv_interleave(bdv a, bdv b, bdv *lo, bdv *hi) {
+    const __m512i lo_idx = _mm512_set_epi32(23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    const __m512i hi_idx =
+        _mm512_set_epi32(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8);
+    *lo = _mm512_permutex2var_ps(a, lo_idx, b);
+    *hi = _mm512_permutex2var_ps(a, hi_idx, b);
+}
+
 /* In-register transpose of 16 rows of 16 floats: r[p][c] -> r[c][p]. Four
  * stages of 16 shuffles (unpack ps, unpack pd, two 128-bit block shuffles). */
+#define bdv_transpose bd_transpose16
 BD_INLINE void bd_transpose16(__m512 r[16]) {
     __m512 t[16], u[16];
     for (int i = 0; i < 16; i += 2) {

@@ -1,6 +1,8 @@
 /*
  * img_kernels.h -- the image pipeline's inner loops (row kernels) and their
- * per-ISA dispatch table.
+ * per-ISA dispatch table (filled by kernels/dispatch.c, the same ISA ladder as
+ * the network kernels' bd_kernels; the tables the kernels read are built by
+ * src/image/hlerp.h).
  *
  * Every kernel works on one row (or one run of bytes): raw pointers, a count,
  * no allocation, no threads, no error paths; the caller (src/image/post.c)
@@ -75,20 +77,6 @@ typedef struct bd_hlerp_table {
 typedef void (*bd_f32_hlerp_row_fn)(const float *restrict g, const bd_hlerp_table *t, float k,
                                     float b, float *restrict out);
 
-/* An owned bd_hlerp_table: lo, hi, w are borrowed (must outlive it), the block
- * tables are built and owned. */
-typedef struct bd_hlerp_buf {
-    bd_hlerp_table t;
-    int32_t *base;
-    uint8_t *rel_lo, *rel_hi;
-    int cap;
-} bd_hlerp_buf;
-
-/* (Re)builds h for n outputs (allocates when n grows: BD_ERR_NO_MEMORY). lo
- * must be non-decreasing within blocks of 16 for the block form to apply. */
-bd_status bd_hlerp_build(bd_hlerp_buf *h, const int32_t *lo, const int32_t *hi, const float *w,
-                         int n);
-void bd_hlerp_free(bd_hlerp_buf *h);
 
 /*
  * 16-bit fixed-point horizontal interpolation of a row of interleaved
@@ -110,19 +98,6 @@ typedef struct bd_hlerp16_table {
 typedef void (*bd_i16_hlerp_row_fn)(const int16_t *restrict s, const bd_hlerp16_table *t,
                                     int16_t *restrict out);
 
-/* An owned bd_hlerp16_table built from a pixel axis (lo, hi, w per pixel) for
- * C interleaved channels: everything is built and owned. */
-typedef struct bd_hlerp16_buf {
-    bd_hlerp16_table t;
-    int32_t *lo, *hi, *base;
-    int16_t *w;
-    uint8_t *rel_lo, *rel_hi;
-    int cap;
-} bd_hlerp16_buf;
-
-bd_status bd_hlerp16_build(bd_hlerp16_buf *h, const int32_t *lo_px, const int32_t *hi_px,
-                           const double *w_px, int n_px, int C);
-void bd_hlerp16_free(bd_hlerp16_buf *h);
 
 /*
  * 16-bit fixed-point vertical interpolation (backgrounds upsampled from a
@@ -172,7 +147,7 @@ typedef void (*bd_u8_attach_c3_fn)(const uint8_t *restrict f, const uint8_t *res
                                    uint8_t *restrict o, int n, int premultiply);
 
 /*
- * YUV planes (kernels/tmpl/yuv_rows.c.inc, one definition for every level):
+ * YUV planes (kernels/templates/yuv_rows.inc, one definition for every level):
  *
  * Blur accumulation of a plane of C = 1, 2 or 4 (YUYV pairs) interleaved channels,
  * w = 256 - a[i]:
@@ -189,7 +164,7 @@ typedef void (*bd_u8_avg2x2_fn)(const uint8_t *restrict a0, const uint8_t *restr
 typedef void (*bd_u8_pairs_fn)(const uint8_t *restrict a, uint8_t *restrict o, int n);
 
 /*
- * The temporal smoother (src/image/temporal.c; kernels/tmpl/temporal_rows.c.inc):
+ * The temporal smoother (src/image/temporal.c; kernels/templates/temporal_rows.inc):
  *   quant3 / quant1: model input values -> int16 levels, round(clamp(v * q,
  *       +-32000)); quant3 de-interleaves n 3-channel pixels into 3 planes.
  *   change_row: r[x] = min(255, max_c |a_c[x] - b_c[x]|), planes `plane` apart.
@@ -249,9 +224,14 @@ typedef struct bd_img_kernels {
  * The kernel table for an ISA level (BD_ISA_AUTO = bd_isa_resolve(AUTO), i.e.
  * the best the CPU supports under the BD_ISA environment cap). A level that was
  * not built or that the CPU lacks falls back to the next lower one. The tables
- * are static and immutable; the call is thread-safe.
+ * are filled once (kernels/dispatch.c) and immutable; the call is thread-safe.
  */
 const bd_img_kernels *bd_img_kernels_get(bd_isa isa);
+
+/* Per-ISA init functions (x86_<isa>/init_<isa>.c): each overrides the entries
+ * its directory implements, as bd_kernels_init_<isa> does for bd_kernels. */
+void bd_img_kernels_init_avx2(bd_img_kernels *k);
+void bd_img_kernels_init_avx512(bd_img_kernels *k);
 
 /* The kernels themselves, for the tests and the benchmark. */
 void bd_u8_blend_c1_ref(const uint8_t *restrict f, const uint8_t *restrict b,
@@ -330,7 +310,7 @@ void bd_u8_attach_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict a
                             uint8_t *restrict o, int n, int premultiply);
 #endif
 
-/* The template kernels (yuv_rows.c.inc, temporal_rows.c.inc), one set per level. */
+/* The template kernels (templates/yuv_rows.inc, templates/temporal_rows.inc), one set per level. */
 #define BD_TMPL_KERNELS(sfx)                                                                  \
     void bd_u8_blur_accum_y1_##sfx(const uint8_t *restrict f, const uint8_t *restrict a,     \
                                    uint32_t *restrict acc, int n);                           \
