@@ -70,6 +70,7 @@ static void img_ref(bd_img_kernels *k) {
     k->avg2x2 = bd_u8_avg2x2_ref;
     k->avg2x2_dup = bd_u8_avg2x2_dup_ref;
     k->pair_avg = bd_u8_pair_avg_ref;
+    k->blur_norm4 = bd_f32_blur_norm4_ref;
     k->pair_expand = bd_u8_pair_expand_ref;
     k->tmp_quant3 = bd_tmp_quant3_ref;
     k->tmp_quant1 = bd_tmp_quant1_ref;

@@ -164,6 +164,14 @@ typedef void (*bd_u8_avg2x2_fn)(const uint8_t *restrict a0, const uint8_t *restr
 typedef void (*bd_u8_pairs_fn)(const uint8_t *restrict a, uint8_t *restrict o, int n);
 
 /*
+ * Blur normalisation (kernels/templates/blur_rows.inc): n reduced pixels of 4
+ * floats (3 weighted colour sums, then the weight sum, >= 1) -> C = 3 or 4
+ * int16 values (u8 * 128): v = s[c] * (128 / s[3]) + 0.5, clamped to
+ * [0, 32640] (NaN -> 0), truncated; a 4th value is 32640 (opaque).
+ */
+typedef void (*bd_f32_blur_norm4_fn)(const float *restrict s, int16_t *restrict d, int n, int C);
+
+/*
  * The temporal smoother (src/image/temporal.c; kernels/templates/temporal_rows.inc):
  *   quant3 / quant1: model input values -> int16 levels, round(clamp(v * q,
  *       +-32000)); quant3 de-interleaves n 3-channel pixels into 3 planes.
@@ -210,6 +218,7 @@ typedef struct bd_img_kernels {
     bd_u8_blur_accum_fn blur_accum_y1, blur_accum_y2, blur_accum_y4; /* C = 1, 2, 4 */
     bd_u8_avg2x2_fn avg2x2, avg2x2_dup;
     bd_u8_pairs_fn pair_avg, pair_expand;
+    bd_f32_blur_norm4_fn blur_norm4;
     /* the temporal smoother */
     bd_tmp_quant3_fn tmp_quant3;
     bd_tmp_quant1_fn tmp_quant1;
@@ -322,6 +331,7 @@ void bd_u8_attach_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict a
                             uint8_t *restrict o, int n);                                     \
     void bd_u8_avg2x2_dup_##sfx(const uint8_t *restrict a0, const uint8_t *restrict a1,      \
                                 uint8_t *restrict o, int n);                                 \
+    void bd_f32_blur_norm4_##sfx(const float *restrict s, int16_t *restrict d, int n, int C); \
     void bd_u8_pair_avg_##sfx(const uint8_t *restrict a, uint8_t *restrict o, int n);        \
     void bd_u8_pair_expand_##sfx(const uint8_t *restrict a, uint8_t *restrict o, int n);     \
     void bd_tmp_quant3_##sfx(const float *restrict in, const float q[3],                     \

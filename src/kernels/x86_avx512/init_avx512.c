@@ -57,6 +57,7 @@ void bd_img_kernels_init_avx512(bd_img_kernels *k) {
     k->avg2x2 = bd_u8_avg2x2_avx512;
     k->avg2x2_dup = bd_u8_avg2x2_dup_avx512;
     k->pair_avg = bd_u8_pair_avg_avx512;
+    k->blur_norm4 = bd_f32_blur_norm4_avx512;
     k->pair_expand = bd_u8_pair_expand_avx512;
     k->tmp_quant3 = bd_tmp_quant3_avx512;
     k->tmp_quant1 = bd_tmp_quant1_avx512;
