@@ -187,16 +187,14 @@ static bd_status infer_binary(const bd_graph *g, const bd_node *n, int *n_dims, 
     const bd_value *in = &g->values[n->inputs[0]], *b = &g->values[n->inputs[1]];
     bd_status st;
     if ((st = need_f32(n, b, "input", err))) return st;
-    int nd = in->n_dims > b->n_dims ? in->n_dims : b->n_dims;
-    for (int i = 0; i < nd; i++) { /* numpy broadcasting, right-aligned */
-        int ia = in->n_dims - nd + i, ib = b->n_dims - nd + i;
-        int64_t da = ia >= 0 ? in->dims[ia] : 1, db = ib >= 0 ? b->dims[ib] : 1;
-        if (da != db && da != 1 && db != 1)
-            return bd_err_set(err, BD_ERR_FORMAT,
-                              NODE_FMT "shapes of '%s' and '%s' do not broadcast (dim %d: "
-                                       "%lld vs %lld)",
-                              NODE_ARGS(n), in->name, b->name, i, (long long)da, (long long)db);
-        dims[i] = da > db ? da : db;
+    int nd, bad;
+    if (!bd_broadcast_shape(in->n_dims, in->dims, b->n_dims, b->dims, &nd, dims, &bad)) {
+        int ia = in->n_dims - nd + bad, ib = b->n_dims - nd + bad; /* both >= 0: neither is 1 */
+        return bd_err_set(err, BD_ERR_FORMAT,
+                          NODE_FMT "shapes of '%s' and '%s' do not broadcast (dim %d: "
+                                   "%lld vs %lld)",
+                          NODE_ARGS(n), in->name, b->name, bad, (long long)in->dims[ia],
+                          (long long)b->dims[ib]);
     }
     *n_dims = nd;
     if (n->n_inputs == 3) { /* a fused addend: only on channel gates, output shape */

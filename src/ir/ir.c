@@ -1,7 +1,8 @@
 /*
- * ir.c -- graph construction (values with checked shapes, nodes, the source-op
- * histogram), window geometry, compaction and liveness analysis. The verifier
- * with shape inference is in infer.c.
+ * ir.c -- graph construction (values with checked shapes, constants, nodes, the
+ * source-op histogram), the helpers both importers share (broadcasting, printable
+ * names), window geometry, compaction and liveness analysis. The verifier with
+ * shape inference is in infer.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +180,61 @@ int bd_graph_add_node(bd_graph *g, const bd_node *node, bd_err *err) {
         return bd_err_set(err, BD_ERR_NO_MEMORY, "out of memory adding op %d", node->src_index);
     g->nodes[g->n_nodes] = *node;
     return g->n_nodes++;
+}
+
+bd_status bd_value_set_const(bd_graph *g, int v, const void *src, bd_err *err) {
+    bd_value *val = &g->values[v];
+    val->data = bd_aligned_alloc(val->n_bytes);
+    if (!val->data) return bd_err_set(err, BD_ERR_NO_MEMORY, "out of memory");
+    if (src) memcpy(val->data, src, val->n_bytes);
+    else memset(val->data, 0, val->n_bytes);
+    val->is_const = true;
+    return BD_OK;
+}
+
+int bd_graph_add_const(bd_graph *g, const char *name, bd_dtype dtype, int n_dims,
+                       const int64_t *dims, void **data, bd_err *err) {
+    int v = bd_graph_add_value(g, name, dtype, n_dims, dims, err);
+    if (v < 0) return v;
+    bd_status st = bd_value_set_const(g, v, NULL, err);
+    if (st) return st;
+    if (data) *data = g->values[v].data;
+    return v;
+}
+
+void bd_node_init(bd_node *n, bd_op_type op, int src_index, const char *src_name) {
+    memset(n, 0, sizeof *n);
+    n->op = op;
+    n->src_index = src_index;
+    n->src_name = src_name;
+    n->conv.stride_h = n->conv.stride_w = n->conv.dilation_h = n->conv.dilation_w = 1;
+    n->conv.depth_multiplier = 1;
+}
+
+bool bd_broadcast_shape(int na, const int64_t *a, int nb, const int64_t *b, int *n_out,
+                        int64_t *out, int *bad_axis) {
+    int r = na > nb ? na : nb;
+    *n_out = r;
+    for (int i = 0; i < r; i++) {
+        int ia = na - r + i, ib = nb - r + i;
+        int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
+        if (da != db && da != 1 && db != 1) {
+            if (bad_axis) *bad_axis = i;
+            return false;
+        }
+        out[i] = da == 1 ? db : da; /* not max(): ONNX constants may have 0-size axes */
+    }
+    return true;
+}
+
+const char *bd_name_print(char *dst, size_t size, const char *s, size_t len) {
+    size_t n = len < size - 1 ? len : size - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        dst[i] = (c < 32 || c > 126) ? '?' : (char)c;
+    }
+    dst[n] = '\0';
+    return dst;
 }
 
 bool bd_conv_out_size(int64_t in, int k, int stride, int dilation, int pad_before,

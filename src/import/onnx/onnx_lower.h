@@ -180,8 +180,8 @@ bd_status bd_onnx_layout(importer *im, sym *s, const int *want, int *v_out);
 bd_status bd_onnx_spatial_in(importer *im, int k, sym **s, int *v);
 /* out = in with new ONNX dims (same elements, ONNX memory order). */
 bd_status bd_onnx_reshape_to(importer *im, sym *in, sym *out, int rank, const int64_t *dims);
-/* Right-aligned broadcast of two ONNX shapes (numpy rules); false if they do not
- * broadcast. */
+/* Right-aligned broadcast of two ONNX shapes (numpy rules, bd_broadcast_shape);
+ * false if they do not broadcast. */
 bool bd_onnx_broadcast(const sym *a, const sym *b, int *rank, int64_t *dims);
 
 /* ---- shared lowering (onnx_elementwise.c) -------------------------------------------- */

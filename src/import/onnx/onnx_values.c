@@ -178,16 +178,11 @@ bd_status bd_onnx_const_floats(importer *im, int k, float *dst, size_t max, size
     return BD_OK;
 }
 
-/* An IR constant of `count` floats with dims, filled by the caller. */
+/* A zero-filled float32 IR constant with dims, filled by the caller. */
 int bd_onnx_new_const(importer *im, const char *name, int rank, const int64_t *dims, float **data) {
-    int v = bd_graph_add_value(im->g, name, BD_DTYPE_F32, rank, dims, im->err);
-    if (v < 0) return v;
-    bd_value *val = &im->g->values[v];
-    val->data = bd_aligned_alloc(val->n_bytes);
-    if (!val->data) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
-    memset(val->data, 0, val->n_bytes);
-    val->is_const = true;
-    *data = val->data;
+    void *p = NULL;
+    int v = bd_graph_add_const(im->g, name, BD_DTYPE_F32, rank, dims, &p, im->err);
+    *data = p;
     return v;
 }
 
@@ -291,12 +286,7 @@ bd_status bd_onnx_new_ir(importer *im, sym *s, int rank, const int64_t *onnx_dim
 
 bd_node bd_onnx_node(importer *im, bd_op_type op) {
     bd_node n;
-    memset(&n, 0, sizeof n);
-    n.op = op;
-    n.src_index = im->node_index;
-    n.src_name = im->op_name;
-    n.conv.stride_h = n.conv.stride_w = n.conv.dilation_h = n.conv.dilation_w = 1;
-    n.conv.depth_multiplier = 1;
+    bd_node_init(&n, op, im->node_index, im->op_name);
     return n;
 }
 
@@ -325,11 +315,10 @@ int bd_onnx_const_ir(importer *im, const sym *s, int rank, const int *perm) {
     ir_dims_of(pd, rank, perm, d);
     snprintf(name, sizeof name, "%s",
              s->name.len ? onnx_str_print(s->name, base, sizeof base) : "const");
-    int v = bd_graph_add_value(im->g, name, BD_DTYPE_F32, rank, d, im->err);
+    float *dst = NULL;
+    int v = bd_onnx_new_const(im, name, rank, d, &dst);
     if (v < 0) return v;
-    bd_value *val = &im->g->values[v];
-    float *dst = bd_aligned_alloc(val->n_bytes);
-    if (!dst) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
+    const bd_value *val = &im->g->values[v];
     /* dst at IR index (i_0..i_r-1) = src at ONNX index a with a[perm[j]] = i_j. */
     size_t src_stride[MAXR], st = 1;
     for (int k = rank - 1; k >= 0; k--) {
@@ -346,8 +335,6 @@ int bd_onnx_const_ir(importer *im, const sym *s, int rank, const int *perm) {
             idx[j] = 0;
         }
     }
-    val->data = dst;
-    val->is_const = true;
     return v;
 }
 
@@ -471,13 +458,5 @@ bd_status bd_onnx_reshape_to(importer *im, sym *in, sym *out, int rank, const in
 
 /* Right-aligned broadcast of two ONNX shapes (numpy rules). */
 bool bd_onnx_broadcast(const sym *a, const sym *b, int *rank, int64_t *dims) {
-    int r = a->rank > b->rank ? a->rank : b->rank;
-    for (int k = 0; k < r; k++) {
-        int ka = a->rank - r + k, kb = b->rank - r + k;
-        int64_t da = ka >= 0 ? a->dims[ka] : 1, db = kb >= 0 ? b->dims[kb] : 1;
-        if (da != db && da != 1 && db != 1) return false;
-        dims[k] = da == 1 ? db : da;
-    }
-    *rank = r;
-    return true;
+    return bd_broadcast_shape(a->rank, a->dims, b->rank, b->dims, rank, dims, NULL);
 }
