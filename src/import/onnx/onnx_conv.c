@@ -97,14 +97,44 @@ static void set_conv_attr(bd_node *n, const conv_geom *g) {
     n->conv.kernel_w = (int)g->k[1];
 }
 
+/* The inputs of Conv and ConvTranspose: X (IR value *xv, NHWC) and the constant
+ * 4-D weight W. */
+static bd_status conv_inputs(importer *im, sym **x, int *xv, sym **w) {
+    bd_status st;
+    if ((st = bd_onnx_spatial_in(im, 0, x, xv)) || (st = bd_onnx_in(im, 1, w))) return st;
+    if (!(*w)->is_const || (*w)->rank != 4)
+        return UNSUPPORTED("the weight must be a constant 4-D tensor");
+    return BD_OK;
+}
+
+/* Output 0 (ONNX dims od = [N, O, OH, OW], held NHWC) = op(xv, weight wv, bias
+ * input 2) with geometry g; the kernel size comes from the weight. */
+static bd_status add_conv(importer *im, bd_op_type op, const conv_geom *g, int xv, int wv,
+                          const int64_t *od, int depth_multiplier) {
+    sym *out;
+    bd_status st;
+    int bv = bd_onnx_bias_in(im, 2, od[1], 1.0f);
+    if (bv < 0) return bv;
+    if ((st = bd_onnx_out(im, 0, &out)) || (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
+        return st;
+    bd_node n = bd_onnx_node(im, op);
+    set_conv_attr(&n, g);
+    n.conv.kernel_h = n.conv.kernel_w = 0; /* convolutions take the kernel from the weight */
+    n.conv.depth_multiplier = depth_multiplier;
+    n.n_inputs = 3;
+    n.inputs[0] = xv;
+    n.inputs[1] = wv;
+    n.inputs[2] = bv;
+    n.output = out->v;
+    return bd_onnx_add_node(im, &n);
+}
+
 /* Conv (opset 1, 11: same attributes). X [N,C,H,W], W [O, C/group, KH, KW], B [O]. */
 static bd_status op_conv(importer *im) {
-    sym *x, *w, *out;
+    sym *x, *w;
     int xv;
     bd_status st;
-    if ((st = bd_onnx_spatial_in(im, 0, &x, &xv)) || (st = bd_onnx_in(im, 1, &w))) return st;
-    if (!w->is_const || w->rank != 4)
-        return UNSUPPORTED("the weight must be a constant 4-D tensor");
+    if ((st = conv_inputs(im, &x, &xv, &w))) return st;
     int64_t group, o = w->dims[0], cg = w->dims[1], c = x->dims[1];
     conv_geom g;
     if ((st = bd_onnx_attr_int(im, "group", 1, &group)) || (st = read_geom(im, &g, &w->dims[2])))
@@ -147,21 +177,8 @@ static bd_status op_conv(importer *im) {
                             (float)cval(w, (size_t)(((oc * cg + ic) * kh + y) * kw + z));
         }
     }
-    int bv = bd_onnx_bias_in(im, 2, o, 1.0f);
-    if (bv < 0) return bv;
     int64_t od[4] = {x->dims[0], o, oh, ow};
-    if ((st = bd_onnx_out(im, 0, &out)) || (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
-        return st;
-    bd_node n = bd_onnx_node(im, dw ? BD_OP_DWCONV2D : BD_OP_CONV2D);
-    set_conv_attr(&n, &g);
-    n.conv.kernel_h = n.conv.kernel_w = 0; /* convolutions take the kernel from the weight */
-    n.conv.depth_multiplier = dw ? (int)(o / c) : 1;
-    n.n_inputs = 3;
-    n.inputs[0] = xv;
-    n.inputs[1] = wv;
-    n.inputs[2] = bv;
-    n.output = out->v;
-    return bd_onnx_add_node(im, &n);
+    return add_conv(im, dw ? BD_OP_DWCONV2D : BD_OP_CONV2D, &g, xv, wv, od, dw ? (int)(o / c) : 1);
 }
 
 /* ConvTranspose: X [N,C,H,W], W [C, O/group, KH, KW]. Output size per axis:
@@ -170,12 +187,10 @@ static bd_status op_conv(importer *im) {
  *   total = stride*(in-1) + output_padding + (k-1)*dilation + 1 - output_shape,
  *   SAME_UPPER: begin = total/2; otherwise begin = total - total/2; end = the rest. */
 static bd_status op_conv_transpose(importer *im) {
-    sym *x, *w, *out;
+    sym *x, *w;
     int xv;
     bd_status st;
-    if ((st = bd_onnx_spatial_in(im, 0, &x, &xv)) || (st = bd_onnx_in(im, 1, &w))) return st;
-    if (!w->is_const || w->rank != 4)
-        return UNSUPPORTED("the weight must be a constant 4-D tensor");
+    if ((st = conv_inputs(im, &x, &xv, &w))) return st;
     int64_t group, c = x->dims[1], og = w->dims[1], kh = w->dims[2], kw = w->dims[3];
     conv_geom g;
     int64_t outpad[2] = {0, 0}, oshape[4];
@@ -237,20 +252,8 @@ static bd_status op_conv_transpose(importer *im) {
                     wd[((oc * kh + y) * kw + z) * c + ic] =
                         (float)cval(w, (size_t)(((ic * og + ocl) * kh + y) * kw + z));
     }
-    int bv = bd_onnx_bias_in(im, 2, o, 1.0f);
-    if (bv < 0) return bv;
     int64_t od[4] = {x->dims[0], o, odims[0], odims[1]};
-    if ((st = bd_onnx_out(im, 0, &out)) || (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
-        return st;
-    bd_node n = bd_onnx_node(im, BD_OP_TCONV2D);
-    set_conv_attr(&n, &g);
-    n.conv.kernel_h = n.conv.kernel_w = 0;
-    n.n_inputs = 3;
-    n.inputs[0] = xv;
-    n.inputs[1] = wv;
-    n.inputs[2] = bv;
-    n.output = out->v;
-    return bd_onnx_add_node(im, &n);
+    return add_conv(im, BD_OP_TCONV2D, &g, xv, wv, od, 1);
 }
 
 /* ---- pooling and reductions -------------------------------------------------------- */
@@ -269,10 +272,7 @@ static bd_status mean_hw(importer *im, sym *x, int xv, bool keepdims) {
         tmp->name = im->node->outputs[0];
     }
     if ((st = bd_onnx_new_ir(im, tmp, 4, od, NHWC_PERM, keepdims ? "" : "/keepdims"))) return st;
-    bd_node n = bd_onnx_node(im, BD_OP_MEAN_HW);
-    n.n_inputs = 1;
-    n.inputs[0] = xv;
-    n.output = tmp->v;
+    bd_node n = bd_onnx_node1(im, BD_OP_MEAN_HW, xv, tmp->v);
     if ((st = bd_onnx_add_node(im, &n)) || keepdims) return st;
     if ((st = bd_onnx_out(im, 0, &out))) return st;
     return bd_onnx_reshape_to(im, tmp, out, 2, od);
@@ -315,11 +315,8 @@ static bd_status op_pool(importer *im) {
     int64_t od[4] = {x->dims[0], x->dims[1], oh, ow};
     if ((st = bd_onnx_out(im, 0, &out)) || (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
         return st;
-    bd_node n = bd_onnx_node(im, is_max ? BD_OP_MAXPOOL2D : BD_OP_AVGPOOL2D);
+    bd_node n = bd_onnx_node1(im, is_max ? BD_OP_MAXPOOL2D : BD_OP_AVGPOOL2D, xv, out->v);
     set_conv_attr(&n, &g);
-    n.n_inputs = 1;
-    n.inputs[0] = xv;
-    n.output = out->v;
     return bd_onnx_add_node(im, &n);
 }
 

@@ -42,10 +42,7 @@ static bd_status fold_binary(importer *im, char op, const sym *a, const sym *b, 
                         : op == '*' ? (int64_t)((uint64_t)x * (uint64_t)y)
                                     : x / y;
         }
-        for (int k = r - 1; k >= 0; k--) {
-            if (++idx[k] < d[k]) break;
-            idx[k] = 0;
-        }
+        next_index(idx, d, r);
     }
     return BD_OK;
 }
@@ -120,10 +117,7 @@ static bd_status unary(importer *im, bd_op_type op, float lo, float hi) {
     if ((st = bd_onnx_layout(im, in, perm, &v)) || (st = bd_onnx_out(im, 0, &out)) ||
         (st = bd_onnx_new_ir(im, out, in->rank, in->dims, perm, "")))
         return st;
-    bd_node n = bd_onnx_node(im, op);
-    n.n_inputs = 1;
-    n.inputs[0] = v;
-    n.output = out->v;
+    bd_node n = bd_onnx_node1(im, op, v, out->v);
     n.act_min = lo;
     n.act_max = hi;
     return bd_onnx_add_node(im, &n);
@@ -223,10 +217,7 @@ static bd_status op_hardsigmoid(importer *im) {
     n.inputs[1] = bv;
     n.output = tmp[1].v;
     if ((st = bd_onnx_add_node(im, &n))) return st;
-    n = bd_onnx_node(im, BD_OP_CLAMP);
-    n.n_inputs = 1;
-    n.inputs[0] = tmp[1].v;
-    n.output = out->v;
+    n = bd_onnx_node1(im, BD_OP_CLAMP, tmp[1].v, out->v);
     n.act_min = 0.0f;
     n.act_max = 1.0f;
     return bd_onnx_add_node(im, &n);

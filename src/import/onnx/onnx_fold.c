@@ -199,10 +199,7 @@ static bd_status fold_nary(importer *im, char op, sym **in, int n_in, sym *out, 
         }
         if (is_float) out->f[e] = (float)res;
         else out->i[e] = ires;
-        for (int j = r - 1; j >= 0; j--) {
-            if (++idx[j] < d[j]) break;
-            idx[j] = 0;
-        }
+        next_index(idx, d, r);
     }
     return BD_OK;
 }
@@ -270,10 +267,7 @@ static bd_status op_expand(importer *im) {
         }
         if (x->is_float) out->f[e] = x->f[off];
         else out->i[e] = x->i[off];
-        for (int j = r - 1; j >= 0; j--) {
-            if (++idx[j] < d[j]) break;
-            idx[j] = 0;
-        }
+        next_index(idx, d, r);
     }
     return BD_OK;
 }

@@ -125,11 +125,8 @@ static bd_status import_output(importer *im, const onnx_value_info *vi) {
         memcpy(d, val->dims, sizeof d);
         int c = bd_graph_add_value(im->g, name, BD_DTYPE_F32, val->n_dims, d, im->err);
         if (c < 0) return c;
-        bd_node n = bd_onnx_node(im, BD_OP_RESHAPE);
+        bd_node n = bd_onnx_node1(im, BD_OP_RESHAPE, v, c);
         n.src_index = im->om.n_nodes;
-        n.n_inputs = 1;
-        n.inputs[0] = v;
-        n.output = c;
         if ((st = bd_onnx_add_node(im, &n))) return st;
         v = c;
         val = &im->g->values[v];

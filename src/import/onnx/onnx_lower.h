@@ -133,6 +133,24 @@ static inline int64_t ival(const sym *s, size_t k) {
     return s->is_float ? (int64_t)s->f[k] : s->i[k];
 }
 
+/* Row-major element strides of a shape of rank r. */
+static inline void row_strides(const int64_t *dims, int r, size_t *stride) {
+    size_t s = 1;
+    for (int k = r - 1; k >= 0; k--) {
+        stride[k] = s;
+        s *= (size_t)dims[k];
+    }
+}
+
+/* Advances the multi-index idx over dims (rank r) in row-major order, the last
+ * axis fastest, like an odometer (after the last element it wraps to zeros). */
+static inline void next_index(int64_t *idx, const int64_t *dims, int r) {
+    for (int k = r - 1; k >= 0; k--) {
+        if (++idx[k] < dims[k]) return;
+        idx[k] = 0;
+    }
+}
+
 /* Makes s a constant of the given shape with room for its elements. */
 bd_status bd_onnx_const_alloc(importer *im, sym *s, bool is_float, int rank, const int64_t *dims);
 /* Decodes a TensorProto (initializer or attribute) into constant s. */
@@ -165,6 +183,8 @@ bd_status bd_onnx_new_ir(importer *im, sym *s, int rank, const int64_t *onnx_dim
 /* A node of the current ONNX node (source index and op name filled, unit strides,
  * dilations and depth multiplier). */
 bd_node bd_onnx_node(importer *im, bd_op_type op);
+/* The same with one input, IR value in_v, and the output IR value out_v. */
+bd_node bd_onnx_node1(importer *im, bd_op_type op, int in_v, int out_v);
 bd_status bd_onnx_add_node(importer *im, const bd_node *n);
 /* An IR constant holding constant s padded to `rank` (leading 1s, as ONNX
  * broadcasting aligns right) and permuted by perm. Returns the value or < 0. */

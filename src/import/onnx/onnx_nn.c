@@ -11,6 +11,21 @@
 
 /* ---- resize ------------------------------------------------------------------------ */
 
+/* Starts node op resizing input 0 (NCHW, held NHWC) into output 0 of ONNX dims
+ * od; the caller sets the mode fields and adds the node. */
+static bd_status resize_node(importer *im, bd_op_type op, const int64_t *od, bd_node *n) {
+    sym *x, *out;
+    int xv;
+    bd_status st;
+    if ((st = bd_onnx_spatial_in(im, 0, &x, &xv)) || (st = bd_onnx_out(im, 0, &out)) ||
+        (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
+        return st;
+    *n = bd_onnx_node1(im, op, xv, out->v);
+    n->out_h = od[2];
+    n->out_w = od[3];
+    return BD_OK;
+}
+
 /* Resize / Upsample with mode nearest on the spatial axes of an NCHW tensor.
  * The source index follows ONNX Runtime: the coordinate mode maps an output index
  * to a float input coordinate using the scale (the given scale, or out/in when
@@ -19,7 +34,6 @@
  * when downsampling), which ONNX Runtime calls the "simple" mode. */
 static bd_status resize_nearest(importer *im, sym *x, const int64_t *od, onnx_str ctm,
                                 const float *scales, bool legacy) {
-    sym *out;
     onnx_str nm;
     bd_status st;
     if ((st = bd_onnx_attr_str(im, "nearest_mode", "round_prefer_floor", &nm))) return st;
@@ -45,16 +59,8 @@ static bd_status resize_nearest(importer *im, sym *x, const int64_t *od, onnx_st
     float sw = scales ? scales[3] : (float)od[3] / (float)x->dims[3];
     if (!(sh > 0.0f && sw > 0.0f && sh < 1e6f && sw < 1e6f))
         return MALFORMED("invalid scales %g, %g", sh, sw);
-    int xv;
-    if ((st = bd_onnx_spatial_in(im, 0, &x, &xv)) || (st = bd_onnx_out(im, 0, &out)) ||
-        (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
-        return st;
-    bd_node n = bd_onnx_node(im, BD_OP_RESIZE_NEAREST);
-    n.n_inputs = 1;
-    n.inputs[0] = xv;
-    n.output = out->v;
-    n.out_h = od[2];
-    n.out_w = od[3];
+    bd_node n;
+    if ((st = resize_node(im, BD_OP_RESIZE_NEAREST, od, &n))) return st;
     n.coord_mode = cm;
     n.nearest_mode = nmode;
     n.scale_h = sh;
@@ -70,7 +76,7 @@ static bd_status resize_nearest(importer *im, sym *x, const int64_t *od, onnx_st
  * has length 1. With scales, out = floor(in * scale) and the kernel samples with
  * in/out, which equals 1/scale whenever in * scale is whole. */
 static bd_status op_resize(importer *im) {
-    sym *x, *out;
+    sym *x;
     bd_status st;
     bool upsample = onnx_str_eq(im->node->op_type, "Upsample");
     onnx_str mode, ctm;
@@ -133,16 +139,8 @@ static bd_status op_resize(importer *im) {
     if (!ac && !hp && !onnx_str_eq(ctm, "asymmetric"))
         return UNSUPPORTED("coordinate_transformation_mode '%.*s'",
                            (int)(ctm.len < 24 ? ctm.len : 24), ctm.s);
-    int xv;
-    if ((st = bd_onnx_spatial_in(im, 0, &x, &xv)) || (st = bd_onnx_out(im, 0, &out)) ||
-        (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
-        return st;
-    bd_node n = bd_onnx_node(im, BD_OP_RESIZE_BILINEAR);
-    n.n_inputs = 1;
-    n.inputs[0] = xv;
-    n.output = out->v;
-    n.out_h = od[2];
-    n.out_w = od[3];
+    bd_node n;
+    if ((st = resize_node(im, BD_OP_RESIZE_BILINEAR, od, &n))) return st;
     n.align_corners = ac;
     n.half_pixel = hp;
     return bd_onnx_add_node(im, &n);
@@ -330,10 +328,7 @@ static bd_status op_softmax(importer *im) {
     if ((st = bd_onnx_layout(im, x, perm, &xv)) || (st = bd_onnx_out(im, 0, &out)) ||
         (st = bd_onnx_new_ir(im, out, r, x->dims, perm, "")))
         return st;
-    bd_node n = bd_onnx_node(im, BD_OP_SOFTMAX);
-    n.n_inputs = 1;
-    n.inputs[0] = xv;
-    n.output = out->v;
+    bd_node n = bd_onnx_node1(im, BD_OP_SOFTMAX, xv, out->v);
     n.axis = first;
     n.axis_n = last - first + 1;
     return bd_onnx_add_node(im, &n);
@@ -406,10 +401,7 @@ static bd_status op_pad(importer *im) {
     if ((st = bd_onnx_layout(im, x, x->perm, &xv)) || (st = bd_onnx_out(im, 0, &out)) ||
         (st = bd_onnx_new_ir(im, out, r, od, x->perm, "")))
         return st;
-    bd_node n = bd_onnx_node(im, BD_OP_PAD);
-    n.n_inputs = 1;
-    n.inputs[0] = xv;
-    n.output = out->v;
+    bd_node n = bd_onnx_node1(im, BD_OP_PAD, xv, out->v);
     for (int j = 0; j < r; j++) {
         n.pads[j] = before[x->perm[j]];
         n.pads[r + j] = after[x->perm[j]];

@@ -138,21 +138,15 @@ static bd_status op_transpose(importer *im) {
     for (int k = 0; k < np; k++) od[k] = in->dims[p[k]];
     if (in->is_const) {
         if ((st = bd_onnx_const_alloc(im, out, in->is_float, np, od))) return st;
-        size_t stride[MAXR], s = 1;
-        for (int k = np - 1; k >= 0; k--) {
-            stride[k] = s;
-            s *= (size_t)in->dims[k];
-        }
+        size_t stride[MAXR];
+        row_strides(in->dims, np, stride);
         int64_t idx[MAXR] = {0};
         for (size_t e = 0; e < out->n; e++) {
             size_t off = 0;
             for (int k = 0; k < np; k++) off += (size_t)idx[k] * stride[p[k]];
             if (in->is_float) out->f[e] = in->f[off];
             else out->i[e] = in->i[off];
-            for (int k = np - 1; k >= 0; k--) {
-                if (++idx[k] < od[k]) break;
-                idx[k] = 0;
-            }
+            next_index(idx, od, np);
         }
         return BD_OK;
     }
@@ -260,10 +254,7 @@ static bd_status slice_to(importer *im, sym *x, sym *out, const int64_t *b, cons
         if ((st = bd_onnx_layout(im, x, x->perm, &xv)) ||
             (st = bd_onnx_new_ir(im, out, x->rank, od, x->perm, "")))
             return st;
-        bd_node n = bd_onnx_node(im, BD_OP_SLICE);
-        n.n_inputs = 1;
-        n.inputs[0] = xv;
-        n.output = out->v;
+        bd_node n = bd_onnx_node1(im, BD_OP_SLICE, xv, out->v);
         for (int j = 0; j < x->rank; j++) { /* IR axis j is ONNX axis perm[j] */
             n.pads[j] = b[x->perm[j]];
             n.pads[x->rank + j] = s[x->perm[j]];
@@ -271,21 +262,15 @@ static bd_status slice_to(importer *im, sym *x, sym *out, const int64_t *b, cons
         return bd_onnx_add_node(im, &n);
     }
     if ((st = bd_onnx_const_alloc(im, out, x->is_float, x->rank, od))) return st;
-    size_t stride[MAXR], t = 1;
-    for (int k = x->rank - 1; k >= 0; k--) {
-        stride[k] = t;
-        t *= (size_t)x->dims[k];
-    }
+    size_t stride[MAXR];
+    row_strides(x->dims, x->rank, stride);
     int64_t idx[MAXR] = {0};
     for (size_t e = 0; e < out->n; e++) {
         size_t off = 0;
         for (int k = 0; k < x->rank; k++) off += (size_t)(b[k] + idx[k] * s[k]) * stride[k];
         if (x->is_float) out->f[e] = x->f[off];
         else out->i[e] = x->i[off];
-        for (int k = x->rank - 1; k >= 0; k--) {
-            if (++idx[k] < od[k]) break;
-            idx[k] = 0;
-        }
+        next_index(idx, od, x->rank);
     }
     return BD_OK;
 }

@@ -141,8 +141,8 @@ bd_status bd_onnx_const_from_tensor(importer *im, sym *s, const onnx_tensor *t) 
     return is_float ? onnx_tensor_f32(t, s->f, im->err) : onnx_tensor_i64(t, s->i, im->err);
 }
 
-/* Reads constant input k as int64 values (at most max). */
-bd_status bd_onnx_const_ints(importer *im, int k, int64_t *dst, size_t max, size_t *n) {
+/* Input k as a constant of at most max elements. */
+static bd_status const_in(importer *im, int k, size_t max, sym **out) {
     sym *s;
     bd_status st = bd_onnx_in(im, k, &s);
     if (st) return st;
@@ -155,24 +155,24 @@ bd_status bd_onnx_const_ints(importer *im, int k, int64_t *dst, size_t max, size
                            k, onnx_str_print(s->name, nb, sizeof nb));
     }
     if (s->n > max) return UNSUPPORTED("input %d has %zu elements (at most %zu)", k, s->n, max);
+    *out = s;
+    return BD_OK;
+}
+
+/* Reads constant input k as int64 values (at most max). */
+bd_status bd_onnx_const_ints(importer *im, int k, int64_t *dst, size_t max, size_t *n) {
+    sym *s = NULL;
+    bd_status st = const_in(im, k, max, &s);
+    if (st) return st;
     for (size_t j = 0; j < s->n; j++) dst[j] = ival(s, j);
     *n = s->n;
     return BD_OK;
 }
 
 bd_status bd_onnx_const_floats(importer *im, int k, float *dst, size_t max, size_t *n) {
-    sym *s;
-    bd_status st = bd_onnx_in(im, k, &s);
+    sym *s = NULL;
+    bd_status st = const_in(im, k, max, &s);
     if (st) return st;
-    if (!s->is_const) {
-        char nb[64];
-        return UNSUPPORTED("input %d ('%s') must be a constant, but it is computed at run time "
-                           "from the graph's inputs; shapes, scales and sizes are folded only "
-                           "when constant (fix such an input, e.g. RVM's downsample_ratio, "
-                           "when exporting)",
-                           k, onnx_str_print(s->name, nb, sizeof nb));
-    }
-    if (s->n > max) return UNSUPPORTED("input %d has %zu elements (at most %zu)", k, s->n, max);
     for (size_t j = 0; j < s->n; j++) dst[j] = (float)cval(s, j);
     *n = s->n;
     return BD_OK;
@@ -290,6 +290,14 @@ bd_node bd_onnx_node(importer *im, bd_op_type op) {
     return n;
 }
 
+bd_node bd_onnx_node1(importer *im, bd_op_type op, int in_v, int out_v) {
+    bd_node n = bd_onnx_node(im, op);
+    n.n_inputs = 1;
+    n.inputs[0] = in_v;
+    n.output = out_v;
+    return n;
+}
+
 bd_status bd_onnx_add_node(importer *im, const bd_node *n) {
     int r = bd_graph_add_node(im->g, n, im->err);
     return r < 0 ? r : BD_OK;
@@ -320,20 +328,14 @@ int bd_onnx_const_ir(importer *im, const sym *s, int rank, const int *perm) {
     if (v < 0) return v;
     const bd_value *val = &im->g->values[v];
     /* dst at IR index (i_0..i_r-1) = src at ONNX index a with a[perm[j]] = i_j. */
-    size_t src_stride[MAXR], st = 1;
-    for (int k = rank - 1; k >= 0; k--) {
-        src_stride[k] = st;
-        st *= (size_t)pd[k];
-    }
+    size_t src_stride[MAXR];
+    row_strides(pd, rank, src_stride);
     int64_t idx[MAXR] = {0};
     for (size_t e = 0; e < val->n_elems; e++) {
         size_t off = 0;
         for (int j = 0; j < rank; j++) off += (size_t)idx[j] * src_stride[perm[j]];
         dst[e] = (float)cval(s, off);
-        for (int j = rank - 1; j >= 0; j--) { /* odometer over IR dims */
-            if (++idx[j] < d[j]) break;
-            idx[j] = 0;
-        }
+        next_index(idx, d, rank);
     }
     return v;
 }
@@ -381,10 +383,7 @@ bd_status bd_onnx_layout(importer *im, sym *s, const int *want, int *v_out) {
              same_mem ? "reshaped" : "transposed");
     int v = add_value(im, name, s->rank, d);
     if (v < 0) return v;
-    bd_node n = bd_onnx_node(im, same_mem ? BD_OP_RESHAPE : BD_OP_TRANSPOSE);
-    n.n_inputs = 1;
-    n.inputs[0] = s->v;
-    n.output = v;
+    bd_node n = bd_onnx_node1(im, same_mem ? BD_OP_RESHAPE : BD_OP_TRANSPOSE, s->v, v);
     if (!same_mem) {
         /* IR' axis i is ONNX axis want[i], which is IR axis inv(perm)[want[i]]. */
         int inv[MAXR];
@@ -449,10 +448,7 @@ bd_status bd_onnx_reshape_to(importer *im, sym *in, sym *out, int rank, const in
         return BD_OK;
     }
     if ((st = bd_onnx_new_ir(im, out, rank, dims, ID_PERM, ""))) return st;
-    bd_node nd = bd_onnx_node(im, BD_OP_RESHAPE);
-    nd.n_inputs = 1;
-    nd.inputs[0] = v;
-    nd.output = out->v;
+    bd_node nd = bd_onnx_node1(im, BD_OP_RESHAPE, v, out->v);
     return bd_onnx_add_node(im, &nd);
 }
 
