@@ -153,7 +153,7 @@ BD_API bd_status bd_model_create(const bd_model_options *opts, bd_model **out);
 
 /**
  * Reads, validates, imports and compiles a model file (format from its contents:
- * TFLite, or ONNX with ops listed in src/import/onnx/onnx_import.c). The file is
+ * TFLite, or ONNX with ops listed in the op tables of src/import/onnx/). The file is
  * untrusted: every offset, size and index is checked.
  * On failure returns BD_ERR_IO / FORMAT / UNSUPPORTED / LIMIT / NO_MEMORY, the
  * handle becomes sticky-failed and bd_model_last_error() names the problem.

@@ -178,6 +178,31 @@ int bd_graph_add_node(bd_graph *g, const bd_node *node, bd_err *err);
 /* Changes a value's shape (checked as in add_value). */
 bd_status bd_value_set_shape(bd_graph *g, int v, int n_dims, const int64_t *dims, bd_err *err);
 
+/* ---- helpers shared by the importers (ir.c) ---- */
+
+/* Makes value v a constant: gives it v's n_bytes of aligned data (owned by the
+ * graph), copied from src (borrowed; n_bytes long) or zero-filled when src is
+ * NULL. Returns BD_OK or BD_ERR_NO_MEMORY (with err set). */
+bd_status bd_value_set_const(bd_graph *g, int v, const void *src, bd_err *err);
+/* Adds a zero-filled constant value (bd_graph_add_value, then bd_value_set_const);
+ * *data, if data is not NULL, points at its elements afterwards. Returns the
+ * index or a negative status (with err set). */
+int bd_graph_add_const(bd_graph *g, const char *name, bd_dtype dtype, int n_dims,
+                       const int64_t *dims, void **data, bd_err *err);
+/* Clears *n and sets op, the source op's index and name (static): unit strides
+ * and dilations, depth multiplier 1, no activation, no inputs. */
+void bd_node_init(bd_node *n, bd_op_type op, int src_index, const char *src_name);
+/* Numpy broadcasting of shapes a (rank na) and b (rank nb), aligned on the right:
+ * *n_out = max(na, nb) and out[i] the larger of each pair (a size-1 axis
+ * stretches). Returns false if an axis pair differs with neither of size 1;
+ * *bad_axis (if not NULL) is then that output axis. */
+bool bd_broadcast_shape(int na, const int64_t *a, int nb, const int64_t *b, int *n_out,
+                        int64_t *out, int *bad_axis);
+/* Copies a name of len bytes from a model file into dst (size > 0 bytes),
+ * truncated and NUL-terminated, with bytes outside printable ASCII as '?' so
+ * that messages stay printable. Returns dst. */
+const char *bd_name_print(char *dst, size_t size, const char *s, size_t len);
+
 /* Verifies structure and infers every node's output shape: each node's inputs exist
  * and are constants, graph inputs or outputs of earlier nodes; each value has at
  * most one producer; the op's arity, dtypes and input shapes are legal; the output

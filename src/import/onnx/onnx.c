@@ -28,13 +28,7 @@ bool onnx_str_same(onnx_str a, onnx_str b) {
 }
 
 const char *onnx_str_print(onnx_str s, char *buf, size_t size) {
-    size_t n = s.len < size - 1 ? s.len : size - 1;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s.s[i];
-        buf[i] = (c < 32 || c > 126) ? '?' : (char)c;
-    }
-    buf[n] = '\0';
-    return buf;
+    return bd_name_print(buf, size, s.s, s.len);
 }
 
 static onnx_str as_str(const pb_field *f) {

@@ -1,6 +1,7 @@
 /*
  * onnx.h -- the ONNX importer: a decoded view of a ModelProto (onnx.c) and the
- * ONNX -> backdrop IR translation (onnx_import.c).
+ * ONNX -> backdrop IR translation (onnx_import.c, with the op lowerings declared
+ * in onnx_lower.h).
  *
  * onnx.c decodes the parts of the public schema (onnx/onnx.proto, IR version
  * 3..10) that inference needs into plain structs whose strings and tensor bytes

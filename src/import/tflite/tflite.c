@@ -80,15 +80,6 @@ typedef struct importer {
 #define MALFORMED(what)                                                                   \
     bd_err_set(im->err, BD_ERR_FORMAT, "malformed TFLite file: %s", what)
 
-/* Copies a flatbuffer string into a NUL-terminated buffer. */
-static void copy_str(char *dst, size_t dst_size, const char *s, uint32_t len) {
-    size_t n = len < dst_size - 1 ? len : dst_size - 1;
-    memcpy(dst, s, n);
-    dst[n] = '\0';
-    for (size_t i = 0; i < n; i++) /* keep messages printable */
-        if ((unsigned char)dst[i] < 32 || (unsigned char)dst[i] > 126) dst[i] = '?';
-}
-
 static bd_status read_opcodes(importer *im, const fb_table *model) {
     fb_vec v;
     bool present;
@@ -110,7 +101,7 @@ static bd_status read_opcodes(importer *im, const fb_table *model) {
         int d = (int8_t)dep;
         im->codes[i].code = code > d ? code : d;
         im->codes[i].version = version;
-        copy_str(im->codes[i].custom, sizeof im->codes[i].custom, s, len);
+        bd_name_print(im->codes[i].custom, sizeof im->codes[i].custom, s, len);
     }
     return BD_OK;
 }
@@ -143,7 +134,7 @@ static bd_status read_tensor(importer *im, const fb_vec *tensors, uint32_t i) {
         !fb_u8(&t, 1, 0, &type) || !fb_u32(&t, 2, 0, &buffer) ||
         !fb_string(&t, 3, &s, &len, &present))
         return MALFORMED(what);
-    copy_str(name, sizeof name, s, len);
+    bd_name_print(name, sizeof name, s, len);
     bool ok;
     bd_dtype dt = map_type(type, &ok);
     if (!ok)
@@ -182,15 +173,13 @@ static bd_status read_tensor(importer *im, const fb_vec *tensors, uint32_t i) {
         n = (size_t)size;
     }
     if (!src) return BD_OK; /* an activation */
-    bd_value *val = &im->g->values[v];
+    const bd_value *val = &im->g->values[v];
     if (n != val->n_bytes)
         return bd_err_set(im->err, BD_ERR_FORMAT,
                           "tensor %u '%s' has %zu bytes of data, its shape needs %zu", i, name, n,
                           val->n_bytes);
-    val->data = bd_aligned_alloc(n);
-    if (!val->data) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
-    memcpy(val->data, src, n);
-    val->is_const = true;
+    bd_status st = bd_value_set_const(im->g, v, src, im->err);
+    if (st) return st;
     if (dt == BD_DTYPE_F32 || dt == BD_DTYPE_F16) im->g->n_params += (int64_t)val->n_elems;
     return BD_OK;
 }
@@ -252,18 +241,6 @@ static bd_status input4(importer *im, const bd_node *n, int64_t *h, int64_t *w) 
     return BD_OK;
 }
 
-/* Adds a zero bias value of n elements for convolutions without one. */
-static int zero_bias(importer *im, int64_t n) {
-    int v = bd_graph_add_value(im->g, "zero_bias", BD_DTYPE_F32, 1, &n, im->err);
-    if (v < 0) return v;
-    bd_value *val = &im->g->values[v];
-    val->data = bd_aligned_alloc(val->n_bytes);
-    if (!val->data) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
-    memset(val->data, 0, val->n_bytes);
-    val->is_const = true;
-    return v;
-}
-
 static bd_status read_operator(importer *im, const fb_vec *ops, uint32_t oi) {
     fb_table op, opt;
     fb_vec ins, outs, custom;
@@ -291,13 +268,9 @@ static bd_status read_operator(importer *im, const fb_vec *ops, uint32_t oi) {
     bd_status st = bd_graph_count_src_op(im->g, oc->code == TFL_CUSTOM ? oc->custom : name, im->err);
     if (st) return st;
 
-    bd_node n;
-    memset(&n, 0, sizeof n);
-    n.src_index = (int)oi;
-    n.src_name = is_tbias ? "Convolution2DTransposeBias" : builtin_name(oc->code);
-    if (!n.src_name) n.src_name = "?";
-    n.conv.stride_h = n.conv.stride_w = n.conv.dilation_h = n.conv.dilation_w = 1;
-    n.conv.depth_multiplier = 1;
+    const char *src_name = is_tbias ? "Convolution2DTransposeBias" : builtin_name(oc->code);
+    bd_node n; /* n.op is set per operator below */
+    bd_node_init(&n, BD_OP_NONE, (int)oi, src_name ? src_name : "?");
 
     /* Inputs (-1 = an omitted optional input) and the single output. */
     if (ins.len < 1 || ins.len > BD_MAX_NODE_INPUTS || outs.len != 1)
@@ -372,7 +345,8 @@ static bd_status read_operator(importer *im, const fb_vec *ops, uint32_t oi) {
         int kh = (int)w->dims[1], kw = (int)w->dims[2];
         int64_t n_bias = dw ? w->dims[3] : w->dims[0];
         if (n.n_inputs == 2 || n.inputs[2] < 0) { /* no bias: synthesise zeros */
-            int b = zero_bias(im, n_bias); /* may move g->values: w is stale after this */
+            /* may move g->values: w is stale after this */
+            int b = bd_graph_add_const(im->g, "zero_bias", BD_DTYPE_F32, 1, &n_bias, NULL, im->err);
             if (b < 0) return b;
             n.inputs[2] = b;
             n.n_inputs = 3;
@@ -572,7 +546,7 @@ bd_status bd_tflite_import(const uint8_t *data, size_t size, const bd_model_opti
     if (!fb_string(&model, 3, &desc, &desc_len, &present)) return MALFORMED("description");
     g->description = malloc((size_t)desc_len + 1);
     if (!g->description) return bd_err_set(err, BD_ERR_NO_MEMORY, "out of memory");
-    copy_str(g->description, (size_t)desc_len + 1, desc, desc_len);
+    bd_name_print(g->description, (size_t)desc_len + 1, desc, desc_len);
 
     if ((st = read_opcodes(im, &model))) goto done;
     if (!fb_vector(&model, 4, 4, &im->buffers, &present)) {
