@@ -17,7 +17,6 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,36 +25,7 @@
 
 #include "io/io.h"
 
-void bd_io_msg(char *err, size_t err_size, const char *fmt, ...) {
-    if (!err || err_size == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, err_size, fmt, ap);
-    va_end(ap);
-}
-
 #ifdef BD_WITH_CODECS
-
-bd_status bd_io_check_limits(const char *path, unsigned long width, unsigned long height,
-                             const bd_image_limits *lim, char *err, size_t err_size) {
-    if (width == 0 || height == 0) {
-        bd_io_msg(err, err_size, "image '%s' has no pixels (%lux%lu)", path, width, height);
-        return BD_ERR_FORMAT;
-    }
-    if (width > (unsigned long)lim->max_width || height > (unsigned long)lim->max_height) {
-        bd_io_msg(err, err_size, "image '%s' is %lux%lu pixels, larger than the limit %dx%d",
-                  path, width, height, lim->max_width, lim->max_height);
-        return BD_ERR_LIMIT;
-    }
-    /* both <= INT_MAX here, so the product fits in 64 bits */
-    unsigned long long n = (unsigned long long)width * height;
-    if (n > (unsigned long long)lim->max_pixels) {
-        bd_io_msg(err, err_size, "image '%s' has %llu pixels (%lux%lu), more than the limit %zu",
-                  path, n, width, height, lim->max_pixels);
-        return BD_ERR_LIMIT;
-    }
-    return BD_OK;
-}
 
 /* Merges a caller's limits over the defaults, honouring struct_size (a caller
  * compiled against an older, shorter struct leaves the new fields default). */
@@ -245,12 +215,6 @@ bd_status bd_image_write_file(const char *path, const bd_image *img, int jpeg_qu
 }
 
 #else /* !BD_WITH_CODECS */
-
-bd_status bd_io_check_limits(const char *path, unsigned long width, unsigned long height,
-                             const bd_image_limits *lim, char *err, size_t err_size) {
-    (void)path, (void)width, (void)height, (void)lim, (void)err, (void)err_size;
-    return BD_ERR_UNSUPPORTED;
-}
 
 bd_status bd_image_read_file(const char *path, bd_pixel_format want,
                              const bd_image_limits *limits, bd_image_buf **out, char *err,

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/ops.h"
 
 typedef enum bd_op_type {
     BD_OP_NONE = 0,   /* a dead node, removed by bd_graph_compact */
@@ -55,33 +56,7 @@ typedef enum bd_op_type {
     BD_OP_COUNT
 } bd_op_type;
 
-/* The activation applied in a kernel's epilogue (fused by import or passes). */
-typedef enum bd_act {
-    BD_ACT_NONE = 0,
-    BD_ACT_RELU,
-    BD_ACT_RELU6,
-    BD_ACT_CLAMP, /* act_min .. act_max (e.g. TFLite RELU_N1_TO_1) */
-    BD_ACT_HARDSWISH,
-    BD_ACT_SIGMOID,
-    BD_ACT_TANH,
-    BD_ACT_COUNT
-} bd_act;
-
 #define BD_MAX_NODE_INPUTS 8
-
-/* PAD modes (ONNX Pad). */
-enum { BD_PAD_CONSTANT = 0, BD_PAD_REFLECT, BD_PAD_EDGE };
-
-/* RESIZE_NEAREST: ONNX coordinate_transformation_mode and nearest_mode. */
-enum {
-    BD_COORD_HALF_PIXEL = 0, BD_COORD_PYTORCH_HALF_PIXEL, BD_COORD_ALIGN_CORNERS,
-    BD_COORD_ASYMMETRIC, BD_COORD_TF_HALF_PIXEL_FOR_NEAREST
-};
-enum {
-    BD_NEAREST_ROUND_PREFER_FLOOR = 0, BD_NEAREST_ROUND_PREFER_CEIL, BD_NEAREST_FLOOR,
-    BD_NEAREST_CEIL,
-    BD_NEAREST_SIMPLE /* Upsample and Resize-10: floor, or ceil when downsampling */
-};
 
 typedef struct bd_value {
     char *name;          /* owned by the graph */

@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
-#include "ir/ir.h"
+#include "core/ops.h"
 
 /* The epilogue activation of a kernel. */
 typedef struct bd_act_params {

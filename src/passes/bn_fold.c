@@ -25,7 +25,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "runtime/runtime.h"
+#include "passes/passes.h"
 
 static bool is_conv(bd_op_type op) {
     return op == BD_OP_CONV2D || op == BD_OP_DWCONV2D || op == BD_OP_TCONV2D;

@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "runtime/runtime.h"
+#include "passes/passes.h"
 
 bd_status bd_pass_fold_constants(bd_graph *g, bd_err *err) {
     for (int i = 0; i < g->n_nodes; i++) {

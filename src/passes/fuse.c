@@ -25,7 +25,7 @@
  * Graph outputs (including bd_model_options.extra_outputs) are never fused away,
  * which keeps the pre-sigmoid logits observable for the reference test.
  */
-#include "runtime/runtime.h"
+#include "passes/passes.h"
 
 static bool is_conv(bd_op_type op) {
     return op == BD_OP_CONV2D || op == BD_OP_DWCONV2D || op == BD_OP_TCONV2D;

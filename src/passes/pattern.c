@@ -34,7 +34,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "runtime/runtime.h"
+#include "passes/passes.h"
 
 /* True if v is a one-element float constant equal to want. */
 static bool is_scalar(const bd_graph *g, int v, float want) {

@@ -20,7 +20,7 @@
  */
 #include <string.h>
 
-#include "runtime/runtime.h"
+#include "passes/passes.h"
 
 /* [lo, hi): the taps of one axis that read some input position. */
 static void used_taps(int n, int m, int k, int s, int d, int pad, int *lo, int *hi) {

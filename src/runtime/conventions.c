@@ -6,6 +6,8 @@
  * conventions an ONNX file states in metadata_props ("backdrop.mean" = ...).
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -155,6 +157,28 @@ static int same_aspect(int64_t h, int64_t w, int in_h, int in_w) {
     return h >= 1 && w >= 1 && h <= MAX_SIDE && w <= MAX_SIDE && h * in_w == w * in_h;
 }
 
+/* bd_conventions_parse_text, then bd_conventions_derive on the result; conv is
+ * changed only when both succeed. */
+static bd_status parse_and_derive(const bd_model *m, const char *text, size_t len,
+                                  const char *name, bd_conv_source src,
+                                  bd_model_conventions *conv, char *err, size_t err_size) {
+    if (!conv || conv->struct_size < sizeof(size_t)) return BD_ERR_INVALID_ARG;
+    bd_model_conventions c;
+    memset(&c, 0, sizeof c);
+    memcpy(&c, conv, conv->struct_size < sizeof c ? conv->struct_size : sizeof c);
+    c.struct_size = sizeof c;
+    int reinfer = 0;
+    bd_status st = bd_conventions_parse_text(m, text, len, name, src, &c, &reinfer, err, err_size);
+    if (st != BD_OK) return st;
+    char why[200] = "";
+    if (bd_conventions_derive(m, &c, reinfer, why, sizeof why) != BD_OK) {
+        if (err && err_size) snprintf(err, err_size, "%s: %s", name ? name : "sidecar", why);
+        return BD_ERR_FORMAT;
+    }
+    memcpy(conv, &c, conv->struct_size < sizeof c ? conv->struct_size : sizeof c);
+    return BD_OK;
+}
+
 /* Output layout and class count of the mask output; the rest of *c is set. */
 static int infer_output(const bd_value *v, bd_model_conventions *c) {
     c->output_layout = c->layout;
@@ -254,9 +278,8 @@ bd_status bd_model_conventions_infer(const bd_model *m, bd_model_conventions *ou
      * inferred, checked like a sidecar. */
     if (g->conventions) {
         char why[256] = "";
-        bd_status st = bd_conventions_parse_text(m, g->conventions, strlen(g->conventions),
-                                                 "metadata_props", BD_FROM_INFERRED, &c, why,
-                                                 sizeof why);
+        bd_status st = parse_and_derive(m, g->conventions, strlen(g->conventions),
+                                        "metadata_props", BD_FROM_INFERRED, &c, why, sizeof why);
         if (st != BD_OK) {
             set_err(err, err_size, "the model's %s", why);
             return BD_ERR_FORMAT;
@@ -304,4 +327,40 @@ bd_status bd_conventions_derive(const bd_model *m, bd_model_conventions *c, int 
         }
     }
     return BD_OK;
+}
+
+/* The public parse: the text's keys (sidecar.c), then the fields that follow
+ * from them. */
+bd_status bd_model_conventions_parse(const bd_model *m, const char *text, size_t len,
+                                     const char *name, bd_model_conventions *conv, char *err,
+                                     size_t err_size) {
+    return parse_and_derive(m, text, len, name, BD_FROM_SIDECAR, conv, err, err_size);
+}
+
+bd_status bd_model_conventions_sidecar(const bd_model *m, const char *path,
+                                       bd_model_conventions *conv, char *err, size_t err_size) {
+    if (err && err_size) err[0] = '\0';
+    if (!m || !path || !conv) return BD_ERR_INVALID_ARG;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        if (err && err_size) snprintf(err, err_size, "cannot open '%s': %s", path, strerror(errno));
+        return BD_ERR_IO;
+    }
+    char *buf = malloc(BD_SIDECAR_MAX_BYTES + 1);
+    if (!buf) {
+        fclose(f);
+        return BD_ERR_NO_MEMORY;
+    }
+    size_t len = fread(buf, 1, BD_SIDECAR_MAX_BYTES + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    bd_status st;
+    if (bad) {
+        if (err && err_size) snprintf(err, err_size, "cannot read '%s'", path);
+        st = BD_ERR_IO;
+    } else {
+        st = bd_model_conventions_parse(m, buf, len, path, conv, err, err_size);
+    }
+    free(buf);
+    return st;
 }

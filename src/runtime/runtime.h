@@ -8,6 +8,7 @@
 #include "core/threadpool.h"
 #include "ir/ir.h"
 #include "kernels/kernels.h"
+#include "passes/passes.h"
 
 struct bd_model {
     bd_model_options opts;
@@ -63,16 +64,6 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
 /* The most tiles node n can usefully be cut into (>= 1). */
 int bd_exec_max_tiles(const bd_model *m, const bd_node *n);
 
-/* Graph passes run at load (src/passes/). */
-bd_status bd_pass_fold_constants(bd_graph *g, bd_err *err);
-bd_status bd_pass_fuse(bd_graph *g, bd_err *err);
-/* Converter idioms (pattern.c): x * (clip(x + 3, 0, 6) * (1/6)) -> HARDSWISH, and
- * conv(x) + constant per-channel c -> conv with bias + c. */
-bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err);
-/* conv(x) * per-channel constant -> conv with scaled weights and bias (bn_fold.c;
- * the multiply half of a BatchNormalization, whose add pattern.c folds). */
-bd_status bd_pass_fold_batchnorm(bd_graph *g, bd_err *err);
-
 /* Recurrent state (state.c): resolves o's state pairs (or those found by name)
  * for session s (BD_ERR_INVALID_ARG for a bad pair); frees them; copies every
  * state output to its input after a run. */
@@ -80,10 +71,16 @@ bd_status bd_session_state_setup(bd_session *s, const bd_session_options *o);
 void bd_session_state_free(bd_session *s);
 void bd_session_state_carry(bd_session *s);
 
-/* bd_model_conventions_parse with the applied keys marked `src` (sidecar.c). */
+/* The largest sidecar text (bytes). */
+#define BD_SIDECAR_MAX_BYTES (64 * 1024)
+/* The sidecar's text parser (sidecar.c): applies the keys of `text` to *conv,
+ * marked `src`; *reinfer_output (if not NULL) says whether the output layout
+ * must be inferred again. The derived fields are left to the caller
+ * (bd_conventions_derive, conventions.c). */
 bd_status bd_conventions_parse_text(const bd_model *m, const char *text, size_t len,
                                     const char *name, bd_conv_source src,
-                                    bd_model_conventions *conv, char *err, size_t err_size);
+                                    bd_model_conventions *conv, int *reinfer_output, char *err,
+                                    size_t err_size);
 
 /* Recomputes the derived fields of *c (input_w/h, n_classes; output_layout too if
  * reinfer_output) from the model's shapes after image_input, layout, mask_output
@@ -91,8 +88,4 @@ bd_status bd_conventions_parse_text(const bd_model *m, const char *text, size_t 
  * not fit the model (conventions.c). */
 bd_status bd_conventions_derive(const bd_model *m, bd_model_conventions *c, int reinfer_output,
                                 char *err, size_t err_size);
-/* Drops the taps of dense convolutions that only ever read padding (trim_taps.c:
- * DeepLabV3's ASPP with dilation >= the feature map becomes a 1x1 conv). */
-bd_status bd_pass_trim_conv_taps(bd_graph *g, bd_err *err);
-
 #endif /* BD_RUNTIME_H */

@@ -8,6 +8,8 @@
  * first problem is reported as "name:line: what is wrong". Nothing is applied
  * unless the whole file is good. The same parser reads the conventions an ONNX
  * file states in its metadata_props ("backdrop.KEY" entries, conventions.c).
+ * A text parser only: conventions.c reads the file and derives the fields
+ * that follow from the keys (bd_conventions_derive), so calls go one way.
  */
 #include <errno.h>
 #include <math.h>
@@ -17,7 +19,6 @@
 
 #include "runtime/runtime.h"
 
-#define SIDECAR_MAX_BYTES (64 * 1024)
 #define SIDECAR_MAX_LINE 1024
 
 typedef struct parser {
@@ -239,15 +240,10 @@ static char *trim(char *s) {
     return s;
 }
 
-bd_status bd_model_conventions_parse(const bd_model *m, const char *text, size_t len,
-                                     const char *name, bd_model_conventions *conv, char *err,
-                                     size_t err_size) {
-    return bd_conventions_parse_text(m, text, len, name, BD_FROM_SIDECAR, conv, err, err_size);
-}
-
 bd_status bd_conventions_parse_text(const bd_model *m, const char *text, size_t len,
                                     const char *name, bd_conv_source src,
-                                    bd_model_conventions *conv, char *err, size_t err_size) {
+                                    bd_model_conventions *conv, int *reinfer_output, char *err,
+                                    size_t err_size) {
     if (err && err_size) err[0] = '\0';
     if (!m || (!text && len) || !conv || conv->struct_size < sizeof(size_t))
         return BD_ERR_INVALID_ARG;
@@ -261,10 +257,10 @@ bd_status bd_conventions_parse_text(const bd_model *m, const char *text, size_t 
     p.src = src;
     memcpy(&p.c, conv, conv->struct_size < sizeof p.c ? conv->struct_size : sizeof p.c);
     p.c.struct_size = sizeof p.c;
-    if (len > SIDECAR_MAX_BYTES) {
+    if (len > BD_SIDECAR_MAX_BYTES) {
         if (err && err_size)
             snprintf(err, err_size, "%s: %zu bytes, more than the limit of %d", p.name, len,
-                     SIDECAR_MAX_BYTES);
+                     BD_SIDECAR_MAX_BYTES);
         return BD_ERR_LIMIT;
     }
     char line[SIDECAR_MAX_LINE + 1];
@@ -299,42 +295,7 @@ bd_status bd_conventions_parse_text(const bd_model *m, const char *text, size_t 
         bd_status st = apply(&p, key, val);
         if (st != BD_OK) return st;
     }
-    p.line = 0;
-    char why[200] = "";
-    bd_status st = bd_conventions_derive(m, &p.c, p.set_mask_output && !p.set_output_layout,
-                                         why, sizeof why);
-    if (st != BD_OK) {
-        if (err && err_size) snprintf(err, err_size, "%s: %s", p.name, why);
-        return BD_ERR_FORMAT;
-    }
     memcpy(conv, &p.c, conv->struct_size < sizeof p.c ? conv->struct_size : sizeof p.c);
+    if (reinfer_output) *reinfer_output = p.set_mask_output && !p.set_output_layout;
     return BD_OK;
-}
-
-bd_status bd_model_conventions_sidecar(const bd_model *m, const char *path,
-                                       bd_model_conventions *conv, char *err, size_t err_size) {
-    if (err && err_size) err[0] = '\0';
-    if (!m || !path || !conv) return BD_ERR_INVALID_ARG;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (err && err_size) snprintf(err, err_size, "cannot open '%s': %s", path, strerror(errno));
-        return BD_ERR_IO;
-    }
-    char *buf = malloc(SIDECAR_MAX_BYTES + 1);
-    if (!buf) {
-        fclose(f);
-        return BD_ERR_NO_MEMORY;
-    }
-    size_t len = fread(buf, 1, SIDECAR_MAX_BYTES + 1, f);
-    int bad = ferror(f);
-    fclose(f);
-    bd_status st;
-    if (bad) {
-        if (err && err_size) snprintf(err, err_size, "cannot read '%s'", path);
-        st = BD_ERR_IO;
-    } else {
-        st = bd_model_conventions_parse(m, buf, len, path, conv, err, err_size);
-    }
-    free(buf);
-    return st;
 }
