@@ -25,43 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "image/image.h"
-#include "image/post.h"
+#include "pipeline/pipeline_internal.h"
 
-struct bd_pipeline {
-    bd_err err;
-    int failed; /* sticky: the session failed, every call returns BD_ERR_BAD_STATE */
-    const bd_model *model; /* retained; NULL for a post-process-only pipeline */
-    bd_session *session;
-    bd_pipeline_options opts;
-    bd_model_conventions conv; /* resolved at create */
-    int in_w, in_h;   /* model image input, NHWC or NCHW (conv.layout) */
-    int out_w, out_h; /* model mask output, n_classes channels (conv.output_layout) */
-    int n_classes, person_class;
-    int class_mode;   /* bd_class_probability_strided mode from conv.output_kind */
-    int map_logits;   /* one channel of logits: the post-process applies the sigmoid */
-    float *prob; /* n_classes > 1: [out_h][out_w] person probability */
-    bd_tensor_map tmap; /* u8 -> input values, channel order and layout */
-    bd_mask_params mask;
-    bd_post *post;
-
-    bd_linear_axis pre_x, pre_y; /* frame -> model input (n_out fixed at create) */
-    bd_temporal *temporal;       /* options.temporal or .reuse; NULL otherwise */
-    int last_fw, last_fh;        /* frame size of the last run (temporal reset on change) */
-    int64_t frames;              /* frames run (without temporal; else its count) */
-
-    /* BD_BG_IMAGE: the background scaled to cover the frame in the out format,
-     * via an RGB24 copy when the out format is not RGB24, and what it was made from. */
-    bd_image_buf *bg_scaled, *bg_rgb;
-    bd_image_buf *bg_light, *zero_alpha; /* light wrap: bg_scaled blurred (built on demand) */
-    int bg_light_valid;
-    bd_linear_axis bg_x, bg_y;
-    const uint8_t *bg_key_data;
-    int bg_key_w, bg_key_h, bg_key_frame_w, bg_key_frame_h;
-    size_t bg_key_stride;
-    bd_pixel_format bg_key_format, bg_key_out_format;
-    uint64_t bg_key_hash;
-};
 
 void bd_pipeline_options_default(bd_pipeline_options *opts) {
     if (!opts) return;
@@ -437,19 +402,6 @@ static bd_status begin(bd_pipeline *p) {
     return BD_OK;
 }
 
-static bd_status check_same_size(bd_pipeline *p, const bd_image *a, const char *what,
-                                 const bd_image *frame) {
-    if (a->width == frame->width && a->height == frame->height) return BD_OK;
-    return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "%s is %dx%d but the frame is %dx%d", what,
-                      a->width, a->height, frame->width, frame->height);
-}
-
-static const unsigned RGB_FORMATS =
-    BD_FMT_BIT(BD_PIXEL_GRAY8) | BD_FMT_BIT(BD_PIXEL_RGB24) | BD_FMT_BIT(BD_PIXEL_RGBA32) |
-    BD_FMT_BIT(BD_PIXEL_BGR24) | BD_FMT_BIT(BD_PIXEL_BGRA32) | BD_FMT_BIT(BD_PIXEL_RGBX32) |
-    BD_FMT_BIT(BD_PIXEL_BGRX32);
-static const unsigned ALL_FORMATS = RGB_FORMATS | BD_FMT_BIT(BD_PIXEL_YUYV) |
-                                    BD_FMT_BIT(BD_PIXEL_NV12) | BD_FMT_BIT(BD_PIXEL_I420);
 
 /* ---------------------------------------------------------------------------
  * Fit geometry. With scale s_x, s_y (model pixels per frame pixel) and the
@@ -579,7 +531,7 @@ bd_status bd_pipeline_mask(bd_pipeline *p, const bd_image *frame, const bd_image
         return bd_err_set(&p->err, BD_ERR_BAD_STATE, "this pipeline has no model");
     if ((st = bd_image_check(frame, ALL_FORMATS, "frame", &p->err)) != BD_OK ||
         (st = bd_image_check(alpha, BD_FMT_BIT(BD_PIXEL_GRAY8), "alpha", &p->err)) != BD_OK ||
-        (st = check_same_size(p, alpha, "alpha", frame)) != BD_OK)
+        (st = bd_pipeline_check_same_size(p, alpha, "alpha", frame)) != BD_OK)
         return st;
     const float *map = NULL;
     fit_geom g;
@@ -599,227 +551,6 @@ bd_status bd_pipeline_mask(bd_pipeline *p, const bd_image *frame, const bd_image
         return bd_err_set(&p->err, BD_ERR_NO_MEMORY, "out of memory for a %dx%d frame",
                           frame->width, frame->height);
     return BD_OK;
-}
-
-/* Makes *buf a w x h image of format f, reusing it if it already is one. */
-static bd_status ensure_image(bd_image_buf **buf, int w, int h, bd_pixel_format f) {
-    if (*buf && (*buf)->view.width == w && (*buf)->view.height == h && (*buf)->view.format == f)
-        return BD_OK;
-    bd_image_free(*buf);
-    *buf = NULL;
-    return bd_image_alloc(w, h, f, buf);
-}
-
-/* 64-bit hash of an image's pixel bytes (not the row padding), 8 bytes per
- * step: cheap next to rescaling it, and it makes the cache notice in-place
- * edits of the background. Not cryptographic. */
-static uint64_t hash_pixels(const bd_image *img) {
-    const uint64_t k = 0x9e3779b97f4a7c15ull;
-    const size_t row = (size_t)img->width * (size_t)bd_pixel_format_bpp(img->format);
-    uint64_t h = k ^ row;
-    for (int y = 0; y < img->height; y++) {
-        const uint8_t *r = img->data + (size_t)y * img->stride_bytes;
-        size_t i = 0;
-        for (; i + 8 <= row; i += 8) {
-            uint64_t v;
-            memcpy(&v, r + i, 8);
-            h = (h ^ v) * k;
-            h ^= h >> 29;
-        }
-        uint64_t tail = 0;
-        memcpy(&tail, r + i, row - i);
-        h = (h ^ tail ^ ((uint64_t)y << 56)) * k;
-        h ^= h >> 31;
-    }
-    return h;
-}
-
-/* Converts an RGB24 image to `dst` (same size) of any supported format:
- * RGB family by byte offsets, YUV with BT.601 and chroma averaged over the
- * pixels each sample covers. */
-static void convert_image(const bd_image *src, const bd_image *dst) {
-    const int w = src->width, h = src->height;
-    if (bd_format_is_rgb_family(dst->format)) {
-        int o[4];
-        bd_format_rgba_offsets(dst->format, o);
-        const int bpp = bd_pixel_format_bpp(dst->format);
-        for (int y = 0; y < h; y++) {
-            const uint8_t *s = src->data + (size_t)y * src->stride_bytes;
-            uint8_t *d = dst->data + (size_t)y * dst->stride_bytes;
-            for (int x = 0; x < w; x++, s += 3, d += bpp) {
-                if (dst->format == BD_PIXEL_GRAY8) {
-                    d[0] = (uint8_t)((77 * s[0] + 150 * s[1] + 29 * s[2] + 128) >> 8);
-                    continue;
-                }
-                d[o[0]] = s[0], d[o[1]] = s[1], d[o[2]] = s[2];
-                if (o[3] >= 0) d[o[3]] = 255;
-            }
-        }
-        return;
-    }
-    /* YUV: luma per pixel, chroma from the mean of the covered pixels' U, V */
-    const int sy = dst->format == BD_PIXEL_YUYV ? 1 : 2;
-    for (int y = 0; y < h; y += sy)
-        for (int x = 0; x < w; x += 2) {
-            int su = 0, sv = 0, n = 0;
-            for (int dy = 0; dy < sy && y + dy < h; dy++)
-                for (int dx = 0; dx < 2 && x + dx < w; dx++) {
-                    uint8_t yuv[3];
-                    bd_rgb_to_yuv(src->data + (size_t)(y + dy) * src->stride_bytes +
-                                      (size_t)(x + dx) * 3,
-                                  yuv);
-                    su += yuv[1], sv += yuv[2], n++;
-                    if (dst->format == BD_PIXEL_YUYV)
-                        dst->data[(size_t)(y + dy) * dst->stride_bytes + (size_t)(x + dx) * 2] =
-                            yuv[0];
-                    else
-                        dst->data[(size_t)(y + dy) * dst->stride_bytes + (size_t)(x + dx)] =
-                            yuv[0];
-                }
-            const uint8_t u = (uint8_t)((su + n / 2) / n), v = (uint8_t)((sv + n / 2) / n);
-            if (dst->format == BD_PIXEL_YUYV) {
-                uint8_t *d = dst->data + (size_t)y * dst->stride_bytes + (size_t)x * 2;
-                d[1] = u, d[3] = v;
-            } else if (dst->format == BD_PIXEL_NV12) {
-                uint8_t *d = dst->plane[0] + (size_t)(y / 2) * dst->plane_stride_bytes[0] +
-                             (size_t)x;
-                d[0] = u, d[1] = v;
-            } else {
-                dst->plane[0][(size_t)(y / 2) * dst->plane_stride_bytes[0] + (size_t)(x / 2)] = u;
-                dst->plane[1][(size_t)(y / 2) * dst->plane_stride_bytes[1] + (size_t)(x / 2)] = v;
-            }
-        }
-}
-
-/* The background image scaled to cover the frame in the out format, from the
- * cache when possible. */
-static bd_status scaled_background(bd_pipeline *p, const bd_image *src, uint32_t version, int w,
-                                   int h, bd_pixel_format out_format, const bd_image **view) {
-    /* a caller-given version replaces the hash (tagged so the two never collide) */
-    const uint64_t hash = version ? ((uint64_t)version | (1ull << 63)) : hash_pixels(src) >> 1;
-    if (p->bg_scaled && p->bg_key_data == src->data && p->bg_key_w == src->width &&
-        p->bg_key_h == src->height && p->bg_key_stride == src->stride_bytes &&
-        p->bg_key_format == src->format && p->bg_key_frame_w == w && p->bg_key_frame_h == h &&
-        p->bg_key_out_format == out_format && p->bg_key_hash == hash) {
-        *view = &p->bg_scaled->view;
-        return BD_OK;
-    }
-    p->bg_key_data = NULL; /* invalid until rebuilt */
-    p->bg_light_valid = 0;
-    double ratio, ox, oy;
-    bd_cover_geometry(src->width, src->height, w, h, &ratio, &ox, &oy);
-    const int direct = out_format == BD_PIXEL_RGB24;
-    if (ensure_image(&p->bg_scaled, w, h, out_format) != BD_OK ||
-        (!direct && ensure_image(&p->bg_rgb, w, h, BD_PIXEL_RGB24) != BD_OK) ||
-        bd_linear_axis_set(&p->bg_x, src->width, w, ratio, ox) != BD_OK ||
-        bd_linear_axis_set(&p->bg_y, src->height, h, ratio, oy) != BD_OK)
-        return bd_err_set(&p->err, BD_ERR_NO_MEMORY,
-                          "out of memory scaling the background to %dx%d", w, h);
-    if (direct) {
-        bd_image_resample_rgb(src, &p->bg_x, &p->bg_y, &p->bg_scaled->view);
-    } else {
-        bd_image_resample_rgb(src, &p->bg_x, &p->bg_y, &p->bg_rgb->view);
-        convert_image(&p->bg_rgb->view, &p->bg_scaled->view);
-    }
-    p->bg_key_data = src->data;
-    p->bg_key_w = src->width;
-    p->bg_key_h = src->height;
-    p->bg_key_stride = src->stride_bytes;
-    p->bg_key_format = src->format;
-    p->bg_key_frame_w = w;
-    p->bg_key_frame_h = h;
-    p->bg_key_out_format = out_format;
-    p->bg_key_hash = hash;
-    *view = &p->bg_scaled->view;
-    return BD_OK;
-}
-
-/* Checks out against frame and bg, fills the background part of the job. */
-static bd_status setup_background(bd_pipeline *p, const bd_image *frame, const bd_background *bg,
-                                  const bd_image *out, bd_post_job *job) {
-    bd_status st;
-    if (!bg) return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "background is NULL");
-    const int transparent = bg->kind == BD_BG_TRANSPARENT;
-    const int yuv = bd_format_is_yuv(frame->format);
-    unsigned out_formats;
-    const char *what = "out";
-    if (transparent) {
-        out_formats = BD_FMT_BIT(BD_PIXEL_RGBA32) | BD_FMT_BIT(BD_PIXEL_BGRA32);
-        what = "out (transparent background needs RGBA32 or BGRA32)";
-        if (yuv)
-            return bd_err_set(&p->err, BD_ERR_UNSUPPORTED,
-                              "transparent output needs an RGB-family frame, not %s",
-                              bd_pixel_format_name(frame->format));
-    } else if (yuv) {
-        out_formats = BD_FMT_BIT(frame->format);
-        what = "out (a YUV frame is composited in its own format)";
-    } else {
-        out_formats = RGB_FORMATS & ~BD_FMT_BIT(BD_PIXEL_GRAY8);
-    }
-    if ((st = bd_image_check(out, out_formats, what, &p->err)) != BD_OK ||
-        (st = check_same_size(p, out, "out", frame)) != BD_OK)
-        return st;
-    job->out = out;
-    job->premultiply = p->opts.premultiplied;
-    switch (bg->kind) {
-    case BD_BG_IMAGE: {
-        if ((st = bd_image_check(bg->image, RGB_FORMATS, "background image", &p->err)) != BD_OK)
-            return st;
-        const bd_image *v = NULL;
-        if ((st = scaled_background(p, bg->image, bg->image_version, frame->width,
-                                    frame->height, out->format, &v)) != BD_OK)
-            return st;
-        job->bg = BD_POST_IMAGE;
-        job->bg_image = v;
-        if (p->opts.light_wrap > 0.0f && !p->bg_light_valid &&
-            !bd_format_is_yuv(out->format)) {
-            /* The light that wraps around the subject: the scaled background
-             * blurred wide, made once per background with the post-process
-             * itself (all-background alpha, blur background). */
-            const int w = frame->width, h = frame->height;
-            if (ensure_image(&p->bg_light, w, h, out->format) != BD_OK ||
-                ensure_image(&p->zero_alpha, w, h, BD_PIXEL_GRAY8) != BD_OK)
-                return bd_err_set(&p->err, BD_ERR_NO_MEMORY,
-                                  "out of memory for the light wrap at %dx%d", w, h);
-            bd_post_job lj = {0};
-            lj.frame = v;
-            lj.alpha_in = &p->zero_alpha->view;
-            lj.bg = BD_POST_BLUR;
-            lj.blur_radius = (w > h ? w : h) / 30 + 1;
-            lj.out = &p->bg_light->view;
-            if (bd_post_run(p->post, &lj) != BD_OK)
-                return bd_err_set(&p->err, BD_ERR_NO_MEMORY,
-                                  "out of memory for the light wrap at %dx%d", w, h);
-            p->bg_light_valid = 1;
-        }
-        job->bg_light = p->bg_light_valid ? &p->bg_light->view : NULL;
-        return BD_OK;
-    }
-    case BD_BG_BLUR:
-        if (bg->blur_radius < 0)
-            return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "blur radius %d is negative",
-                              bg->blur_radius);
-        job->bg = BD_POST_BLUR;
-        job->blur_radius = bg->blur_radius > 0 ? bg->blur_radius
-                                               : bd_blur_default_radius(frame->width,
-                                                                        frame->height);
-        return BD_OK;
-    case BD_BG_COLOR:
-        job->bg = BD_POST_COLOR;
-        if (yuv) {
-            bd_rgb_to_yuv(bg->color, job->color);
-        } else {
-            int o[4];
-            bd_format_rgba_offsets(out->format, o);
-            for (int c = 0; c < 3; c++) job->color[o[c]] = bg->color[c];
-            if (o[3] >= 0) job->color[o[3]] = 255;
-        }
-        return BD_OK;
-    case BD_BG_TRANSPARENT: job->bg = BD_POST_TRANSPARENT; return BD_OK;
-    default:
-        return bd_err_set(&p->err, BD_ERR_INVALID_ARG, "unknown background kind %d",
-                          (int)bg->kind);
-    }
 }
 
 static bd_status run_post(bd_pipeline *p, const bd_post_job *job) {
@@ -847,12 +578,12 @@ bd_status bd_pipeline_composite(bd_pipeline *p, const bd_image *frame, const bd_
     if (st != BD_OK) return st;
     if ((st = bd_image_check(frame, ALL_FORMATS, "frame", &p->err)) != BD_OK ||
         (st = bd_image_check(alpha, BD_FMT_BIT(BD_PIXEL_GRAY8), "alpha", &p->err)) != BD_OK ||
-        (st = check_same_size(p, alpha, "alpha", frame)) != BD_OK)
+        (st = bd_pipeline_check_same_size(p, alpha, "alpha", frame)) != BD_OK)
         return st;
     bd_post_job job = {0};
     job.frame = frame;
     job.alpha_in = alpha;
-    if ((st = setup_background(p, frame, bg, out, &job)) != BD_OK) return st;
+    if ((st = bd_pipeline_setup_background(p, frame, bg, out, &job)) != BD_OK) return st;
     /* the alpha is given: no refinement (it needs the map), light wrap applies */
     job.light_wrap = job.bg == BD_POST_TRANSPARENT ? 0.0f : p->opts.light_wrap;
     return run_post(p, &job);
@@ -868,7 +599,7 @@ bd_status bd_pipeline_replace(bd_pipeline *p, const bd_image *frame, const bd_ba
     if ((st = bd_image_check(frame, ALL_FORMATS, "frame", &p->err)) != BD_OK) return st;
     bd_post_job job = {0};
     job.frame = frame;
-    if ((st = setup_background(p, frame, bg, out, &job)) != BD_OK) return st;
+    if ((st = bd_pipeline_setup_background(p, frame, bg, out, &job)) != BD_OK) return st;
     const float *map = NULL;
     fit_geom g;
     if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
@@ -894,7 +625,7 @@ bd_status bd_pipeline_composite_map(bd_pipeline *p, const float *map, int map_w,
     if (alpha_out &&
         ((st = bd_image_check(alpha_out, BD_FMT_BIT(BD_PIXEL_GRAY8), "alpha_out", &p->err)) !=
              BD_OK ||
-         (st = check_same_size(p, alpha_out, "alpha_out", frame)) != BD_OK))
+         (st = bd_pipeline_check_same_size(p, alpha_out, "alpha_out", frame)) != BD_OK))
         return st;
     bd_post_job job = {0};
     job.frame = frame;
@@ -902,7 +633,7 @@ bd_status bd_pipeline_composite_map(bd_pipeline *p, const float *map, int map_w,
     if (!bg && !out && alpha_out) {
         job.bg = BD_POST_NONE; /* the mask alone */
         job.out = frame;
-    } else if ((st = setup_background(p, frame, bg, out, &job)) != BD_OK) {
+    } else if ((st = bd_pipeline_setup_background(p, frame, bg, out, &job)) != BD_OK) {
         return st;
     }
     fit_geom g;
