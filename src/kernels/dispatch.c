@@ -50,35 +50,9 @@ static void net_ref(bd_kernels *k, bd_isa isa) {
 /* Levels without their own image kernels (scalar, NEON) keep these. */
 static void img_ref(bd_img_kernels *k) {
     k->isa = BD_ISA_REF;
-    k->blend_c1 = bd_u8_blend_c1_ref;
-    k->blend_c3 = bd_u8_blend_c3_ref;
-    k->blend_c4 = bd_u8_blend_c4_ref;
-    k->mask_row = bd_f32_mask_row_ref;
-    k->hlerp_row = bd_f32_hlerp_row_ref;
-    k->lerp16_row = bd_i16_lerp_row_ref;
-    k->hlerp16_row = bd_i16_hlerp_row_ref;
-    k->blur_accum_c3 = bd_u8_blur_accum_c3_ref;
-    k->blur_accum_c4 = bd_u8_blur_accum_c4_ref;
-    k->attach_c3 = bd_u8_attach_c3_ref;
-    k->luma_c3 = bd_u8_luma_c3_ref;
-    k->luma_c4 = bd_u8_luma_c4_ref;
-    k->refine_row = bd_f32_refine_row_ref;
-    /* the template kernels (kernels/templates/yuv_rows.inc, temporal_rows.inc): each level compiles its own */
-    k->blur_accum_y1 = bd_u8_blur_accum_y1_ref;
-    k->blur_accum_y2 = bd_u8_blur_accum_y2_ref;
-    k->blur_accum_y4 = bd_u8_blur_accum_y4_ref;
-    k->avg2x2 = bd_u8_avg2x2_ref;
-    k->avg2x2_dup = bd_u8_avg2x2_dup_ref;
-    k->pair_avg = bd_u8_pair_avg_ref;
-    k->blur_norm4 = bd_f32_blur_norm4_ref;
-    k->pair_expand = bd_u8_pair_expand_ref;
-    k->tmp_quant3 = bd_tmp_quant3_ref;
-    k->tmp_quant1 = bd_tmp_quant1_ref;
-    k->tmp_change_row = bd_tmp_change_row_ref;
-    k->tmp_hbox5 = bd_tmp_hbox5_ref;
-    k->tmp_vbox5 = bd_tmp_vbox5_ref;
-    k->tmp_clamp_prob = bd_tmp_clamp_prob_ref;
-    k->tmp_smooth_row = bd_tmp_smooth_row_ref;
+    BD_FILL_IMG_KERNELS(k, ref);
+    BD_FILL_IMG_KERNELS_LUMA(k, ref);
+    BD_FILL_TMPL_KERNELS(k, ref);
 }
 
 /* The ladder: fills whichever of net and img is not NULL for level isa. */

@@ -242,81 +242,44 @@ const bd_img_kernels *bd_img_kernels_get(bd_isa isa);
 void bd_img_kernels_init_avx2(bd_img_kernels *k);
 void bd_img_kernels_init_avx512(bd_img_kernels *k);
 
-/* The kernels themselves, for the tests and the benchmark. */
-void bd_u8_blend_c1_ref(const uint8_t *restrict f, const uint8_t *restrict b,
-                        const uint8_t *restrict a, uint8_t *o, int n);
-void bd_u8_blend_c3_ref(const uint8_t *restrict f, const uint8_t *restrict b,
-                        const uint8_t *restrict a, uint8_t *o, int n);
-void bd_u8_blend_c4_ref(const uint8_t *restrict f, const uint8_t *restrict b,
-                        const uint8_t *restrict a, uint8_t *o, int n, uint32_t or_mask);
-void bd_f32_hlerp_row_ref(const float *restrict g, const bd_hlerp_table *t, float k, float b,
-                          float *restrict out);
-void bd_f32_mask_row_ref(const float *restrict h0, const float *restrict h1, float wy,
-                         uint8_t *restrict alpha, int n);
-void bd_i16_lerp_row_ref(const int16_t *restrict h0, const int16_t *restrict h1, int16_t wy,
-                         uint8_t *restrict o, int n);
-void bd_i16_hlerp_row_ref(const int16_t *restrict s, const bd_hlerp16_table *t,
-                            int16_t *restrict out);
-void bd_u8_blur_accum_c3_ref(const uint8_t *restrict f, const uint8_t *restrict a,
-                               uint32_t *restrict acc, int n);
-void bd_u8_blur_accum_c4_ref(const uint8_t *restrict f, const uint8_t *restrict a,
-                               uint32_t *restrict acc, int n);
-void bd_u8_luma_c3_ref(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);
-void bd_u8_luma_c4_ref(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);
-void bd_f32_refine_row_ref(const float *restrict a0, const float *restrict a1,
-                            const float *restrict b0, const float *restrict b1, float wy,
-                            const uint8_t *restrict luma, uint8_t *restrict alpha, int n);
-void bd_u8_attach_c3_ref(const uint8_t *restrict f, const uint8_t *restrict a,
-                         uint8_t *restrict o, int n, int premultiply);
-
+/* The kernels themselves, for the tests and the benchmark: the set every level
+ * has (hand-written per ISA in x86_<isa>/img_blend_<isa>.c), declared once. */
+#define BD_DECLARE_IMG_KERNELS(sfx)                                                                \
+    void bd_u8_blend_c1_##sfx(const uint8_t *restrict f, const uint8_t *restrict b,                \
+                              const uint8_t *restrict a, uint8_t *o, int n);                       \
+    void bd_u8_blend_c3_##sfx(const uint8_t *restrict f, const uint8_t *restrict b,                \
+                              const uint8_t *restrict a, uint8_t *o, int n);                       \
+    void bd_u8_blend_c4_##sfx(const uint8_t *restrict f, const uint8_t *restrict b,                \
+                              const uint8_t *restrict a, uint8_t *o, int n, uint32_t or_mask);     \
+    void bd_f32_hlerp_row_##sfx(const float *restrict g, const bd_hlerp_table *t, float k,         \
+                                float b, float *restrict out);                                     \
+    void bd_f32_mask_row_##sfx(const float *restrict h0, const float *restrict h1, float wy,       \
+                               uint8_t *restrict alpha, int n);                                    \
+    void bd_i16_lerp_row_##sfx(const int16_t *restrict h0, const int16_t *restrict h1, int16_t wy, \
+                               uint8_t *restrict o, int n);                                        \
+    void bd_i16_hlerp_row_##sfx(const int16_t *restrict s, const bd_hlerp16_table *t,              \
+                                int16_t *restrict out);                                            \
+    void bd_u8_blur_accum_c3_##sfx(const uint8_t *restrict f, const uint8_t *restrict a,           \
+                                   uint32_t *restrict acc, int n);                                 \
+    void bd_u8_blur_accum_c4_##sfx(const uint8_t *restrict f, const uint8_t *restrict a,           \
+                                   uint32_t *restrict acc, int n);                                 \
+    void bd_u8_attach_c3_##sfx(const uint8_t *restrict f, const uint8_t *restrict a,               \
+                               uint8_t *restrict o, int n, int premultiply);
+/* ... and those only some levels have (AVX2 uses the reference's). */
+#define BD_DECLARE_IMG_KERNELS_LUMA(sfx)                                                           \
+    void bd_u8_luma_c3_##sfx(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);    \
+    void bd_u8_luma_c4_##sfx(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);    \
+    void bd_f32_refine_row_##sfx(const float *restrict a0, const float *restrict a1,               \
+                                 const float *restrict b0, const float *restrict b1, float wy,     \
+                                 const uint8_t *restrict luma, uint8_t *restrict alpha, int n);
+BD_DECLARE_IMG_KERNELS(ref)
+BD_DECLARE_IMG_KERNELS_LUMA(ref)
 #if defined(BD_HAVE_AVX2)
-void bd_u8_blend_c1_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
-                         const uint8_t *restrict a, uint8_t *o, int n);
-void bd_u8_blend_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
-                         const uint8_t *restrict a, uint8_t *o, int n);
-void bd_u8_blend_c4_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
-                         const uint8_t *restrict a, uint8_t *o, int n, uint32_t or_mask);
-void bd_f32_hlerp_row_avx2(const float *restrict g, const bd_hlerp_table *t, float k, float b,
-                          float *restrict out);
-void bd_f32_mask_row_avx2(const float *restrict h0, const float *restrict h1, float wy,
-                          uint8_t *restrict alpha, int n);
-void bd_i16_lerp_row_avx2(const int16_t *restrict h0, const int16_t *restrict h1, int16_t wy,
-                          uint8_t *restrict o, int n);
-void bd_i16_hlerp_row_avx2(const int16_t *restrict s, const bd_hlerp16_table *t,
-                            int16_t *restrict out);
-void bd_u8_blur_accum_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
-                               uint32_t *restrict acc, int n);
-void bd_u8_blur_accum_c4_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
-                               uint32_t *restrict acc, int n);
-void bd_u8_attach_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
-                          uint8_t *restrict o, int n, int premultiply);
+BD_DECLARE_IMG_KERNELS(avx2)
 #endif
 #if defined(BD_HAVE_AVX512)
-void bd_u8_blend_c1_avx512(const uint8_t *restrict f, const uint8_t *restrict b,
-                           const uint8_t *restrict a, uint8_t *o, int n);
-void bd_u8_blend_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict b,
-                           const uint8_t *restrict a, uint8_t *o, int n);
-void bd_u8_blend_c4_avx512(const uint8_t *restrict f, const uint8_t *restrict b,
-                           const uint8_t *restrict a, uint8_t *o, int n, uint32_t or_mask);
-void bd_f32_hlerp_row_avx512(const float *restrict g, const bd_hlerp_table *t, float k, float b,
-                          float *restrict out);
-void bd_f32_mask_row_avx512(const float *restrict h0, const float *restrict h1, float wy,
-                            uint8_t *restrict alpha, int n);
-void bd_i16_lerp_row_avx512(const int16_t *restrict h0, const int16_t *restrict h1, int16_t wy,
-                            uint8_t *restrict o, int n);
-void bd_i16_hlerp_row_avx512(const int16_t *restrict s, const bd_hlerp16_table *t,
-                            int16_t *restrict out);
-void bd_u8_blur_accum_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict a,
-                               uint32_t *restrict acc, int n);
-void bd_u8_blur_accum_c4_avx512(const uint8_t *restrict f, const uint8_t *restrict a,
-                               uint32_t *restrict acc, int n);
-void bd_u8_luma_c3_avx512(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);
-void bd_u8_luma_c4_avx512(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri);
-void bd_f32_refine_row_avx512(const float *restrict a0, const float *restrict a1,
-                            const float *restrict b0, const float *restrict b1, float wy,
-                            const uint8_t *restrict luma, uint8_t *restrict alpha, int n);
-void bd_u8_attach_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict a,
-                            uint8_t *restrict o, int n, int premultiply);
+BD_DECLARE_IMG_KERNELS(avx512)
+BD_DECLARE_IMG_KERNELS_LUMA(avx512)
 #endif
 
 /* The template kernels (templates/yuv_rows.inc, templates/temporal_rows.inc), one set per level. */
@@ -353,5 +316,44 @@ BD_TMPL_KERNELS(avx2)
 #if defined(BD_HAVE_AVX512)
 BD_TMPL_KERNELS(avx512)
 #endif
+
+/* Table filling for an init function: k->blend_c1 = bd_u8_blend_c1_<sfx>, ... */
+#define BD_FILL_IMG_KERNELS(k, sfx)                                                                \
+    do {                                                                                           \
+        (k)->blend_c1 = bd_u8_blend_c1_##sfx;                                                      \
+        (k)->blend_c3 = bd_u8_blend_c3_##sfx;                                                      \
+        (k)->blend_c4 = bd_u8_blend_c4_##sfx;                                                      \
+        (k)->mask_row = bd_f32_mask_row_##sfx;                                                     \
+        (k)->hlerp_row = bd_f32_hlerp_row_##sfx;                                                   \
+        (k)->lerp16_row = bd_i16_lerp_row_##sfx;                                                   \
+        (k)->hlerp16_row = bd_i16_hlerp_row_##sfx;                                                 \
+        (k)->blur_accum_c3 = bd_u8_blur_accum_c3_##sfx;                                            \
+        (k)->blur_accum_c4 = bd_u8_blur_accum_c4_##sfx;                                            \
+        (k)->attach_c3 = bd_u8_attach_c3_##sfx;                                                    \
+    } while (0)
+#define BD_FILL_IMG_KERNELS_LUMA(k, sfx)                                                           \
+    do {                                                                                           \
+        (k)->luma_c3 = bd_u8_luma_c3_##sfx;                                                        \
+        (k)->luma_c4 = bd_u8_luma_c4_##sfx;                                                        \
+        (k)->refine_row = bd_f32_refine_row_##sfx;                                                 \
+    } while (0)
+#define BD_FILL_TMPL_KERNELS(k, sfx)                                                               \
+    do {                                                                                           \
+        (k)->blur_accum_y1 = bd_u8_blur_accum_y1_##sfx;                                            \
+        (k)->blur_accum_y2 = bd_u8_blur_accum_y2_##sfx;                                            \
+        (k)->blur_accum_y4 = bd_u8_blur_accum_y4_##sfx;                                            \
+        (k)->avg2x2 = bd_u8_avg2x2_##sfx;                                                          \
+        (k)->avg2x2_dup = bd_u8_avg2x2_dup_##sfx;                                                  \
+        (k)->pair_avg = bd_u8_pair_avg_##sfx;                                                      \
+        (k)->pair_expand = bd_u8_pair_expand_##sfx;                                                \
+        (k)->blur_norm4 = bd_f32_blur_norm4_##sfx;                                                 \
+        (k)->tmp_quant3 = bd_tmp_quant3_##sfx;                                                     \
+        (k)->tmp_quant1 = bd_tmp_quant1_##sfx;                                                     \
+        (k)->tmp_change_row = bd_tmp_change_row_##sfx;                                             \
+        (k)->tmp_hbox5 = bd_tmp_hbox5_##sfx;                                                       \
+        (k)->tmp_vbox5 = bd_tmp_vbox5_##sfx;                                                       \
+        (k)->tmp_clamp_prob = bd_tmp_clamp_prob_##sfx;                                             \
+        (k)->tmp_smooth_row = bd_tmp_smooth_row_##sfx;                                             \
+    } while (0)
 
 #endif /* BD_IMG_KERNELS_H */

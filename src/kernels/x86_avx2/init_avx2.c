@@ -37,30 +37,7 @@ void bd_kernels_init_avx2(bd_kernels *k) {
 
 void bd_img_kernels_init_avx2(bd_img_kernels *k) {
     k->isa = BD_ISA_AVX2;
-    k->blend_c1 = bd_u8_blend_c1_avx2;
-    k->blend_c3 = bd_u8_blend_c3_avx2;
-    k->blend_c4 = bd_u8_blend_c4_avx2;
-    k->mask_row = bd_f32_mask_row_avx2;
-    k->hlerp_row = bd_f32_hlerp_row_avx2;
-    k->lerp16_row = bd_i16_lerp_row_avx2;
-    k->hlerp16_row = bd_i16_hlerp_row_avx2;
-    k->blur_accum_c3 = bd_u8_blur_accum_c3_avx2;
-    k->blur_accum_c4 = bd_u8_blur_accum_c4_avx2;
-    k->attach_c3 = bd_u8_attach_c3_avx2;
+    BD_FILL_IMG_KERNELS(k, avx2);
+    BD_FILL_TMPL_KERNELS(k, avx2);
     /* no AVX2 versions yet (the reference C stays): luma_c3, luma_c4, refine_row */
-    k->blur_accum_y1 = bd_u8_blur_accum_y1_avx2;
-    k->blur_accum_y2 = bd_u8_blur_accum_y2_avx2;
-    k->blur_accum_y4 = bd_u8_blur_accum_y4_avx2;
-    k->avg2x2 = bd_u8_avg2x2_avx2;
-    k->avg2x2_dup = bd_u8_avg2x2_dup_avx2;
-    k->pair_avg = bd_u8_pair_avg_avx2;
-    k->blur_norm4 = bd_f32_blur_norm4_avx2;
-    k->pair_expand = bd_u8_pair_expand_avx2;
-    k->tmp_quant3 = bd_tmp_quant3_avx2;
-    k->tmp_quant1 = bd_tmp_quant1_avx2;
-    k->tmp_change_row = bd_tmp_change_row_avx2;
-    k->tmp_hbox5 = bd_tmp_hbox5_avx2;
-    k->tmp_vbox5 = bd_tmp_vbox5_avx2;
-    k->tmp_clamp_prob = bd_tmp_clamp_prob_avx2;
-    k->tmp_smooth_row = bd_tmp_smooth_row_avx2;
 }

@@ -38,32 +38,7 @@ void bd_kernels_init_avx512(bd_kernels *k) {
 
 void bd_img_kernels_init_avx512(bd_img_kernels *k) {
     k->isa = BD_ISA_AVX512;
-    k->blend_c1 = bd_u8_blend_c1_avx512;
-    k->blend_c3 = bd_u8_blend_c3_avx512;
-    k->blend_c4 = bd_u8_blend_c4_avx512;
-    k->mask_row = bd_f32_mask_row_avx512;
-    k->hlerp_row = bd_f32_hlerp_row_avx512;
-    k->lerp16_row = bd_i16_lerp_row_avx512;
-    k->hlerp16_row = bd_i16_hlerp_row_avx512;
-    k->blur_accum_c3 = bd_u8_blur_accum_c3_avx512;
-    k->blur_accum_c4 = bd_u8_blur_accum_c4_avx512;
-    k->attach_c3 = bd_u8_attach_c3_avx512;
-    k->luma_c3 = bd_u8_luma_c3_avx512;
-    k->luma_c4 = bd_u8_luma_c4_avx512;
-    k->refine_row = bd_f32_refine_row_avx512;
-    k->blur_accum_y1 = bd_u8_blur_accum_y1_avx512;
-    k->blur_accum_y2 = bd_u8_blur_accum_y2_avx512;
-    k->blur_accum_y4 = bd_u8_blur_accum_y4_avx512;
-    k->avg2x2 = bd_u8_avg2x2_avx512;
-    k->avg2x2_dup = bd_u8_avg2x2_dup_avx512;
-    k->pair_avg = bd_u8_pair_avg_avx512;
-    k->blur_norm4 = bd_f32_blur_norm4_avx512;
-    k->pair_expand = bd_u8_pair_expand_avx512;
-    k->tmp_quant3 = bd_tmp_quant3_avx512;
-    k->tmp_quant1 = bd_tmp_quant1_avx512;
-    k->tmp_change_row = bd_tmp_change_row_avx512;
-    k->tmp_hbox5 = bd_tmp_hbox5_avx512;
-    k->tmp_vbox5 = bd_tmp_vbox5_avx512;
-    k->tmp_clamp_prob = bd_tmp_clamp_prob_avx512;
-    k->tmp_smooth_row = bd_tmp_smooth_row_avx512;
+    BD_FILL_IMG_KERNELS(k, avx512);
+    BD_FILL_IMG_KERNELS_LUMA(k, avx512);
+    BD_FILL_TMPL_KERNELS(k, avx512);
 }

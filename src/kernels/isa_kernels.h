@@ -1,0 +1,63 @@
+/*
+ * isa_kernels.h -- the prototypes every SIMD level of the network kernels has
+ * (the files of x86_avx2/, x86_avx512/, one template instance each), declared
+ * once: BD_DECLARE_ISA_KERNELS(avx2) declares bd_f32_conv2d_avx2 and the rest.
+ * A level's own header adds what only it has.
+ */
+#ifndef BD_ISA_KERNELS_H
+#define BD_ISA_KERNELS_H
+
+#include "kernels/kernels.h"
+
+#define BD_DECLARE_ISA_KERNELS(sfx)                                                                \
+    size_t bd_f32_conv2d_pack_##sfx(const bd_conv_params *p, const float *w, const float *bias,    \
+                                    float *dst);                                                   \
+    void bd_f32_conv2d_##sfx(const bd_conv_params *p, const float *restrict in,                    \
+                             const float *restrict packed, const float *restrict residual,         \
+                             float *restrict out, int y0, int y1);                                 \
+    size_t bd_f32_dwconv2d_pack_##sfx(const bd_conv_params *p, const float *w, const float *bias,  \
+                                      float *dst);                                                 \
+    void bd_f32_dwconv2d_##sfx(const bd_conv_params *p, const float *restrict in,                  \
+                               const float *restrict packed, const float *restrict residual,       \
+                               float *restrict out, int y0, int y1);                               \
+    size_t bd_f32_tconv2d_pack_##sfx(const bd_conv_params *p, const float *w, const float *bias,   \
+                                     float *dst);                                                  \
+    void bd_f32_tconv2d_##sfx(const bd_conv_params *p, const float *restrict in,                   \
+                              const float *restrict packed, const float *restrict residual,        \
+                              float *restrict out, int y0, int y1);                                \
+    /* Transposed convolution, any geometry without dilation (tconv_<isa>.c);                      \
+     * reached through bd_f32_tconv2d_<isa> when its k == stride paths do not                      \
+     * apply. */                                                                                   \
+    size_t bd_f32_tconv2d_pack_phase_##sfx(const bd_conv_params *p, const float *w,                \
+                                           const float *bias, float *dst);                         \
+    void bd_f32_tconv2d_phase_##sfx(const bd_conv_params *p, const float *restrict in,             \
+                                    const float *restrict packed, const float *restrict residual,  \
+                                    float *restrict out, int y0, int y1);                          \
+    void bd_f32_unary_##sfx(const float *x, float *y, size_t n, const bd_act_params *p);           \
+    void bd_f32_add_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,          \
+                          size_t n, const bd_act_params *p);                                       \
+    void bd_f32_mul_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,          \
+                          size_t n, const bd_act_params *p);                                       \
+    void bd_f32_mean_hw_##sfx(const float *restrict in, float *restrict out, size_t n_hw, int c);  \
+    void bd_f32_resize_bilinear_##sfx(const bd_resize_params *p, const float *restrict in,         \
+                                      float *restrict out, int y0, int y1);                        \
+    void bd_f32_sub_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,          \
+                          size_t n, const bd_act_params *p);                                       \
+    void bd_f32_div_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,          \
+                          size_t n, const bd_act_params *p);                                       \
+    void bd_f32_prelu_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,        \
+                            size_t n, const bd_act_params *p);                                     \
+    void bd_f32_softmax_##sfx(const float *x, float *y, size_t outer, size_t n, size_t inner);     \
+    /* FP16 weight storage (conv_f16_<isa>.c, dwconv_f16_<isa>.c). */                              \
+    size_t bd_f16_conv2d_pack_##sfx(const bd_conv_params *p, const float *w, const float *bias,    \
+                                    uint16_t *dst);                                                \
+    void bd_f16_conv2d_##sfx(const bd_conv_params *p, const float *restrict in,                    \
+                             const uint16_t *restrict packed, const float *restrict residual,      \
+                             float *restrict out, int y0, int y1);                                 \
+    size_t bd_f16_dwconv2d_pack_##sfx(const bd_conv_params *p, const float *w, const float *bias,  \
+                                      uint16_t *dst);                                              \
+    void bd_f16_dwconv2d_##sfx(const bd_conv_params *p, const float *restrict in,                  \
+                               const uint16_t *restrict packed, const float *restrict residual,    \
+                               float *restrict out, int y0, int y1);
+
+#endif /* BD_ISA_KERNELS_H */
