@@ -140,6 +140,47 @@ BD_INLINE bdv bdv_act(bdv v, const bd_act_params *p) { return bd_act256(v, p); }
 BD_INLINE bdv bdv_exp(bdv x) { return bd_exp256(x); }
 BD_INLINE bdv bdv_sigmoid(bdv x) { return bd_sigmoid256(x); }
 
+/* Lanes of m: max(a, b) / a + b; the other lanes keep a (for tails, where
+ * the masked-off lanes of b are not data). */
+BD_INLINE bdv bdv_max_m(bdv a, bdv_mask m, bdv b) {
+    return _mm256_blendv_ps(a, _mm256_max_ps(a, b), _mm256_castsi256_ps(m));
+}
+BD_INLINE bdv bdv_add_m(bdv a, bdv_mask m, bdv b) {
+    return _mm256_add_ps(a, _mm256_and_ps(b, _mm256_castsi256_ps(m)));
+}
+/* Horizontal max / sum of the lanes (float; the sum's order is fixed per ISA). */
+BD_INLINE float bdv_hmax(bdv v) {
+    __m128 a = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_max_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_max_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+BD_INLINE float bdv_hsum(bdv v) {
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+/* A BDV_LANES-wide double accumulator (two double vectors, lanes in order):
+ * bdv_dacc_add adds the floats of v converted exactly; bdv_dacc_div returns
+ * (float)(acc / d) lane by lane. */
+typedef struct { __m256d lo, hi; } bdv_dacc;
+BD_INLINE bdv_dacc bdv_dacc_zero(void) {
+    bdv_dacc a = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+    return a;
+}
+BD_INLINE bdv_dacc bdv_dacc_add(bdv_dacc a, bdv v) {
+    a.lo = _mm256_add_pd(a.lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+    a.hi = _mm256_add_pd(a.hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    return a;
+}
+BD_INLINE bdv bdv_dacc_div(bdv_dacc a, double d) {
+    const __m256d nd = _mm256_set1_pd(d);
+    __m128 rlo = _mm256_cvtpd_ps(_mm256_div_pd(a.lo, nd));
+    __m128 rhi = _mm256_cvtpd_ps(_mm256_div_pd(a.hi, nd));
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(rlo), rhi, 1);
+}
+
 /* a < 0 ? a * b : a, lane by lane (PRelu; NaN a stays a). */
 BD_INLINE bdv bdv_mul_if_neg(bdv a, bdv b) {
     __m256 neg = _mm256_cmp_ps(a, _mm256_setzero_ps(), _CMP_LT_OQ);

@@ -133,6 +133,30 @@ BD_INLINE bdv bdv_act(bdv v, const bd_act_params *p) { return bd_act512(v, p); }
 BD_INLINE bdv bdv_exp(bdv x) { return bd_exp512(x); }
 BD_INLINE bdv bdv_sigmoid(bdv x) { return bd_sigmoid512(x); }
 
+/* Lanes of m: max(a, b) / a + b; the other lanes keep a (see simd_avx2.h). */
+BD_INLINE bdv bdv_max_m(bdv a, bdv_mask m, bdv b) { return _mm512_mask_max_ps(a, m, a, b); }
+BD_INLINE bdv bdv_add_m(bdv a, bdv_mask m, bdv b) { return _mm512_mask_add_ps(a, m, a, b); }
+BD_INLINE float bdv_hmax(bdv v) { return _mm512_reduce_max_ps(v); }
+BD_INLINE float bdv_hsum(bdv v) { return _mm512_reduce_add_ps(v); }
+/* BDV_LANES-wide double accumulator (contract in simd_avx2.h). */
+typedef struct { __m512d lo, hi; } bdv_dacc;
+BD_INLINE bdv_dacc bdv_dacc_zero(void) {
+    bdv_dacc a = {_mm512_setzero_pd(), _mm512_setzero_pd()};
+    return a;
+}
+BD_INLINE bdv_dacc bdv_dacc_add(bdv_dacc a, bdv v) {
+    a.lo = _mm512_add_pd(a.lo, _mm512_cvtps_pd(_mm512_castps512_ps256(v)));
+    a.hi = _mm512_add_pd(a.hi, _mm512_cvtps_pd(_mm256_castpd_ps(
+                                   _mm512_extractf64x4_pd(_mm512_castps_pd(v), 1))));
+    return a;
+}
+BD_INLINE bdv bdv_dacc_div(bdv_dacc a, double d) {
+    const __m512d nd = _mm512_set1_pd(d);
+    __m256 rlo = _mm512_cvtpd_ps(_mm512_div_pd(a.lo, nd));
+    __m256 rhi = _mm512_cvtpd_ps(_mm512_div_pd(a.hi, nd));
+    return _mm512_insertf32x8(_mm512_castps256_ps512(rlo), rhi, 1);
+}
+
 /* a < 0 ? a * b : a, lane by lane (PRelu; NaN a stays a). */
 BD_INLINE bdv bdv_mul_if_neg(bdv a, bdv b) {
     __mmask16 neg = _mm512_cmp_ps_mask(a, _mm512_setzero_ps(), _CMP_LT_OQ);
