@@ -529,8 +529,8 @@ static bool has_free_dims(const bd_model *m) {
 
 /* Resolves and loads the model of `o` into job->model (job->load_ms). Free input
  * dims take --input-size, else the size for a frame of fw x fh (0: unknown, then
- * CLI_FREE_DIM_DEFAULT square). The model is loaded again when the frame asks
- * for another size than the first try (one compile per size; no cache yet). */
+ * CLI_FREE_DIM_DEFAULT square; a sequence keeps that size: no per-size recompile
+ * and cache yet). */
 static bool seg_load_model(const cli_seg_opts *o, cli_seg_job *job, const char **model_path,
                            int fw, int fh) {
     *model_path = cli_resolve_model(o->model_path);
