@@ -140,7 +140,15 @@ typedef struct bd_model_options {
      * FP32 on the selfie models is in docs/NOTES.md. A caller's older, smaller
      * struct (struct_size) reads as FP32. Other values: BD_ERR_INVALID_ARG. */
     bd_precision precision;
+    /* Size for the free (symbolic) spatial dims of the image-shaped graph inputs
+     * (ONNX dim_param "height"/"width" of MODNet-style [N,3,H,W] models); 0 = none,
+     * and such a model then fails to load naming the dim. Fixed dims are never
+     * changed. Each in 0..BD_MAX_INPUT_SIDE; bd_model_input_free_dims tells which
+     * dims were free. A caller's older, smaller struct (struct_size) reads as 0. */
+    int input_width, input_height;
 } bd_model_options;
+
+#define BD_MAX_INPUT_SIDE 16384
 
 /** Fills *opts with defaults. */
 BD_API void bd_model_options_default(bd_model_options *opts);
@@ -176,6 +184,10 @@ BD_API int bd_model_n_outputs(const bd_model *model);
 /** Describes input/output `index`. Returns BD_ERR_INVALID_ARG if out of range. */
 BD_API bd_status bd_model_input_info(const bd_model *model, int index, bd_tensor_info *out);
 BD_API bd_status bd_model_output_info(const bd_model *model, int index, bd_tensor_info *out);
+/** Bit k set: dim k of input `index` is free (symbolic) in the file and was set from
+ * bd_model_options.input_width/input_height (a symbolic batch, taken as 1, is not
+ * counted). 0 for fixed inputs, an index out of range or a model not loaded. */
+BD_API unsigned bd_model_input_free_dims(const bd_model *model, int index);
 
 /** Facts about a loaded model, for `backdrop info`. */
 typedef struct bd_model_stats {

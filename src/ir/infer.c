@@ -8,6 +8,7 @@
  * attribute ranges) and computes its output shape, one helper per op family;
  * bd_graph_verify() compares that shape with the declared one.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,7 @@ static bd_status check_arity(const bd_node *n, bd_err *err) {
         [BD_OP_CONCAT] = -1, [BD_OP_RESHAPE] = 1, [BD_OP_DEQUANTIZE] = 1,
         [BD_OP_TRANSPOSE] = 1, [BD_OP_FULLY_CONNECTED] = 3, [BD_OP_SUB] = 2, [BD_OP_DIV] = 2,
         [BD_OP_PRELU] = 2, [BD_OP_SOFTMAX] = 1, [BD_OP_PAD] = 1, [BD_OP_SLICE] = 1,
-        [BD_OP_RESIZE_NEAREST] = 1,
+        [BD_OP_RESIZE_NEAREST] = 1, [BD_OP_INSTANCE_NORM] = 3,
     };
     int want = arity[n->op];
     bool is_conv = n->op == BD_OP_CONV2D || n->op == BD_OP_DWCONV2D || n->op == BD_OP_TCONV2D;
@@ -361,6 +362,28 @@ static bd_status infer_fc(const bd_graph *g, const bd_node *n, int64_t *dims, bd
     return BD_OK;
 }
 
+/* INSTANCE_NORM: a 4-D input with H*W >= 1, constant f32 scale and bias of [C], a
+ * finite epsilon >= 0; shape unchanged. */
+static bd_status infer_instance_norm(const bd_graph *g, const bd_node *n, const bd_value *in,
+                                     bd_err *err) {
+    bd_status st;
+    if ((st = need_rank(n, in, 4, "input", err))) return st;
+    for (int k = 1; k < 3; k++) {
+        const bd_value *p = &g->values[n->inputs[k]];
+        const char *what = k == 1 ? "scale" : "bias";
+        if ((st = need_f32(n, p, what, err)) || (st = need_rank(n, p, 1, what, err)) ||
+            (st = need_const(n, p, what, err)))
+            return st;
+        if (p->dims[0] != in->dims[3])
+            return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "%s has %lld values for %lld channels",
+                              NODE_ARGS(n), what, (long long)p->dims[0], (long long)in->dims[3]);
+    }
+    if (!(n->epsilon >= 0.0f) || !isfinite(n->epsilon))
+        return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "epsilon must be finite and >= 0",
+                          NODE_ARGS(n));
+    return BD_OK;
+}
+
 /* SOFTMAX: the axes [axis, axis + axis_n) lie inside the input; shape unchanged. */
 static bd_status infer_softmax(const bd_node *n, const bd_value *in, bd_err *err) {
     if (n->axis < 0 || n->axis_n < 1 || n->axis + n->axis_n > in->n_dims)
@@ -401,6 +424,7 @@ static bd_status infer(const bd_graph *g, const bd_node *n, int *n_dims, int64_t
         if ((st = need_rank(n, in, 4, "input", err))) return st;
         dims[1] = dims[2] = 1;
         return BD_OK;
+    case BD_OP_INSTANCE_NORM: return infer_instance_norm(g, n, in, err);
     case BD_OP_AVGPOOL2D:
     case BD_OP_MAXPOOL2D: return infer_pool(n, in, dims, err);
     case BD_OP_RESIZE_NEAREST:

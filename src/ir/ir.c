@@ -36,6 +36,7 @@ static const char *const op_names[BD_OP_COUNT] = {
     [BD_OP_DIV] = "DIV",
     [BD_OP_PRELU] = "PRELU",
     [BD_OP_SOFTMAX] = "SOFTMAX",
+    [BD_OP_INSTANCE_NORM] = "INSTANCE_NORM",
     [BD_OP_PAD] = "PAD",
     [BD_OP_SLICE] = "SLICE",
     [BD_OP_RESIZE_NEAREST] = "RESIZE_NEAREST",

@@ -53,6 +53,9 @@ typedef enum bd_op_type {
     BD_OP_PAD,        /* pads[] before/after each axis; pad_mode, pad_value */
     BD_OP_SLICE,      /* out[i] = in[begin + i * step] per axis (step != 0) */
     BD_OP_RESIZE_NEAREST, /* NHWC, ONNX Resize nearest (coord_mode, nearest_mode, scales) */
+    BD_OP_INSTANCE_NORM,  /* x [N,H,W,C], scale [C], bias [C] (constants), epsilon:
+                           * per image and channel, (x - mean_hw) / sqrt(var_hw + eps)
+                           * * scale + bias (no fused activation) */
     BD_OP_COUNT
 } bd_op_type;
 
@@ -69,6 +72,7 @@ typedef struct bd_value {
     bool is_const;
     bool is_input;       /* a graph input */
     bool is_output;      /* a graph output (or an extra output) */
+    unsigned free_dims;  /* graph input: bit k = dim k was symbolic and set at load */
     /* Filled by bd_graph_analyse: */
     int producer;        /* node index, -1 for constants and inputs */
     int n_consumers;
@@ -105,6 +109,7 @@ typedef struct bd_node {
     float pad_value;                /* PAD constant */
     int coord_mode, nearest_mode;   /* RESIZE_NEAREST: BD_COORD_*, BD_NEAREST_* */
     float scale_h, scale_w;         /* RESIZE_NEAREST: output / input scale */
+    float epsilon;                  /* INSTANCE_NORM */
     float *packed;                  /* conv weights+bias packed for the chosen kernel
                                      * (owned; set at compile time) */
     uint16_t *packed_f16;           /* FP16 storage: the same as IEEE halves for the

@@ -26,6 +26,7 @@ static void net_ref(bd_kernels *k, bd_isa isa) {
     k->avgpool = bd_f32_avgpool_ref;
     k->maxpool = bd_f32_maxpool_ref;
     k->mean_hw = bd_f32_mean_hw_ref;
+    k->instance_norm = bd_f32_instance_norm_ref;
     for (int a = 0; a < BD_ACT_COUNT; a++) k->unary[a] = bd_f32_unary_ref;
     k->add = bd_f32_add_ref;
     k->mul = bd_f32_mul_ref;

@@ -93,6 +93,12 @@ typedef void (*bd_pool_fn)(const bd_conv_params *p, const float *restrict in,
 
 /* Mean over the n_hw pixels of an [n_hw, c] image: out[c]. */
 typedef void (*bd_mean_fn)(const float *restrict in, float *restrict out, size_t n_hw, int c);
+/* Instance normalisation of one NHWC image of n_hw pixels and c channels:
+ * out = (in - mean) / sqrt(var + eps) * scale[ch] + bias[ch], mean and (biased)
+ * variance over the n_hw pixels of each channel. */
+typedef void (*bd_instance_norm_fn)(const float *restrict in, float *restrict out, size_t n_hw,
+                                    int c, const float *restrict scale,
+                                    const float *restrict bias, float eps);
 
 /* y[i] = act(x[i]) for i < n (in place allowed: x == y). */
 typedef void (*bd_unary_fn)(const float *x, float *y, size_t n, const bd_act_params *p);
@@ -200,6 +206,7 @@ typedef struct bd_kernels {
     bd_pack_fn pack_conv2d, pack_dwconv2d, pack_tconv2d;
     bd_pool_fn avgpool, maxpool;
     bd_mean_fn mean_hw;
+    bd_instance_norm_fn instance_norm;
     bd_unary_fn unary[BD_ACT_COUNT]; /* indexed by activation; [BD_ACT_NONE] copies */
     bd_binary_fn add, mul;
     bd_cmul_fn cmul;
@@ -266,6 +273,8 @@ void bd_f32_avgpool_ref(const bd_conv_params *p, const float *restrict in, float
 void bd_f32_maxpool_ref(const bd_conv_params *p, const float *restrict in, float *restrict out,
                         int y0, int y1);
 void bd_f32_mean_hw_ref(const float *restrict in, float *restrict out, size_t n_hw, int c);
+void bd_f32_instance_norm_ref(const float *restrict in, float *restrict out, size_t n_hw, int c,
+                              const float *restrict scale, const float *restrict bias, float eps);
 void bd_f32_unary_ref(const float *x, float *y, size_t n, const bd_act_params *p);
 void bd_f32_add_ref(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
                     const bd_act_params *p);

@@ -357,6 +357,13 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
             k->mean_hw(x + bi * in_img, y + bi * out_img, (size_t)(in->dims[1] * in->dims[2]),
                        (int)in->dims[3]);
         break;
+    case BD_OP_INSTANCE_NORM:
+        for (int bi = 0; bi < batch && ith == 0; bi++)
+            k->instance_norm(x + bi * in_img, y + bi * out_img,
+                             (size_t)(in->dims[1] * in->dims[2]), (int)in->dims[3],
+                             ptr(g, arena, n->inputs[1]), ptr(g, arena, n->inputs[2]),
+                             n->epsilon);
+        break;
     case BD_OP_RESIZE_BILINEAR: {
         bd_resize_params p = {(int)in->dims[1], (int)in->dims[2], (int)in->dims[3],
                               (int)out->dims[1], (int)out->dims[2], n->align_corners,

@@ -35,7 +35,9 @@ bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
         m->opts.struct_size = sizeof m->opts;
     }
     if (m->opts.n_extra_outputs < 0 || (m->opts.n_extra_outputs > 0 && !m->opts.extra_outputs) ||
-        (m->opts.precision != BD_PRECISION_FP32 && m->opts.precision != BD_PRECISION_FP16)) {
+        (m->opts.precision != BD_PRECISION_FP32 && m->opts.precision != BD_PRECISION_FP16) ||
+        m->opts.input_width < 0 || m->opts.input_width > BD_MAX_INPUT_SIDE ||
+        m->opts.input_height < 0 || m->opts.input_height > BD_MAX_INPUT_SIDE) {
         free(m);
         return BD_ERR_INVALID_ARG;
     }
@@ -290,6 +292,11 @@ static bd_status info(const bd_model *m, int v, bd_tensor_info *out) {
 bd_status bd_model_input_info(const bd_model *m, int i, bd_tensor_info *out) {
     if (!m || !out || !m->loaded || i < 0 || i >= m->graph.n_inputs) return BD_ERR_INVALID_ARG;
     return info(m, m->graph.inputs[i], out);
+}
+
+unsigned bd_model_input_free_dims(const bd_model *m, int i) {
+    if (!m || !m->loaded || i < 0 || i >= m->graph.n_inputs) return 0;
+    return m->graph.values[m->graph.inputs[i]].free_dims;
 }
 
 bd_status bd_model_output_info(const bd_model *m, int i, bd_tensor_info *out) {

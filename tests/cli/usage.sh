@@ -74,6 +74,9 @@ usage_error "replace: unknown option" replace "$IN" -b blur -o "$OUT" --frobnica
 usage_error "replace: unknown short option" replace "$IN" -b blur -o "$OUT" -Z "${M[@]}"
 usage_error "replace: flag given a value" replace "$IN" -b blur -o "$OUT" --verbose=yes "${M[@]}"
 usage_error "replace: missing -o" replace "$IN" -b blur "${M[@]}"
+for bad in 512 0x512 512x 512x512x1 -5x5 99999x32 axb; do
+    usage_error "replace: --input-size $bad" replace "$IN" -b blur -o "$OUT" --input-size "$bad" "${M[@]}"
+done
 usage_error "replace: -o without its argument" replace "$IN" -b blur "${M[@]}" -o
 usage_error "replace: missing -b" replace "$IN" -o "$OUT" "${M[@]}"
 usage_error "replace: missing input" replace -b blur -o "$OUT" "${M[@]}"

@@ -97,9 +97,11 @@ static size_t build_model(unsigned char *dst, const char *op, int with_const, in
         }
         w_msg(&graph, 5, &t);
     }
-    int64_t dims[4] = {1, symbolic ? -1 : 2, 2, 3};
+    /* symbolic 1: the channel dim is symbolic; 2: the height (C fixed, a free size) */
+    int64_t dims[4] = {1, symbolic == 1 ? -1 : 2, symbolic == 2 ? -1 : 2, 3};
     w_value_info(&graph, 11, "x", 4, dims);
     dims[1] = 2;
+    dims[2] = 2;
     w_value_info(&graph, 12, "y", 4, dims);
     w_int(&model, 1, 7);
     w_str(&model, 2, "hand");
@@ -267,6 +269,39 @@ static void test_minimal_models(void) {
     CHECK(load(d, n, msg, NULL) == BD_ERR_UNSUPPORTED);
     CHECK_MSG(strstr(msg, "Softplus") && strstr(msg, "the_node") && strstr(msg, "opset 13"),
               "%s", msg);
+        /* A free height: refused without a size, sized by the options otherwise. */
+    n = build_model(d, "Relu", 0, 0, 2, 1);
+    CHECK(load(d, n, msg, NULL) == BD_ERR_UNSUPPORTED);
+    CHECK_MSG(strstr(msg, "symbolic") && strstr(msg, "input_width/input_height"), "%s", msg);
+    {
+        bd_model_options mo;
+        bd_model_options_default(&mo);
+        CHECK(mo.input_width == 0 && mo.input_height == 0);
+        mo.input_width = -1;
+        CHECK(bd_model_create(&mo, &m) == BD_ERR_INVALID_ARG);
+        mo.input_width = BD_MAX_INPUT_SIDE + 1;
+        CHECK(bd_model_create(&mo, &m) == BD_ERR_INVALID_ARG);
+        /* an older caller's struct without the fields reads as 0 (no size) */
+        mo.input_width = mo.input_height = 7;
+        mo.struct_size = offsetof(bd_model_options, input_width);
+        m = NULL;
+        CHECK(bd_model_create(&mo, &m) == BD_OK);
+        CHECK(m && bd_model_load_memory(m, d, n) == BD_ERR_UNSUPPORTED);
+        bd_model_free(m);
+        m = NULL;
+        bd_model_options_default(&mo);
+        mo.input_width = 9; /* W is fixed (3): only H takes a size */
+        mo.input_height = 5;
+        CHECK(bd_model_create(&mo, &m) == BD_OK);
+        CHECK_MSG(m && bd_model_load_memory(m, d, n) == BD_OK, "%s", bd_model_last_error(m));
+        bd_tensor_info ti;
+        CHECK(bd_model_input_info(m, 0, &ti) == BD_OK && ti.n_dims == 4 && ti.dims[1] == 2 &&
+              ti.dims[2] == 5 && ti.dims[3] == 3);
+        CHECK(bd_model_input_free_dims(m, 0) == 1u << 2);
+        CHECK(bd_model_input_free_dims(m, 1) == 0 && bd_model_input_free_dims(NULL, 0) == 0);
+        bd_model_free(m);
+        m = NULL;
+    }
     /* Not a model: a text file and an empty buffer are not probed as ONNX. */
     CHECK(!bd_onnx_probe((const uint8_t *)"hello", 5));
     CHECK(!bd_onnx_probe(d, 0));

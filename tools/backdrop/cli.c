@@ -194,11 +194,27 @@ static void error_with_path(const char *role, const char *what, const char *path
         cli_error("%s", msg);
 }
 
+void cli_free_input_size(int fw, int fh, int *w, int *h) {
+    const double side = CLI_FREE_DIM_DEFAULT;
+    int lw = fw > 0 ? fw : 1, lh = fh > 0 ? fh : 1;
+    double s = side / (double)(lw > lh ? lw : lh);
+    int rw = (int)(lw * s / 32.0 + 0.5) * 32, rh = (int)(lh * s / 32.0 + 0.5) * 32;
+    *w = rw < 32 ? 32 : rw;
+    *h = rh < 32 ? 32 : rh;
+}
+
 bool cli_load_model(const char *path, bool fp16, bd_model **out) {
+    return cli_load_model_sized(path, fp16, 0, 0, out);
+}
+
+bool cli_load_model_sized(const char *path, bool fp16, int input_w, int input_h,
+                          bd_model **out) {
     bd_model *model = NULL;
     bd_model_options mo;
     bd_model_options_default(&mo);
     if (fp16) mo.precision = BD_PRECISION_FP16;
+    mo.input_width = input_w;
+    mo.input_height = input_h;
     bd_status st = bd_model_create(&mo, &model);
     if (st != BD_OK) {
         cli_error("cannot create model: %s", bd_status_str(st));
@@ -436,6 +452,17 @@ int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o) {
     case CLI_OPT_FP16:
         o->fp16 = true;
         return CLI_EXIT_OK;
+    case CLI_OPT_INPUT_SIZE: {
+        char tail = 0;
+        int w = 0, h = 0;
+        if (sscanf(arg, "%dx%d%c", &w, &h, &tail) != 2 || w < 1 || h < 1 ||
+            w > BD_MAX_INPUT_SIDE || h > BD_MAX_INPUT_SIDE)
+            return cli_usage_error(cmd, "invalid --input-size '%s' (expected WxH, 1..%d)", arg,
+                                   BD_MAX_INPUT_SIDE);
+        o->input_w = w;
+        o->input_h = h;
+        return CLI_EXIT_OK;
+    }
     case CLI_OPT_TEMPORAL:
         if (strcmp(arg, "on") == 0) o->temporal = 1;
         else if (strcmp(arg, "off") == 0) o->temporal = 0;
@@ -493,13 +520,31 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o) {
     return CLI_EXIT_OK;
 }
 
-/* Resolves and loads the model of `o` into job->model (job->load_ms). */
-static bool seg_load_model(const cli_seg_opts *o, cli_seg_job *job, const char **model_path) {
+/* True if any input of `m` has free dims. */
+static bool has_free_dims(const bd_model *m) {
+    for (int i = 0; i < bd_model_n_inputs(m); i++)
+        if (bd_model_input_free_dims(m, i)) return true;
+    return false;
+}
+
+/* Resolves and loads the model of `o` into job->model (job->load_ms). Free input
+ * dims take --input-size, else the size for a frame of fw x fh (0: unknown, then
+ * CLI_FREE_DIM_DEFAULT square; a sequence keeps that size: no per-size recompile
+ * and cache yet). */
+static bool seg_load_model(const cli_seg_opts *o, cli_seg_job *job, const char **model_path,
+                           int fw, int fh) {
     *model_path = cli_resolve_model(o->model_path);
     if (*model_path == NULL) return false;
     double t0 = cli_now_ms();
-    if (!cli_load_model(*model_path, o->fp16, &job->model)) return false;
+    int w = o->input_w, h = o->input_h;
+    if (w == 0) {
+        w = h = CLI_FREE_DIM_DEFAULT;
+        if (fw > 0 && fh > 0) cli_free_input_size(fw, fh, &w, &h);
+    }
+    if (!cli_load_model_sized(*model_path, o->fp16, w, h, &job->model)) return false;
     job->load_ms = cli_now_ms() - t0;
+    if (o->verbose && has_free_dims(job->model))
+        fprintf(stderr, "backdrop: free model input dims set to %dx%d\n", w, h);
     return true;
 }
 
@@ -526,16 +571,17 @@ bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
     memset(job, 0, sizeof *job);
     job->t_start_ms = cli_now_ms();
     const char *model_path = NULL;
-    if (!seg_load_model(o, job, &model_path)) return false;
 
     double t1 = cli_now_ms();
     if (!cli_read_image("input", in_path, BD_PIXEL_RGB24, &job->frame)) return false;
     double t2 = cli_now_ms();
     job->decode_ms = t2 - t1;
+    const bd_image *f = bd_image_view(job->frame);
+    if (!seg_load_model(o, job, &model_path, f->width, f->height)) return false;
 
     if (!seg_create_pipeline(o, model_path, job)) return false;
     if (!cli_seg_mask_frame(job, bd_image_view(job->frame), in_path)) return false;
-    job->mask_ms = job->load_ms + (cli_now_ms() - t2);
+    job->mask_ms = cli_now_ms() - t2; /* includes the model load */
     return true;
 }
 
@@ -543,7 +589,7 @@ bool cli_seg_start(const cli_seg_opts *o, cli_seg_job *job) {
     memset(job, 0, sizeof *job);
     job->t_start_ms = cli_now_ms();
     const char *model_path = NULL;
-    return seg_load_model(o, job, &model_path) && seg_create_pipeline(o, model_path, job);
+    return seg_load_model(o, job, &model_path, 0, 0) && seg_create_pipeline(o, model_path, job);
 }
 
 bool cli_seg_mask_frame(cli_seg_job *job, const bd_image *frame, const char *what) {

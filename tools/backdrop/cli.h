@@ -57,6 +57,7 @@ enum {
     CLI_OPT_TEMPORAL,          /* --temporal on|off */
     CLI_OPT_TEMPORAL_STRENGTH, /* --temporal-strength S */
     CLI_OPT_REUSE,             /* --reuse auto|off */
+    CLI_OPT_INPUT_SIZE,        /* --input-size WxH: free model input dims */
 };
 
 /* Subcommands: argv[0] is the command name, the rest its arguments. Each returns
@@ -100,6 +101,15 @@ const char *cli_resolve_model(const char *opt_path);
  * (when the library had to keep FP32 it prints its note on stderr). On failure
  * prints the library's message, frees everything and returns false. */
 bool cli_load_model(const char *path, bool fp16, bd_model **out);
+/* As cli_load_model, with the size for free (symbolic) input dims (0x0 = none). */
+bool cli_load_model_sized(const char *path, bool fp16, int input_w, int input_h,
+                          bd_model **out);
+/* Side used for free model input dims when nothing else decides (`info`, the
+ * frames of a sequence). */
+#define CLI_FREE_DIM_DEFAULT 512
+/* The model input size for a frame of fw x fh on a model with free spatial dims
+ * (MODNet's rule): the long side 512, the other scaled, both multiples of 32. */
+void cli_free_input_size(int fw, int fh, int *w, int *h);
 
 /* Decodes an image file to `want`. `what` ("input", "background") names its role
  * in the error message. On failure prints the library's message, returns false. */
@@ -132,6 +142,7 @@ typedef struct cli_seg_opts {
     bool have_class;
     int person_class; /* --class: channel of the model output that is the person */
     bool fp16;        /* --fp16: FP16 weight storage */
+    int input_w, input_h; /* --input-size WxH for free model input dims; 0 = unset */
     /* Model conventions (override the sidecar and what is inferred): */
     bool have_mean, have_std;
     float mean[3], std[3]; /* --mean, --std, or --range */
@@ -196,7 +207,8 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
         {"fp16", no_argument, NULL, CLI_OPT_FP16},                                         \
         {"temporal", required_argument, NULL, CLI_OPT_TEMPORAL},                           \
         {"temporal-strength", required_argument, NULL, CLI_OPT_TEMPORAL_STRENGTH},         \
-        {"reuse", required_argument, NULL, CLI_OPT_REUSE}
+        {"reuse", required_argument, NULL, CLI_OPT_REUSE},                                 \
+        {"input-size", required_argument, NULL, CLI_OPT_INPUT_SIZE}
 #define CLI_SEG_HELP                                                                       \
     "      --model PATH    segmentation model (.tflite, .onnx); default: $BACKDROP_MODEL,\n" \
     "                      else " BD_DEFAULT_MODEL "\n"                                      \
@@ -212,6 +224,7 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
     "      --layout L      the image input's layout: nchw or nhwc\n"                        \
     "      --output-kind K the mask output holds prob, logits or alpha\n"                  \
     "      --conventions FILE  sidecar file to use instead of MODEL.backdrop\n"            \
+    "      --input-size WxH  for free-size models (default: long side 512)\n"           \
     "      --fit MODE      how IN is fitted to the model input: stretch (default),\n"     \
     "                      letterbox (keep aspect, pad) or crop (keep aspect, centre)\n"  \
     "      --refine        snap the mask to IN's edges (guided filter)\n"                  \

@@ -80,12 +80,16 @@ static void format_bytes(size_t n, char *buf, size_t size) {
 static void print_key(const char *key) { printf("%-*s", KEY_WIDTH, key); }
 
 /* One input or output: name, dtype and shape, names padded to `name_width`. */
-static void print_tensor(const char *key, const bd_tensor_info *t, int name_width) {
+/* Free dims (bit d of `free_dims`) print as "H=512 (free)". */
+static void print_tensor(const char *key, const bd_tensor_info *t, int name_width,
+                         unsigned free_dims) {
     print_key(key);
     printf("%-*s  %-3s  [", name_width, t->name, dtype_name(t->dtype));
     for (int d = 0; d < t->n_dims && d < BD_MAX_DIMS; d++)
-        printf("%s%" PRId64, d ? ", " : "", t->dims[d]);
-    printf("]\n");
+        printf("%s%" PRId64 "%s", d ? ", " : "", t->dims[d], (free_dims >> d) & 1 ? "*" : "");
+    printf("]%s\n", free_dims ? "  (* free: --input-size WxH; default: the frame with its "
+                                 "long side 512, multiples of 32)"
+                               : "");
 }
 
 /* bd_model_op_counts callbacks: the first pass measures the widest op name so
@@ -201,7 +205,8 @@ static int describe(const char *path, const bd_model *model, const bd_model_conv
             } else {
                 char key[32];
                 snprintf(key, sizeof key, "%s %d", is_in ? "input" : "output", index);
-                print_tensor(key, &t, name_width);
+                print_tensor(key, &t, name_width,
+                             is_in ? bd_model_input_free_dims(model, index) : 0);
             }
         }
     }
@@ -282,7 +287,8 @@ int cli_cmd_info(int argc, char **argv) {
     const char *path = cli_resolve_model(model_opt);
     if (path == NULL) return CLI_EXIT_FAIL;
     bd_model *model = NULL;
-    if (!cli_load_model(path, false, &model)) return CLI_EXIT_FAIL;
+    if (!cli_load_model_sized(path, false, CLI_FREE_DIM_DEFAULT, CLI_FREE_DIM_DEFAULT, &model))
+        return CLI_EXIT_FAIL;
     bd_model_conventions conv;
     char note[600] = "";
     int rc = cli_model_conventions(path, model, NULL, &conv, note, sizeof note);

@@ -70,9 +70,29 @@ static bd_status import_input(importer *im, const onnx_value_info *vi) {
         return bd_err_set(im->err, BD_ERR_UNSUPPORTED, "graph input '%s' has no usable shape",
                           name);
     int64_t d[MAXR];
+    unsigned free_dims = 0;
+    /* Free spatial dims of an image-shaped input: NCHW [N,C,H,W] with a fixed C, or
+     * NHWC [N,H,W,C]; they take the size from the options. */
+    const int64_t *vd = vi->dims;
+    int hk = -1, wk = -1;
+    if (vi->n_dims == 4 && vd[1] > 0 && (vd[2] < 0 || vd[3] < 0)) hk = 2, wk = 3;
+    else if (vi->n_dims == 4 && vd[3] > 0 && vd[1] < 0 && vd[2] < 0) hk = 1, wk = 2;
     for (int k = 0; k < vi->n_dims; k++) {
         d[k] = vi->dims[k];
         if (d[k] < 0 && k == 0) d[k] = 1;
+        if (d[k] < 0 && (k == hk || k == wk)) {
+            int side = k == hk ? im->opts->input_height : im->opts->input_width;
+            if (side > 0) {
+                d[k] = side;
+                free_dims |= 1u << k;
+            } else {
+                return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                                  "graph input '%s' dimension %d (%s) is symbolic; give the "
+                                  "input size (bd_model_options.input_width/input_height, "
+                                  "CLI --input-size WxH)",
+                                  name, k, k == hk ? "height" : "width");
+            }
+        }
         if (d[k] < 1)
             return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
                               "graph input '%s' dimension %d is symbolic or empty; a fixed "
@@ -92,6 +112,7 @@ static bd_status import_input(importer *im, const onnx_value_info *vi) {
     if (v < 0) return v;
     s->v = v;
     im->g->values[v].is_input = true;
+    im->g->values[v].free_dims = free_dims;
     int *in = realloc(im->g->inputs, sizeof(int) * ((size_t)im->g->n_inputs + 1));
     if (!in) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
     im->g->inputs = in;

@@ -1,7 +1,7 @@
 /*
  * onnx_nn.c -- lowering of the other ONNX network ops: Resize and Upsample,
  * MatMul and Gemm (as FULLY_CONNECTED), BatchNormalization (as a per-channel
- * MUL and ADD), Softmax and Pad.
+ * MUL and ADD), InstanceNormalization, Softmax and Pad.
  */
 #include <math.h>
 #include <stdio.h>
@@ -291,6 +291,51 @@ static bd_status op_batchnorm(importer *im) {
     return bd_onnx_add_node(im, &n);
 }
 
+/* InstanceNormalization (opset 1..22) of a 4-D NCHW tensor: per image and channel,
+ *   y = (x - mean_hw) / sqrt(var_hw + epsilon) * scale + B,
+ * one INSTANCE_NORM node over the NHWC-held input; scale and B constants of [C]. */
+static bd_status op_instance_norm(importer *im) {
+    sym *x, *p[2], *out;
+    int xv;
+    float eps;
+    bd_status st;
+    if ((st = bd_onnx_in(im, 0, &x)) || (st = bd_onnx_attr_float(im, "epsilon", 1e-5f, &eps)))
+        return st;
+    if (x->is_const || x->rank != 4)
+        return UNSUPPORTED("a constant input or rank %d (only computed 4-D NCHW tensors)",
+                           x->rank);
+    if (!(eps >= 0.0f) || !isfinite(eps)) return MALFORMED("epsilon %g", (double)eps);
+    const int64_t c = x->dims[1];
+    for (int k = 0; k < 2; k++) {
+        if ((st = bd_onnx_in(im, k + 1, &p[k]))) return st;
+        if (!p[k]->is_const || p[k]->n != (size_t)c)
+            return UNSUPPORTED("input %d must be a constant of %lld values", k + 1,
+                               (long long)c);
+    }
+    if ((st = bd_onnx_spatial_in(im, 0, &x, &xv))) return st;
+    int pv[2];
+    for (int k = 0; k < 2; k++) {
+        void *data = NULL;
+        char name[64];
+        snprintf(name, sizeof name, "instance_norm_%d.%s", im->node_index, k ? "bias" : "scale");
+        pv[k] = bd_graph_add_const(im->g, name, BD_DTYPE_F32, 1, &c, &data, im->err);
+        if (pv[k] < 0) return pv[k];
+        float *f = data;
+        for (int64_t j = 0; j < c; j++) f[j] = (float)cval(p[k], (size_t)j);
+    }
+    int64_t od[4] = {x->dims[0], x->dims[1], x->dims[2], x->dims[3]};
+    if ((st = bd_onnx_out(im, 0, &out)) || (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
+        return st;
+    bd_node n = bd_onnx_node(im, BD_OP_INSTANCE_NORM);
+    n.n_inputs = 3;
+    n.inputs[0] = xv;
+    n.inputs[1] = pv[0];
+    n.inputs[2] = pv[1];
+    n.output = out->v;
+    n.epsilon = eps;
+    return bd_onnx_add_node(im, &n);
+}
+
 /* ---- softmax, pad ------------------------------------------------------------------ */
 
 /* Softmax. Opset < 13: the input is coerced to 2-D at `axis` (default 1) and the
@@ -416,6 +461,6 @@ static bd_status op_pad(importer *im) {
 const onnx_op_entry bd_onnx_nn_ops[] = {
     {"Resize", op_resize, 10}, {"Upsample", op_resize, 7}, {"MatMul", op_matmul, 1},
     {"Gemm", op_gemm, 7}, {"BatchNormalization", op_batchnorm, 7}, {"Softmax", op_softmax, 1},
-    {"Pad", op_pad, 2},
+    {"Pad", op_pad, 2}, {"InstanceNormalization", op_instance_norm, 1},
     {NULL, NULL, 0},
 };

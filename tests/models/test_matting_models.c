@@ -1,0 +1,124 @@
+/*
+ * test_matting_models.c -- the published matting models (MODNet, scripts/fetch-models.sh
+ * --matting) against ONNX Runtime, at free input sizes (bd_model_options.input_width/
+ * input_height). References: scripts/make_matting_refs.py writes
+ * $BD_MATTING_REFS_DIR (default $BD_MODELS_DIR/matting-refs)/manifest.tsv with
+ * "name model width height" lines and <name>.in.f32 / .out.f32 (NCHW float32).
+ * Requires max |ours - ORT| <= 1e-3 on the alpha. Exits 77 (ctest SKIP) when the
+ * models or the references are missing.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+#include <backdrop.h>
+
+#define SKIP_CODE 77
+
+static float *read_f32(const char *path, size_t want) {
+    size_t size = 0;
+    unsigned char *d = harness_read_file(path, &size);
+    if (!d || size != want * 4) {
+        CHECK_MSG(0, "%s: %s (want %zu bytes, have %zu)", path, d ? "wrong size" : "unreadable",
+                  want * 4, size);
+        free(d);
+        return NULL;
+    }
+    return (float *)d;
+}
+
+static void run_case(const char *models, const char *refs, const char *name, const char *file,
+                     int w, int h, int n_threads) {
+    char path[2048], p2[256];
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    mo.input_width = w;
+    mo.input_height = h;
+    bd_model *m = NULL;
+    CHECK(bd_model_create(&mo, &m) == BD_OK);
+    if (!m) return;
+    if (bd_model_load_file(m, harness_path(path, sizeof path, models, file)) != BD_OK) {
+        CHECK_MSG(0, "%s: load: %s", name, bd_model_last_error(m));
+        bd_model_free(m);
+        return;
+    }
+    CHECK(bd_model_input_free_dims(m, 0) == 0xCu); /* H and W of NCHW */
+    bd_session_options so;
+    bd_session_options_default(&so);
+    so.n_threads = n_threads;
+    bd_session *s = NULL;
+    if (bd_session_create(m, &so, &s) != BD_OK) {
+        CHECK_MSG(0, "%s: session: %s", name, s ? bd_session_last_error(s) : "no memory");
+        bd_session_free(s);
+        bd_model_free(m);
+        return;
+    }
+    float *x = NULL;
+    const float *y = NULL;
+    size_t nx = 0, ny = 0;
+    snprintf(p2, sizeof p2, "%s.in.f32", name);
+    float *in = bd_session_input(s, 0, &x, &nx) == BD_OK
+                    ? read_f32(harness_path(path, sizeof path, refs, p2), nx)
+                    : NULL;
+    CHECK(nx == (size_t)3 * (size_t)w * (size_t)h);
+    if (in) {
+        memcpy(x, in, nx * 4);
+        CHECK_MSG(bd_session_run(s) == BD_OK, "%s: run: %s", name, bd_session_last_error(s));
+        snprintf(p2, sizeof p2, "%s.out.f32", name);
+        float *ref = bd_session_output(s, 0, &y, &ny) == BD_OK
+                         ? read_f32(harness_path(path, sizeof path, refs, p2), ny)
+                         : NULL;
+        if (ref) {
+            double worst = 0.0, lo = ref[0], hi = ref[0];
+            for (size_t i = 0; i < ny; i++) {
+                double e = fabs((double)y[i] - (double)ref[i]);
+                if (!(e <= worst)) worst = e; /* NaN counts */
+                if (ref[i] < lo) lo = ref[i];
+                if (ref[i] > hi) hi = ref[i];
+            }
+            printf("  %-16s %dx%d %d thr  max |ours - ORT| = %.3g  (ORT range %.3g..%.3g)\n",
+                   name, w, h, n_threads, worst, lo, hi);
+            CHECK_MSG(worst <= 1e-3, "%s: max error %g > 1e-3", name, worst);
+        }
+        free(ref);
+    }
+    free(in);
+    bd_session_free(s);
+    bd_model_free(m);
+}
+
+int main(void) {
+    const char *models = harness_env_dir("BD_MODELS_DIR");
+    const char *refs = getenv("BD_MATTING_REFS_DIR");
+    char rbuf[1024], path[2048];
+    if (!refs && models) refs = harness_path(rbuf, sizeof rbuf, models, "matting-refs");
+    struct stat sb;
+    FILE *f = refs ? fopen(harness_path(path, sizeof path, refs, "manifest.tsv"), "r") : NULL;
+    if (!models || !f) {
+        printf("SKIP test_matting_models: no references (scripts/fetch-models.sh --matting, "
+               "then scripts/make-matting-refs.sh)\n");
+        return SKIP_CODE;
+    }
+    char line[512];
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[128], file[128];
+        int w, h;
+        if (line[0] == '#' || sscanf(line, "%127s %127s %d %d", name, file, &w, &h) != 4) continue;
+        if (w < 1 || h < 1 || w > 4096 || h > 4096) continue;
+        if (stat(harness_path(path, sizeof path, models, file), &sb) != 0) continue;
+        run_case(models, refs, name, file, w, h, 1);
+        run_case(models, refs, name, file, w, h, 2);
+        n++;
+    }
+    fclose(f);
+    if (n == 0) {
+        printf("SKIP test_matting_models: no case has its model\n");
+        return SKIP_CODE;
+    }
+    printf("%s test_matting_models\n", harness_failed ? "FAIL" : "ok  ");
+    return harness_finish();
+}
