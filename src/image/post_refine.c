@@ -97,21 +97,24 @@ static void refine_final(bd_post *p, int r0, int r1) {
     }
 }
 
+/* Box sums in place of grid g of ch channels (gt: scratch), rows [a, b) of this
+ * thread, each pass followed by a barrier. */
+static void refine_box(bd_post *p, float *g, float *gt, int ch, int a, int b) {
+    bd_post_box_h(g, gt, p->gw, ch, p->rf_r, a, b);
+    bd_threadpool_barrier(p->pool);
+    bd_post_box_v(gt, g, p->gw, p->gh, ch, p->rf_r, a, b);
+    bd_threadpool_barrier(p->pool);
+}
+
 void bd_post_refine_phases(bd_post *p, tscratch *t, int ith, int nth) {
     int a, b;
     bd_post_split(p->gh, ith, nth, &a, &b);
     refine_grid_rows(p, t, a, b);
     bd_threadpool_barrier(p->pool);
-    bd_post_box_h(p->g4, p->g4t, p->gw, 4, p->rf_r, a, b);
-    bd_threadpool_barrier(p->pool);
-    bd_post_box_v(p->g4t, p->g4, p->gw, p->gh, 4, p->rf_r, a, b);
-    bd_threadpool_barrier(p->pool);
+    refine_box(p, p->g4, p->g4t, 4, a, b);
     refine_coeffs(p, a, b);
     bd_threadpool_barrier(p->pool);
-    bd_post_box_h(p->g2, p->g2t, p->gw, 2, p->rf_r, a, b);
-    bd_threadpool_barrier(p->pool);
-    bd_post_box_v(p->g2t, p->g2, p->gw, p->gh, 2, p->rf_r, a, b);
-    bd_threadpool_barrier(p->pool);
+    refine_box(p, p->g2, p->g2t, 2, a, b);
     refine_final(p, a, b);
     bd_threadpool_barrier(p->pool);
 }

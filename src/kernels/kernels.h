@@ -150,6 +150,27 @@ typedef struct bd_copy_params {
 typedef void (*bd_copy_fn)(const bd_copy_params *p, const float *restrict in,
                            float *restrict out, size_t r0, size_t r1);
 
+/* Output row r of PAD or SLICE -> the multi-index of its leading (all but last)
+ * dimensions. */
+static inline void bd_copy_row_index(const bd_copy_params *p, size_t r, int64_t *idx) {
+    for (int k = p->n_dims - 2; k >= 0; k--) {
+        idx[k] = (int64_t)(r % (size_t)p->out_dims[k]);
+        r /= (size_t)p->out_dims[k];
+    }
+}
+
+/* PAD: the source index of output index o along an axis of length n padded by
+ * `before`, or -1 for the constant. */
+static inline int64_t bd_pad_src(int mode, int64_t o, int64_t before, int64_t n) {
+    int64_t i = o - before;
+    if (i >= 0 && i < n) return i;
+    if (mode == BD_PAD_CONSTANT) return -1;
+    if (mode == BD_PAD_EDGE) return i < 0 ? 0 : n - 1;
+    /* reflect: -1 -> 1, n -> n - 2 (pads < n, so one reflection suffices) */
+    if (n == 1) return 0;
+    return i < 0 ? -i : 2 * (n - 1) - i;
+}
+
 /* Nearest-neighbour resize of one NHWC image with ONNX Resize semantics
  * (bd_nearest_index). Output rows [y0, y1). */
 typedef struct bd_nearest_params {

@@ -521,6 +521,18 @@ static void make_map(const bd_pipeline *p, const float *data, int mw, int mh, in
     }
 }
 
+/* run_model on frame, then its output as the map of the post-processing. */
+static bd_status model_map(bd_pipeline *p, const bd_image *frame, bd_post_map *m) {
+    const float *map = NULL;
+    fit_geom g;
+    bd_status st = run_model(p, frame, &map, &g);
+    if (st != BD_OK) return st;
+    make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, m);
+    /* N > 1: bd_class_probability made probabilities; temporal: so did the smoother */
+    m->logits = p->temporal ? 0 : p->map_logits;
+    return BD_OK;
+}
+
 static void job_effects(const bd_pipeline *p, bd_post_job *job);
 
 bd_status bd_pipeline_mask(bd_pipeline *p, const bd_image *frame, const bd_image *alpha) {
@@ -533,13 +545,8 @@ bd_status bd_pipeline_mask(bd_pipeline *p, const bd_image *frame, const bd_image
         (st = bd_image_check(alpha, BD_FMT_BIT(BD_PIXEL_GRAY8), "alpha", &p->err)) != BD_OK ||
         (st = bd_pipeline_check_same_size(p, alpha, "alpha", frame)) != BD_OK)
         return st;
-    const float *map = NULL;
-    fit_geom g;
-    if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
     bd_post_map m;
-    make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
-    /* N > 1: bd_class_probability made probabilities; temporal: so did the smoother */
-    m.logits = p->temporal ? 0 : p->map_logits;
+    if ((st = model_map(p, frame, &m)) != BD_OK) return st;
     bd_post_job job = {0};
     job.frame = frame;
     job.map = &m;
@@ -600,13 +607,8 @@ bd_status bd_pipeline_replace(bd_pipeline *p, const bd_image *frame, const bd_ba
     bd_post_job job = {0};
     job.frame = frame;
     if ((st = bd_pipeline_setup_background(p, frame, bg, out, &job)) != BD_OK) return st;
-    const float *map = NULL;
-    fit_geom g;
-    if ((st = run_model(p, frame, &map, &g)) != BD_OK) return st;
     bd_post_map m;
-    make_map(p, map, p->out_w, p->out_h, p->in_w, p->in_h, &g, &m);
-    /* N > 1: bd_class_probability made probabilities; temporal: so did the smoother */
-    m.logits = p->temporal ? 0 : p->map_logits;
+    if ((st = model_map(p, frame, &m)) != BD_OK) return st;
     job.map = &m;
     job_effects(p, &job);
     return run_post(p, &job);

@@ -9,36 +9,19 @@
 
 #include "kernels/scalar/kernels_scalar.h"
 
-/* Leading-dimension multi-index of output row r. */
-static void row_index(const bd_copy_params *p, size_t r, int64_t *idx) {
-    for (int k = p->n_dims - 2; k >= 0; k--) {
-        idx[k] = (int64_t)(r % (size_t)p->out_dims[k]);
-        r /= (size_t)p->out_dims[k];
-    }
-}
-
-static int64_t pad_src(int mode, int64_t o, int64_t before, int64_t n) {
-    int64_t i = o - before;
-    if (i >= 0 && i < n) return i;
-    if (mode == BD_PAD_CONSTANT) return -1;
-    if (mode == BD_PAD_EDGE) return i < 0 ? 0 : n - 1;
-    if (n == 1) return 0;
-    return i < 0 ? -i : 2 * (n - 1) - i;
-}
-
 void bd_f32_pad_scalar(const bd_copy_params *p, const float *restrict in, float *restrict out,
                        size_t r0, size_t r1) {
     int last = p->n_dims - 1;
     size_t w = (size_t)p->out_dims[last], n = (size_t)p->in_dims[last];
     size_t before = (size_t)p->a[last];
     int64_t idx[BD_MAX_DIMS] = {0};
-    row_index(p, r0, idx);
+    bd_copy_row_index(p, r0, idx);
     for (size_t row = r0; row < r1; row++) {
         float *o = out + row * w;
         size_t src = 0;
         bool inside = true;
         for (int k = 0; k < last; k++) {
-            int64_t s = pad_src(p->mode, idx[k], p->a[k], p->in_dims[k]);
+            int64_t s = bd_pad_src(p->mode, idx[k], p->a[k], p->in_dims[k]);
             inside = inside && s >= 0;
             src = src * (size_t)p->in_dims[k] + (size_t)(s < 0 ? 0 : s);
         }
@@ -47,12 +30,12 @@ void bd_f32_pad_scalar(const bd_copy_params *p, const float *restrict in, float 
         } else {
             const float *s = in + src * n;
             for (size_t x = 0; x < before; x++) {
-                int64_t j = pad_src(p->mode, (int64_t)x, (int64_t)before, (int64_t)n);
+                int64_t j = bd_pad_src(p->mode, (int64_t)x, (int64_t)before, (int64_t)n);
                 o[x] = j < 0 ? p->value : s[j];
             }
             memcpy(o + before, s, n * sizeof(float));
             for (size_t x = before + n; x < w; x++) {
-                int64_t j = pad_src(p->mode, (int64_t)x, (int64_t)before, (int64_t)n);
+                int64_t j = bd_pad_src(p->mode, (int64_t)x, (int64_t)before, (int64_t)n);
                 o[x] = j < 0 ? p->value : s[j];
             }
         }
@@ -68,7 +51,7 @@ void bd_f32_slice_scalar(const bd_copy_params *p, const float *restrict in,
     int last = p->n_dims - 1;
     size_t w = (size_t)p->out_dims[last], n = (size_t)p->in_dims[last];
     int64_t idx[BD_MAX_DIMS] = {0}, step = p->b[last];
-    row_index(p, r0, idx);
+    bd_copy_row_index(p, r0, idx);
     for (size_t row = r0; row < r1; row++) {
         size_t src = 0;
         for (int k = 0; k < last; k++)

@@ -5,36 +5,52 @@
 
 #include <string.h>
 
-size_t bd_f32_conv2d_pack_blocked(const bd_conv_params *p, const float *w, const float *bias,
-                                  float *dst, int nr, int vl) {
-    const size_t K = (size_t)p->k_h * p->k_w * p->in_c;
+/* dst[i] = v, as a float or (f16) as an IEEE half. */
+static void put(void *dst, size_t i, float v, bool f16) {
+    if (f16) ((uint16_t *)dst)[i] = bd_f32_to_f16(v);
+    else ((float *)dst)[i] = v;
+}
+
+size_t bd_conv2d_pack_blocked_as(const bd_conv_params *p, const float *w, const float *bias,
+                                 void *dst, int nr, int vl, bool f16) {
+    const size_t K = (size_t)p->k_h * p->k_w * p->in_c, esize = f16 ? 2 : sizeof(float);
     size_t total = 0;
     for (int n0 = 0; n0 < p->out_c; n0 += nr) {
         const int nb = bd_pack_block_width(p->out_c, n0, nr, vl);
         const int real = p->out_c - n0 < nr ? p->out_c - n0 : nr;
-        if (dst) {
-            float *b = dst + total;
-            memset(b, 0, sizeof(float) * (size_t)nb * (K + 1));
-            for (int j = 0; j < real; j++) b[j] = bias[n0 + j];
-            float *wp = b + nb;
+        if (dst) { /* half +0 is all-zero bits too */
+            memset((char *)dst + total * esize, 0, esize * (size_t)nb * (K + 1));
+            for (int j = 0; j < real; j++) put(dst, total + (size_t)j, bias[n0 + j], f16);
+            size_t wp = total + (size_t)nb;
             for (size_t k = 0; k < K; k++)
-                for (int j = 0; j < real; j++) wp[k * nb + j] = w[(size_t)(n0 + j) * K + k];
+                for (int j = 0; j < real; j++)
+                    put(dst, wp + k * nb + (size_t)j, w[(size_t)(n0 + j) * K + k], f16);
         }
         total += (size_t)nb * (K + 1);
     }
     return total;
 }
 
-size_t bd_f32_dwconv2d_pack_padded(const bd_conv_params *p, const float *w, const float *bias,
-                                   float *dst, int vl) {
+size_t bd_dwconv2d_pack_padded_as(const bd_conv_params *p, const float *w, const float *bias,
+                                  void *dst, int vl, bool f16) {
     const int c = p->out_c, cp = (c + vl - 1) / vl * vl, taps = p->k_h * p->k_w;
     if (dst) {
-        memset(dst, 0, sizeof(float) * (size_t)cp * (taps + 1));
+        memset(dst, 0, (f16 ? 2 : sizeof(float)) * (size_t)cp * (taps + 1));
         for (int t = 0; t < taps; t++)
-            memcpy(dst + (size_t)t * cp, w + (size_t)t * c, sizeof(float) * (size_t)c);
-        memcpy(dst + (size_t)taps * cp, bias, sizeof(float) * (size_t)c);
+            for (int j = 0; j < c; j++) put(dst, (size_t)t * cp + j, w[(size_t)t * c + j], f16);
+        for (int j = 0; j < c; j++) put(dst, (size_t)taps * cp + j, bias[j], f16);
     }
     return (size_t)cp * (taps + 1);
+}
+
+size_t bd_f32_conv2d_pack_blocked(const bd_conv_params *p, const float *w, const float *bias,
+                                  float *dst, int nr, int vl) {
+    return bd_conv2d_pack_blocked_as(p, w, bias, dst, nr, vl, false);
+}
+
+size_t bd_f32_dwconv2d_pack_padded(const bd_conv_params *p, const float *w, const float *bias,
+                                   float *dst, int vl) {
+    return bd_dwconv2d_pack_padded_as(p, w, bias, dst, vl, false);
 }
 
 int bd_tconv_fast_ok(const bd_conv_params *p, int vl) {

@@ -13,6 +13,13 @@
  *
  * Channel-padded depthwise layout, cp = out_c rounded up to vl:
  *   w[k_h * k_w][cp], then bias[cp], padded lanes zero.
+ *
+ * Half-precision versions (FP16 weight storage, the _as functions with f16): the
+ * fp32 layout with every value (weights, bias, zero padding) stored as
+ * bd_f32_to_f16 of it (nearest even, once at compile time), so offsets in
+ * elements are unchanged and the kernels index it exactly as the fp32 one.
+ * Alignment: a block of nb halves is 2*nb bytes, so vector loads of vl halves
+ * are 2*vl-byte aligned.
  */
 #ifndef BD_PACK_BLOCKED_H
 #define BD_PACK_BLOCKED_H
@@ -24,6 +31,12 @@ static inline int bd_pack_block_width(int out_c, int n0, int nr, int vl) {
     int nb = out_c - n0 < nr ? out_c - n0 : nr;
     return (nb + vl - 1) / vl * vl;
 }
+
+/* The two layouts below in either element type: floats, or (f16) IEEE halves. */
+size_t bd_conv2d_pack_blocked_as(const bd_conv_params *p, const float *w, const float *bias,
+                                 void *dst, int nr, int vl, bool f16);
+size_t bd_dwconv2d_pack_padded_as(const bd_conv_params *p, const float *w, const float *bias,
+                                  void *dst, int vl, bool f16);
 
 size_t bd_f32_conv2d_pack_blocked(const bd_conv_params *p, const float *w, const float *bias,
                                   float *dst, int nr, int vl);
