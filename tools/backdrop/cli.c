@@ -701,3 +701,43 @@ void cli_progress_end(cli_progress *p, long done) {
     print_progress(p, done, cli_now_ms());
     end_progress_line();
 }
+
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int cli_parse_background(const char *cmd, const char *spec, bd_background *bg,
+                         const char **image_path) {
+    memset(bg, 0, sizeof *bg);
+    *image_path = NULL;
+    if (spec[0] == '\0') return cli_usage_error(cmd, "empty background");
+    if (strcmp(spec, "transparent") == 0) {
+        bg->kind = BD_BG_TRANSPARENT;
+    } else if (strcmp(spec, "blur") == 0) {
+        bg->kind = BD_BG_BLUR;
+        bg->blur_radius = 0; /* the library's default */
+    } else if (strncmp(spec, "blur:", 5) == 0) {
+        bg->kind = BD_BG_BLUR;
+        if (!cli_parse_int(cmd, "blur radius", spec + 5, 1, CLI_MAX_BLUR_RADIUS, &bg->blur_radius))
+            return CLI_EXIT_USAGE;
+    } else if (strncmp(spec, "color:", 6) == 0) {
+        const char *hex = spec + 6;
+        if (hex[0] == '#') hex++;
+        bool ok = strlen(hex) == 6;
+        for (int i = 0; ok && i < 3; i++) {
+            int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+            ok = hi >= 0 && lo >= 0;
+            if (ok) bg->color[i] = (uint8_t)(hi * 16 + lo);
+        }
+        if (!ok)
+            return cli_usage_error(cmd, "invalid colour '%s' (expected color:#RRGGBB)", spec);
+        bg->kind = BD_BG_COLOR;
+    } else {
+        bg->kind = BD_BG_IMAGE;
+        *image_path = spec;
+    }
+    return CLI_EXIT_OK;
+}

@@ -86,6 +86,12 @@ int cli_getopt_error(const char *cmd, int ret, char **argv);
  * usage error naming `opt` and returns false; *out is untouched. */
 bool cli_parse_int(const char *cmd, const char *opt, const char *s, long min, long max,
                    int *out);
+/* The -b argument (transparent, blur, blur:RADIUS, color:#RRGGBB, else an image
+ * path) into *bg; an image keeps its path in *image_path (read later). Returns
+ * CLI_EXIT_OK or a printed usage error. */
+#define CLI_MAX_BLUR_RADIUS 1000
+int cli_parse_background(const char *cmd, const char *spec, bd_background *bg,
+                         const char **image_path);
 bool cli_parse_float(const char *cmd, const char *opt, const char *s, double min, double max,
                      float *out);
 

@@ -324,24 +324,20 @@ int cli_cmd_bench(int argc, char **argv) {
                                        optarg);
             break;
         case 'b': {
-            unsigned r, g, bl;
-            char end;
-            if (strcmp(optarg, "image") == 0) {
+            if (strcmp(optarg, "image") == 0) { /* the synthetic still picture */
                 fc.bg_kind = BD_BG_IMAGE;
-            } else if (strcmp(optarg, "blur") == 0) {
-                fc.bg_kind = BD_BG_BLUR, fc.blur_radius = 0;
-            } else if (strncmp(optarg, "blur:", 5) == 0) {
-                fc.bg_kind = BD_BG_BLUR;
-                if (!cli_parse_int(cmd, "blur radius", optarg + 5, 1, 1000, &fc.blur_radius))
-                    return CLI_EXIT_USAGE;
-            } else if (sscanf(optarg, "color:#%2x%2x%2x%c", &r, &g, &bl, &end) == 3 &&
-                       strlen(optarg) == 13) {
-                fc.bg_kind = BD_BG_COLOR;
-                fc.color[0] = (uint8_t)r, fc.color[1] = (uint8_t)g, fc.color[2] = (uint8_t)bl;
-            } else {
+                break;
+            }
+            bd_background bg;
+            const char *path;
+            if (cli_parse_background(cmd, optarg, &bg, &path) != CLI_EXIT_OK)
+                return CLI_EXIT_USAGE;
+            if (bg.kind == BD_BG_IMAGE || bg.kind == BD_BG_TRANSPARENT)
                 return cli_usage_error(
                     cmd, "unknown background '%s' (image, blur, blur:RADIUS, color:#rrggbb)", optarg);
-            }
+            fc.bg_kind = bg.kind;
+            fc.blur_radius = bg.blur_radius;
+            memcpy(fc.color, bg.color, sizeof fc.color);
             break;
         }
         case OPT_TEMPORAL:

@@ -30,7 +30,6 @@
 #endif
 
 #define CMD "replace"
-#define MAX_BLUR_RADIUS 1000
 
 #ifdef BD_HAVE_GST
 #define VIDEO_USAGE "       backdrop replace CLIP -b BACKGROUND -o OUT%05d.png [OPTIONS]\n"
@@ -77,48 +76,6 @@ static void usage(FILE *f) {
           "  backdrop replace frames/*.png -b blur -o out/%04d.png --model rvm.onnx\n"
           VIDEO_EXAMPLE,
           f);
-}
-
-static int hex_digit(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
-/* Parses the -b argument into *bg; an image background keeps its path in
- * *image_path (the image is read later). Returns CLI_EXIT_OK or a printed
- * usage error. */
-static int parse_background(const char *spec, bd_background *bg, const char **image_path) {
-    memset(bg, 0, sizeof *bg);
-    *image_path = NULL;
-    if (spec[0] == '\0') return cli_usage_error(CMD, "empty background");
-    if (strcmp(spec, "transparent") == 0) {
-        bg->kind = BD_BG_TRANSPARENT;
-    } else if (strcmp(spec, "blur") == 0) {
-        bg->kind = BD_BG_BLUR;
-        bg->blur_radius = 0; /* the library's default */
-    } else if (strncmp(spec, "blur:", 5) == 0) {
-        bg->kind = BD_BG_BLUR;
-        if (!cli_parse_int(CMD, "blur radius", spec + 5, 1, MAX_BLUR_RADIUS, &bg->blur_radius))
-            return CLI_EXIT_USAGE;
-    } else if (strncmp(spec, "color:", 6) == 0) {
-        const char *hex = spec + 6;
-        if (hex[0] == '#') hex++;
-        bool ok = strlen(hex) == 6;
-        for (int i = 0; ok && i < 3; i++) {
-            int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
-            ok = hi >= 0 && lo >= 0;
-            if (ok) bg->color[i] = (uint8_t)(hi * 16 + lo);
-        }
-        if (!ok)
-            return cli_usage_error(CMD, "invalid colour '%s' (expected color:#RRGGBB)", spec);
-        bg->kind = BD_BG_COLOR;
-    } else {
-        bg->kind = BD_BG_IMAGE;
-        *image_path = spec;
-    }
-    return CLI_EXIT_OK;
 }
 
 /* What the frames of one run share. */
@@ -309,7 +266,7 @@ int cli_cmd_replace(int argc, char **argv) {
 
     bd_background bg;
     const char *bg_path = NULL;
-    int rc = parse_background(bg_spec, &bg, &bg_path);
+    int rc = cli_parse_background(CMD, bg_spec, &bg, &bg_path);
     if (rc != CLI_EXIT_OK) return rc;
     bool png = cli_has_ext(out_path, ".png");
     if (!png && !cli_has_ext(out_path, ".jpg") && !cli_has_ext(out_path, ".jpeg"))
