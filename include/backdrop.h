@@ -146,6 +146,19 @@ typedef struct bd_model_options {
      * changed. Each in 0..BD_MAX_INPUT_SIDE; bd_model_input_free_dims tells which
      * dims were free. A caller's older, smaller struct (struct_size) reads as 0. */
     int input_width, input_height;
+    /* The size of the frames the model will see, from which free spatial dims are
+     * chosen when input_width/input_height are 0: for a recurrent matting model
+     * (Robust Video Matting style: inputs of symbolic shape carried as state) the
+     * frame's own size; for others (MODNet style) the frame scaled so that its long
+     * side is 512, both sides multiples of 32. 0 = unknown. Each in
+     * 0..BD_MAX_INPUT_SIDE. A caller's older, smaller struct reads as 0. */
+    int frame_width, frame_height;
+    /* Value bound to a graph input named "downsample_ratio" of shape [1] (RVM's:
+     * the share of the frame's size the network runs at; its refiner upsamples to
+     * the full size). 0 = automatic from the input size, as RVM's authors advise for
+     * portraits: 1 up to a short side of 512, else 270 / short side (0.375 at 720p,
+     * 0.25 at 1080p). Otherwise in (0, 1]; others: BD_ERR_INVALID_ARG. */
+    float downsample_ratio;
 } bd_model_options;
 
 #define BD_MAX_INPUT_SIDE 16384
@@ -184,9 +197,11 @@ BD_API int bd_model_n_outputs(const bd_model *model);
 /** Describes input/output `index`. Returns BD_ERR_INVALID_ARG if out of range. */
 BD_API bd_status bd_model_input_info(const bd_model *model, int index, bd_tensor_info *out);
 BD_API bd_status bd_model_output_info(const bd_model *model, int index, bd_tensor_info *out);
-/** Bit k set: dim k of input `index` is free (symbolic) in the file and was set from
- * bd_model_options.input_width/input_height (a symbolic batch, taken as 1, is not
- * counted). 0 for fixed inputs, an index out of range or a model not loaded. */
+/** Bit k set: dim k of input `index` is free (symbolic) in the file and was set at
+ * load: spatial dims from bd_model_options.input_width/input_height (or the frame
+ * size), and the dims of a recurrent state input from its paired output (a symbolic
+ * batch, taken as 1, is not counted). 0 for fixed inputs, an index out of range or
+ * a model not loaded. */
 BD_API unsigned bd_model_input_free_dims(const bd_model *model, int index);
 
 /** Facts about a loaded model, for `backdrop info`. */
@@ -205,6 +220,7 @@ typedef struct bd_model_stats {
     bd_precision precision;  /* FP16 if any op got half weights, else FP32 */
     int n_ops_fp16;          /* ops whose weights are stored as half */
     const char *precision_note; /* static: why FP16 was not (fully) used, or "" */
+    float downsample_ratio;     /* bound to RVM's downsample_ratio input; 0 = none */
 } bd_model_stats;
 
 BD_API bd_status bd_model_get_stats(const bd_model *model, bd_model_stats *out);

@@ -367,3 +367,26 @@ int64_t bd_node_macs(const bd_graph *g, const bd_node *n) {
     default: return 0;
     }
 }
+
+/* Input/output suffix pairs that mark recurrent state: P+in <-> P+out. */
+static const char *const STATE_SUFFIX[][2] = {
+    {"_in", "_out"}, {".in", ".out"}, {"_i", "_o"}, {"in", "out"}, {"i", "o"}, {"", "_out"},
+};
+
+static bool ends_with(const char *s, size_t n, const char *suf, size_t *stem) {
+    size_t m = strlen(suf);
+    if (n <= m || memcmp(s + n - m, suf, m) != 0) return false;
+    *stem = n - m;
+    return true;
+}
+
+bool bd_state_names_pair(const char *in, const char *out) {
+    size_t na = strlen(in), nb = strlen(out);
+    for (size_t k = 0; k < sizeof STATE_SUFFIX / sizeof STATE_SUFFIX[0]; k++) {
+        size_t sa, sb;
+        if (ends_with(in, na, STATE_SUFFIX[k][0], &sa) &&
+            ends_with(out, nb, STATE_SUFFIX[k][1], &sb) && sa == sb && memcmp(in, out, sa) == 0)
+            return true;
+    }
+    return false;
+}

@@ -132,6 +132,7 @@ typedef struct bd_graph {
     /* Facts about the source file, kept for `backdrop info`: */
     int n_src_ops;             /* ops in the file */
     int64_t n_params;          /* float constant elements (weights, biases) */
+    float downsample_ratio;    /* the value bound to RVM's downsample_ratio input, 0 = none */
     struct bd_op_hist {
         char name[48];
         int count;
@@ -181,6 +182,9 @@ bool bd_broadcast_shape(int na, const int64_t *a, int nb, const int64_t *b, int 
 /* Copies a name of len bytes from a model file into dst (size > 0 bytes),
  * truncated and NUL-terminated, with bytes outside printable ASCII as '?' so
  * that messages stay printable. Returns dst. */
+/* True if graph input `in` and output `out` are named as a recurrent state pair
+ * (P_in/P_out, P.in/P.out, P_i/P_o, Pin/Pout, Pi/Po as RVM's r1i/r1o, P/P_out). */
+bool bd_state_names_pair(const char *in, const char *out);
 const char *bd_name_print(char *dst, size_t size, const char *s, size_t len);
 
 /* Verifies structure and infers every node's output shape: each node's inputs exist

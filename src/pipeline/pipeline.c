@@ -244,9 +244,9 @@ static bd_status check_model(const bd_model *model, const bd_model_conventions *
         if (i == c->image_input || state || bd_model_input_info(model, i, &t) != BD_OK) continue;
         return bd_err_set(e, BD_ERR_UNSUPPORTED,
                           "model input '%s' %s is neither the image nor a recurrent state "
-                          "input; the pipeline cannot feed it (a runtime scalar such as "
-                          "RVM's downsample_ratio must be fixed when exporting; recurrent "
-                          "state can be declared in the sidecar: state = IN OUT)",
+                          "input; the pipeline cannot feed it (only RVM's downsample_ratio "
+                          "is bound at load; recurrent state can be declared in the sidecar: "
+                          "state = IN OUT)",
                           t.name, shape_str(&t, sh, sizeof sh));
     }
     /* [1, h, w] is one channel; otherwise channels last or first */

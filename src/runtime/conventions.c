@@ -32,30 +32,6 @@ static void set_err(char *err, size_t size, const char *fmt, const char *name) {
     if (err && size > 0) snprintf(err, size, fmt, name);
 }
 
-/* Input/output suffix pairs that mark recurrent state: P+in <-> P+out. */
-static const char *const STATE_SUFFIX[][2] = {
-    {"_in", "_out"}, {".in", ".out"}, {"_i", "_o"}, {"in", "out"}, {"i", "o"}, {"", "_out"},
-};
-
-static int ends_with(const char *s, size_t n, const char *suf, size_t *stem) {
-    size_t m = strlen(suf);
-    if (n <= m || memcmp(s + n - m, suf, m) != 0) return 0;
-    *stem = n - m;
-    return 1;
-}
-
-/* True if input name a and output name b form a state pair by one suffix rule. */
-static int names_pair(const char *a, const char *b) {
-    size_t na = strlen(a), nb = strlen(b);
-    for (size_t k = 0; k < sizeof STATE_SUFFIX / sizeof STATE_SUFFIX[0]; k++) {
-        size_t sa, sb;
-        if (ends_with(a, na, STATE_SUFFIX[k][0], &sa) &&
-            ends_with(b, nb, STATE_SUFFIX[k][1], &sb) && sa == sb && memcmp(a, b, sa) == 0)
-            return 1;
-    }
-    return 0;
-}
-
 static int same_shape(const bd_value *a, const bd_value *b) {
     if (a->dtype != BD_DTYPE_F32 || b->dtype != BD_DTYPE_F32 || a->n_dims != b->n_dims) return 0;
     for (int d = 0; d < a->n_dims; d++)
@@ -74,7 +50,7 @@ bd_status bd_model_state_pairs(const bd_model *m, int *inputs, int *outputs, int
         for (int o = 0; o < g->n_outputs && o < 256; o++) {
             const bd_value *vo = &g->values[g->outputs[o]];
             if (used_out[o] || g->inputs[i] == g->outputs[o] || !same_shape(vi, vo) ||
-                !names_pair(vi->name, vo->name))
+                !bd_state_names_pair(vi->name, vo->name))
                 continue;
             used_out[o] = 1;
             if (count < max) {

@@ -37,7 +37,10 @@ bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
     if (m->opts.n_extra_outputs < 0 || (m->opts.n_extra_outputs > 0 && !m->opts.extra_outputs) ||
         (m->opts.precision != BD_PRECISION_FP32 && m->opts.precision != BD_PRECISION_FP16) ||
         m->opts.input_width < 0 || m->opts.input_width > BD_MAX_INPUT_SIDE ||
-        m->opts.input_height < 0 || m->opts.input_height > BD_MAX_INPUT_SIDE) {
+        m->opts.input_height < 0 || m->opts.input_height > BD_MAX_INPUT_SIDE ||
+        m->opts.frame_width < 0 || m->opts.frame_width > BD_MAX_INPUT_SIDE ||
+        m->opts.frame_height < 0 || m->opts.frame_height > BD_MAX_INPUT_SIDE ||
+        !(m->opts.downsample_ratio >= 0.0f && m->opts.downsample_ratio <= 1.0f)) {
         free(m);
         return BD_ERR_INVALID_ARG;
     }
@@ -338,6 +341,7 @@ bd_status bd_model_get_stats(const bd_model *m, bd_model_stats *out) {
     s.precision = m->n_ops_f16 > 0 ? BD_PRECISION_FP16 : BD_PRECISION_FP32;
     s.n_ops_fp16 = m->n_ops_f16;
     s.precision_note = m->precision_note ? m->precision_note : "";
+    s.downsample_ratio = m->graph.downsample_ratio;
     size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;
     memcpy(out, &s, n);
     out->struct_size = n;

@@ -434,33 +434,44 @@ static void test_tensor_conv(void) {
     bd_image_free(img);
 }
 
-/* RVM's downsample_ratio: a runtime scalar backdrop cannot fold or feed. */
+/* RVM's downsample_ratio: a [1] input bound to a constant at load (option, else
+ * automatic: 1 for small frames), so the Resize scales computed from it fold. */
 static void test_runtime_scalar(void) {
     const char *dir = harness_env_dir("BD_SOURCE_DIR");
     char path[1024];
     if (!dir) return;
+    harness_path(path, sizeof path, dir, "tests/data/onnx/runtime_scale.onnx");
+    const float ratios[3] = {0.0f, 0.5f, 0.25f};
+    const int64_t sides[3] = {8, 4, 2};
+    for (int k = 0; k < 3; k++) {
+        bd_model_options mo;
+        bd_model_options_default(&mo);
+        mo.downsample_ratio = ratios[k];
+        bd_model *m = NULL;
+        CHECK(bd_model_create(&mo, &m) == BD_OK);
+        if (!m) return;
+        bd_status st = bd_model_load_file(m, path);
+        CHECK_MSG(st == BD_OK, "ratio %g: %s", (double)ratios[k], bd_model_last_error(m));
+        bd_tensor_info out;
+        bd_model_stats stats = {.struct_size = sizeof stats};
+        CHECK(st != BD_OK || (bd_model_n_inputs(m) == 1 &&
+                              bd_model_output_info(m, 0, &out) == BD_OK && out.n_dims == 4 &&
+                              out.dims[2] == sides[k] && out.dims[3] == sides[k]));
+        CHECK(st != BD_OK || (bd_model_get_stats(m, &stats) == BD_OK &&
+                              stats.downsample_ratio == (ratios[k] > 0 ? ratios[k] : 1.0f)));
+        bd_model_free(m);
+    }
+    bd_model_options mo;
+    bd_model_options_default(&mo);
     bd_model *m = NULL;
-    CHECK(bd_model_create(NULL, &m) == BD_OK);
-    bd_status st = bd_model_load_file(
-        m, harness_path(path, sizeof path, dir, "tests/data/onnx/runtime_scale.onnx"));
-    CHECK(st == BD_ERR_UNSUPPORTED);
-    CHECK_MSG(strstr(bd_model_last_error(m), "computed at run time") &&
-                  strstr(bd_model_last_error(m), "'scales'"),
-              "%s", bd_model_last_error(m));
-    bd_model_free(m);
+    mo.downsample_ratio = 1.5f; /* out of (0, 1] */
+    CHECK(bd_model_create(&mo, &m) == BD_ERR_INVALID_ARG && m == NULL);
     m = load_rel("BD_SOURCE_DIR", "tests/data/onnx/runtime_scalar.onnx");
     CHECK(m != NULL);
     if (!m) return;
     bd_model_conventions c;
+    CHECK(bd_model_n_inputs(m) == 1);
     CHECK(infer(m, &c) == BD_OK && c.image_input == 0 && c.n_state_pairs == 0);
-    bd_pipeline_options po;
-    bd_pipeline_options_default(&po);
-    char why[512] = "";
-    po.error_buf = why;
-    po.error_buf_size = sizeof why;
-    bd_pipeline *p = NULL;
-    CHECK(bd_pipeline_create(m, &po, &p) == BD_ERR_UNSUPPORTED && p == NULL);
-    CHECK_MSG(strstr(why, "'downsample_ratio'") && strstr(why, "cannot feed"), "%s", why);
     bd_model_free(m);
 }
 

@@ -4,8 +4,11 @@
  * input_height). References: scripts/make_matting_refs.py writes
  * $BD_MATTING_REFS_DIR (default $BD_MODELS_DIR/matting-refs)/manifest.tsv with
  * "name model width height" lines and <name>.in.f32 / .out.f32 (NCHW float32).
- * Requires max |ours - ORT| <= 1e-3 on the alpha. Exits 77 (ctest SKIP) when the
- * models or the references are missing.
+ * Requires max |ours - ORT| <= 1e-3 on the alpha. Recurrent cases (RVM; lines with
+ * "ratio frames" after the size) run a sequence of frames through one session, its
+ * state carried over by the library, with downsample_ratio bound at load, and
+ * compare pha and fgr on every frame (the error must stay within 1e-3 over the
+ * sequence). Exits 77 (ctest SKIP) when the models or the references are missing.
  */
 #include <math.h>
 #include <stdio.h>
@@ -90,6 +93,98 @@ static void run_case(const char *models, const char *refs, const char *name, con
     bd_model_free(m);
 }
 
+/* Index of the output named `name`, or -1. */
+static int output_index(const bd_model *m, const char *name) {
+    for (int k = 0; k < bd_model_n_outputs(m); k++) {
+        bd_tensor_info t;
+        if (bd_model_output_info(m, k, &t) == BD_OK && strcmp(t.name, name) == 0) return k;
+    }
+    return -1;
+}
+
+/* max |ours - reference file| over output `out` of s. */
+static double output_error(bd_session *s, int out, const char *refs, const char *file) {
+    char path[2048];
+    const float *y = NULL;
+    size_t ny = 0;
+    if (bd_session_output(s, out, &y, &ny) != BD_OK) return INFINITY;
+    float *ref = read_f32(harness_path(path, sizeof path, refs, file), ny);
+    if (!ref) return INFINITY;
+    double worst = 0.0;
+    for (size_t i = 0; i < ny; i++) {
+        double e = fabs((double)y[i] - (double)ref[i]);
+        if (!(e <= worst)) worst = e; /* NaN counts */
+    }
+    free(ref);
+    return worst;
+}
+
+static void run_recurrent(const char *models, const char *refs, const char *name,
+                          const char *file, int w, int h, float ratio, int frames,
+                          int n_threads) {
+    char path[2048], p2[256];
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    mo.frame_width = w; /* a recurrent model runs at the frame's own size */
+    mo.frame_height = h;
+    mo.downsample_ratio = ratio;
+    bd_model *m = NULL;
+    bd_session *s = NULL;
+    CHECK(bd_model_create(&mo, &m) == BD_OK);
+    if (!m) return;
+    if (bd_model_load_file(m, harness_path(path, sizeof path, models, file)) != BD_OK) {
+        CHECK_MSG(0, "%s: load: %s", name, bd_model_last_error(m));
+        bd_model_free(m);
+        return;
+    }
+    bd_tensor_info in;
+    CHECK(bd_model_input_info(m, 0, &in) == BD_OK && in.n_dims == 4 && in.dims[2] == h &&
+          in.dims[3] == w);
+    bd_model_stats st = {.struct_size = sizeof st};
+    CHECK(bd_model_get_stats(m, &st) == BD_OK && fabsf(st.downsample_ratio - ratio) < 1e-6f);
+    int pha = output_index(m, "pha"), fgr = output_index(m, "fgr");
+    CHECK(pha >= 0 && fgr >= 0);
+    bd_session_options so;
+    bd_session_options_default(&so);
+    so.n_threads = n_threads;
+    if (pha < 0 || fgr < 0 || bd_session_create(m, &so, &s) != BD_OK) {
+        CHECK_MSG(0, "%s: session: %s", name, s ? bd_session_last_error(s) : "no outputs");
+        bd_session_free(s);
+        bd_model_free(m);
+        return;
+    }
+    double first = 0.0, worst = 0.0, worst_fgr = 0.0;
+    for (int t = 0; t < frames; t++) {
+        float *x = NULL;
+        size_t nx = 0;
+        snprintf(p2, sizeof p2, "%s.f%d.in.f32", name, t);
+        float *src = bd_session_input(s, 0, &x, &nx) == BD_OK
+                         ? read_f32(harness_path(path, sizeof path, refs, p2), nx)
+                         : NULL;
+        if (!src) break;
+        memcpy(x, src, nx * 4);
+        free(src);
+        if (bd_session_run(s) != BD_OK) {
+            CHECK_MSG(0, "%s: run: %s", name, bd_session_last_error(s));
+            break;
+        }
+        snprintf(p2, sizeof p2, "%s.f%d.pha.f32", name, t);
+        double e = output_error(s, pha, refs, p2);
+        snprintf(p2, sizeof p2, "%s.f%d.fgr.f32", name, t);
+        double ef = output_error(s, fgr, refs, p2);
+        if (t == 0) first = e;
+        if (!(e <= worst)) worst = e;
+        if (!(ef <= worst_fgr)) worst_fgr = ef;
+    }
+    printf("  %-16s %dx%d r=%.3g %d frames %d thr  max |ours - ORT|: pha %.3g (frame 0: %.3g), "
+           "fgr %.3g\n",
+           name, w, h, (double)ratio, frames, n_threads, worst, first, worst_fgr);
+    CHECK_MSG(worst <= 1e-3 && worst_fgr <= 1e-3, "%s: max error pha %g, fgr %g > 1e-3", name,
+              worst, worst_fgr);
+    bd_session_free(s);
+    bd_model_free(m);
+}
+
 int main(void) {
     const char *models = harness_env_dir("BD_MODELS_DIR");
     const char *refs = getenv("BD_MATTING_REFS_DIR");
@@ -106,12 +201,19 @@ int main(void) {
     int n = 0;
     while (fgets(line, sizeof line, f)) {
         char name[128], file[128];
-        int w, h;
-        if (line[0] == '#' || sscanf(line, "%127s %127s %d %d", name, file, &w, &h) != 4) continue;
+        int w, h, frames = 0;
+        float ratio = 0.0f;
+        int nf = line[0] == '#' ? 0
+                                : sscanf(line, "%127s %127s %d %d %f %d", name, file, &w, &h,
+                                         &ratio, &frames);
+        if (nf != 4 && nf != 6) continue;
         if (w < 1 || h < 1 || w > 4096 || h > 4096) continue;
+        if (nf == 6 && (!(ratio > 0.0f && ratio <= 1.0f) || frames < 1 || frames > 1000)) continue;
         if (stat(harness_path(path, sizeof path, models, file), &sb) != 0) continue;
-        run_case(models, refs, name, file, w, h, 1);
-        run_case(models, refs, name, file, w, h, 2);
+        for (int t = 1; t <= 2; t++) {
+            if (nf == 6) run_recurrent(models, refs, name, file, w, h, ratio, frames, t);
+            else run_case(models, refs, name, file, w, h, t);
+        }
         n++;
     }
     fclose(f);

@@ -194,27 +194,37 @@ static void error_with_path(const char *role, const char *what, const char *path
         cli_error("%s", msg);
 }
 
-void cli_free_input_size(int fw, int fh, int *w, int *h) {
-    const double side = CLI_FREE_DIM_DEFAULT;
-    int lw = fw > 0 ? fw : 1, lh = fh > 0 ? fh : 1;
-    double s = side / (double)(lw > lh ? lw : lh);
-    int rw = (int)(lw * s / 32.0 + 0.5) * 32, rh = (int)(lh * s / 32.0 + 0.5) * 32;
-    *w = rw < 32 ? 32 : rw;
-    *h = rh < 32 ? 32 : rh;
+bool cli_parse_size(const char *cmd, const char *opt, const char *s, int *w, int *h) {
+    char tail = 0;
+    int pw = 0, ph = 0;
+    if (sscanf(s, "%dx%d%c", &pw, &ph, &tail) != 2 || pw < 1 || ph < 1 ||
+        pw > BD_MAX_INPUT_SIDE || ph > BD_MAX_INPUT_SIDE) {
+        cli_usage_error(cmd, "invalid %s '%s' (expected WxH, 1..%d each)", opt, s,
+                        BD_MAX_INPUT_SIDE);
+        return false;
+    }
+    *w = pw;
+    *h = ph;
+    return true;
 }
 
 bool cli_load_model(const char *path, bool fp16, bd_model **out) {
-    return cli_load_model_sized(path, fp16, 0, 0, out);
+    return cli_load_model_sized(path, fp16, NULL, out);
 }
 
-bool cli_load_model_sized(const char *path, bool fp16, int input_w, int input_h,
+bool cli_load_model_sized(const char *path, bool fp16, const cli_model_size *size,
                           bd_model **out) {
     bd_model *model = NULL;
     bd_model_options mo;
     bd_model_options_default(&mo);
     if (fp16) mo.precision = BD_PRECISION_FP16;
-    mo.input_width = input_w;
-    mo.input_height = input_h;
+    if (size) {
+        mo.input_width = size->input_w;
+        mo.input_height = size->input_h;
+        mo.frame_width = size->frame_w > 0 ? size->frame_w : CLI_FREE_DIM_DEFAULT;
+        mo.frame_height = size->frame_h > 0 ? size->frame_h : CLI_FREE_DIM_DEFAULT;
+        mo.downsample_ratio = size->downsample_ratio;
+    }
     bd_status st = bd_model_create(&mo, &model);
     if (st != BD_OK) {
         cli_error("cannot create model: %s", bd_status_str(st));
@@ -452,17 +462,19 @@ int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o) {
     case CLI_OPT_FP16:
         o->fp16 = true;
         return CLI_EXIT_OK;
-    case CLI_OPT_INPUT_SIZE: {
-        char tail = 0;
-        int w = 0, h = 0;
-        if (sscanf(arg, "%dx%d%c", &w, &h, &tail) != 2 || w < 1 || h < 1 ||
-            w > BD_MAX_INPUT_SIDE || h > BD_MAX_INPUT_SIDE)
-            return cli_usage_error(cmd, "invalid --input-size '%s' (expected WxH, 1..%d)", arg,
-                                   BD_MAX_INPUT_SIDE);
-        o->input_w = w;
-        o->input_h = h;
+    case CLI_OPT_INPUT_SIZE:
+        return cli_parse_size(cmd, "--input-size", arg, &o->input_w, &o->input_h)
+                   ? CLI_EXIT_OK
+                   : CLI_EXIT_USAGE;
+    case CLI_OPT_DOWNSAMPLE_RATIO:
+        if (!cli_parse_float(cmd, "--downsample-ratio", arg, 0.0, 1.0, &o->downsample_ratio))
+            return CLI_EXIT_USAGE;
+        if (!(o->downsample_ratio > 0.0f))
+            return cli_usage_error(cmd, "--downsample-ratio must be above 0");
         return CLI_EXIT_OK;
-    }
+    case CLI_OPT_NO_FGR:
+        o->no_fgr = true;
+        return CLI_EXIT_OK;
     case CLI_OPT_TEMPORAL:
         if (strcmp(arg, "on") == 0) o->temporal = 1;
         else if (strcmp(arg, "off") == 0) o->temporal = 0;
@@ -528,23 +540,24 @@ static bool has_free_dims(const bd_model *m) {
 }
 
 /* Resolves and loads the model of `o` into job->model (job->load_ms). Free input
- * dims take --input-size, else the size for a frame of fw x fh (0: unknown, then
- * CLI_FREE_DIM_DEFAULT square; a sequence keeps that size: no per-size recompile
- * and cache yet). */
+ * dims take --input-size, else the size the library chooses for frames of fw x fh
+ * (0: unknown, then CLI_FREE_DIM_DEFAULT square; a sequence keeps that size: no
+ * per-size recompile and cache yet). */
 static bool seg_load_model(const cli_seg_opts *o, cli_seg_job *job, const char **model_path,
                            int fw, int fh) {
     *model_path = cli_resolve_model(o->model_path);
     if (*model_path == NULL) return false;
     double t0 = cli_now_ms();
-    int w = o->input_w, h = o->input_h;
-    if (w == 0) {
-        w = h = CLI_FREE_DIM_DEFAULT;
-        if (fw > 0 && fh > 0) cli_free_input_size(fw, fh, &w, &h);
-    }
-    if (!cli_load_model_sized(*model_path, o->fp16, w, h, &job->model)) return false;
+    cli_model_size size = {o->input_w, o->input_h, fw, fh, o->downsample_ratio};
+    if (!cli_load_model_sized(*model_path, o->fp16, &size, &job->model)) return false;
     job->load_ms = cli_now_ms() - t0;
-    if (o->verbose && has_free_dims(job->model))
-        fprintf(stderr, "backdrop: free model input dims set to %dx%d\n", w, h);
+    if (o->verbose && has_free_dims(job->model)) {
+        bd_tensor_info in;
+        if (bd_model_input_info(job->model, 0, &in) == BD_OK && in.n_dims == 4)
+            fprintf(stderr, "backdrop: free model input dims set: %s [%d, %d, %d, %d]\n",
+                    in.name, (int)in.dims[0], (int)in.dims[1], (int)in.dims[2],
+                    (int)in.dims[3]);
+    }
     return true;
 }
 
@@ -585,11 +598,12 @@ bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
     return true;
 }
 
-bool cli_seg_start(const cli_seg_opts *o, cli_seg_job *job) {
+bool cli_seg_start(const cli_seg_opts *o, int frame_w, int frame_h, cli_seg_job *job) {
     memset(job, 0, sizeof *job);
     job->t_start_ms = cli_now_ms();
     const char *model_path = NULL;
-    return seg_load_model(o, job, &model_path, 0, 0) && seg_create_pipeline(o, model_path, job);
+    return seg_load_model(o, job, &model_path, frame_w, frame_h) &&
+           seg_create_pipeline(o, model_path, job);
 }
 
 bool cli_seg_mask_frame(cli_seg_job *job, const bd_image *frame, const char *what) {

@@ -58,6 +58,8 @@ enum {
     CLI_OPT_TEMPORAL_STRENGTH, /* --temporal-strength S */
     CLI_OPT_REUSE,             /* --reuse auto|off */
     CLI_OPT_INPUT_SIZE,        /* --input-size WxH: free model input dims */
+    CLI_OPT_DOWNSAMPLE_RATIO,  /* --downsample-ratio R: RVM's internal scale */
+    CLI_OPT_NO_FGR,            /* --no-fgr: composite the frame, not the model's fgr */
 };
 
 /* Subcommands: argv[0] is the command name, the rest its arguments. Each returns
@@ -107,15 +109,23 @@ const char *cli_resolve_model(const char *opt_path);
  * (when the library had to keep FP32 it prints its note on stderr). On failure
  * prints the library's message, frees everything and returns false. */
 bool cli_load_model(const char *path, bool fp16, bd_model **out);
-/* As cli_load_model, with the size for free (symbolic) input dims (0x0 = none). */
-bool cli_load_model_sized(const char *path, bool fp16, int input_w, int input_h,
+/* What decides the size of a model with free (symbolic) input dims: --input-size,
+ * else the frames' size by the model's rule (bd_model_options.frame_width), and
+ * RVM's --downsample-ratio. */
+typedef struct cli_model_size {
+    int input_w, input_h;   /* --input-size; 0 = unset */
+    int frame_w, frame_h;   /* the frames' size; 0 = unknown (CLI_FREE_DIM_DEFAULT square) */
+    float downsample_ratio; /* --downsample-ratio; 0 = automatic */
+} cli_model_size;
+/* As cli_load_model, sized by *size (NULL: nothing given). */
+bool cli_load_model_sized(const char *path, bool fp16, const cli_model_size *size,
                           bd_model **out);
-/* Side used for free model input dims when nothing else decides (`info`, the
- * frames of a sequence). */
+/* Frame side assumed for free model input dims when nothing else decides (`info`
+ * without --frame, `bench` without --frame). */
 #define CLI_FREE_DIM_DEFAULT 512
-/* The model input size for a frame of fw x fh on a model with free spatial dims
- * (MODNet's rule): the long side 512, the other scaled, both multiples of 32. */
-void cli_free_input_size(int fw, int fh, int *w, int *h);
+/* Parses "WxH" (1..BD_MAX_INPUT_SIDE each) for option `opt`; prints a usage error
+ * and returns false if it is not one. */
+bool cli_parse_size(const char *cmd, const char *opt, const char *s, int *w, int *h);
 
 /* Decodes an image file to `want`. `what` ("input", "background") names its role
  * in the error message. On failure prints the library's message, returns false. */
@@ -149,6 +159,8 @@ typedef struct cli_seg_opts {
     int person_class; /* --class: channel of the model output that is the person */
     bool fp16;        /* --fp16: FP16 weight storage */
     int input_w, input_h; /* --input-size WxH for free model input dims; 0 = unset */
+    float downsample_ratio; /* --downsample-ratio (RVM); 0 = automatic */
+    bool no_fgr;            /* --no-fgr: composite the frame even if the model gives fgr */
     /* Model conventions (override the sidecar and what is inferred): */
     bool have_mean, have_std;
     float mean[3], std[3]; /* --mean, --std, or --range */
@@ -214,7 +226,9 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
         {"temporal", required_argument, NULL, CLI_OPT_TEMPORAL},                           \
         {"temporal-strength", required_argument, NULL, CLI_OPT_TEMPORAL_STRENGTH},         \
         {"reuse", required_argument, NULL, CLI_OPT_REUSE},                                 \
-        {"input-size", required_argument, NULL, CLI_OPT_INPUT_SIZE}
+        {"input-size", required_argument, NULL, CLI_OPT_INPUT_SIZE},                       \
+        {"downsample-ratio", required_argument, NULL, CLI_OPT_DOWNSAMPLE_RATIO},           \
+        {"no-fgr", no_argument, NULL, CLI_OPT_NO_FGR}
 #define CLI_SEG_HELP                                                                       \
     "      --model PATH    segmentation model (.tflite, .onnx); default: $BACKDROP_MODEL,\n" \
     "                      else " BD_DEFAULT_MODEL "\n"                                      \
@@ -230,7 +244,12 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
     "      --layout L      the image input's layout: nchw or nhwc\n"                        \
     "      --output-kind K the mask output holds prob, logits or alpha\n"                  \
     "      --conventions FILE  sidecar file to use instead of MODEL.backdrop\n"            \
-    "      --input-size WxH  for free-size models (default: long side 512)\n"           \
+    "      --input-size WxH  for free-size models (default: the frame's size for\n"    \
+    "                      recurrent ones like RVM, else long side 512, multiples of 32)\n" \
+    "      --downsample-ratio R  RVM's internal scale, (0, 1] (default: 1 up to a\n"   \
+    "                      short side of 512, else 270/short side: 0.375 at 720p)\n"   \
+    "      --no-fgr        composite the frame itself, not the model's foreground\n"    \
+    "                      colour (RVM's fgr output)\n"                                  \
     "      --fit MODE      how IN is fitted to the model input: stretch (default),\n"     \
     "                      letterbox (keep aspect, pad) or crop (keep aspect, centre)\n"  \
     "      --refine        snap the mask to IN's edges (guided filter)\n"                  \
@@ -270,10 +289,11 @@ typedef struct cli_seg_job {
 bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job);
 void cli_seg_job_free(cli_seg_job *job);
 
-/* Like cli_seg_run without a frame: resolves and loads the model and creates
- * the pipeline, for frames that come from elsewhere (a video). On failure
+/* Like cli_seg_run without a frame: resolves and loads the model (free input dims
+ * sized for frames of frame_w x frame_h, 0 = unknown) and creates the pipeline,
+ * for frames that come from elsewhere (a video). On failure
  * prints the error and returns false; free the job with cli_seg_job_free. */
-bool cli_seg_start(const cli_seg_opts *o, cli_seg_job *job);
+bool cli_seg_start(const cli_seg_opts *o, int frame_w, int frame_h, cli_seg_job *job);
 
 /* Computes job->alpha for `frame` (a borrowed view; RGB24, RGBA32 or GRAY8),
  * reallocating it if the size changed, with the job's pipeline (so a recurrent

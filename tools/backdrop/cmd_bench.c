@@ -32,6 +32,9 @@ static const char *const bench_help =
     "      --fp16          store the convolution weights as FP16 (needs F16C: avx2 or\n"
     "                      avx512 kernels; otherwise FP32 with a note)\n"
     "      --profile       print the time of every compiled op\n"
+    "      --input-size WxH  size of a free-size model's input (default: for the\n"
+    "                      --frame size, else 512x512, by the model's rule)\n"
+    "      --downsample-ratio R  RVM's internal scale (default: automatic)\n"
     "      --frame WxH     also time the video case: a WxH RGB frame -> mask ->\n"
     "                      composite over an image background, stage by stage\n"
     "      --frame-format F  the frame's pixel format: rgb (default), i420, nv12, yuy2\n"
@@ -43,7 +46,7 @@ static const char *const bench_help =
     "  -h, --help          print this help\n";
 
 enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME, OPT_FP16, OPT_FRAME_FORMAT,
-       OPT_TEMPORAL };
+       OPT_TEMPORAL, OPT_INPUT_SIZE, OPT_RATIO };
 
 /* The frame case's set-up beyond its size. */
 typedef struct frame_case {
@@ -272,11 +275,15 @@ int cli_cmd_bench(int argc, char **argv) {
         {"frame-format", required_argument, NULL, OPT_FRAME_FORMAT},
         {"background", required_argument, NULL, 'b'},
         {"temporal", required_argument, NULL, OPT_TEMPORAL},
+        {"input-size", required_argument, NULL, OPT_INPUT_SIZE},
+        {"downsample-ratio", required_argument, NULL, OPT_RATIO},
         {"help", no_argument, NULL, CLI_OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = "bench", *model_opt = NULL;
     int threads = 1, runs = 100, warmup = 10, profile = 0, fw = 0, fh = 0, fp16 = 0;
+    int iw = 0, ih = 0;
+    float ratio = 0.0f;
     bd_isa isa = BD_ISA_AUTO;
     frame_case fc = {.format = BD_PIXEL_RGB24, .bg_kind = BD_BG_IMAGE};
     int opt;
@@ -310,9 +317,14 @@ int cli_cmd_bench(int argc, char **argv) {
         case OPT_PROFILE: profile = 1; break;
         case OPT_FP16: fp16 = 1; break;
         case OPT_FRAME:
-            if (sscanf(optarg, "%dx%d", &fw, &fh) != 2 || fw < 1 || fh < 1 || fw > 16384 ||
-                fh > 16384)
-                return cli_usage_error(cmd, "--frame needs WIDTHxHEIGHT, e.g. 1280x720");
+            if (!cli_parse_size(cmd, "--frame", optarg, &fw, &fh)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_INPUT_SIZE:
+            if (!cli_parse_size(cmd, "--input-size", optarg, &iw, &ih)) return CLI_EXIT_USAGE;
+            break;
+        case OPT_RATIO:
+            if (!cli_parse_float(cmd, "--downsample-ratio", optarg, 0.001, 1.0, &ratio))
+                return CLI_EXIT_USAGE;
             break;
         case OPT_FRAME_FORMAT:
             if (strcmp(optarg, "rgb") == 0) fc.format = BD_PIXEL_RGB24;
@@ -366,6 +378,11 @@ int cli_cmd_bench(int argc, char **argv) {
     bd_model_options_default(&mo);
     mo.isa = isa;
     if (fp16) mo.precision = BD_PRECISION_FP16;
+    mo.input_width = iw;
+    mo.input_height = ih;
+    mo.frame_width = fw > 0 ? fw : CLI_FREE_DIM_DEFAULT;
+    mo.frame_height = fh > 0 ? fh : CLI_FREE_DIM_DEFAULT;
+    mo.downsample_ratio = ratio;
     if (!t || bd_model_create(&mo, &m) != BD_OK) {
         cli_error("out of memory");
         goto done;

@@ -17,6 +17,7 @@
 #include "cli.h"
 
 #define CMD "info"
+enum { OPT_FRAME = 0x200 };
 #define KEY_WIDTH 14 /* the key column: "multiply-adds" + 1 */
 
 static void usage(FILE *f) {
@@ -29,6 +30,10 @@ static void usage(FILE *f) {
           "Options:\n"
           "      --model PATH  the model (same as MODEL); default: $BACKDROP_MODEL,\n"
           "                    else " BD_DEFAULT_MODEL "\n"
+          "      --frame WxH   for a model with free input dims: the size chosen for\n"
+          "                    frames of WxH (default 512x512)\n"
+          "      --input-size WxH  set the free input dims directly\n"
+          "      --downsample-ratio R  RVM's internal scale (default: automatic)\n"
           "  -h, --help        print this help and exit\n",
           f);
 }
@@ -87,9 +92,7 @@ static void print_tensor(const char *key, const bd_tensor_info *t, int name_widt
     printf("%-*s  %-3s  [", name_width, t->name, dtype_name(t->dtype));
     for (int d = 0; d < t->n_dims && d < BD_MAX_DIMS; d++)
         printf("%s%" PRId64 "%s", d ? ", " : "", t->dims[d], (free_dims >> d) & 1 ? "*" : "");
-    printf("]%s\n", free_dims ? "  (* free: --input-size WxH; default: the frame with its "
-                                 "long side 512, multiples of 32)"
-                               : "");
+    printf("]%s\n", free_dims ? "  (* free: set at load for --frame or --input-size)" : "");
 }
 
 /* bd_model_op_counts callbacks: the first pass measures the widest op name so
@@ -234,6 +237,11 @@ static int describe(const char *path, const bd_model *model, const bd_model_conv
     print_key("arena");
     format_bytes(stats.arena_bytes, buf, sizeof buf);
     printf("%s per session\n", buf);
+    if (stats.downsample_ratio > 0) {
+        print_key("downsample");
+        printf("%.4g (input downsample_ratio; --downsample-ratio R)\n",
+               (double)stats.downsample_ratio);
+    }
     print_key("kernels");
     bd_isa best = bd_isa_detect();
     if (best != stats.isa)
@@ -254,10 +262,14 @@ static int describe(const char *path, const bd_model *model, const bd_model_conv
 int cli_cmd_info(int argc, char **argv) {
     static const struct option longopts[] = {
         {"model", required_argument, NULL, CLI_OPT_MODEL},
+        {"input-size", required_argument, NULL, CLI_OPT_INPUT_SIZE},
+        {"frame", required_argument, NULL, OPT_FRAME},
+        {"downsample-ratio", required_argument, NULL, CLI_OPT_DOWNSAMPLE_RATIO},
         {"help", no_argument, NULL, CLI_OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     const char *model_opt = NULL;
+    cli_model_size size = {0};
 
     optind = 1;
     opterr = 0;
@@ -267,6 +279,19 @@ int cli_cmd_info(int argc, char **argv) {
         case CLI_OPT_MODEL:
             if (optarg[0] == '\0') return cli_usage_error(CMD, "empty --model path");
             model_opt = optarg;
+            break;
+        case CLI_OPT_INPUT_SIZE:
+            if (!cli_parse_size(CMD, "--input-size", optarg, &size.input_w, &size.input_h))
+                return CLI_EXIT_USAGE;
+            break;
+        case OPT_FRAME:
+            if (!cli_parse_size(CMD, "--frame", optarg, &size.frame_w, &size.frame_h))
+                return CLI_EXIT_USAGE;
+            break;
+        case CLI_OPT_DOWNSAMPLE_RATIO:
+            if (!cli_parse_float(CMD, "--downsample-ratio", optarg, 0.001, 1.0,
+                                 &size.downsample_ratio))
+                return CLI_EXIT_USAGE;
             break;
         case 'h':
         case CLI_OPT_HELP:
@@ -287,7 +312,7 @@ int cli_cmd_info(int argc, char **argv) {
     const char *path = cli_resolve_model(model_opt);
     if (path == NULL) return CLI_EXIT_FAIL;
     bd_model *model = NULL;
-    if (!cli_load_model_sized(path, false, CLI_FREE_DIM_DEFAULT, CLI_FREE_DIM_DEFAULT, &model))
+    if (!cli_load_model_sized(path, false, &size, &model))
         return CLI_EXIT_FAIL;
     bd_model_conventions conv;
     char note[600] = "";

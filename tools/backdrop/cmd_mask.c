@@ -40,8 +40,9 @@ static void usage(FILE *f) {
           "\n"
           "Options:\n"
           "  -o, --output MASK   output image, .png (lossless) or .jpg/.jpeg (required)\n"
-          "      --quality Q     JPEG quality, 1..100 (default 92)\n" CLI_SEG_HELP
-          "  -h, --help          print this help and exit\n"
+          "      --quality Q     JPEG quality, 1..100 (default 92)\n",
+          f);
+    fputs(CLI_SEG_HELP "  -h, --help          print this help and exit\n"
           "\n"
           "Examples:\n"
           "  backdrop mask me.jpg -o mask.png --threshold 0.5 --softness 0.2\n" VIDEO_EXAMPLE,
@@ -63,15 +64,16 @@ static int mask_video(const cli_seg_opts *so, const char *in_path, const char *p
     }
     int rc = CLI_EXIT_FAIL;
     cli_seg_job job = {0};
-    if (!cli_seg_start(so, &job)) goto done;
+    /* the model is loaded once the first frame gives the size (free-size models) */
+    bd_image frame = {0};
+    int k = 0, r = cli_video_next(video, &frame, err, sizeof err);
+    if (r == 1 && !cli_seg_start(so, frame.width, frame.height, &job)) goto done;
     double t1 = cli_now_ms();
 
     cli_progress progress;
     cli_progress_start(&progress, cli_video_frame_estimate(video));
     char name[4096];
-    bd_image frame = {0};
-    int k = 0, r;
-    while ((r = cli_video_next(video, &frame, err, sizeof err)) == 1) {
+    for (; r == 1; r = cli_video_next(video, &frame, err, sizeof err)) {
         if (k == INT_MAX) {
             cli_error("'%s' has more frames than the output pattern can number", in_path);
             goto done;

@@ -66,8 +66,9 @@ static void usage(FILE *f) {
           "      --quality Q     JPEG quality, 1..100 (default 92)\n"
           "      --light-wrap S  let the background's light spill over the person's edge,\n"
           "                      strength 0..1 (not with transparent)\n"
-          "      --premultiplied with transparent: write premultiplied colour\n" CLI_SEG_HELP
-          "  -h, --help          print this help and exit\n"
+          "      --premultiplied with transparent: write premultiplied colour\n",
+          f);
+    fputs(CLI_SEG_HELP "  -h, --help          print this help and exit\n"
           "\n"
           "Examples:\n"
           "  backdrop replace me.jpg -b beach.jpg -o out.jpg\n"
@@ -152,7 +153,10 @@ static int replace_video(replace_run *run, const char *in_path, const char *bg_p
     int rc = CLI_EXIT_FAIL;
     cli_seg_job job = {0};
     bd_image_buf *bg_img = NULL;
-    if (!cli_seg_start(run->so, &job)) goto done;
+    /* the model is loaded once the first frame gives the size (free-size models) */
+    bd_image frame = {0};
+    int k = 0, r = cli_video_next(video, &frame, err, sizeof err);
+    if (r == 1 && !cli_seg_start(run->so, frame.width, frame.height, &job)) goto done;
     if (bg_path != NULL) {
         if (!cli_read_image("background", bg_path, BD_PIXEL_RGB24, &bg_img)) goto done;
         run->bg.image = bd_image_view(bg_img);
@@ -162,9 +166,7 @@ static int replace_video(replace_run *run, const char *in_path, const char *bg_p
     cli_progress progress;
     cli_progress_start(&progress, cli_video_frame_estimate(video));
     const bool mask = run->so->light_wrap <= 0.0f; /* else composite_frame runs the model */
-    bd_image frame = {0};
-    int k = 0, r;
-    while ((r = cli_video_next(video, &frame, err, sizeof err)) == 1) {
+    for (; r == 1; r = cli_video_next(video, &frame, err, sizeof err)) {
         if (k == INT_MAX) {
             cli_error("'%s' has more frames than the output pattern can number", in_path);
             goto done;

@@ -1,7 +1,7 @@
 /*
  * onnx_conv.c -- lowering of the ONNX window ops: Conv (dense, grouped and
  * depthwise), ConvTranspose, AveragePool, MaxPool, GlobalAveragePool and the
- * spatial ReduceMean.
+ * spatial and channel ReduceMean.
  *
  * They all read NCHW input in the IR's NHWC order (perm {0,2,3,1}) and produce
  * that order; weights are reordered here: Conv OIHW -> OHWI, depthwise
@@ -296,6 +296,20 @@ static bd_status op_pool(importer *im) {
         return UNSUPPORTED("the Indices output of MaxPool");
     if (g.d[0] != 1 || g.d[1] != 1) return UNSUPPORTED("dilations other than 1");
     resolve_same(&g, x->dims[2], x->dims[3]);
+    if (ceil_mode) {
+        /* ceil instead of floor: the last window hangs over the end; it is dropped
+         * if it would start in the end padding (ONNX Runtime and PyTorch). Extra
+         * end padding makes the floor rule give that size; the pools skip padded
+         * taps, so the average is over the valid ones (count_include_pad = 0). */
+        for (int a = 0; a < 2; a++) {
+            int64_t in = x->dims[2 + a], span = in + g.pads[a] + g.pads[a + 2] - g.k[a];
+            if (span < 0) return MALFORMED("the window does not fit the input");
+            int64_t o = (span + g.s[a] - 1) / g.s[a] + 1;
+            if ((o - 1) * g.s[a] >= in + g.pads[a]) o--;
+            int64_t extra = (o - 1) * g.s[a] + g.k[a] - (in + g.pads[a] + g.pads[a + 2]);
+            if (extra > 0) g.pads[a + 2] += extra;
+        }
+    }
     bool padded = g.pads[0] || g.pads[1] || g.pads[2] || g.pads[3];
     if (!is_max && cip && padded) return UNSUPPORTED("count_include_pad = 1 with padding");
     int64_t oh, ow;
@@ -304,11 +318,6 @@ static bd_status op_pool(importer *im) {
         !bd_conv_out_size(x->dims[3], (int)g.k[1], (int)g.s[1], 1, (int)g.pads[1],
                           (int)g.pads[3], &ow))
         return MALFORMED("the window does not fit the input");
-    if (ceil_mode) {
-        int64_t rh = (x->dims[2] + g.pads[0] + g.pads[2] - g.k[0]) % g.s[0];
-        int64_t rw = (x->dims[3] + g.pads[1] + g.pads[3] - g.k[1]) % g.s[1];
-        if (rh || rw) return UNSUPPORTED("ceil_mode = 1 where it changes the output size");
-    }
     /* A window covering the whole unpadded plane is a global mean. */
     if (!is_max && !padded && g.k[0] == x->dims[2] && g.k[1] == x->dims[3])
         return mean_hw(im, x, xv, true);
@@ -325,6 +334,28 @@ static bd_status op_global_avg_pool(importer *im) {
     int xv;
     bd_status st = bd_onnx_spatial_in(im, 0, &x, &xv);
     return st ? st : mean_hw(im, x, xv, true);
+}
+
+/* ReduceMean over the channels of an NCHW tensor, keepdims (RVM's refiner: the
+ * frame's grey level): a 1x1 convolution to one channel with weights 1/C, so
+ * it runs on the convolution kernels. */
+static bd_status mean_channels(importer *im) {
+    sym *x;
+    int xv;
+    bd_status st;
+    if ((st = bd_onnx_spatial_in(im, 0, &x, &xv))) return st;
+    int64_t c = x->dims[1], d[4] = {1, 1, 1, c};
+    char name[160], base[128];
+    snprintf(name, sizeof name, "%s/mean_c", onnx_str_print(im->node->outputs[0], base, sizeof base));
+    float *wd = NULL;
+    int wv = bd_onnx_new_const(im, name, 4, d, &wd);
+    if (wv < 0) return wv;
+    for (int64_t k = 0; k < c; k++) wd[k] = 1.0f / (float)c;
+    conv_geom g;
+    memset(&g, 0, sizeof g);
+    g.k[0] = g.k[1] = g.s[0] = g.s[1] = g.d[0] = g.d[1] = 1;
+    int64_t od[4] = {x->dims[0], 1, x->dims[2], x->dims[3]};
+    return add_conv(im, BD_OP_CONV2D, &g, xv, wv, od, 1);
 }
 
 /* ReduceMean over the spatial axes {2,3} of an NCHW tensor (axes: attribute
@@ -346,6 +377,8 @@ static bd_status op_reduce_mean(importer *im) {
     } else if ((st = bd_onnx_attr_ints(im, "axes", axes, MAXR, &n_axes))) {
         return st;
     }
+    if (x->rank == 4 && n_axes == 1 && (axes[0] == 1 || axes[0] == -3) && keep)
+        return mean_channels(im);
     bool hw = x->rank == 4 && n_axes == 2;
     for (int k = 0; hw && k < 2; k++) {
         int64_t a = axes[k] < 0 ? axes[k] + 4 : axes[k];

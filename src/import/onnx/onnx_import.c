@@ -58,8 +58,77 @@ static bd_status import_node(importer *im, int index) {
 
 /* ---- graph I/O --------------------------------------------------------------------- */
 
-/* Graph input: a float32 tensor with a fixed shape (a symbolic batch = 1). */
-static bd_status import_input(importer *im, const onnx_value_info *vi) {
+/* Graph inputs.
+ *
+ * A float32 tensor with a fixed shape takes it (a symbolic batch = 1). Free dims:
+ *  - the spatial dims of an image-shaped input (NCHW [N,C,H,W] with a fixed C, or
+ *    NHWC [N,H,W,C] with a fixed C) take im->free_w x im->free_h;
+ *  - an input whose dims after the batch are all symbolic is recurrent state (RVM's
+ *    r1i..r4i, fed [1,1,1,1] zeros on the first frame and broadcast by Expand): it
+ *    takes the shape of the output paired with it by name (bd_state_names_pair),
+ *    found by a first import with all its dims 1 (see bd_onnx_import);
+ *  - a float [1] input named "downsample_ratio" is bound to a constant
+ *    (bd_model_options.downsample_ratio, or the automatic choice). */
+
+/* Image-shaped: which dims are H and W (hk, wk), or false. */
+static bool image_dims(const onnx_value_info *vi, int *hk, int *wk) {
+    const int64_t *vd = vi->dims;
+    if (vi->n_dims != 4) return false;
+    if (vd[1] > 0 && (vd[2] < 0 || vd[3] < 0)) *hk = 2, *wk = 3;
+    else if (vd[3] > 0 && vd[1] < 0 && vd[2] < 0) *hk = 1, *wk = 2;
+    else return false;
+    return true;
+}
+
+static bool is_state_shaped(const onnx_value_info *vi) {
+    if (vi->n_dims < 2) return false;
+    for (int k = 1; k < vi->n_dims; k++)
+        if (vi->dims[k] > 0) return false;
+    return true;
+}
+
+static bool is_ratio_input(const onnx_value_info *vi) {
+    return vi->elem_type == ONNX_FLOAT && vi->n_dims == 1 && vi->dims[0] == 1 &&
+           onnx_str_eq(vi->name, "downsample_ratio");
+}
+
+/* MODNet's rule for a frame of fw x fh: the long side 512, the other scaled, both
+ * multiples of 32 (at least 32). */
+static void image_matting_size(int fw, int fh, int *w, int *h) {
+    double s = 512.0 / (double)(fw > fh ? fw : fh);
+    int rw = (int)(fw * s / 32.0 + 0.5) * 32, rh = (int)(fh * s / 32.0 + 0.5) * 32;
+    *w = rw < 32 ? 32 : rw;
+    *h = rh < 32 ? 32 : rh;
+}
+
+/* im->free_w/free_h from the options: the input size if given, else the frame size
+ * by the model's kind (recurrent: the frame itself; else image_matting_size). */
+static void choose_free_size(importer *im) {
+    const bd_model_options *o = im->opts;
+    bool recurrent = false;
+    for (int k = 0; k < im->om.n_inputs; k++)
+        recurrent |= is_state_shaped(&im->om.inputs[k]);
+    im->free_w = o->input_width;
+    im->free_h = o->input_height;
+    if (o->frame_width > 0 && o->frame_height > 0) {
+        int w = o->frame_width, h = o->frame_height;
+        if (!recurrent) image_matting_size(o->frame_width, o->frame_height, &w, &h);
+        if (im->free_w <= 0) im->free_w = w;
+        if (im->free_h <= 0) im->free_h = h;
+    }
+}
+
+static bd_status append_input(importer *im, int v) {
+    int *in = realloc(im->g->inputs, sizeof(int) * ((size_t)im->g->n_inputs + 1));
+    if (!in) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
+    im->g->inputs = in;
+    in[im->g->n_inputs++] = v;
+    return BD_OK;
+}
+
+/* Graph input k of the file (not an initializer, not a bound ratio). */
+static bd_status import_input(importer *im, int k) {
+    const onnx_value_info *vi = &im->om.inputs[k];
     char name[200];
     onnx_str_print(vi->name, name, sizeof name);
     if (vi->elem_type != ONNX_FLOAT)
@@ -71,52 +140,73 @@ static bd_status import_input(importer *im, const onnx_value_info *vi) {
                           name);
     int64_t d[MAXR];
     unsigned free_dims = 0;
-    /* Free spatial dims of an image-shaped input: NCHW [N,C,H,W] with a fixed C, or
-     * NHWC [N,H,W,C]; they take the size from the options. */
-    const int64_t *vd = vi->dims;
     int hk = -1, wk = -1;
-    if (vi->n_dims == 4 && vd[1] > 0 && (vd[2] < 0 || vd[3] < 0)) hk = 2, wk = 3;
-    else if (vi->n_dims == 4 && vd[3] > 0 && vd[1] < 0 && vd[2] < 0) hk = 1, wk = 2;
-    for (int k = 0; k < vi->n_dims; k++) {
-        d[k] = vi->dims[k];
-        if (d[k] < 0 && k == 0) d[k] = 1;
-        if (d[k] < 0 && (k == hk || k == wk)) {
-            int side = k == hk ? im->opts->input_height : im->opts->input_width;
-            if (side > 0) {
-                d[k] = side;
-                free_dims |= 1u << k;
-            } else {
+    bool state = is_state_shaped(vi);
+    if (!state) image_dims(vi, &hk, &wk);
+    for (int j = 0; j < vi->n_dims; j++) {
+        d[j] = vi->dims[j];
+        if (d[j] < 0 && j == 0) {
+            d[j] = 1;
+        } else if (state) {
+            d[j] = im->state_dims ? im->state_dims[k][j] : 1;
+            free_dims |= 1u << j;
+        } else if (d[j] < 0 && (j == hk || j == wk)) {
+            int side = j == hk ? im->free_h : im->free_w;
+            if (side <= 0)
                 return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
                                   "graph input '%s' dimension %d (%s) is symbolic; give the "
-                                  "input size (bd_model_options.input_width/input_height, "
-                                  "CLI --input-size WxH)",
-                                  name, k, k == hk ? "height" : "width");
-            }
+                                  "input or frame size (bd_model_options.input_width/"
+                                  "input_height or frame_width/frame_height, CLI --input-size "
+                                  "WxH)",
+                                  name, j, j == hk ? "height" : "width");
+            d[j] = side;
+            free_dims |= 1u << j;
         }
-        if (d[k] < 1)
+        if (d[j] < 1)
             return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
                               "graph input '%s' dimension %d is symbolic or empty; a fixed "
                               "input size is needed",
-                              name, k);
+                              name, j);
     }
+    if (hk >= 0 && im->image_h == 0) im->image_h = d[hk], im->image_w = d[wk];
     sym *s;
     bd_status st = bd_onnx_define(im, vi->name, &s, "a graph input");
     if (st) return st;
     s->is_const = false;
     s->rank = vi->n_dims;
-    for (int k = 0; k < s->rank; k++) {
-        s->dims[k] = d[k];
-        s->perm[k] = k;
+    for (int j = 0; j < s->rank; j++) {
+        s->dims[j] = d[j];
+        s->perm[j] = j;
     }
     int v = bd_graph_add_value(im->g, name, BD_DTYPE_F32, s->rank, d, im->err);
     if (v < 0) return v;
     s->v = v;
     im->g->values[v].is_input = true;
     im->g->values[v].free_dims = free_dims;
-    int *in = realloc(im->g->inputs, sizeof(int) * ((size_t)im->g->n_inputs + 1));
-    if (!in) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
-    im->g->inputs = in;
-    in[im->g->n_inputs++] = v;
+    return append_input(im, v);
+}
+
+/* RVM's downsample_ratio input, bound to a constant: the option, else 1 up to a
+ * short side of 512 and 270 / short side above (the authors' portrait table:
+ * 0.375 at 720p, 0.25 at 1080p, 0.125 at 2160p). */
+static bd_status bind_ratio(importer *im, int k) {
+    double r = im->opts->downsample_ratio;
+    if (!(r > 0)) {
+        int64_t side = im->image_h < im->image_w ? im->image_h : im->image_w;
+        r = side > 512 ? 270.0 / (double)side : 1.0;
+    }
+    sym *s;
+    bd_status st = bd_onnx_define(im, im->om.inputs[k].name, &s, "a graph input");
+    if (st) return st;
+    s->is_const = true;
+    s->is_float = true;
+    s->rank = 1;
+    s->dims[0] = 1;
+    s->n = 1;
+    s->f = malloc(sizeof(float));
+    if (!s->f) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
+    s->f[0] = (float)r;
+    im->g->downsample_ratio = (float)r;
     return BD_OK;
 }
 
@@ -206,14 +296,55 @@ static bd_status import_conventions(const onnx_model *om, bd_graph *g, bd_err *e
     return BD_OK;
 }
 
-bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_options *opts,
-                         const char *base_dir, bd_graph *g, bd_err *err) {
+/* After the first pass: found[k] = the dims of the graph output paired with each
+ * recurrent state input k of the file (ONNX order: outputs are stored as ONNX
+ * sees them); an unpaired one fails. */
+static bd_status pair_states(importer *im, int64_t (**found)[MAXR], int *n_state) {
+    const onnx_model *om = &im->om;
+    const bd_graph *g = im->g;
+    int n = 0;
+    for (int k = 0; k < om->n_inputs; k++) n += is_state_shaped(&om->inputs[k]);
+    *n_state = n;
+    if (n == 0) return BD_OK;
+    *found = calloc((size_t)om->n_inputs, sizeof **found);
+    if (!*found) return bd_err_set(im->err, BD_ERR_NO_MEMORY, "out of memory");
+    for (int k = 0; k < om->n_inputs; k++) {
+        const onnx_value_info *vi = &om->inputs[k];
+        if (!is_state_shaped(vi)) continue;
+        char name[200];
+        onnx_str_print(vi->name, name, sizeof name);
+        const bd_value *out = NULL;
+        for (int o = 0; o < g->n_outputs && !out; o++)
+            if (bd_state_names_pair(name, g->values[g->outputs[o]].name))
+                out = &g->values[g->outputs[o]];
+        if (!out)
+            return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                              "graph input '%s' has symbolic dimensions and is no recurrent "
+                              "state: no graph output is named as its pair (e.g. r1i -> r1o)",
+                              name);
+        if (out->n_dims != vi->n_dims || out->dims[0] != 1)
+            return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                              "recurrent state '%s' and its output '%s' differ in rank or "
+                              "batch",
+                              name, out->name);
+        for (int j = 0; j < out->n_dims; j++) (*found)[k][j] = out->dims[j];
+    }
+    return BD_OK;
+}
+
+/* One import of the file into g. state_dims: as importer.state_dims. On success
+ * with found != NULL, found[k] holds the dims of the output paired with each
+ * recurrent state input k (*n_state: how many inputs are such). */
+static bd_status import_pass(const uint8_t *data, size_t size, const bd_model_options *opts,
+                             const char *base_dir, const int64_t (*state_dims)[MAXR],
+                             bd_graph *g, bd_err *err, int64_t (**found)[MAXR], int *n_state) {
     importer imv;
     importer *im = &imv;
     memset(im, 0, sizeof *im);
     im->g = g;
     im->err = err;
     im->opts = opts;
+    im->state_dims = state_dims;
     bd_status st = onnx_parse(data, size, opts, &im->om, err);
     if (st) return st;
     onnx_model *om = &im->om;
@@ -276,11 +407,22 @@ bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_option
         if (onnx_dtype_is_float(t->data_type)) g->n_params += (int64_t)t->n_elems;
     }
     /* Graph inputs that repeat an initializer's name (IR version < 4 requires
-     * this) are constants with a default, and we use the default. */
+     * this) are constants with a default, and we use the default. A bound ratio
+     * comes after the others (its automatic value needs the image's size). */
+    choose_free_size(im);
+    int n_ratio = 0;
     for (int k = 0; k < om->n_inputs; k++) {
         if (bd_onnx_lookup(im, om->inputs[k].name)) continue;
-        if ((st = import_input(im, &om->inputs[k]))) goto done;
+        if (is_ratio_input(&om->inputs[k])) {
+            n_ratio++;
+            continue;
+        }
+        if ((st = import_input(im, k))) goto done;
     }
+    for (int k = 0; n_ratio && k < om->n_inputs; k++)
+        if (is_ratio_input(&om->inputs[k]) && !bd_onnx_lookup(im, om->inputs[k].name) &&
+            (st = bind_ratio(im, k)))
+            goto done;
     if (g->n_inputs == 0) {
         st = bd_err_set(err, BD_ERR_UNSUPPORTED, "the graph has no (non-constant) input");
         goto done;
@@ -293,10 +435,28 @@ bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_option
     }
     for (int k = 0; k < om->n_outputs; k++)
         if ((st = import_output(im, &om->outputs[k]))) goto done;
+    if (found) st = pair_states(im, found, n_state);
 done:
     for (int k = 0; im->syms && k < im->n_syms; k++) bd_onnx_sym_free(&im->syms[k]);
     free(im->syms);
     free(im->table);
     onnx_model_free(&im->om);
+    return st;
+}
+
+bd_status bd_onnx_import(const uint8_t *data, size_t size, const bd_model_options *opts,
+                         const char *base_dir, bd_graph *g, bd_err *err) {
+    int64_t (*dims)[MAXR] = NULL;
+    int n_state = 0;
+    bd_status st = import_pass(data, size, opts, base_dir, NULL, g, err, &dims, &n_state);
+    if (st == BD_OK && n_state > 0) {
+        /* again, with each state input shaped as its output */
+        size_t limit = g->max_tensor_bytes;
+        bd_graph_free(g);
+        bd_graph_init(g, limit);
+        st = import_pass(data, size, opts, base_dir, (const int64_t(*)[MAXR])dims, g, err,
+                         NULL, NULL);
+    }
+    free(dims);
     return st;
 }

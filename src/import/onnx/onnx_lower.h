@@ -77,6 +77,12 @@ typedef struct importer {
     const onnx_node *node; /* the node being imported */
     int node_index;
     const char *op_name;   /* static name of the node's op type */
+    /* Graph inputs (onnx_import.c): the size of free spatial dims (0 = none given),
+     * the image input's H and W, the dims of each recurrent state input (per file
+     * input; NULL on the first pass, which takes them as 1) and the bound ratio. */
+    int free_w, free_h;
+    int64_t image_w, image_h;
+    const int64_t (*state_dims)[MAXR];
 } importer;
 
 /* One row of an op family's table: ONNX op_type -> lowering function. The
