@@ -381,6 +381,12 @@ typedef struct bd_model_conventions {
     /* Where each group came from. */
     bd_conv_source from_image_input, from_layout, from_color, from_norm, from_mask_output,
         from_output_layout, from_class, from_output_kind, from_states;
+    /* --- appended in 0.5 (matting) --- */
+    /* The output with the foreground colour (RVM's "fgr": [1,3,h,w] / [1,h,w,3] in
+     * 0..1, the mask's size and layout), inferred by name ("fgr", "foreground");
+     * -1 = none. The mask output's own index also means none (so a zeroed struct
+     * does no harm). */
+    int fgr_output;
 } bd_model_conventions;
 
 /**
@@ -592,6 +598,13 @@ typedef struct bd_pipeline_options {
      * resolution); at most 15 frames in a row; never for models with recurrent
      * state. 0 = off (default). */
     int reuse;
+
+    /* --- appended in 0.5 (matting) ----------------------------------------------- */
+    /* 0 (default) = where the model gives the foreground colour (conventions'
+     * fgr_output) at the frame's size, with a packed RGB-family frame and the
+     * stretch fit, bd_pipeline_replace composites C = fgr * a + bg * (1 - a) (and
+     * a transparent cut-out takes fgr's colours); 1 = always the frame's colours. */
+    int ignore_fgr;
 } bd_pipeline_options;
 
 /** Counters of a pipeline (bd_pipeline_get_stats). */

@@ -266,9 +266,10 @@ static void blend_plane_row(const bd_post *p, tscratch *t, int qi, int yy, const
     const plane *q = &p->pl[qi];
     const bd_post_job *j = p->job;
     const int W = j->frame->width;
-    const uint8_t *src = q->src + (size_t)yy * q->src_stride;
-    uint8_t *dst = q->out + (size_t)yy * q->out_stride;
     const int packed = !bd_format_is_yuv(j->frame->format);
+    const uint8_t *src = packed && j->fg ? j->fg->data + (size_t)yy * j->fg->stride_bytes
+                                         : q->src + (size_t)yy * q->src_stride;
+    uint8_t *dst = q->out + (size_t)yy * q->out_stride;
 
     if (j->bg == BD_POST_TRANSPARENT) {
         /* out is RGBA32 / BGRA32: attach from 3 bytes in the out's colour order */

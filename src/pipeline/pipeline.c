@@ -66,6 +66,7 @@ void bd_pipeline_free(bd_pipeline *p) {
     bd_image_free(p->bg_rgb);
     bd_image_free(p->bg_light);
     bd_image_free(p->zero_alpha);
+    bd_image_free(p->fg);
     free(p->prob);
     free(p);
 }
@@ -130,6 +131,7 @@ static bd_status read_options(const bd_pipeline_options *opts, bd_pipeline_optio
     else if (!(o->temporal_strength >= 0.0f) || !(o->temporal_strength <= 1.0f))
         bad = "temporal_strength (0..1)";
     else if (o->reuse != 0 && o->reuse != 1) bad = "reuse (0 or 1)";
+    else if (o->ignore_fgr != 0 && o->ignore_fgr != 1) bad = "ignore_fgr (0 or 1)";
     if (bad) return bd_err_set(e, BD_ERR_INVALID_ARG, "invalid pipeline option %s", bad);
     return BD_OK;
 }
@@ -208,6 +210,8 @@ static bd_status resolve_conventions(const bd_model *model, const bd_pipeline_op
     else if (c->image_input < 0 || c->image_input >= bd_model_n_inputs(model)) bad = "image_input";
     else if (c->mask_output < 0 || c->mask_output >= bd_model_n_outputs(model))
         bad = "mask_output";
+    else if (c->fgr_output < -1 || c->fgr_output >= bd_model_n_outputs(model)) bad = "fgr_output";
+    if (c->fgr_output == c->mask_output) c->fgr_output = -1;
     for (int k = 0; k < 3 && !bad; k++)
         if (!isfinite(c->mean[k]) || !isfinite(c->std[k]) || !(fabsf(c->std[k]) >= 1e-12f) ||
             !isfinite(1.0f / c->std[k]))
@@ -336,6 +340,14 @@ bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *o
                                                                                            : 1;
     p->map_logits = n_classes == 1 && conv.output_kind == BD_OUTPUT_LOGITS;
     build_tensor_map(&conv, &p->tmap);
+    if (conv.fgr_output >= 0 && !o.ignore_fgr) {
+        /* used where it is at the frame's size (the model's input = its output) */
+        bd_tensor_info fi;
+        const int fc = onchw ? 1 : 3, fh = onchw ? 2 : 1, fw = onchw ? 3 : 2;
+        p->fgr_on = bd_model_output_info(model, conv.fgr_output, &fi) == BD_OK &&
+                    fi.n_dims == 4 && fi.dims[fc] == 3 && fi.dims[fh] == p->out_h &&
+                    fi.dims[fw] == p->out_w && p->out_w == p->in_w && p->out_h == p->in_h;
+    }
 
     bd_session_options so;
     bd_session_options_default(&so);
@@ -567,6 +579,34 @@ static bd_status run_post(bd_pipeline *p, const bd_post_job *job) {
     return BD_OK;
 }
 
+/* job->fg: the model's foreground colour for this frame, when it has one at the
+ * frame's size (stretch fit, so model pixel = frame pixel) and the frame is a
+ * packed RGB-family format. */
+static bd_status foreground(bd_pipeline *p, const bd_image *frame, bd_post_job *job) {
+    if (!p->fgr_on || frame->width != p->in_w || frame->height != p->in_h ||
+        p->opts.fit != BD_FIT_STRETCH || frame->format == BD_PIXEL_GRAY8 ||
+        bd_format_is_yuv(frame->format))
+        return BD_OK;
+    const bd_image *v = p->fg ? bd_image_view(p->fg) : NULL;
+    if (!v || v->width != frame->width || v->height != frame->height ||
+        v->format != frame->format) {
+        bd_image_free(p->fg);
+        p->fg = NULL;
+        if (bd_image_alloc(frame->width, frame->height, frame->format, &p->fg) != BD_OK)
+            return bd_err_set(&p->err, BD_ERR_NO_MEMORY, "out of memory for a %dx%d frame",
+                              frame->width, frame->height);
+        v = bd_image_view(p->fg);
+    }
+    const float *fgr = NULL;
+    size_t n = 0;
+    if (bd_session_output(p->session, p->conv.fgr_output, &fgr, &n) != BD_OK ||
+        n != (size_t)3 * (size_t)frame->width * (size_t)frame->height)
+        return BD_OK; /* cannot happen: checked at create */
+    bd_foreground_from_tensor(fgr, p->conv.output_layout == BD_LAYOUT_NCHW, frame, v);
+    job->fg = v;
+    return BD_OK;
+}
+
 /* Options that apply to every composite. */
 static void job_effects(const bd_pipeline *p, bd_post_job *job) {
     job->light_wrap = job->bg == BD_POST_TRANSPARENT ? 0.0f : p->opts.light_wrap;
@@ -611,6 +651,7 @@ bd_status bd_pipeline_replace(bd_pipeline *p, const bd_image *frame, const bd_ba
     if ((st = model_map(p, frame, &m)) != BD_OK) return st;
     job.map = &m;
     job_effects(p, &job);
+    if ((st = foreground(p, frame, &job)) != BD_OK) return st;
     return run_post(p, &job);
 }
 

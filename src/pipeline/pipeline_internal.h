@@ -31,6 +31,8 @@ struct bd_pipeline {
     bd_temporal *temporal;       /* options.temporal or .reuse; NULL otherwise */
     int last_fw, last_fh;        /* frame size of the last run (temporal reset on change) */
     int64_t frames;              /* frames run (without temporal; else its count) */
+    int fgr_on;                  /* conv.fgr_output is used (options, sizes) */
+    bd_image_buf *fg;            /* the fgr output as a frame (bd_foreground_from_tensor) */
 
     /* BD_BG_IMAGE: the background scaled to cover the frame in the out format,
      * via an RGB24 copy when the out format is not RGB24, and what it was made from. */

@@ -118,14 +118,39 @@ static int is_state_output(const bd_model_conventions *c, int o) {
 }
 
 /* Case-insensitive name match for the alpha outputs of matting models. */
-static int is_alpha_name(const char *s) {
-    static const char *const names[] = {"pha", "alpha", "matte", "alpha_matte", "pha_out"};
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+/* True if s is one of the n names, ignoring ASCII case. */
+static int name_in(const char *s, const char *const *names, size_t n) {
+    for (size_t k = 0; k < n; k++) {
         const char *a = names[k], *b = s;
         while (*a && *b && tolower((unsigned char)*a) == tolower((unsigned char)*b)) a++, b++;
         if (!*a && !*b) return 1;
     }
     return 0;
+}
+
+static int is_alpha_name(const char *s) {
+    static const char *const names[] = {"pha", "alpha", "matte", "alpha_matte", "pha_out"};
+    return name_in(s, names, sizeof names / sizeof names[0]);
+}
+
+/* The foreground colour output of a matting model (RVM's fgr): named so, not a
+ * state or the mask, [1,3,h,w] (NCHW) or [1,h,w,3] (NHWC) at the mask's size. */
+static int find_fgr(const bd_graph *g, const bd_model_conventions *c) {
+    static const char *const names[] = {"fgr", "foreground", "fgr_out", "fg"};
+    const bd_value *mo = &g->values[g->outputs[c->mask_output]];
+    if (mo->n_dims != 4) return -1;
+    const int nchw = c->output_layout == BD_LAYOUT_NCHW;
+    const int64_t mh = mo->dims[nchw ? 2 : 1], mw = mo->dims[nchw ? 3 : 2];
+    for (int o = 0; o < g->n_outputs; o++) {
+        const bd_value *v = &g->values[g->outputs[o]];
+        if (o == c->mask_output || is_state_output(c, o) || v->dtype != BD_DTYPE_F32 ||
+            v->n_dims != 4 || !name_in(v->name, names, sizeof names / sizeof names[0]))
+            continue;
+        if (v->dims[0] == 1 && v->dims[nchw ? 1 : 3] == 3 && v->dims[nchw ? 2 : 1] == mh &&
+            v->dims[nchw ? 3 : 2] == mw)
+            return o;
+    }
+    return -1;
 }
 
 /* Aspect ratio h:w equals in_h:in_w (the map covers the input). */
@@ -246,6 +271,7 @@ bd_status bd_model_conventions_infer(const bd_model *m, bd_model_conventions *ou
                 mo->name);
         return BD_ERR_UNSUPPORTED;
     }
+    c.fgr_output = find_fgr(g, &c);
     if (c.output_kind == BD_OUTPUT_UNKNOWN) {
         c.output_kind = value_kind(g, g->outputs[c.mask_output]);
         if (c.output_kind != BD_OUTPUT_UNKNOWN) c.from_output_kind = BD_FROM_INFERRED;

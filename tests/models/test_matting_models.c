@@ -185,6 +185,95 @@ static void run_recurrent(const char *models, const char *refs, const char *name
     bd_model_free(m);
 }
 
+/* bd_pipeline_replace with RVM over a colour: C = fgr * a + bg * (1 - a) from the
+ * model's own outputs (a separate session on the same tensor), and ignore_fgr
+ * composites the frame instead. */
+static void test_fgr_composite(const char *models, const char *refs, const char *name,
+                               const char *file) {
+    enum { W = 256, H = 144 };
+    char path[2048];
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    mo.frame_width = W;
+    mo.frame_height = H;
+    bd_model *m = NULL;
+    if (bd_model_create(&mo, &m) != BD_OK ||
+        bd_model_load_file(m, harness_path(path, sizeof path, models, file)) != BD_OK) {
+        CHECK_MSG(0, "fgr: load: %s", m ? bd_model_last_error(m) : "no memory");
+        bd_model_free(m);
+        return;
+    }
+    bd_image_buf *fb = NULL, *ob = NULL, *ob2 = NULL;
+    bd_pipeline *p = NULL, *p2 = NULL;
+    bd_session *s = NULL;
+    bd_pipeline_options po;
+    bd_pipeline_options_default(&po);
+    CHECK(bd_image_alloc(W, H, BD_PIXEL_RGB24, &fb) == BD_OK &&
+          bd_image_alloc(W, H, BD_PIXEL_RGB24, &ob) == BD_OK &&
+          bd_image_alloc(W, H, BD_PIXEL_RGB24, &ob2) == BD_OK);
+    CHECK(bd_pipeline_create(m, &po, &p) == BD_OK);
+    po.ignore_fgr = 1;
+    CHECK(bd_pipeline_create(m, &po, &p2) == BD_OK);
+    CHECK(bd_session_create(m, NULL, &s) == BD_OK);
+    if (fb && ob && ob2 && p && p2 && s) {
+        const bd_image *f = bd_image_view(fb), *o = bd_image_view(ob), *o2 = bd_image_view(ob2);
+        float *x = NULL;
+        size_t nx = 0;
+        CHECK(bd_session_input(s, 0, &x, &nx) == BD_OK && nx == (size_t)3 * W * H);
+        /* frame 0 of the RVM case (the astronaut photo), exact in u8 */
+        char fname[256];
+        snprintf(fname, sizeof fname, "%s.f0.in.f32", name);
+        float *src = nx == (size_t)3 * W * H
+                         ? read_f32(harness_path(path, sizeof path, refs, fname), nx)
+                         : NULL;
+        for (int y = 0; src && y < H; y++)
+            for (int i = 0; i < W; i++)
+                for (int c = 0; c < 3; c++) {
+                    const size_t k = (size_t)c * W * H + (size_t)y * W + (size_t)i;
+                    const uint8_t v = (uint8_t)lrintf(src[k] * 255.0f);
+                    f->data[(size_t)y * f->stride_bytes + (size_t)i * 3 + (size_t)c] = v;
+                    x[k] = v / 255.0f;
+                }
+        free(src);
+        bd_background bg = {.kind = BD_BG_COLOR, .color = {0, 255, 0}};
+        CHECK(bd_pipeline_replace(p, f, &bg, o) == BD_OK);
+        CHECK(bd_pipeline_replace(p2, f, &bg, o2) == BD_OK);
+        int pha = output_index(m, "pha"), fgr = output_index(m, "fgr");
+        const float *a = NULL, *fg = NULL;
+        size_t na = 0, nf = 0;
+        CHECK(bd_session_run(s) == BD_OK && bd_session_output(s, pha, &a, &na) == BD_OK &&
+              bd_session_output(s, fgr, &fg, &nf) == BD_OK && na == (size_t)W * H &&
+              nf == (size_t)3 * W * H);
+        int worst = 0, differ = 0;
+        for (int y = 0; a && fg && na == (size_t)W * H && y < H; y++)
+            for (int i = 0; i < W; i++) {
+                const size_t k = (size_t)y * W + (size_t)i;
+                const double al = a[k] < 0 ? 0 : a[k] > 1 ? 1 : a[k];
+                for (int c = 0; c < 3; c++) {
+                    double v = fg[(size_t)c * W * H + k];
+                    v = v < 0 ? 0 : v > 1 ? 1 : v;
+                    const double want = v * 255.0 * al + bg.color[c] * (1.0 - al);
+                    const uint8_t got = o->data[(size_t)y * o->stride_bytes + (size_t)i * 3 + (size_t)c];
+                    const int e = (int)fabs(got - want + 0.0);
+                    if (e > worst) worst = e;
+                    differ += got != o2->data[(size_t)y * o2->stride_bytes + (size_t)i * 3 + (size_t)c];
+                }
+            }
+        printf("  fgr composite %dx%d: max |ours - (fgr*a + bg*(1-a))| = %d levels; %d bytes "
+               "differ with ignore_fgr\n",
+               W, H, worst, differ);
+        CHECK_MSG(worst <= 2, "fgr composite off by %d levels", worst);
+        CHECK_MSG(differ > 0, "%s", "ignore_fgr changed nothing");
+    }
+    bd_session_free(s);
+    bd_pipeline_free(p);
+    bd_pipeline_free(p2);
+    bd_image_free(fb);
+    bd_image_free(ob);
+    bd_image_free(ob2);
+    bd_model_free(m);
+}
+
 int main(void) {
     const char *models = harness_env_dir("BD_MODELS_DIR");
     const char *refs = getenv("BD_MATTING_REFS_DIR");
@@ -210,6 +299,7 @@ int main(void) {
         if (w < 1 || h < 1 || w > 4096 || h > 4096) continue;
         if (nf == 6 && (!(ratio > 0.0f && ratio <= 1.0f) || frames < 1 || frames > 1000)) continue;
         if (stat(harness_path(path, sizeof path, models, file), &sb) != 0) continue;
+        if (nf == 6 && strcmp(name, "rvm_256x144_r1") == 0) test_fgr_composite(models, refs, name, file);
         for (int t = 1; t <= 2; t++) {
             if (nf == 6) run_recurrent(models, refs, name, file, w, h, ratio, frames, t);
             else run_case(models, refs, name, file, w, h, t);

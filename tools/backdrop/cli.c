@@ -513,6 +513,7 @@ static bd_pipeline_options seg_pipeline_options(const cli_seg_opts *o) {
     po.feather = o->feather;
     po.light_wrap = o->light_wrap;
     po.premultiplied = o->premultiplied ? 1 : 0;
+    po.ignore_fgr = o->no_fgr ? 1 : 0;
     po.temporal = o->temporal >= 0 ? o->temporal : o->stream ? 1 : 0;
     po.temporal_strength = o->temporal_strength;
     po.reuse = o->reuse ? 1 : 0;
@@ -569,6 +570,9 @@ static bool seg_create_pipeline(const cli_seg_opts *o, const char *model_path, c
     int crc = cli_model_conventions(model_path, job->model, o, &conv, note, sizeof note);
     if (crc == CLI_EXIT_FAIL) return false;
     if (crc == CLI_EXIT_OK) po.conventions = &conv; /* else the pipeline says why */
+    job->direct = o->replace && (o->light_wrap > 0.0f ||
+                                 (crc == CLI_EXIT_OK && conv.fgr_output >= 0 &&
+                                  conv.fgr_output != conv.mask_output && !o->no_fgr));
     char why[512] = "";
     po.error_buf = why;
     po.error_buf_size = sizeof why;
@@ -593,7 +597,8 @@ bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job) {
     if (!seg_load_model(o, job, &model_path, f->width, f->height)) return false;
 
     if (!seg_create_pipeline(o, model_path, job)) return false;
-    if (!cli_seg_mask_frame(job, bd_image_view(job->frame), in_path)) return false;
+    if (!job->direct && !cli_seg_mask_frame(job, bd_image_view(job->frame), in_path))
+        return false;
     job->mask_ms = cli_now_ms() - t2; /* includes the model load */
     return true;
 }

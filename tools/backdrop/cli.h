@@ -174,6 +174,7 @@ typedef struct cli_seg_opts {
     bool reuse;              /* --reuse auto */
     bool stream;             /* set by the command: the frames are a video, in order */
     /* Set by `replace` only (not in CLI_SEG_LONGOPTS): */
+    bool replace;       /* the frames are composited by the pipeline (replace) */
     float light_wrap;   /* --light-wrap, 0..1 */
     bool premultiplied; /* --premultiplied */
 } cli_seg_opts;
@@ -281,10 +282,14 @@ typedef struct cli_seg_job {
     double decode_ms;
     double load_ms; /* model load + compile, part of mask_ms */
     double mask_ms; /* model load + pipeline + inference + upsampling */
+    /* replace: each frame goes through bd_pipeline_replace (model + composite in one
+     * call; light wrap and a matting model's fgr need it), so cli_seg_run and
+     * cli_seg_next compute no alpha of their own. */
+    bool direct;
 } cli_seg_job;
 
 /* Resolves and loads the model, decodes `in_path` to RGB24, creates the pipeline
- * and computes the alpha. On failure prints the error and returns false; the job
+ * and computes the alpha (unless job->direct). On failure prints the error and returns false; the job
  * must be freed with cli_seg_job_free either way. */
 bool cli_seg_run(const cli_seg_opts *o, const char *in_path, cli_seg_job *job);
 void cli_seg_job_free(cli_seg_job *job);

@@ -163,6 +163,14 @@ static void print_conventions(const bd_model *model, const bd_model_conventions 
         if (k) print_key("");
         printf("%s -> %s  (%s)\n", so.name, si.name, bd_conv_source_name(c->from_states));
     }
+    bd_tensor_info fi;
+    if (c->fgr_output >= 0 && c->fgr_output != c->mask_output &&
+        bd_model_output_info(model, c->fgr_output, &fi) == BD_OK) {
+        print_key("foreground");
+        printf("%s: composited as fgr * alpha + bg * (1 - alpha) at the model's size "
+               "(--no-fgr: the frame)  (inferred)\n",
+               fi.name);
+    }
 }
 
 /* Prints everything about a loaded model. Returns an exit code. */

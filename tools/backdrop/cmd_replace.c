@@ -111,10 +111,7 @@ static bool composite_frame(replace_run *run, cli_seg_job *job, const bd_image *
                   bd_status_str(st));
         return false;
     }
-    if (run->so->light_wrap > 0.0f) {
-        /* cli_seg_run's mask of the first image moved a recurrent model's state
-         * on: start over (a no-op when no mask was run). */
-        if (k == 0) bd_pipeline_reset_state(job->pipeline);
+    if (job->direct) {
         st = bd_pipeline_replace(job->pipeline, frame, &run->bg, bd_image_view(run->out));
     } else {
         st = bd_pipeline_composite(job->pipeline, frame, bd_image_view(job->alpha), &run->bg,
@@ -165,7 +162,7 @@ static int replace_video(replace_run *run, const char *in_path, const char *bg_p
 
     cli_progress progress;
     cli_progress_start(&progress, cli_video_frame_estimate(video));
-    const bool mask = run->so->light_wrap <= 0.0f; /* else composite_frame runs the model */
+    const bool mask = !job.direct; /* else composite_frame runs the model */
     for (; r == 1; r = cli_video_next(video, &frame, err, sizeof err)) {
         if (k == INT_MAX) {
             cli_error("'%s' has more frames than the output pattern can number", in_path);
@@ -282,6 +279,7 @@ int cli_cmd_replace(int argc, char **argv) {
     rc = cli_seg_check(CMD, &so);
     if (rc != CLI_EXIT_OK) return rc;
 
+    so.replace = true;
     replace_run run = {
         .so = &so,
         .bg = bg,
@@ -322,7 +320,7 @@ int cli_cmd_replace(int argc, char **argv) {
     const bd_image *frame = bd_image_view(job.frame);
     for (int k = 0; k < n_frames; k++) {
         if (k > 0) {
-            if (!cli_seg_next(&job, argv[optind + k], so.light_wrap <= 0.0f)) goto done;
+            if (!cli_seg_next(&job, argv[optind + k], !job.direct)) goto done;
             frame = bd_image_view(job.frame);
         }
         if (!composite_frame(&run, &job, frame, k)) goto done;
