@@ -14,38 +14,38 @@
 #include "kernels/kernels.h"
 #include "kernels/peak.h"
 
+/* The reference level, the base every other level overrides. Entries not named
+ * here are NULL: the FP16 storage kernels (only levels with F16C install them). */
 static void net_ref(bd_kernels *k, bd_isa isa) {
-    k->isa = isa;
-    k->conv2d = bd_f32_conv2d_ref;
-    k->conv2d_oc_block = 0; /* no channel ranges */
-    k->dwconv2d = bd_f32_dwconv2d_ref;
-    k->tconv2d = bd_f32_tconv2d_ref;
-    k->pack_conv2d = bd_f32_conv2d_pack_ref;
-    k->pack_dwconv2d = bd_f32_dwconv2d_pack_ref;
-    k->pack_tconv2d = bd_f32_conv2d_pack_ref;
-    k->avgpool = bd_f32_avgpool_ref;
-    k->maxpool = bd_f32_maxpool_ref;
-    k->mean_hw = bd_f32_mean_hw_ref;
-    k->instance_norm = bd_f32_instance_norm_ref;
+    *k = (bd_kernels){
+        .isa = isa,
+        .conv2d = bd_f32_conv2d_ref,
+        .conv2d_oc_block = 0, /* no channel ranges */
+        .dwconv2d = bd_f32_dwconv2d_ref,
+        .tconv2d = bd_f32_tconv2d_ref,
+        .pack_conv2d = bd_f32_conv2d_pack_ref,
+        .pack_dwconv2d = bd_f32_dwconv2d_pack_ref,
+        .pack_tconv2d = bd_f32_conv2d_pack_ref,
+        .avgpool = bd_f32_avgpool_ref,
+        .maxpool = bd_f32_maxpool_ref,
+        .mean_hw = bd_f32_mean_hw_ref,
+        .instance_norm = bd_f32_instance_norm_ref,
+        .add = bd_f32_add_ref,
+        .mul = bd_f32_mul_ref,
+        .cmul = bd_f32_cmul_ref,
+        .resize_bilinear = bd_f32_resize_bilinear_ref,
+        .sub = bd_f32_sub_ref,
+        .div = bd_f32_div_ref,
+        .prelu = bd_f32_prelu_ref,
+        .softmax = bd_f32_softmax_ref,
+        .pad = bd_f32_pad_ref,
+        .slice = bd_f32_slice_ref,
+        .resize_nearest = bd_f32_resize_nearest_ref,
+        .transpose2d = bd_f32_transpose2d_ref,
+        .peak_fma = bd_peak_fma_scalar,
+        .peak_macs_per_iter = 16,
+    };
     for (int a = 0; a < BD_ACT_COUNT; a++) k->unary[a] = bd_f32_unary_ref;
-    k->add = bd_f32_add_ref;
-    k->mul = bd_f32_mul_ref;
-    k->cmul = bd_f32_cmul_ref;
-    k->resize_bilinear = bd_f32_resize_bilinear_ref;
-    k->sub = bd_f32_sub_ref;
-    k->div = bd_f32_div_ref;
-    k->prelu = bd_f32_prelu_ref;
-    k->softmax = bd_f32_softmax_ref;
-    k->pad = bd_f32_pad_ref;
-    k->slice = bd_f32_slice_ref;
-    k->resize_nearest = bd_f32_resize_nearest_ref;
-    k->conv2d_f16 = NULL; /* FP16 storage: only levels with F16C install these */
-    k->dwconv2d_f16 = NULL;
-    k->pack_conv2d_f16 = NULL;
-    k->pack_dwconv2d_f16 = NULL;
-    k->transpose2d = bd_f32_transpose2d_ref;
-    k->peak_fma = bd_peak_fma_scalar;
-    k->peak_macs_per_iter = 16;
 }
 
 /* Levels without their own image kernels (scalar, NEON) keep these. */

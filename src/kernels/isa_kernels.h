@@ -60,4 +60,35 @@
                                const uint16_t *restrict packed, const float *restrict residual,    \
                                float *restrict out, int y0, int y1);
 
+/* Table filling for an init function: installs everything BD_DECLARE_ISA_KERNELS
+ * declares (k->conv2d = bd_f32_conv2d_<sfx>, ...; every unary activation but
+ * BD_ACT_TANH, which the reference keeps), the complex multiply of cmul.h and
+ * the peak loop of peak.h. The level sets what depends on its width
+ * (conv2d_oc_block, peak_macs_per_iter) and what only it has. */
+#define BD_FILL_ISA_KERNELS(k, sfx)                                                                \
+    do {                                                                                           \
+        (k)->conv2d = bd_f32_conv2d_##sfx;                                                         \
+        (k)->pack_conv2d = bd_f32_conv2d_pack_##sfx;                                               \
+        (k)->dwconv2d = bd_f32_dwconv2d_##sfx;                                                     \
+        (k)->pack_dwconv2d = bd_f32_dwconv2d_pack_##sfx;                                           \
+        (k)->tconv2d = bd_f32_tconv2d_##sfx;                                                       \
+        (k)->pack_tconv2d = bd_f32_tconv2d_pack_##sfx;                                             \
+        for (int a_ = 0; a_ < BD_ACT_COUNT; a_++)                                                  \
+            if (a_ != BD_ACT_TANH) (k)->unary[a_] = bd_f32_unary_##sfx;                            \
+        (k)->add = bd_f32_add_##sfx;                                                               \
+        (k)->mul = bd_f32_mul_##sfx;                                                               \
+        (k)->cmul = bd_f32_cmul_##sfx;                                                             \
+        (k)->mean_hw = bd_f32_mean_hw_##sfx;                                                       \
+        (k)->resize_bilinear = bd_f32_resize_bilinear_##sfx;                                       \
+        (k)->sub = bd_f32_sub_##sfx;                                                               \
+        (k)->div = bd_f32_div_##sfx;                                                               \
+        (k)->prelu = bd_f32_prelu_##sfx;                                                           \
+        (k)->softmax = bd_f32_softmax_##sfx;                                                       \
+        (k)->conv2d_f16 = bd_f16_conv2d_##sfx;                                                     \
+        (k)->pack_conv2d_f16 = bd_f16_conv2d_pack_##sfx;                                           \
+        (k)->dwconv2d_f16 = bd_f16_dwconv2d_##sfx;                                                 \
+        (k)->pack_dwconv2d_f16 = bd_f16_dwconv2d_pack_##sfx;                                       \
+        (k)->peak_fma = bd_peak_fma_##sfx;                                                         \
+    } while (0)
+
 #endif /* BD_ISA_KERNELS_H */

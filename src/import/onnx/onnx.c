@@ -292,6 +292,17 @@ static double typed_value_f64(int32_t dt, int64_t v) {
     }
 }
 
+/* Elements k .. k + chunk - 1 of a fixed-width (width bytes) numeric field: a
+ * packed field's slice of bytes; an unpacked record is its one element. */
+static pb_field fixed_slice(const pb_field *f, size_t width, size_t k, size_t chunk) {
+    pb_field sub = *f;
+    if (f->wire_type == PB_LEN) {
+        sub.data = f->data + width * k;
+        sub.len = width * chunk;
+    }
+    return sub;
+}
+
 static bd_status convert(const onnx_tensor *t, sink out, bd_err *err) {
     bd_status st = check_tensor_data(t, err);
     if (st) return st;
@@ -320,11 +331,7 @@ static bd_status convert(const onnx_tensor *t, sink out, bd_err *err) {
             size_t chunk = n - k < 256 ? n - k : 256;
             if (wire == PB_I32) { /* float_data */
                 float buf[256];
-                pb_field sub = f;
-                if (f.wire_type == PB_LEN) {
-                    sub.data = f.data + 4 * k;
-                    sub.len = 4 * chunk;
-                }
+                const pb_field sub = fixed_slice(&f, 4, k, chunk);
                 pb_get_f32s(&sub, buf, chunk);
                 for (size_t j = 0; j < chunk; j++, at++) {
                     if (out.f) out.f[at] = buf[j];
@@ -332,11 +339,7 @@ static bd_status convert(const onnx_tensor *t, sink out, bd_err *err) {
                 }
             } else if (wire == PB_I64) { /* double_data */
                 double buf[256];
-                pb_field sub = f;
-                if (f.wire_type == PB_LEN) {
-                    sub.data = f.data + 8 * k;
-                    sub.len = 8 * chunk;
-                }
+                const pb_field sub = fixed_slice(&f, 8, k, chunk);
                 pb_get_f64s(&sub, buf, chunk);
                 for (size_t j = 0; j < chunk; j++, at++) {
                     if (out.f) out.f[at] = (float)buf[j];
@@ -437,8 +440,11 @@ const onnx_attr *onnx_node_attr(const onnx_node *n, const char *name) {
     return NULL;
 }
 
-bool onnx_attr_ints(const onnx_attr *a, int64_t *dst, size_t max, size_t *n_out) {
-    if (a->n_ints > max) return false;
+/* Copies every element of a's repeated field `number` (elements of wire type
+ * `wire`, packed or not: PB_VARINT into int64_t, PB_I32 into float) to dst, at
+ * most max of them; returns how many. A record that would pass max is skipped
+ * (the callers checked the count parse_attr took, so none does). */
+static size_t attr_repeated(const onnx_attr *a, uint32_t number, int wire, void *dst, size_t max) {
     pb_msg m = a->msg;
     pb_field f;
     bool error;
@@ -446,28 +452,23 @@ bool onnx_attr_ints(const onnx_attr *a, int64_t *dst, size_t max, size_t *n_out)
     pb_rewind(&m);
     while (pb_next(&m, &f, &error)) {
         size_t n;
-        if (f.number != 8 || !pb_count_elems(&f, PB_VARINT, &n) || n > max - at) continue;
-        pb_get_varints(&f, dst + at, n);
+        if (f.number != number || !pb_count_elems(&f, wire, &n) || n > max - at) continue;
+        if (wire == PB_VARINT) pb_get_varints(&f, (int64_t *)dst + at, n);
+        else pb_get_f32s(&f, (float *)dst + at, n);
         at += n;
     }
-    *n_out = at;
+    return at;
+}
+
+bool onnx_attr_ints(const onnx_attr *a, int64_t *dst, size_t max, size_t *n_out) {
+    if (a->n_ints > max) return false;
+    *n_out = attr_repeated(a, 8, PB_VARINT, dst, max); /* AttributeProto.ints = 8 */
     return true;
 }
 
 bool onnx_attr_floats(const onnx_attr *a, float *dst, size_t max, size_t *n_out) {
     if (a->n_floats > max) return false;
-    pb_msg m = a->msg;
-    pb_field f;
-    bool error;
-    size_t at = 0;
-    pb_rewind(&m);
-    while (pb_next(&m, &f, &error)) {
-        size_t n;
-        if (f.number != 7 || !pb_count_elems(&f, PB_I32, &n) || n > max - at) continue;
-        pb_get_f32s(&f, dst + at, n);
-        at += n;
-    }
-    *n_out = at;
+    *n_out = attr_repeated(a, 7, PB_I32, dst, max); /* AttributeProto.floats = 7 */
     return true;
 }
 

@@ -76,26 +76,28 @@ void bd_i16_hlerp_row_ref(const int16_t *restrict s, const bd_hlerp16_table *t,
     }
 }
 
-void bd_u8_blur_accum_c3_ref(const uint8_t *restrict f, const uint8_t *restrict a,
-                             uint32_t *restrict acc, int n) {
+/* acc[4i + c] += f[bpp * i + c] * (256 - a[i]) for c < 3, acc[4i + 3] += 256 - a[i]
+ * (the c4 kernel ignores the fourth byte); bpp is 3 or 4, a constant once inlined. */
+static inline void blur_accum(const uint8_t *restrict f, const uint8_t *restrict a,
+                              uint32_t *restrict acc, int n, int bpp) {
     for (int i = 0; i < n; i++) {
         const uint32_t w = 256u - a[i];
-        acc[4 * i + 0] += f[3 * i + 0] * w;
-        acc[4 * i + 1] += f[3 * i + 1] * w;
-        acc[4 * i + 2] += f[3 * i + 2] * w;
+        const uint8_t *p = f + bpp * (size_t)i;
+        acc[4 * i + 0] += p[0] * w;
+        acc[4 * i + 1] += p[1] * w;
+        acc[4 * i + 2] += p[2] * w;
         acc[4 * i + 3] += w;
     }
 }
 
+void bd_u8_blur_accum_c3_ref(const uint8_t *restrict f, const uint8_t *restrict a,
+                             uint32_t *restrict acc, int n) {
+    blur_accum(f, a, acc, n, 3);
+}
+
 void bd_u8_blur_accum_c4_ref(const uint8_t *restrict f, const uint8_t *restrict a,
                              uint32_t *restrict acc, int n) {
-    for (int i = 0; i < n; i++) {
-        const uint32_t w = 256u - a[i];
-        acc[4 * i + 0] += f[4 * i + 0] * w;
-        acc[4 * i + 1] += f[4 * i + 1] * w;
-        acc[4 * i + 2] += f[4 * i + 2] * w;
-        acc[4 * i + 3] += w;
-    }
+    blur_accum(f, a, acc, n, 4);
 }
 
 void bd_u8_attach_c3_ref(const uint8_t *restrict f, const uint8_t *restrict a,
@@ -108,18 +110,21 @@ void bd_u8_attach_c3_ref(const uint8_t *restrict f, const uint8_t *restrict a,
     }
 }
 
-void bd_u8_luma_c3_ref(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri) {
+/* Luma of pixels bpp bytes apart (3 or 4), R at byte ri (0 or 2) of each. */
+static inline void luma_px(const uint8_t *restrict f, uint8_t *restrict out, int n, int ri,
+                           int bpp) {
     for (int i = 0; i < n; i++) {
-        const uint8_t *q = f + 3 * (size_t)i;
-        luma[i] = (uint8_t)((19u * q[ri] + 37u * q[1] + 8u * q[2 - ri] + 32u) >> 6);
+        const uint8_t *q = f + bpp * (size_t)i;
+        out[i] = (uint8_t)((19u * q[ri] + 37u * q[1] + 8u * q[2 - ri] + 32u) >> 6);
     }
 }
 
+void bd_u8_luma_c3_ref(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri) {
+    luma_px(f, luma, n, ri, 3);
+}
+
 void bd_u8_luma_c4_ref(const uint8_t *restrict f, uint8_t *restrict luma, int n, int ri) {
-    for (int i = 0; i < n; i++) {
-        const uint8_t *q = f + 4 * (size_t)i;
-        luma[i] = (uint8_t)((19u * q[ri] + 37u * q[1] + 8u * q[2 - ri] + 32u) >> 6);
-    }
+    luma_px(f, luma, n, ri, 4);
 }
 
 void bd_f32_refine_row_ref(const float *restrict a0, const float *restrict a1,

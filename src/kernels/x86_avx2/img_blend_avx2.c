@@ -4,8 +4,8 @@
  * src/kernels/ref/img_blend_ref.c. Bit-exact with the reference.
  *
  * Same scheme as the AVX-512 file at half the width: 32 bytes per vector,
- * mixed with one VPMADDUBSW per 16 bytes; for 3-byte pixels, 32 pixels
- * fill three vectors and each 16-byte lane takes its alphas from one of the
+ * mixed with one VPMADDUBSW per 16 bytes (mix and accum: templates/blend_mix.inc,
+ * shared with AVX-512); for 3-byte pixels, 32 pixels fill three vectors and each 16-byte lane takes its alphas from one of the
  * two 16-pixel windows (VPERM2I128 picks it, VPSHUFB repeats within the lane).
  * AVX2 has no masked byte loads, so tails (fewer than one block) run the
  * reference code on the remaining elements.
@@ -13,6 +13,9 @@
 #include <immintrin.h>
 
 #include "kernels/img_kernels.h"
+#include "kernels/x86_avx2/simd_avx2.h"
+
+#include "kernels/templates/blend_mix.inc" /* mix, accum */
 
 /* Expanded vector k, lane L takes pixels from window W[k][L] = {0,0}, {0,1}, {1,1}. */
 static const uint8_t EXPAND3[3][32] = {
@@ -26,48 +29,32 @@ static const uint8_t EXPAND3[3][32] = {
 static const uint8_t EXPAND4[32] = {0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,
                                     4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7};
 
-/* Mix 32 bytes: (a*f + (255-a)*b + 127) / 255 per byte, a already expanded
- * (the VPMADDUBSW form explained in img_blend_avx512.c). */
-static inline __m256i mix32(__m256i f, __m256i b, __m256i a) {
-    const __m256i bias = _mm256_set1_epi8((char)0x80);
-    const __m256i c = _mm256_set1_epi16(32767);
-    const __m256i k = _mm256_set1_epi16((short)0x8081);
-    const __m256i ia = _mm256_xor_si256(a, _mm256_set1_epi8(-1));
-    const __m256i fs = _mm256_xor_si256(f, bias), bs = _mm256_xor_si256(b, bias);
-    __m256i lo = _mm256_maddubs_epi16(_mm256_unpacklo_epi8(a, ia), _mm256_unpacklo_epi8(fs, bs));
-    __m256i hi = _mm256_maddubs_epi16(_mm256_unpackhi_epi8(a, ia), _mm256_unpackhi_epi8(fs, bs));
-    lo = _mm256_srli_epi16(_mm256_mulhi_epu16(_mm256_add_epi16(lo, c), k), 7);
-    hi = _mm256_srli_epi16(_mm256_mulhi_epu16(_mm256_add_epi16(hi, c), k), 7);
-    return _mm256_packus_epi16(lo, hi);
-}
-
-static inline __m256i load32(const uint8_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
-static inline void store32(uint8_t *p, __m256i v) { _mm256_storeu_si256((__m256i *)p, v); }
-
 void bd_u8_blend_c1_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
                          const uint8_t *restrict a, uint8_t *o, int n) {
     int i = 0;
-    for (; i + 32 <= n; i += 32) store32(o + i, mix32(load32(f + i), load32(b + i), load32(a + i)));
+    for (; i + 32 <= n; i += 32)
+        bdvi_storeu(o + i, mix(bdvi_loadu(f + i), bdvi_loadu(b + i), bdvi_loadu(a + i)));
     if (i < n) bd_u8_blend_c1_ref(f + i, b + i, a + i, o + i, n - i);
 }
 
 void bd_u8_blend_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
                          const uint8_t *restrict a, uint8_t *o, int n) {
-    const __m256i x0 = load32(EXPAND3[0]), x1 = load32(EXPAND3[1]), x2 = load32(EXPAND3[2]);
+    const __m256i x0 = bdvi_loadu(EXPAND3[0]), x1 = bdvi_loadu(EXPAND3[1]),
+                  x2 = bdvi_loadu(EXPAND3[2]);
     int i = 0;
     for (; i + 32 <= n; i += 32) {
         const uint8_t *fp = f + 3 * (size_t)i, *bp = b + 3 * (size_t)i;
         uint8_t *op = o + 3 * (size_t)i;
-        const __m256i av = load32(a + i);
+        const __m256i av = bdvi_loadu(a + i);
         const __m256i a0 = _mm256_shuffle_epi8(_mm256_permute2x128_si256(av, av, 0x00), x0);
         const __m256i a1 = _mm256_shuffle_epi8(av, x1);
         const __m256i a2 = _mm256_shuffle_epi8(_mm256_permute2x128_si256(av, av, 0x11), x2);
-        const __m256i r0 = mix32(load32(fp), load32(bp), a0);
-        const __m256i r1 = mix32(load32(fp + 32), load32(bp + 32), a1);
-        const __m256i r2 = mix32(load32(fp + 64), load32(bp + 64), a2);
-        store32(op, r0);
-        store32(op + 32, r1);
-        store32(op + 64, r2);
+        const __m256i r0 = mix(bdvi_loadu(fp), bdvi_loadu(bp), a0);
+        const __m256i r1 = mix(bdvi_loadu(fp + 32), bdvi_loadu(bp + 32), a1);
+        const __m256i r2 = mix(bdvi_loadu(fp + 64), bdvi_loadu(bp + 64), a2);
+        bdvi_storeu(op, r0);
+        bdvi_storeu(op + 32, r1);
+        bdvi_storeu(op + 64, r2);
     }
     if (i < n)
         bd_u8_blend_c3_ref(f + 3 * (size_t)i, b + 3 * (size_t)i, a + i, o + 3 * (size_t)i, n - i);
@@ -75,7 +62,7 @@ void bd_u8_blend_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
 
 void bd_u8_blend_c4_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
                          const uint8_t *restrict a, uint8_t *o, int n, uint32_t or_mask) {
-    const __m256i x4 = load32(EXPAND4);
+    const __m256i x4 = bdvi_loadu(EXPAND4);
     const __m256i orv = _mm256_set1_epi32((int)or_mask);
     int i = 0;
     for (; i + 8 <= n; i += 8) {
@@ -83,8 +70,8 @@ void bd_u8_blend_c4_avx2(const uint8_t *restrict f, const uint8_t *restrict b,
         const __m128i a8 = _mm_loadl_epi64((const __m128i *)(a + i));
         const __m256i a2 = _mm256_setr_m128i(a8, a8);
         const __m256i av = _mm256_shuffle_epi8(a2, x4);
-        const __m256i r = mix32(load32(f + 4 * (size_t)i), load32(b + 4 * (size_t)i), av);
-        store32(o + 4 * (size_t)i, _mm256_or_si256(r, orv));
+        const __m256i r = mix(bdvi_loadu(f + 4 * (size_t)i), bdvi_loadu(b + 4 * (size_t)i), av);
+        bdvi_storeu(o + 4 * (size_t)i, _mm256_or_si256(r, orv));
     }
     if (i < n)
         bd_u8_blend_c4_ref(f + 4 * (size_t)i, b + 4 * (size_t)i, a + i, o + 4 * (size_t)i, n - i,
@@ -146,7 +133,7 @@ void bd_i16_lerp_row_avx2(const int16_t *restrict h0, const int16_t *restrict h1
         v0 = _mm256_srai_epi16(_mm256_add_epi16(v0, c64), 7);
         v1 = _mm256_srai_epi16(_mm256_add_epi16(v1, c64), 7);
         /* packus interleaves 128-bit lanes: (v0.lo, v1.lo, v0.hi, v1.hi) -> fix order */
-        store32(o + i, _mm256_permute4x64_epi64(_mm256_packus_epi16(v0, v1), 0xd8));
+        bdvi_storeu(o + i, _mm256_permute4x64_epi64(_mm256_packus_epi16(v0, v1), 0xd8));
     }
     if (i < n) bd_i16_lerp_row_ref(h0 + i, h1 + i, wy, o + i, n - i);
 }
@@ -159,33 +146,11 @@ void bd_i16_hlerp_row_avx2(const int16_t *restrict s, const bd_hlerp16_table *t,
     bd_i16_hlerp_row_ref(s, t, out);
 }
 
-/* 8 pixels as 4-byte slots (c0, c1, c2, 1) and their alphas (8 bytes in both
- * lanes): acc[0..31] += slot byte * (256 - alpha). */
-static inline void accum8(uint32_t *acc, __m256i px, __m128i a8, __m256i x4) {
-    const __m256i c256 = _mm256_set1_epi16(256);
-    const __m256i ae = _mm256_shuffle_epi8(_mm256_setr_m128i(a8, a8), x4);
-    const __m256i p0 = _mm256_mullo_epi16(
-        _mm256_cvtepu8_epi16(_mm256_castsi256_si128(px)),
-        _mm256_sub_epi16(c256, _mm256_cvtepu8_epi16(_mm256_castsi256_si128(ae))));
-    const __m256i p1 = _mm256_mullo_epi16(
-        _mm256_cvtepu8_epi16(_mm256_extracti128_si256(px, 1)),
-        _mm256_sub_epi16(c256, _mm256_cvtepu8_epi16(_mm256_extracti128_si256(ae, 1))));
-    const __m256i q0 = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(p0));
-    const __m256i q1 = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(p0, 1));
-    const __m256i q2 = _mm256_cvtepu16_epi32(_mm256_castsi256_si128(p1));
-    const __m256i q3 = _mm256_cvtepu16_epi32(_mm256_extracti128_si256(p1, 1));
-    __m256i *q = (__m256i *)acc;
-    _mm256_storeu_si256(q, _mm256_add_epi32(_mm256_loadu_si256(q), q0));
-    _mm256_storeu_si256(q + 1, _mm256_add_epi32(_mm256_loadu_si256(q + 1), q1));
-    _mm256_storeu_si256(q + 2, _mm256_add_epi32(_mm256_loadu_si256(q + 2), q2));
-    _mm256_storeu_si256(q + 3, _mm256_add_epi32(_mm256_loadu_si256(q + 3), q3));
-}
-
 void bd_u8_blur_accum_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
                               uint32_t *restrict acc, int n) {
     const __m256i spread = _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
                                             0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
-    const __m256i x4 = load32(EXPAND4), slot3 = _mm256_set1_epi32(0x01000000);
+    const __m256i x4 = bdvi_loadu(EXPAND4), slot3 = _mm256_set1_epi32(0x01000000);
     int i = 0;
     /* 16-byte loads at 3i and 3i + 12 read 28 bytes: stay 10 pixels from the end */
     for (; i + 10 <= n; i += 8) {
@@ -193,20 +158,20 @@ void bd_u8_blur_accum_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict
         const __m256i src = _mm256_setr_m128i(_mm_loadu_si128((const __m128i *)p),
                                               _mm_loadu_si128((const __m128i *)(p + 12)));
         const __m256i px = _mm256_or_si256(_mm256_shuffle_epi8(src, spread), slot3);
-        accum8(acc + 4 * (size_t)i, px, _mm_loadl_epi64((const __m128i *)(a + i)), x4);
+        accum(acc + 4 * (size_t)i, px, _mm_loadl_epi64((const __m128i *)(a + i)), x4);
     }
     if (i < n) bd_u8_blur_accum_c3_ref(f + 3 * (size_t)i, a + i, acc + 4 * (size_t)i, n - i);
 }
 
 void bd_u8_blur_accum_c4_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
                               uint32_t *restrict acc, int n) {
-    const __m256i x4 = load32(EXPAND4);
+    const __m256i x4 = bdvi_loadu(EXPAND4);
     const __m256i keep = _mm256_set1_epi32(0x00ffffff), slot3 = _mm256_set1_epi32(0x01000000);
     int i = 0;
     for (; i + 8 <= n; i += 8) {
         const __m256i px =
-            _mm256_or_si256(_mm256_and_si256(load32(f + 4 * (size_t)i), keep), slot3);
-        accum8(acc + 4 * (size_t)i, px, _mm_loadl_epi64((const __m128i *)(a + i)), x4);
+            _mm256_or_si256(_mm256_and_si256(bdvi_loadu(f + 4 * (size_t)i), keep), slot3);
+        accum(acc + 4 * (size_t)i, px, _mm_loadl_epi64((const __m128i *)(a + i)), x4);
     }
     if (i < n) bd_u8_blur_accum_c4_ref(f + 4 * (size_t)i, a + i, acc + 4 * (size_t)i, n - i);
 }
@@ -216,7 +181,7 @@ void bd_u8_attach_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
     /* 8 pixels: 24 bytes in, 32 out. Lane 0 takes bytes 0-11, lane 1 bytes 12-23. */
     const __m256i spread = _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
                                             0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
-    const __m256i x4 = load32(EXPAND4);
+    const __m256i x4 = bdvi_loadu(EXPAND4);
     int i = 0;
     /* The 16-byte loads read 24 + 4 bytes at most: stop while 8 more pixels
      * (24 bytes) plus the 4-byte overhang of the second load stay in the row. */
@@ -228,10 +193,10 @@ void bd_u8_attach_c3_avx2(const uint8_t *restrict f, const uint8_t *restrict a,
         const __m128i a8 = _mm_loadl_epi64((const __m128i *)(a + i));
         if (premultiply) {
             const __m256i av = _mm256_shuffle_epi8(_mm256_setr_m128i(a8, a8), x4);
-            rgb0 = mix32(rgb0, _mm256_setzero_si256(), av);
+            rgb0 = mix(rgb0, _mm256_setzero_si256(), av);
         }
         const __m256i out = _mm256_or_si256(rgb0, _mm256_slli_epi32(_mm256_cvtepu8_epi32(a8), 24));
-        store32(o + 4 * (size_t)i, out);
+        bdvi_storeu(o + 4 * (size_t)i, out);
     }
     if (i < n) bd_u8_attach_c3_ref(f + 3 * (size_t)i, a + i, o + 4 * (size_t)i, n - i, premultiply);
 }

@@ -5,22 +5,21 @@
  *
  * The blend works on 64 bytes at a time: frame and background bytes are
  * interleaved with each other and alpha with 255 - alpha, and one multiply-add
- * of unsigned by signed bytes (VPMADDUBSW) forms the whole weighted sum (see
- * mix64). Alpha needs one more shuffle, to repeat each pixel's alpha over its
- * channel bytes. For 3-byte pixels, 64 pixels fill three vectors of
- * 192 bytes; every 16-byte lane of those needs alpha from one 16-pixel window
+ * of unsigned by signed bytes (VPMADDUBSW) forms the whole weighted sum (mix in
+ * templates/blend_mix.inc, shared with AVX2). Alpha needs one more shuffle, to
+ * repeat each pixel's alpha over its channel bytes. For 3-byte pixels, 64
+ * pixels fill three vectors of 192 bytes; every 16-byte lane of those needs alpha from one 16-pixel window
  * of the 64 alphas, so one VSHUFI64X2 (pick the window per lane) and one
  * VPSHUFB (repeat within the lane) make each expanded alpha vector.
- *
- * Division by 255: floor(x / 255) == mulhi_u16(x, 0x8081) >> 7 for
- * 0 <= x <= 65152 (the largest sum the mix produces; 0x8081 / 2^23 exceeds
- * 1/255 by less than 0.00392 / 65152), checked exhaustively by the tests.
  * Tails use masked loads and stores (fault-suppressing), so nothing outside
  * the row is touched.
  */
 #include <immintrin.h>
 
 #include "kernels/img_kernels.h"
+#include "kernels/x86_avx512/simd_avx512.h"
+
+#include "kernels/templates/blend_mix.inc" /* mix, accum */
 
 /* VPSHUFB indices: expanded vector k, lane L takes pixel bytes from the
  * 16-pixel window W[k][L] = {0,0,0,1}, {1,1,2,2}, {2,3,3,3}. */
@@ -44,26 +43,6 @@ static const uint8_t EXPAND4[64] = {0,  0,  0,  0,  1,  1,  1,  1,  2,  2,  2,  
                                     8,  8,  8,  8,  9,  9,  9,  9,  10, 10, 10, 10, 11, 11, 11, 11,
                                     12, 12, 12, 12, 13, 13, 13, 13, 14, 14, 14, 14, 15, 15, 15, 15};
 
-/* Mix 64 bytes: (a*f + (255-a)*b + 127) / 255 per byte, a already expanded.
- * With f and b biased to signed (f - 128), one VPMADDUBSW per 32 bytes gives
- * a (f - 128) + (255 - a)(b - 128), which lies in [-32640, 32385] (a convex
- * combination times 255), so it never saturates; adding 128 * 255 + 127 =
- * 32767 (mod 2^16) makes it the unsigned sum a f + (255 - a) b + 127 in
- * [127, 65152]. Unpack and pack both work within 128-bit lanes, so their
- * interleaves cancel. */
-static inline __m512i mix64(__m512i f, __m512i b, __m512i a) {
-    const __m512i bias = _mm512_set1_epi8((char)0x80);
-    const __m512i c = _mm512_set1_epi16(32767);
-    const __m512i k = _mm512_set1_epi16((short)0x8081);
-    const __m512i ia = _mm512_xor_si512(a, _mm512_set1_epi8(-1)); /* 255 - a */
-    const __m512i fs = _mm512_xor_si512(f, bias), bs = _mm512_xor_si512(b, bias);
-    __m512i lo = _mm512_maddubs_epi16(_mm512_unpacklo_epi8(a, ia), _mm512_unpacklo_epi8(fs, bs));
-    __m512i hi = _mm512_maddubs_epi16(_mm512_unpackhi_epi8(a, ia), _mm512_unpackhi_epi8(fs, bs));
-    lo = _mm512_srli_epi16(_mm512_mulhi_epu16(_mm512_add_epi16(lo, c), k), 7);
-    hi = _mm512_srli_epi16(_mm512_mulhi_epu16(_mm512_add_epi16(hi, c), k), 7);
-    return _mm512_packus_epi16(lo, hi);
-}
-
 /* Byte mask for the first n (0..64) bytes. */
 static inline __mmask64 first_bytes(int n) {
     if (n <= 0) return 0;
@@ -74,21 +53,23 @@ void bd_u8_blend_c1_avx512(const uint8_t *restrict f, const uint8_t *restrict b,
                            const uint8_t *restrict a, uint8_t *o, int n) {
     int i = 0;
     for (; i + 64 <= n; i += 64) {
-        __m512i r = mix64(_mm512_loadu_si512(f + i), _mm512_loadu_si512(b + i),
+        __m512i r = mix(_mm512_loadu_si512(f + i), _mm512_loadu_si512(b + i),
                           _mm512_loadu_si512(a + i));
         _mm512_storeu_si512(o + i, r);
     }
     if (i < n) {
         const __mmask64 m = first_bytes(n - i);
-        __m512i r = mix64(_mm512_maskz_loadu_epi8(m, f + i), _mm512_maskz_loadu_epi8(m, b + i),
+        __m512i r = mix(_mm512_maskz_loadu_epi8(m, f + i), _mm512_maskz_loadu_epi8(m, b + i),
                           _mm512_maskz_loadu_epi8(m, a + i));
         _mm512_mask_storeu_epi8(o + i, m, r);
     }
 }
 
-/* 64 pixels of 3 bytes (or fewer: np pixels, masked). */
-static inline void blend_c3_block(const uint8_t *f, const uint8_t *b, const uint8_t *a,
-                                  uint8_t *o, int np, __m512i x0, __m512i x1, __m512i x2) {
+/* 64 pixels of 3 bytes (or fewer: np pixels, masked). Always inlined, so that
+ * a constant np = 64 folds the masks away. */
+static inline __attribute__((always_inline)) void
+blend_c3_block(const uint8_t *f, const uint8_t *b, const uint8_t *a, uint8_t *o, int np,
+               __m512i x0, __m512i x1, __m512i x2) {
     const __mmask64 ma = first_bytes(np);
     const __mmask64 m0 = first_bytes(3 * np), m1 = first_bytes(3 * np - 64),
                     m2 = first_bytes(3 * np - 128);
@@ -97,11 +78,11 @@ static inline void blend_c3_block(const uint8_t *f, const uint8_t *b, const uint
     const __m512i a1 = _mm512_shuffle_epi8(_mm512_shuffle_i64x2(av, av, SEL(1, 1, 2, 2)), x1);
     const __m512i a2 = _mm512_shuffle_epi8(_mm512_shuffle_i64x2(av, av, SEL(2, 3, 3, 3)), x2);
     const __m512i r0 =
-        mix64(_mm512_maskz_loadu_epi8(m0, f), _mm512_maskz_loadu_epi8(m0, b), a0);
+        mix(_mm512_maskz_loadu_epi8(m0, f), _mm512_maskz_loadu_epi8(m0, b), a0);
     const __m512i r1 =
-        mix64(_mm512_maskz_loadu_epi8(m1, f + 64), _mm512_maskz_loadu_epi8(m1, b + 64), a1);
+        mix(_mm512_maskz_loadu_epi8(m1, f + 64), _mm512_maskz_loadu_epi8(m1, b + 64), a1);
     const __m512i r2 =
-        mix64(_mm512_maskz_loadu_epi8(m2, f + 128), _mm512_maskz_loadu_epi8(m2, b + 128), a2);
+        mix(_mm512_maskz_loadu_epi8(m2, f + 128), _mm512_maskz_loadu_epi8(m2, b + 128), a2);
     _mm512_mask_storeu_epi8(o, m0, r0);
     _mm512_mask_storeu_epi8(o + 64, m1, r1);
     _mm512_mask_storeu_epi8(o + 128, m2, r2);
@@ -113,25 +94,11 @@ void bd_u8_blend_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict b,
     const __m512i x1 = _mm512_loadu_si512(EXPAND3[1]);
     const __m512i x2 = _mm512_loadu_si512(EXPAND3[2]);
     int i = 0;
-    for (; i + 64 <= n; i += 64) {
-        /* Unmasked full blocks: the same maths without mask set-up. */
-        const uint8_t *fp = f + 3 * (size_t)i, *bp = b + 3 * (size_t)i;
-        uint8_t *op = o + 3 * (size_t)i;
-        const __m512i av = _mm512_loadu_si512(a + i);
-        const __m512i a0 =
-            _mm512_shuffle_epi8(_mm512_shuffle_i64x2(av, av, SEL(0, 0, 0, 1)), x0);
-        const __m512i a1 =
-            _mm512_shuffle_epi8(_mm512_shuffle_i64x2(av, av, SEL(1, 1, 2, 2)), x1);
-        const __m512i a2 =
-            _mm512_shuffle_epi8(_mm512_shuffle_i64x2(av, av, SEL(2, 3, 3, 3)), x2);
-        const __m512i r0 = mix64(_mm512_loadu_si512(fp), _mm512_loadu_si512(bp), a0);
-        const __m512i r1 = mix64(_mm512_loadu_si512(fp + 64), _mm512_loadu_si512(bp + 64), a1);
-        const __m512i r2 =
-            mix64(_mm512_loadu_si512(fp + 128), _mm512_loadu_si512(bp + 128), a2);
-        _mm512_storeu_si512(op, r0);
-        _mm512_storeu_si512(op + 64, r1);
-        _mm512_storeu_si512(op + 128, r2);
-    }
+    /* Full blocks: np = 64 makes every mask all-ones, which the compiler folds
+     * into plain loads and stores (no mask set-up left in the loop). */
+    for (; i + 64 <= n; i += 64)
+        blend_c3_block(f + 3 * (size_t)i, b + 3 * (size_t)i, a + i, o + 3 * (size_t)i, 64, x0, x1,
+                       x2);
     if (i < n)
         blend_c3_block(f + 3 * (size_t)i, b + 3 * (size_t)i, a + i, o + 3 * (size_t)i, n - i, x0,
                        x1, x2);
@@ -147,7 +114,7 @@ void bd_u8_blend_c4_avx512(const uint8_t *restrict f, const uint8_t *restrict b,
         const __mmask64 m = first_bytes(4 * np);
         const __m128i a16 = _mm_maskz_loadu_epi8((__mmask16)first_bytes(np), a + i);
         const __m512i av = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(a16), x4);
-        const __m512i r = mix64(_mm512_maskz_loadu_epi8(m, f + 4 * (size_t)i),
+        const __m512i r = mix(_mm512_maskz_loadu_epi8(m, f + 4 * (size_t)i),
                                 _mm512_maskz_loadu_epi8(m, b + 4 * (size_t)i), av);
         _mm512_mask_storeu_epi8(o + 4 * (size_t)i, m, _mm512_or_si512(r, orv));
     }
@@ -249,27 +216,6 @@ void bd_i16_hlerp_row_avx512(const int16_t *restrict s, const bd_hlerp16_table *
     }
 }
 
-/* 16 pixels as 4-byte slots (c0, c1, c2, 1) and their 16 alphas: acc[0..63]
- * += slot byte * (256 - alpha). The products are at most 255 * 256 = 65280. */
-static inline void accum16(uint32_t *acc, __m512i px, __m128i a16, __m512i x4) {
-    const __m512i c256 = _mm512_set1_epi16(256);
-    const __m512i ae = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(a16), x4);
-    const __m512i p0 = _mm512_mullo_epi16(
-        _mm512_cvtepu8_epi16(_mm512_castsi512_si256(px)),
-        _mm512_sub_epi16(c256, _mm512_cvtepu8_epi16(_mm512_castsi512_si256(ae))));
-    const __m512i p1 = _mm512_mullo_epi16(
-        _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(px, 1)),
-        _mm512_sub_epi16(c256, _mm512_cvtepu8_epi16(_mm512_extracti64x4_epi64(ae, 1))));
-    const __m512i q0 = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(p0));
-    const __m512i q1 = _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(p0, 1));
-    const __m512i q2 = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(p1));
-    const __m512i q3 = _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(p1, 1));
-    _mm512_storeu_si512(acc, _mm512_add_epi32(_mm512_loadu_si512(acc), q0));
-    _mm512_storeu_si512(acc + 16, _mm512_add_epi32(_mm512_loadu_si512(acc + 16), q1));
-    _mm512_storeu_si512(acc + 32, _mm512_add_epi32(_mm512_loadu_si512(acc + 32), q2));
-    _mm512_storeu_si512(acc + 48, _mm512_add_epi32(_mm512_loadu_si512(acc + 48), q3));
-}
-
 /* Byte 3 of every 4-byte slot := 1 (the weight's own lane). */
 #define SLOT3 0x8888888888888888ull
 
@@ -285,7 +231,7 @@ void bd_u8_blur_accum_c3_avx512(const uint8_t *restrict f, const uint8_t *restri
         const __m512i src = _mm512_maskz_loadu_epi8(0xffffffffffffull, f + 3 * (size_t)i);
         __m512i px = _mm512_shuffle_epi8(_mm512_permutexvar_epi32(perm, src), spread);
         px = _mm512_mask_blend_epi8((__mmask64)SLOT3, px, one);
-        accum16(acc + 4 * (size_t)i, px, _mm_loadu_si128((const __m128i *)(a + i)), x4);
+        accum(acc + 4 * (size_t)i, px, _mm_loadu_si128((const __m128i *)(a + i)), x4);
     }
     if (i < n) bd_u8_blur_accum_c3_ref(f + 3 * (size_t)i, a + i, acc + 4 * (size_t)i, n - i);
 }
@@ -297,7 +243,7 @@ void bd_u8_blur_accum_c4_avx512(const uint8_t *restrict f, const uint8_t *restri
     for (; i + 16 <= n; i += 16) {
         const __m512i px = _mm512_mask_blend_epi8(
             (__mmask64)SLOT3, _mm512_loadu_si512(f + 4 * (size_t)i), one);
-        accum16(acc + 4 * (size_t)i, px, _mm_loadu_si128((const __m128i *)(a + i)), x4);
+        accum(acc + 4 * (size_t)i, px, _mm_loadu_si128((const __m128i *)(a + i)), x4);
     }
     if (i < n) bd_u8_blur_accum_c4_ref(f + 4 * (size_t)i, a + i, acc + 4 * (size_t)i, n - i);
 }
@@ -319,7 +265,7 @@ void bd_u8_attach_c3_avx512(const uint8_t *restrict f, const uint8_t *restrict a
         const __m128i a16 = _mm_maskz_loadu_epi8((__mmask16)first_bytes(np), a + i);
         if (premultiply) {
             const __m512i av = _mm512_shuffle_epi8(_mm512_broadcast_i32x4(a16), x4);
-            rgb0 = mix64(rgb0, _mm512_setzero_si512(), av); /* byte 3: mix(0, 0) = 0 */
+            rgb0 = mix(rgb0, _mm512_setzero_si512(), av); /* byte 3: mix(0, 0) = 0 */
         }
         const __m512i out =
             _mm512_or_si512(rgb0, _mm512_slli_epi32(_mm512_cvtepu8_epi32(a16), 24));
