@@ -8,7 +8,7 @@
  *   OperatorCode: 0 deprecated_builtin_code (i8), 1 custom_code, 2 version,
  *                 3 builtin_code (i32); the real code is max(0, 3)
  *   SubGraph:     0 tensors, 1 inputs, 2 outputs, 3 operators, 4 name
- *   Tensor:       0 shape, 1 type, 2 buffer, 3 name, 4 quantization
+ *   Tensor:       0 shape, 1 type, 2 buffer, 3 name, 4 quantization, 6 sparsity
  *   Buffer:       0 data, 1 offset (u64), 2 size (u64)
  *   Operator:     0 opcode_index, 1 inputs, 2 outputs, 3 builtin_options_type,
  *                 4 builtin_options, 5 custom_options
@@ -28,12 +28,13 @@
 /* BuiltinOperator codes (schema.fbs). */
 enum {
     TFL_ADD = 0, TFL_AVERAGE_POOL_2D = 1, TFL_CONCATENATION = 2, TFL_CONV_2D = 3,
-    TFL_DEPTHWISE_CONV_2D = 4, TFL_DEQUANTIZE = 6, TFL_FULLY_CONNECTED = 9, TFL_LOGISTIC = 14,
+    TFL_DEPTHWISE_CONV_2D = 4, TFL_DEPTH_TO_SPACE = 5, TFL_DEQUANTIZE = 6, TFL_FULLY_CONNECTED = 9, TFL_LOGISTIC = 14,
     TFL_MAX_POOL_2D = 17, TFL_MUL = 18, TFL_RELU = 19, TFL_RELU_N1_TO_1 = 20, TFL_RELU6 = 21,
     TFL_RESHAPE = 22, TFL_RESIZE_BILINEAR = 23, TFL_SOFTMAX = 25, TFL_TANH = 28,
     TFL_CUSTOM = 32, TFL_PAD = 34, TFL_TRANSPOSE = 39, TFL_MEAN = 40, TFL_SUB = 41, TFL_DIV = 42,
-    TFL_SQUEEZE = 43, TFL_PRELU = 54, TFL_PADV2 = 60, TFL_TRANSPOSE_CONV = 67,
+    TFL_SQUEEZE = 43, TFL_STRIDED_SLICE = 45, TFL_PRELU = 54, TFL_PADV2 = 60, TFL_TRANSPOSE_CONV = 67,
     TFL_EXPAND_DIMS = 70, TFL_LEAKY_RELU = 98, TFL_MIRROR_PAD = 100, TFL_HARD_SWISH = 117,
+    TFL_DENSIFY = 124,
 };
 
 /* BuiltinOptions union type ids (schema.fbs). */
@@ -41,7 +42,7 @@ enum {
     OPT_CONV2D = 1, OPT_DWCONV2D = 2, OPT_POOL2D = 5, OPT_FULLY_CONNECTED = 8, OPT_SOFTMAX = 9,
     OPT_CONCAT = 10, OPT_ADD = 11, OPT_RESIZE_BILINEAR = 15, OPT_RESHAPE = 17, OPT_MUL = 21,
     OPT_REDUCER = 27, OPT_SUB = 28, OPT_DIV = 29, OPT_TRANSPOSE_CONV = 49, OPT_LEAKY_RELU = 75,
-    OPT_MIRROR_PAD = 77,
+    OPT_STRIDED_SLICE = 32, OPT_MIRROR_PAD = 77, OPT_DEPTH_TO_SPACE = 94,
 };
 
 /* Names for messages; codes not listed print as BUILTIN_<n>. */
@@ -66,6 +67,7 @@ static const char *builtin_name(int code) {
     case TFL_LEAKY_RELU: return "LEAKY_RELU";
     case TFL_MIRROR_PAD: return "MIRROR_PAD";
     case TFL_HARD_SWISH: return "HARD_SWISH";
+    case TFL_DENSIFY: return "DENSIFY";
     default: break;
     }
     return NULL;
@@ -130,6 +132,137 @@ static bd_dtype map_type(uint8_t t, bool *ok) {
     }
 }
 
+/* ---- sparse constants (TFLite SparsityParameters) ---------------------------------- */
+
+/* One level of a sparse tensor's dim_metadata: DENSE (dense_size) or SPARSE_CSR
+ * (array_segments, array_indices: Int32Vector, Uint16Vector or Uint8Vector). */
+typedef struct sparse_level {
+    bool csr;
+    fb_vec seg, idx;
+    int seg_size, idx_size; /* element bytes: 4, 2 or 1 */
+} sparse_level;
+
+static uint32_t index_at(const fb_vec *v, int size, uint32_t i) {
+    const uint8_t *p = v->buf->data + v->pos + (size_t)i * (size_t)size;
+    if (size == 1) return p[0];
+    if (size == 2) return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+    int32_t x;
+    memcpy(&x, p, 4);
+    return x < 0 ? UINT32_MAX : (uint32_t)x;
+}
+
+/* Reads the SparseIndexVector union at fields (type_id, type_id + 1) of dm. */
+static bool index_vector(const fb_table *dm, int type_id, fb_vec *out, int *size) {
+    uint8_t type;
+    fb_table t;
+    bool present;
+    static const int sizes[4] = {0, 4, 2, 1};
+    if (!fb_u8(dm, type_id, 0, &type) || type < 1 || type > 3 ||
+        !fb_table_field(dm, type_id + 1, &t, &present) || !present)
+        return false;
+    *size = sizes[type];
+    return fb_vector(&t, 0, (size_t)*size, out, &present) && present;
+}
+
+/* Writes the values of a checked sparse tensor into the dense out (row-major). */
+static void densify_walk(const sparse_level *lv, const int64_t *dims, int n_dims, int level,
+                         size_t pos, size_t offset, const uint8_t *values, size_t esize,
+                         uint8_t *out) {
+    if (level == n_dims) {
+        memcpy(out + offset * esize, values + pos * esize, esize);
+        return;
+    }
+    const sparse_level *l = &lv[level];
+    size_t d = (size_t)dims[level];
+    if (!l->csr) {
+        for (size_t i = 0; i < d; i++)
+            densify_walk(lv, dims, n_dims, level + 1, pos * d + i, offset * d + i, values, esize,
+                         out);
+        return;
+    }
+    uint32_t k0 = index_at(&l->seg, l->seg_size, (uint32_t)pos);
+    uint32_t k1 = index_at(&l->seg, l->seg_size, (uint32_t)pos + 1);
+    for (uint32_t k = k0; k < k1; k++)
+        densify_walk(lv, dims, n_dims, level + 1, k,
+                     offset * d + index_at(&l->idx, l->idx_size, k), values, esize, out);
+}
+
+/* Makes tensor v (declared dense shape, sparse data src of n bytes) a dense
+ * constant. Supported: the identity traversal order and no block map (what the
+ * converter writes for MediaPipe's sparse models); every segment, index and count
+ * is checked before anything is written. */
+static bd_status read_sparse(importer *im, int v, const fb_table *sp, const uint8_t *src,
+                             size_t n) {
+    const bd_value *val = &im->g->values[v];
+    char what[BD_MAX_NAME + 64];
+    snprintf(what, sizeof what, "sparse tensor %d '%s'", v, val->name);
+    fb_vec trav, block, dms;
+    bool p1, p2, p3;
+    /* SparsityParameters: 0 traversal_order, 1 block_map, 2 dim_metadata */
+    if (!fb_vector(sp, 0, 4, &trav, &p1) || !fb_vector(sp, 1, 4, &block, &p2) ||
+        !fb_vector(sp, 2, 4, &dms, &p3))
+        return MALFORMED(what);
+    int nd = val->n_dims;
+    bool identity = (int)trav.len == nd;
+    for (int i = 0; identity && i < nd; i++) identity = fb_vec_i32(&trav, (uint32_t)i) == i;
+    if (!identity || block.len != 0 || (int)dms.len != nd || nd < 1)
+        return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                          "%s: only the identity traversal order without blocks is supported "
+                          "(%u traversal dims, %u block dims, %u levels for %d dims)",
+                          what, trav.len, block.len, dms.len, nd);
+    size_t esize = bd_dtype_size(val->dtype);
+    if (esize == 0 || n % esize != 0)
+        return bd_err_set(im->err, BD_ERR_FORMAT, "%s: %zu bytes of values", what, n);
+    sparse_level lv[BD_MAX_DIMS];
+    size_t n_pos = 1; /* positions at the current level */
+    for (int l = 0; l < nd; l++) {
+        fb_table dm;
+        uint8_t format;
+        int32_t dense;
+        /* DimensionMetadata: 0 format, 1 dense_size, 2/3 array_segments, 4/5 array_indices */
+        if (!fb_vec_table(&dms, (uint32_t)l, &dm) || !fb_u8(&dm, 0, 0, &format) ||
+            !fb_i32(&dm, 1, 0, &dense) || format > 1)
+            return MALFORMED(what);
+        lv[l].csr = format == 1;
+        size_t d = (size_t)im->g->values[v].dims[l];
+        if (!lv[l].csr) {
+            if ((size_t)dense != d || dense < 1)
+                return bd_err_set(im->err, BD_ERR_FORMAT,
+                                  "%s: level %d dense_size %d for dimension %zu", what, l, dense,
+                                  d);
+            if (!bd_size_mul(n_pos, d, &n_pos)) return MALFORMED(what);
+            continue;
+        }
+        if (!index_vector(&dm, 2, &lv[l].seg, &lv[l].seg_size) ||
+            !index_vector(&dm, 4, &lv[l].idx, &lv[l].idx_size) || lv[l].seg.len != n_pos + 1)
+            return bd_err_set(im->err, BD_ERR_FORMAT,
+                              "%s: level %d needs %zu segments and its indices", what, l,
+                              n_pos + 1);
+        uint32_t prev = 0;
+        for (uint32_t k = 0; k <= n_pos; k++) {
+            uint32_t s = index_at(&lv[l].seg, lv[l].seg_size, k);
+            if (s < prev || s > lv[l].idx.len || (k == 0 && s != 0))
+                return bd_err_set(im->err, BD_ERR_FORMAT, "%s: level %d segment %u is %u", what,
+                                  l, k, s);
+            prev = s;
+        }
+        for (uint32_t k = 0; k < lv[l].idx.len; k++)
+            if (index_at(&lv[l].idx, lv[l].idx_size, k) >= d)
+                return bd_err_set(im->err, BD_ERR_FORMAT,
+                                  "%s: level %d index %u is outside dimension %zu", what, l, k,
+                                  d);
+        n_pos = prev; /* the last segment: positions below */
+    }
+    if (n_pos != n / esize)
+        return bd_err_set(im->err, BD_ERR_FORMAT, "%s: %zu values for %zu positions", what,
+                          n / esize, n_pos);
+    bd_status st = bd_value_set_const(im->g, v, NULL, im->err);
+    if (st) return st;
+    val = &im->g->values[v];
+    densify_walk(lv, val->dims, nd, 0, 0, 0, src, esize, val->data);
+    return BD_OK;
+}
+
 /* Reads tensor i of the subgraph into IR value i (shape, dtype, constant data). */
 static bd_status read_tensor(importer *im, const fb_vec *tensors, uint32_t i) {
     fb_table t;
@@ -184,6 +317,15 @@ static bd_status read_tensor(importer *im, const fb_vec *tensors, uint32_t i) {
         n = (size_t)size;
     }
     if (!src) return BD_OK; /* an activation */
+    fb_table sp; /* Tensor 6: sparsity */
+    if (!fb_table_field(&t, 6, &sp, &present)) return MALFORMED(what);
+    if (present) {
+        bd_status st = read_sparse(im, v, &sp, src, n);
+        if (st) return st;
+        const bd_value *val = &im->g->values[v];
+        if (dt == BD_DTYPE_F32 || dt == BD_DTYPE_F16) im->g->n_params += (int64_t)val->n_elems;
+        return BD_OK;
+    }
     const bd_value *val = &im->g->values[v];
     if (n != val->n_bytes)
         return bd_err_set(im->err, BD_ERR_FORMAT,
@@ -453,6 +595,96 @@ static bd_status lower_pad(importer *im, bd_node *n, int mode) {
     }
     n->n_inputs = 1;
     return add_node(im, n);
+}
+
+/* STRIDED_SLICE with constant begin, end and strides (TensorFlow semantics per
+ * axis: masks take the whole range, negative indices count from the end, clamped;
+ * shrink_axis takes the one element at begin and drops the axis, by a RESHAPE into
+ * the declared output). No ellipsis, new axis or offset. */
+static bd_status lower_strided_slice(importer *im, bd_node *n, int32_t begin_mask,
+                                     int32_t end_mask, int32_t shrink_mask) {
+    const bd_value *x = &im->g->values[n->inputs[0]];
+    int rank = x->n_dims;
+    int64_t b[BD_MAX_DIMS], e[BD_MAX_DIMS], s[BD_MAX_DIMS], dims[BD_MAX_DIMS];
+    bd_status st;
+    if (n->n_inputs != 4 || rank < 1)
+        return bd_err_set(im->err, BD_ERR_FORMAT, "op %d (STRIDED_SLICE): %d inputs, rank %d",
+                          n->src_index, n->n_inputs, rank);
+    if ((st = const_ints(im, n, 1, rank, b)) || (st = const_ints(im, n, 2, rank, e)) ||
+        (st = const_ints(im, n, 3, rank, s)))
+        return st;
+    x = &im->g->values[n->inputs[0]];
+    for (int i = 0; i < rank; i++) {
+        int64_t d = x->dims[i], lo = s[i] > 0 ? 0 : -1, hi = s[i] > 0 ? d : d - 1;
+        if (s[i] == 0)
+            return bd_err_set(im->err, BD_ERR_FORMAT, "op %d (STRIDED_SLICE): stride 0 on axis %d",
+                              n->src_index, i);
+        int64_t bi = b[i], ei = e[i];
+        if (shrink_mask >> i & 1) {
+            if (bi < 0) bi += d;
+            if (bi < 0 || bi >= d)
+                return bd_err_set(im->err, BD_ERR_FORMAT,
+                                  "op %d (STRIDED_SLICE): index %lld outside axis %d of size %lld",
+                                  n->src_index, (long long)b[i], i, (long long)d);
+            n->pads[i] = bi;
+            n->pads[rank + i] = 1;
+            dims[i] = 1;
+            continue;
+        }
+        if (begin_mask >> i & 1) bi = s[i] > 0 ? lo : hi;
+        else if (bi < 0) bi += d;
+        if (end_mask >> i & 1) ei = s[i] > 0 ? hi : lo;
+        else if (ei < 0) ei += d;
+        bi = bi < lo ? lo : bi > hi ? hi : bi;
+        ei = ei < lo ? lo : ei > hi ? hi : ei;
+        int64_t count = s[i] > 0 ? (ei - bi + s[i] - 1) / s[i] : (bi - ei - s[i] - 1) / -s[i];
+        if (count < 1)
+            return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                              "op %d (STRIDED_SLICE): empty result on axis %d", n->src_index, i);
+        n->pads[i] = bi;
+        n->pads[rank + i] = s[i];
+        dims[i] = count;
+    }
+    n->n_inputs = 1;
+    return add_reshaped(im, n, rank, dims);
+}
+
+/* DEPTH_TO_SPACE (block b, TensorFlow's DCR order: channel (by * b + bx) * C' + c):
+ * RESHAPE [N,H,W,C] -> [N,H,W,b,b,C'], TRANSPOSE to [N,H,b,W,b,C'], RESHAPE to
+ * [N,H*b,W*b,C']. */
+static bd_status lower_depth_to_space(importer *im, bd_node *n, int32_t block) {
+    const bd_value *x = &im->g->values[n->inputs[0]];
+    if (x->n_dims != 4 || block < 1 || block > 64 || x->dims[3] % ((int64_t)block * block) != 0)
+        return bd_err_set(im->err, BD_ERR_FORMAT,
+                          "op %d (DEPTH_TO_SPACE): block %d for input '%s' (4-D, channels a "
+                          "multiple of block^2)",
+                          n->src_index, block, x->name);
+    int64_t bb = block, d6[6] = {x->dims[0], x->dims[1], x->dims[2], bb, bb,
+                                 x->dims[3] / (bb * bb)};
+    int64_t t6[6] = {d6[0], d6[1], bb, d6[2], bb, d6[5]};
+    int in = n->inputs[0], out = n->output;
+    int a = add_temp(im, out, "blocks", 6, d6);
+    if (a < 0) return a;
+    int t = add_temp(im, out, "moved", 6, t6);
+    if (t < 0) return t;
+    bd_node r1, tr, r2;
+    bd_node_init(&r1, BD_OP_RESHAPE, n->src_index, n->src_name);
+    r1.inputs[0] = in;
+    r1.n_inputs = 1;
+    r1.output = a;
+    bd_node_init(&tr, BD_OP_TRANSPOSE, n->src_index, n->src_name);
+    static const int perm[6] = {0, 1, 3, 2, 4, 5};
+    memcpy(tr.perm, perm, sizeof perm);
+    tr.inputs[0] = a;
+    tr.n_inputs = 1;
+    tr.output = t;
+    bd_node_init(&r2, BD_OP_RESHAPE, n->src_index, n->src_name);
+    r2.inputs[0] = t;
+    r2.n_inputs = 1;
+    r2.output = out;
+    bd_status st;
+    if ((st = add_node(im, &r1)) || (st = add_node(im, &tr))) return st;
+    return add_node(im, &r2);
 }
 
 static bd_status read_operator(importer *im, const fb_vec *ops, uint32_t oi) {
@@ -875,6 +1107,47 @@ static bd_status read_operator(importer *im, const fb_vec *ops, uint32_t oi) {
         n.n_inputs = 1;
         break;
     case TFL_DEQUANTIZE: n.op = BD_OP_DEQUANTIZE; break;
+    case TFL_DENSIFY: {
+        /* The sparse constant was made dense when it was read: its output is a copy. */
+        const bd_value *x = &im->g->values[n.inputs[0]], *o = &im->g->values[n.output];
+        if (n.n_inputs != 1 || !x->is_const || o->is_const || o->dtype != x->dtype ||
+            o->n_elems != x->n_elems || o->is_input)
+            return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                              "op %u (DENSIFY): input must be a constant of the output's size "
+                              "and type",
+                              oi);
+        return bd_value_set_const(im->g, n.output, x->data, im->err);
+    }
+    case TFL_STRIDED_SLICE: {
+        /* StridedSliceOptions: 0 begin_mask, 1 end_mask, 2 ellipsis_mask,
+         * 3 new_axis_mask, 4 shrink_axis_mask, 5 offset */
+        int32_t bm = 0, em = 0, elm = 0, nam = 0, sam = 0;
+        uint8_t offset = 0;
+        if (has_opt) {
+            NEED_OPTIONS(OPT_STRIDED_SLICE);
+            OPT(fb_i32, 0, 0, &bm);
+            OPT(fb_i32, 1, 0, &em);
+            OPT(fb_i32, 2, 0, &elm);
+            OPT(fb_i32, 3, 0, &nam);
+            OPT(fb_i32, 4, 0, &sam);
+            OPT(fb_u8, 5, 0, &offset);
+        }
+        if (elm != 0 || nam != 0 || offset != 0)
+            return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
+                              "op %u (STRIDED_SLICE): ellipsis_mask %d, new_axis_mask %d, "
+                              "offset %u (only 0)",
+                              oi, elm, nam, offset);
+        n.op = BD_OP_SLICE;
+        return lower_strided_slice(im, &n, bm, em, sam);
+    }
+    case TFL_DEPTH_TO_SPACE: {
+        NEED_OPTIONS(OPT_DEPTH_TO_SPACE); /* DepthToSpaceOptions: 0 block_size */
+        OPT(fb_i32, 0, 0, &i1);
+        if (n.n_inputs != 1)
+            return bd_err_set(im->err, BD_ERR_FORMAT, "op %u (DEPTH_TO_SPACE): %d inputs", oi,
+                              n.n_inputs);
+        return lower_depth_to_space(im, &n, i1);
+    }
     default:
         return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
                           "op %u: unsupported operator %s (builtin code %d, version %d)", oi,
