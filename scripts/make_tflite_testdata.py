@@ -10,7 +10,10 @@ one output. For each, OUTDIR gets NAME.tflite, NAME.input.f32 (a seeded random
 input, raw little-endian float32 in the model's NHWC layout) and NAME.litert.f32
 (ai_edge_litert.interpreter's output, one thread, XNNPACK delegate; the
 builtin kernels without it must agree within 1e-5 of the range). The segnet inputs are
-u8 / 255 values, so that the test can also feed them to the pipeline as an image. The script also checks that
+u8 / 255 values, so that the test can also feed them to the pipeline as an image.
+The bad_*.tflite files are malformed on purpose (negative pads, a wrong
+output_shape, a non-permutation, an out-of-range sparse index, ...): the test
+checks that each fails to load with its message. The script also checks that
 every tensor shape it declares is the one LiteRT computes. tests/models/
 test_tflite_ops.c lists the cases and compares backdrop against these outputs.
 """
@@ -47,13 +50,40 @@ class Model:
         self.ops = []  # (opcode index, inputs, outputs, options type, options dict)
         self.codes = []  # (builtin code, version)
 
-    def tensor(self, shape, name, data=None, ttype=0):
+    def tensor(self, shape, name, data=None, ttype=0, sparsity=None):
         buf = 0
         if data is not None:
             self.buffers.append(np.ascontiguousarray(data).tobytes())
             buf = len(self.buffers) - 1
-        self.tensors.append((name, list(shape), ttype, buf))
+        self.tensors.append((name, list(shape), ttype, buf, sparsity))
         return len(self.tensors) - 1
+
+    def sparse_weight(self, shape, name, csr_levels, index_type):
+        """A float32 constant with about half its values zero, stored compressed:
+        levels in csr_levels are SPARSE_CSR (segments and indices as index_type:
+        1 Int32Vector, 2 Uint16Vector, 3 Uint8Vector), the others DENSE; identity
+        traversal order, no blocks. Returns the tensor (feed it to DENSIFY)."""
+        w = (self.rng.standard_normal(shape) * 0.5).astype(np.float32)
+        w[self.rng.random(shape) < 0.5] = 0.0
+        levels, positions, values = [], [()], None
+        for lvl, d in enumerate(shape):
+            if lvl not in csr_levels:
+                levels.append(("dense", d))
+                positions = [p + (i,) for p in positions for i in range(d)]
+                continue
+            segs, idx, nxt = [0], [], []
+            for p in positions:
+                sub = w[p] if p else w
+                for i in range(d):
+                    if np.any(sub[i] != 0):
+                        idx.append(i)
+                        nxt.append(p + (i,))
+                segs.append(len(idx))
+            levels.append(("csr", segs, idx))
+            positions = nxt
+        values = np.array([w[p] for p in positions], np.float32)
+        t = self.tensor(shape, name, values, sparsity=(levels, index_type))
+        return t, w
 
     def act(self, shape, name):
         return self.tensor(shape, name)
@@ -105,10 +135,13 @@ class Model:
                 T("Buffer").BufferAddData(b, d)
             buf_offs.append(T("Buffer").BufferEnd(b))
         t_offs = []
-        for name, shape, ttype, buf in self.tensors:
+        for name, shape, ttype, buf, sparsity in self.tensors:
+            sp = sparsity_table(b, sparsity, ivec) if sparsity else None
             nm = b.CreateString(name)
             sh = ivec(T("Tensor").TensorStartShapeVector, shape)
             T("Tensor").TensorStart(b)
+            if sp is not None:
+                T("Tensor").TensorAddSparsity(b, sp)
             T("Tensor").TensorAddShape(b, sh)
             T("Tensor").TensorAddType(b, ttype)
             T("Tensor").TensorAddBuffer(b, buf)
@@ -165,6 +198,51 @@ class Model:
         T("Model").ModelAddBuffers(b, bv)
         b.Finish(T("Model").ModelEnd(b), file_identifier=b"TFL3")
         return bytes(b.Output())
+
+
+def sparsity_table(b, sparsity, ivec):
+    """SparsityParameters for Model.sparse_weight's levels."""
+    levels, index_type = sparsity
+    vec_mod = {1: "Int32Vector", 2: "Uint16Vector", 3: "Uint8Vector"}[index_type]
+    prepend = {1: b.PrependInt32, 2: b.PrependUint16, 3: b.PrependUint8}[index_type]
+    size = {1: 4, 2: 2, 3: 1}[index_type]
+
+    def index_vec(values):
+        b.StartVector(size, len(values), size)
+        for v in reversed(values):
+            prepend(v)
+        vec = b.EndVector()
+        mod = T(vec_mod)
+        getattr(mod, vec_mod + "Start")(b)
+        getattr(mod, vec_mod + "AddValues")(b, vec)
+        return getattr(mod, vec_mod + "End")(b)
+
+    dm = T("DimensionMetadata")
+    offs = []
+    for lv in levels:
+        if lv[0] == "dense":
+            dm.DimensionMetadataStart(b)
+            dm.DimensionMetadataAddFormat(b, 0)
+            dm.DimensionMetadataAddDenseSize(b, lv[1])
+        else:
+            seg, idx = index_vec(lv[1]), index_vec(lv[2])
+            dm.DimensionMetadataStart(b)
+            dm.DimensionMetadataAddFormat(b, 1)
+            dm.DimensionMetadataAddArraySegmentsType(b, index_type)
+            dm.DimensionMetadataAddArraySegments(b, seg)
+            dm.DimensionMetadataAddArrayIndicesType(b, index_type)
+            dm.DimensionMetadataAddArrayIndices(b, idx)
+        offs.append(dm.DimensionMetadataEnd(b))
+    spm = T("SparsityParameters")
+    order = ivec(spm.SparsityParametersStartTraversalOrderVector, list(range(len(levels))))
+    spm.SparsityParametersStartDimMetadataVector(b, len(offs))
+    for o in reversed(offs):
+        b.PrependUOffsetTRelative(o)
+    dms = b.EndVector()
+    spm.SparsityParametersStart(b)
+    spm.SparsityParametersAddTraversalOrder(b, order)
+    spm.SparsityParametersAddDimMetadata(b, dms)
+    return spm.SparsityParametersEnd(b)
 
 
 # ---- the cases ------------------------------------------------------------------------
@@ -363,6 +441,39 @@ def case_segnet(softmax):
     return m, [x], [y]
 
 
+def case_slice_d2s():
+    """STRIDED_SLICE (begin/end masks, negative indices, stride 2, shrink_axis) and
+    DEPTH_TO_SPACE block 2."""
+    m = Model(13)
+    x = m.act([1, 6, 7, 8], "input")
+    a = m.op(Op.STRIDED_SLICE, [x, m.const_i32([0, 1, -6, 0], "b"), m.const_i32([1, -1, 7, 8], "e"),
+                                m.const_i32([1, 2, 1, 1], "s")],
+             [m.act([1, 2, 6, 8], "ss")], Opt.StridedSliceOptions, dict(BeginMask=1, EndMask=8))
+    d = m.op(Op.DEPTH_TO_SPACE, [a], [m.act([1, 4, 12, 2], "d2s")], Opt.DepthToSpaceOptions,
+             dict(BlockSize=2))
+    y = m.op(Op.STRIDED_SLICE, [d, m.const_i32([0, 3, 11, 1], "b2"), m.const_i32([1, 0, 0, 2], "e2"),
+                                m.const_i32([1, -1, -3, 1], "s2")],
+             [m.act([1, 4, 4], "ss2")], Opt.StridedSliceOptions,
+             dict(EndMask=2 | 4, ShrinkAxisMask=8))
+    return m, [x], [y]
+
+
+def case_sparse():
+    """Sparse constants through DENSIFY: a conv weight CSR in its last axis (Uint8
+    indices, MediaPipe's layout), an FC weight CSR in both axes (Int32)."""
+    m = Model(14)
+    x = m.act([1, 5, 6, 6], "input")
+    sw, _ = m.sparse_weight([4, 1, 1, 6], "conv/w_sparse", {3}, 3)
+    w = m.op(Op.DENSIFY, [sw], [m.act([4, 1, 1, 6], "conv/w")], 0, None)
+    c = m.op(Op.CONV_2D, [x, w, m.weight([4], "conv/b", 0.1)], [m.act([1, 5, 6, 4], "conv")],
+             Opt.Conv2DOptions, dict(Padding=SAME, StrideW=1, StrideH=1))
+    sf, _ = m.sparse_weight([5, 4], "fc/w_sparse", {0, 1}, 1)
+    f = m.op(Op.DENSIFY, [sf], [m.act([5, 4], "fc/w")], 0, None)
+    y = m.op(Op.FULLY_CONNECTED, [c, f, m.weight([5], "fc/b", 0.1)], [m.act([1, 5, 6, 5], "fc")],
+             Opt.FullyConnectedOptions, dict(KeepNumDims=True), version=5)
+    return m, [x], [y]
+
+
 CASES = {
     "fc": case_fc,
     "relu6_hswish": case_relu6_hswish,
@@ -376,7 +487,79 @@ CASES = {
     "prelu": case_prelu,
     "segnet_logits": lambda: case_segnet(0),
     "segnet_softmax": lambda: case_segnet(1),
+    "slice_d2s": case_slice_d2s,
+    "sparse": case_sparse,
 }
+
+
+# ---- malformed models: each must fail to load with the message the test names ---------
+
+def bad_one_op(code, opt_type, opts, in_shape, out_shape, extra_inputs, version=1):
+    m = Model(20)
+    x = m.act(in_shape, "input")
+    ins = [x] + [f(m) for f in extra_inputs]
+    y = m.op(code, ins, [m.act(out_shape, "out")], opt_type, opts, version)
+    return m, [x], [y]
+
+
+def bad_sparse_index():
+    m = Model(21)
+    x = m.act([1, 3, 3, 4], "input")
+    sw, _ = m.sparse_weight([2, 1, 1, 4], "w_sparse", {3}, 3)
+    name, shape, ttype, buf, (levels, it) = m.tensors[sw]
+    levels[3][2][0] = 9  # an index beyond the axis of 4
+    w = m.op(Op.DENSIFY, [sw], [m.act([2, 1, 1, 4], "w")], 0, None)
+    y = m.op(Op.CONV_2D, [x, w, m.weight([2], "b")], [m.act([1, 3, 3, 2], "out")],
+             Opt.Conv2DOptions, dict(Padding=SAME, StrideW=1, StrideH=1))
+    return m, [x], [y]
+
+
+BAD_CASES = {
+    "bad_pad_negative": lambda: bad_one_op(
+        Op.PAD, Opt.PadOptions, {}, [1, 4, 4, 2], [1, 4, 4, 2],
+        [lambda m: m.const_i32([[0, 0], [1, -1], [0, 0], [0, 0]], "pads")]),
+    "bad_pad_rank": lambda: bad_one_op(
+        Op.PAD, Opt.PadOptions, {}, [1, 4, 4, 2], [1, 4, 4, 2],
+        [lambda m: m.const_i32([[0, 0], [1, 1]], "pads")]),
+    "bad_tconv_shape": lambda: bad_tconv_shape(),
+    "bad_transpose_perm": lambda: bad_one_op(
+        Op.TRANSPOSE, Opt.TransposeOptions, {}, [1, 4, 5], [1, 4, 5],
+        [lambda m: m.const_i32([0, 2, 2], "perm")]),
+    "bad_concat_act": lambda: bad_one_op(
+        Op.CONCATENATION, Opt.ConcatenationOptions, dict(Axis=3, FusedActivationFunction=RELU),
+        [1, 2, 2, 3], [1, 2, 2, 6], [lambda m: m.weight([1, 2, 2, 3], "other")]),
+    "bad_concat_axis": lambda: bad_one_op(
+        Op.CONCATENATION, Opt.ConcatenationOptions, dict(Axis=4),
+        [1, 2, 2, 3], [1, 2, 2, 6], [lambda m: m.weight([1, 2, 2, 3], "other")]),
+    "bad_fc_rows": lambda: bad_one_op(
+        Op.FULLY_CONNECTED, Opt.FullyConnectedOptions, {}, [1, 7], [1, 3],
+        [lambda m: m.weight([3, 4], "w"), lambda m: m.weight([3], "b")]),
+    "bad_mean_axes": lambda: bad_one_op(
+        Op.MEAN, Opt.ReducerOptions, dict(KeepDims=True), [1, 4, 4, 2], [1, 4, 4, 1],
+        [lambda m: m.const_i32([3], "axes")]),
+    "bad_slice_ellipsis": lambda: bad_one_op(
+        Op.STRIDED_SLICE, Opt.StridedSliceOptions, dict(EllipsisMask=1), [1, 4, 4], [1, 4, 4],
+        [lambda m: m.const_i32([0, 0, 0], "b"), lambda m: m.const_i32([1, 4, 4], "e"),
+         lambda m: m.const_i32([1, 1, 1], "s")]),
+    "bad_slice_stride0": lambda: bad_one_op(
+        Op.STRIDED_SLICE, Opt.StridedSliceOptions, {}, [1, 4, 4], [1, 4, 4],
+        [lambda m: m.const_i32([0, 0, 0], "b"), lambda m: m.const_i32([1, 4, 4], "e"),
+         lambda m: m.const_i32([1, 0, 1], "s")]),
+    "bad_d2s_block": lambda: bad_one_op(
+        Op.DEPTH_TO_SPACE, Opt.DepthToSpaceOptions, dict(BlockSize=3), [1, 2, 2, 8],
+        [1, 6, 6, 1], []),
+    "bad_sparse_index": bad_sparse_index,
+}
+
+
+def bad_tconv_shape():
+    """output_shape [1,6,6,2] but the output tensor is declared [1,7,7,2]."""
+    m = Model(22)
+    x = m.act([1, 3, 3, 2], "input")
+    y = m.op(Op.TRANSPOSE_CONV, [m.const_i32([1, 6, 6, 2], "shape"), m.weight([2, 3, 3, 2], "w"), x],
+             [m.act([1, 7, 7, 2], "out")], Opt.TransposeConvOptions,
+             dict(Padding=SAME, StrideW=2, StrideH=2))
+    return m, [x], [y]
 
 
 def litert_run(model_bytes, inputs, declared):
@@ -426,6 +609,10 @@ def main():
         ys[0].astype(np.float32).tofile(os.path.join(out, name + ".litert.f32"))
         print(f"{name:20s} {len(data):7d} bytes, output {list(ys[0].shape)}, "
               f"range {ys[0].min():.3g}..{ys[0].max():.3g}")
+    for name, make in BAD_CASES.items():  # no reference: the importer must refuse them
+        m, ins, outs = make()
+        with open(os.path.join(out, name + ".tflite"), "wb") as f:
+            f.write(m.build(ins, outs))
 
 
 if __name__ == "__main__":

@@ -5,11 +5,11 @@
  * scripts/make_tflite_testdata.py (flatbuffers + the `tflite` schema package,
  * seeded random weights) and LiteRT's output for a seeded random input: see the
  * script for what each case exercises (FULLY_CONNECTED with and without
- * keep_num_dims and bias, RELU6, HARD_SWISH, CONCATENATION with a fused
- * activation, PAD / PADV2 / MIRROR_PAD, MAX_POOL_2D, AVERAGE_POOL_2D, RESHAPE,
- * SQUEEZE, EXPAND_DIMS, TRANSPOSE, SOFTMAX with beta, MEAN with and without
+ * keep_num_dims and bias, RELU6, HARD_SWISH, CONCATENATION, PAD / PADV2 /
+ * MIRROR_PAD, MAX_POOL_2D, AVERAGE_POOL_2D, RESHAPE, SQUEEZE, EXPAND_DIMS, TRANSPOSE, SOFTMAX with beta, MEAN with and without
  * keep_dims, the builtin TRANSPOSE_CONV in SAME and VALID, PRELU, LEAKY_RELU, SUB,
- * and two small two-class segmentation nets). Each must load and match at every
+ * STRIDED_SLICE, DEPTH_TO_SPACE, sparse constants through DENSIFY, and two small
+ * two-class segmentation nets). Each must load and match at every
  * ISA level within
  *     max |ours - litert| <= 1e-5 * max(range of litert, 1e-3)
  * and give bit-identical outputs with 1 and 3 threads. The two-class nets also go
@@ -198,7 +198,8 @@ static void test_generated_models(void) {
     }
     static const char *const cases[] = {
         "fc",   "relu6_hswish", "concat", "pad",  "pool",          "reshape_transpose",
-        "softmax", "mean",      "tconv",  "prelu", "segnet_logits", "segnet_softmax"};
+        "softmax", "mean",      "tconv",  "prelu", "segnet_logits", "segnet_softmax",
+        "slice_d2s", "sparse"};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) run_case(dir, cases[k]);
 }
 
