@@ -101,8 +101,8 @@ def main():
             e = float(np.abs(r - y).max())
             rel = e / max(float(r.max() - r.min()), float(np.abs(r).max()), 1e-3)
             worst = max(worst, rel)
-            parts.append(f"out{k} {[int(d) for d in it.get_output_details()[k]['shape']]} max abs {e:.3g} "
-                         f"(rel {rel:.2g})")
+            shape = [int(d) for d in it.get_output_details()[k]["shape"]]
+            parts.append(f"out{k} {shape} max abs {e:.3g} (rel {rel:.2g})")
         print(f"{name}: worst rel {worst:.2g}; " + "; ".join(parts))
 
 

@@ -89,7 +89,8 @@ class Model:
         return self.tensor(shape, name)
 
     def weight(self, shape, name, scale=0.5):
-        return self.tensor(shape, name, (self.rng.standard_normal(shape) * scale).astype(np.float32))
+        w = (self.rng.standard_normal(shape) * scale).astype(np.float32)
+        return self.tensor(shape, name, w)
 
     def const_f32(self, values, name, shape=None):
         a = np.asarray(values, np.float32)
@@ -451,7 +452,8 @@ def case_slice_d2s():
              [m.act([1, 2, 6, 8], "ss")], Opt.StridedSliceOptions, dict(BeginMask=1, EndMask=8))
     d = m.op(Op.DEPTH_TO_SPACE, [a], [m.act([1, 4, 12, 2], "d2s")], Opt.DepthToSpaceOptions,
              dict(BlockSize=2))
-    y = m.op(Op.STRIDED_SLICE, [d, m.const_i32([0, 3, 11, 1], "b2"), m.const_i32([1, 0, 0, 2], "e2"),
+    y = m.op(Op.STRIDED_SLICE, [d, m.const_i32([0, 3, 11, 1], "b2"),
+                                m.const_i32([1, 0, 0, 2], "e2"),
                                 m.const_i32([1, -1, -3, 1], "s2")],
              [m.act([1, 4, 4], "ss2")], Opt.StridedSliceOptions,
              dict(EndMask=2 | 4, ShrinkAxisMask=8))
@@ -556,7 +558,8 @@ def bad_tconv_shape():
     """output_shape [1,6,6,2] but the output tensor is declared [1,7,7,2]."""
     m = Model(22)
     x = m.act([1, 3, 3, 2], "input")
-    y = m.op(Op.TRANSPOSE_CONV, [m.const_i32([1, 6, 6, 2], "shape"), m.weight([2, 3, 3, 2], "w"), x],
+    y = m.op(Op.TRANSPOSE_CONV,
+             [m.const_i32([1, 6, 6, 2], "shape"), m.weight([2, 3, 3, 2], "w"), x],
              [m.act([1, 7, 7, 2], "out")], Opt.TransposeConvOptions,
              dict(Padding=SAME, StrideW=2, StrideH=2))
     return m, [x], [y]
@@ -575,8 +578,9 @@ def litert_run(model_bytes, inputs, declared):
                              f"LiteRT computes {list(d['shape'])}")
     ys = [it.get_tensor(d["index"]) for d in it.get_output_details()]
     # LiteRT's own kernels (no XNNPACK delegate) must agree with the delegate
-    ref = Interpreter(model_content=model_bytes, num_threads=1,
-                      experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+    ref = Interpreter(
+        model_content=model_bytes, num_threads=1,
+        experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
     ref.allocate_tensors()
     for d, x in zip(ref.get_input_details(), inputs):
         ref.set_tensor(d["index"], x)

@@ -6,11 +6,11 @@
  * seeded random weights) and LiteRT's output for a seeded random input: see the
  * script for what each case exercises (FULLY_CONNECTED with and without
  * keep_num_dims and bias, RELU6, HARD_SWISH, CONCATENATION, PAD / PADV2 /
- * MIRROR_PAD, MAX_POOL_2D, AVERAGE_POOL_2D, RESHAPE, SQUEEZE, EXPAND_DIMS, TRANSPOSE, SOFTMAX with beta, MEAN with and without
- * keep_dims, the builtin TRANSPOSE_CONV in SAME and VALID, PRELU, LEAKY_RELU, SUB,
- * STRIDED_SLICE, DEPTH_TO_SPACE, sparse constants through DENSIFY, and two small
- * two-class segmentation nets). Each must load and match at every
- * ISA level within
+ * MIRROR_PAD, MAX_POOL_2D, AVERAGE_POOL_2D, RESHAPE, SQUEEZE, EXPAND_DIMS,
+ * TRANSPOSE, SOFTMAX with beta, MEAN with and without keep_dims, the builtin
+ * TRANSPOSE_CONV in SAME and VALID, PRELU, LEAKY_RELU, SUB, STRIDED_SLICE,
+ * DEPTH_TO_SPACE, sparse constants through DENSIFY, and two small two-class
+ * segmentation nets). Each must load and match at every ISA level within
  *     max |ours - litert| <= 1e-5 * max(range of litert, 1e-3)
  * and give bit-identical outputs with 1 and 3 threads. The two-class nets also go
  * through the pipeline: the conventions must call the conv-ended one logits and the

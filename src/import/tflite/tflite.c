@@ -28,11 +28,12 @@
 /* BuiltinOperator codes (schema.fbs). */
 enum {
     TFL_ADD = 0, TFL_AVERAGE_POOL_2D = 1, TFL_CONCATENATION = 2, TFL_CONV_2D = 3,
-    TFL_DEPTHWISE_CONV_2D = 4, TFL_DEPTH_TO_SPACE = 5, TFL_DEQUANTIZE = 6, TFL_FULLY_CONNECTED = 9, TFL_LOGISTIC = 14,
-    TFL_MAX_POOL_2D = 17, TFL_MUL = 18, TFL_RELU = 19, TFL_RELU_N1_TO_1 = 20, TFL_RELU6 = 21,
-    TFL_RESHAPE = 22, TFL_RESIZE_BILINEAR = 23, TFL_SOFTMAX = 25, TFL_TANH = 28,
-    TFL_CUSTOM = 32, TFL_PAD = 34, TFL_TRANSPOSE = 39, TFL_MEAN = 40, TFL_SUB = 41, TFL_DIV = 42,
-    TFL_SQUEEZE = 43, TFL_STRIDED_SLICE = 45, TFL_PRELU = 54, TFL_PADV2 = 60, TFL_TRANSPOSE_CONV = 67,
+    TFL_DEPTHWISE_CONV_2D = 4, TFL_DEPTH_TO_SPACE = 5, TFL_DEQUANTIZE = 6,
+    TFL_FULLY_CONNECTED = 9, TFL_LOGISTIC = 14, TFL_MAX_POOL_2D = 17, TFL_MUL = 18,
+    TFL_RELU = 19, TFL_RELU_N1_TO_1 = 20, TFL_RELU6 = 21, TFL_RESHAPE = 22,
+    TFL_RESIZE_BILINEAR = 23, TFL_SOFTMAX = 25, TFL_TANH = 28, TFL_CUSTOM = 32, TFL_PAD = 34,
+    TFL_TRANSPOSE = 39, TFL_MEAN = 40, TFL_SUB = 41, TFL_DIV = 42, TFL_SQUEEZE = 43,
+    TFL_STRIDED_SLICE = 45, TFL_PRELU = 54, TFL_PADV2 = 60, TFL_TRANSPOSE_CONV = 67,
     TFL_EXPAND_DIMS = 70, TFL_LEAKY_RELU = 98, TFL_MIRROR_PAD = 100, TFL_HARD_SWISH = 117,
     TFL_DENSIFY = 124,
 };
@@ -536,7 +537,8 @@ static bd_status lower_tconv(importer *im, bd_node *n, uint8_t padding, uint8_t 
                           n->src_index, s[0], s[1], padding);
     for (int a = 0; a < 2; a++) {
         /* the size a convolution of the output would give, and its padding */
-        int64_t conv_out = padding == 0 ? (out[a] + s[a] - 1) / s[a] : (out[a] - k[a] + s[a]) / s[a];
+        int64_t conv_out =
+            padding == 0 ? (out[a] + s[a] - 1) / s[a] : (out[a] - k[a] + s[a]) / s[a];
         int64_t total = (conv_out - 1) * s[a] + k[a] - out[a];
         before[a] = total > 0 ? total / 2 : 0;
         after[a] = s[a] * (in[a] - 1) + k[a] - before[a] - out[a];
@@ -938,7 +940,9 @@ static bd_status read_operator(importer *im, const fb_vec *ops, uint32_t oi) {
             NEED_OPTIONS(OPT_SOFTMAX);
             OPT(fb_f32, 0, 0.0f, &beta);
         }
-        if (n.n_inputs != 1) return bd_err_set(im->err, BD_ERR_FORMAT, "op %u (SOFTMAX): %d inputs", oi, n.n_inputs);
+        if (n.n_inputs != 1)
+            return bd_err_set(im->err, BD_ERR_FORMAT, "op %u (SOFTMAX): %d inputs", oi,
+                              n.n_inputs);
         const bd_value *x = &im->g->values[n.inputs[0]];
         if (x->n_dims < 1 || !isfinite(beta))
             return bd_err_set(im->err, BD_ERR_UNSUPPORTED,
