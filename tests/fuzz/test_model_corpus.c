@@ -74,9 +74,9 @@ static void test_targeted_patches(void) {
     size_t at = field_at(&oc, 0);
     CHECK(at != 0 && d[at] == 19);
     if (at) {
-        d[at] = 25; /* SOFTMAX */
+        d[at] = 27; /* SVDF (> 19: the file also has builtin_code 19; max wins) */
         CHECK(try_load(d, size, 0, msg, sizeof msg) == BD_ERR_UNSUPPORTED);
-        CHECK_MSG(strstr(msg, "op 7") && strstr(msg, "SOFTMAX"), "message: %s", msg);
+        CHECK_MSG(strstr(msg, "op 7") && strstr(msg, "SVDF"), "message: %s", msg);
         d[at] = 19;
     }
     /* Tensor 3 is [1,128,128,16]: make its height huge, then zero, then negative. */

@@ -75,6 +75,7 @@ SCALAR_GETTER(fb_u8, uint8_t)
 SCALAR_GETTER(fb_i32, int32_t)
 SCALAR_GETTER(fb_u32, uint32_t)
 SCALAR_GETTER(fb_u64, uint64_t)
+SCALAR_GETTER(fb_f32, float)
 
 /* Follows the uoffset stored in field `id`. */
 static bool deref(const fb_table *t, int id, size_t *target, bool *present) {

@@ -48,6 +48,7 @@ bool fb_u8(const fb_table *t, int id, uint8_t def, uint8_t *out);
 bool fb_i32(const fb_table *t, int id, int32_t def, int32_t *out);
 bool fb_u32(const fb_table *t, int id, uint32_t def, uint32_t *out);
 bool fb_u64(const fb_table *t, int id, uint64_t def, uint64_t *out);
+bool fb_f32(const fb_table *t, int id, float def, float *out);
 
 /* Reference fields. *present is false (and the call succeeds) when the field is
  * absent. fb_vector checks that len * elem_size bytes follow the count. */
