@@ -34,9 +34,13 @@
 #endif
 
 static void usage(FILE *f) {
-    fputs("Usage: backdrop mask IN -o MASK [OPTIONS]\n" VIDEO_USAGE
+    fputs("Usage: backdrop mask IN -o MASK [OPTIONS]\n"
+          "       backdrop mask IN1 IN2... -o MASK%04d.png [OPTIONS]\n" VIDEO_USAGE
           "Write the person mask of IN as an 8-bit grayscale image at IN's resolution\n"
-          "(255 = person, 0 = background).\n" VIDEO_HELP
+          "(255 = person, 0 = background). With several INs (the frames of a video, in\n"
+          "order) the model is loaded once, a recurrent model (e.g. Robust Video Matting)\n"
+          "carries its state from frame to frame, and MASK must hold one %d or %0Nd,\n"
+          "replaced by the frame number from 1.\n" VIDEO_HELP
           "\n"
           "Options:\n"
           "  -o, --output MASK   output image, .png (lossless) or .jpg/.jpeg (required)\n"
@@ -45,7 +49,8 @@ static void usage(FILE *f) {
     fputs(CLI_SEG_HELP "  -h, --help          print this help and exit\n"
           "\n"
           "Examples:\n"
-          "  backdrop mask me.jpg -o mask.png --threshold 0.5 --softness 0.2\n" VIDEO_EXAMPLE,
+          "  backdrop mask me.jpg -o mask.png --threshold 0.5 --softness 0.2\n"
+          "  backdrop mask frames/*.png -o masks/%04d.png --model rvm.onnx\n" VIDEO_EXAMPLE,
           f);
 }
 
@@ -147,10 +152,15 @@ int cli_cmd_mask(int argc, char **argv) {
     }
 
     if (optind >= argc) return cli_usage_error(CMD, "missing input image");
-    if (argc - optind > 1)
-        return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind + 1]);
+    const int n_frames = argc - optind;
     const char *in_path = argv[optind];
     if (out_path == NULL) return cli_usage_error(CMD, "missing -o MASK");
+    const bool sequence = cli_is_sequence_pattern(out_path); /* also for one frame */
+    if (n_frames > 1 && !sequence)
+        return cli_usage_error(CMD,
+                               "with %d inputs, MASK '%s' must hold one %%d or %%0Nd for the "
+                               "frame number (and no other '%%')",
+                               n_frames, out_path);
     if (!cli_has_ext(out_path, ".png") && !cli_has_ext(out_path, ".jpg") &&
         !cli_has_ext(out_path, ".jpeg"))
         return cli_usage_error(CMD, "output '%s' must end in .png, .jpg or .jpeg", out_path);
@@ -158,7 +168,7 @@ int cli_cmd_mask(int argc, char **argv) {
     if (rc != CLI_EXIT_OK) return rc;
 #ifdef BD_HAVE_GST
     /* The last usage check, as it reads IN's first bytes. */
-    if (!cli_is_image_file(in_path)) {
+    if (n_frames == 1 && !cli_is_image_file(in_path)) {
         if (!cli_is_sequence_pattern(out_path))
             return cli_usage_error(CMD,
                                    "IN '%s' is read as a video (not a PNG or JPEG), so MASK '%s' "
@@ -171,13 +181,28 @@ int cli_cmd_mask(int argc, char **argv) {
 #endif
 
     rc = CLI_EXIT_FAIL;
+    so.stream = n_frames > 1; /* the frames of a video: temporal smoothing on by default */
     cli_seg_job job = {0};
+    char name[4096];
     if (!cli_seg_run(&so, in_path, &job)) goto done;
     double t0 = cli_now_ms();
-    if (!cli_write_image(out_path, bd_image_view(job.alpha), quality)) goto done;
+    /* Several INs are the frames of a sequence: one model and pipeline, so a
+     * recurrent model (RVM) carries its state from frame to frame. */
+    for (int k = 0; k < n_frames; k++) {
+        if (k > 0 && !cli_seg_next(&job, argv[optind + k], true)) goto done;
+        if (sequence && !cli_sequence_name(name, sizeof name, out_path, k + 1)) goto done;
+        if (!cli_write_image(sequence ? name : out_path, bd_image_view(job.alpha), quality))
+            goto done;
+    }
     double t1 = cli_now_ms();
 
-    if (so.verbose) {
+    if (so.verbose && n_frames > 1) {
+        char note[64];
+        snprintf(note, sizeof note, "(%d frames: decode, model, encode; model load %.1f ms)",
+                 n_frames, job.load_ms);
+        cli_timing("per frame", (t1 - job.t_start_ms - job.load_ms) / n_frames, note);
+        cli_timing("total", t1 - job.t_start_ms, NULL);
+    } else if (so.verbose) {
         const bd_image *frame = bd_image_view(job.frame);
         char note[64];
         snprintf(note, sizeof note, "(%dx%d)", frame->width, frame->height);

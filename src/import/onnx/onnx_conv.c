@@ -117,15 +117,10 @@ static bd_status add_conv(importer *im, bd_op_type op, const conv_geom *g, int x
     if (bv < 0) return bv;
     if ((st = bd_onnx_out(im, 0, &out)) || (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
         return st;
-    bd_node n = bd_onnx_node(im, op);
+    bd_node n = bd_onnx_node3(im, op, xv, wv, bv, out->v);
     set_conv_attr(&n, g);
     n.conv.kernel_h = n.conv.kernel_w = 0; /* convolutions take the kernel from the weight */
     n.conv.depth_multiplier = depth_multiplier;
-    n.n_inputs = 3;
-    n.inputs[0] = xv;
-    n.inputs[1] = wv;
-    n.inputs[2] = bv;
-    n.output = out->v;
     return bd_onnx_add_node(im, &n);
 }
 

@@ -191,6 +191,8 @@ bd_status bd_onnx_new_ir(importer *im, sym *s, int rank, const int64_t *onnx_dim
 bd_node bd_onnx_node(importer *im, bd_op_type op);
 /* The same with one input, IR value in_v, and the output IR value out_v. */
 bd_node bd_onnx_node1(importer *im, bd_op_type op, int in_v, int out_v);
+/* The same with three inputs (data, weight, bias of the convolutions and FC). */
+bd_node bd_onnx_node3(importer *im, bd_op_type op, int a, int b, int c, int out_v);
 bd_status bd_onnx_add_node(importer *im, const bd_node *n);
 /* An IR constant holding constant s padded to `rank` (leading 1s, as ONNX
  * broadcasting aligns right) and permuted by perm. Returns the value or < 0. */

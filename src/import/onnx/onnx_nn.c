@@ -183,12 +183,7 @@ static bd_status fully_connected(importer *im, sym *x, const sym *w, bool trans_
     memcpy(od, x->dims, sizeof od);
     od[x->rank - 1] = nn;
     if ((st = bd_onnx_new_ir(im, out, x->rank, od, ID_PERM, ""))) return st;
-    bd_node n = bd_onnx_node(im, BD_OP_FULLY_CONNECTED);
-    n.n_inputs = 3;
-    n.inputs[0] = xv;
-    n.inputs[1] = wv;
-    n.inputs[2] = bias_v;
-    n.output = out->v;
+    bd_node n = bd_onnx_node3(im, BD_OP_FULLY_CONNECTED, xv, wv, bias_v, out->v);
     return bd_onnx_add_node(im, &n);
 }
 

@@ -298,6 +298,14 @@ bd_node bd_onnx_node1(importer *im, bd_op_type op, int in_v, int out_v) {
     return n;
 }
 
+bd_node bd_onnx_node3(importer *im, bd_op_type op, int a, int b, int c, int out_v) {
+    bd_node n = bd_onnx_node1(im, op, a, out_v);
+    n.n_inputs = 3;
+    n.inputs[1] = b;
+    n.inputs[2] = c;
+    return n;
+}
+
 bd_status bd_onnx_add_node(importer *im, const bd_node *n) {
     int r = bd_graph_add_node(im->g, n, im->err);
     return r < 0 ? r : BD_OK;
