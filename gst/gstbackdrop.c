@@ -112,6 +112,10 @@ struct _GstBackdrop {
     bd_image_buf *bg_img;
     bd_background bg;
     guint32 bg_version;
+    /* A model with free input dims (MODNet, RVM) is compiled for the frame size:
+     * the size it was loaded for (a 512x512 guess at start, before any frame). */
+    gboolean free_dims;
+    int model_w, model_h;
 };
 
 G_DEFINE_TYPE(GstBackdrop, gst_backdrop, GST_TYPE_VIDEO_FILTER);
@@ -235,11 +239,16 @@ static void free_handles(GstBackdrop *self) {
     self->bg.image = NULL;
 }
 
-static gboolean load_model(GstBackdrop *self) {
+/* Loads the model for frames of w x h (0: not known yet, a 512x512 guess). */
+static gboolean load_model(GstBackdrop *self, int w, int h) {
     char buf[4096];
     const char *path = model_path(&self->cur, buf, sizeof buf);
     bd_model *m = NULL;
-    bd_status st = bd_model_create(NULL, &m);
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    mo.frame_width = w > 0 ? w : 512;
+    mo.frame_height = h > 0 ? h : 512;
+    bd_status st = bd_model_create(&mo, &m);
     if (st == BD_OK) st = bd_model_load_file(m, path);
     if (st != BD_OK) {
         const char *msg = m ? bd_model_last_error(m) : "";
@@ -252,6 +261,11 @@ static gboolean load_model(GstBackdrop *self) {
     self->pipeline = NULL;
     bd_model_free(self->model);
     self->model = m;
+    self->free_dims = FALSE;
+    for (int i = 0; i < bd_model_n_inputs(m); i++)
+        self->free_dims |= bd_model_input_free_dims(m, i) != 0;
+    self->model_w = mo.frame_width;
+    self->model_h = mo.frame_height;
     return TRUE;
 }
 
@@ -345,7 +359,7 @@ static gboolean apply_settings(GstBackdrop *self) {
     self->dirty_model = self->dirty_bg = self->dirty_effects = FALSE;
     if (dm || db || de) settings_copy(&self->cur, &self->props);
     GST_OBJECT_UNLOCK(self);
-    if (dm && !load_model(self)) return FALSE;
+    if (dm && !load_model(self, self->model_w, self->model_h)) return FALSE;
     if (db && !load_background(self)) return FALSE;
     if ((dm || de || db || !self->pipeline) && !make_pipeline(self)) return FALSE;
     return TRUE;
@@ -501,6 +515,10 @@ static GstFlowReturn process(GstBackdrop *self, GstVideoFrame *in, GstVideoFrame
         GST_ELEMENT_ERROR(self, STREAM, FORMAT, ("Unsupported video format."),
                           ("%s", gst_video_format_to_string(GST_VIDEO_FRAME_FORMAT(in))));
         return GST_FLOW_NOT_NEGOTIATED;
+    }
+    if (self->free_dims && (fi.width != self->model_w || fi.height != self->model_h)) {
+        /* compile for this frame size (a new pipeline: recurrent state restarts) */
+        if (!load_model(self, fi.width, fi.height) || !make_pipeline(self)) return GST_FLOW_ERROR;
     }
     bd_status st = bd_pipeline_replace(self->pipeline, &fi, &self->bg, &fo);
     if (st != BD_OK) {
