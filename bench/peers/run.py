@@ -82,6 +82,11 @@ class BdModelOptions(C.Structure):
         ("extra_outputs", C.POINTER(C.c_char_p)),
         ("n_extra_outputs", C.c_int),
         ("precision", C.c_int),  # bd_precision (enum)
+        ("input_width", C.c_int),
+        ("input_height", C.c_int),
+        ("frame_width", C.c_int),
+        ("frame_height", C.c_int),
+        ("downsample_ratio", C.c_float),
     ]
 
 
@@ -161,7 +166,8 @@ def load_backdrop(path):
 class Backdrop:
     name = "backdrop"
 
-    def __init__(self, lib, model_path, threads):
+    def __init__(self, lib, model_path, threads, **options):
+        """options: BdModelOptions fields (input_width, frame_width, downsample_ratio...)."""
         self.lib = lib
         self.model = C.c_void_p()
         self.sess = C.c_void_p()
@@ -171,6 +177,8 @@ class Backdrop:
             raise RuntimeError(f"bd_model_options: library size {mo.struct_size} != ctypes "
                                f"{C.sizeof(BdModelOptions)} (header changed?)")
         mo.struct_size = C.sizeof(BdModelOptions)
+        for k, v in options.items():
+            setattr(mo, k, v)
         self._check(lib.bd_model_create(C.byref(mo), C.byref(self.model)), "bd_model_create")
         rc = lib.bd_model_load_file(self.model, str(model_path).encode())
         if rc:
