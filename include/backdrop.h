@@ -576,7 +576,8 @@ typedef struct bd_pipeline_options {
      * bd_model_conventions_infer. The older fields above, when not at their
      * defaults, still override them: input_scale/input_offset (all channels),
      * mask_logits = 1 (logits), person_class >= 0. A model with recurrent state
-     * pairs has them carried by the pipeline's session (bd_pipeline_reset_state). */
+     * pairs has them carried by the pipeline's session; bd_pipeline_reset_state
+     * and a change of frame size start them from zero again. */
     const bd_model_conventions *conventions;
 
     /* --- appended in 0.4 (video) ------------------------------------------------ */

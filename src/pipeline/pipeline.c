@@ -473,10 +473,14 @@ static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **
     bd_image_to_tensor_conv(frame, &p->pre_x, &p->pre_y, g->x0, g->x1, g->y0, g->y1, &p->tmap,
                             input);
     p->frames++;
-    if (p->temporal) {
-        if (fw != p->last_fw || fh != p->last_fh) bd_temporal_reset(p->temporal);
+    if (fw != p->last_fw || fh != p->last_fh) {
+        /* another video: the past (smoothing, a recurrent model's state) is not its own */
+        if (p->last_fw > 0 && p->conv.n_state_pairs > 0) bd_session_reset_state(p->session);
+        if (p->temporal) bd_temporal_reset(p->temporal);
         p->last_fw = fw;
         p->last_fh = fh;
+    }
+    if (p->temporal) {
         /* a still frame: the last map stands (never for recurrent models, whose
          * state would miss a step) */
         if (bd_temporal_can_reuse(p->temporal, input,

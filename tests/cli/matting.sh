@@ -3,7 +3,8 @@
 # rvm_mobilenetv3_fp32.onnx of scripts/fetch-models.sh --matting): `info --frame`
 # shows the sizes and the downsample ratio chosen for a frame; `mask` on several
 # inputs writes a numbered sequence and carries the recurrent state (frame 1 is the
-# single-image mask, frame 2 of the same picture is not); `replace` composites
+# single-image mask, frame 2 of the same picture is not; a second frame size is
+# compiled for); `replace` composites
 # RVM's fgr unless --no-fgr; bad --downsample-ratio values are usage errors.
 # Skips (77) without the model or the photo.
 
@@ -42,6 +43,24 @@ else pass "frame 2 differs: the recurrent state is carried"; fi
 expect 2 "several inputs need a numbered MASK" mask "$PHOTO" "$PHOTO" -o "$TMP/two.png" --model "$M"
 [ ! -e "$TMP/two.png" ]
 check $? "no output for the usage error"
+
+# Frames of two sizes: the model is compiled again for the second size.
+SMALL="$TMP/small.png"
+python3 - "$SMALL" <<'PY'
+import struct, sys, zlib
+w, h = 96, 64
+rows = b"".join(b"\0" + b"".join(bytes((x * 2 % 256, y * 4 % 256, 128)) for x in range(w))
+                for y in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+       + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+open(sys.argv[1], "wb").write(png)
+PY
+expect 0 "mask of frames of two sizes" mask "$PHOTO" "$SMALL" -o "$TMP/two_%d.png" \
+    --model "$M" -v && expect_png "$TMP/two_2.png" 96 64 0 "second size's mask"
+[ "$(grep -c 'free model input dims set' "$TMP/stderr")" = 2 ]
+check $? "compiled for each size (2 loads)"
 
 expect 0 "replace with fgr" replace "$PHOTO" -b "color:#00ff00" -o "$TMP/fgr.png" --model "$M" &&
     expect_png "$TMP/fgr.png" "$W" "$H" 2 "RVM replace"

@@ -542,8 +542,8 @@ static bool has_free_dims(const bd_model *m) {
 
 /* Resolves and loads the model of `o` into job->model (job->load_ms). Free input
  * dims take --input-size, else the size the library chooses for frames of fw x fh
- * (0: unknown, then CLI_FREE_DIM_DEFAULT square; a sequence keeps that size: no
- * per-size recompile and cache yet). */
+ * (0: unknown, then CLI_FREE_DIM_DEFAULT square; cli_seg_fit_frame recompiles for a
+ * frame of another size). */
 static bool seg_load_model(const cli_seg_opts *o, cli_seg_job *job, const char **model_path,
                            int fw, int fh) {
     *model_path = cli_resolve_model(o->model_path);
@@ -552,6 +552,10 @@ static bool seg_load_model(const cli_seg_opts *o, cli_seg_job *job, const char *
     cli_model_size size = {o->input_w, o->input_h, fw, fh, o->downsample_ratio};
     if (!cli_load_model_sized(*model_path, o->fp16, &size, &job->model)) return false;
     job->load_ms = cli_now_ms() - t0;
+    job->opts = o;
+    job->free_dims = has_free_dims(job->model) && o->input_w == 0;
+    job->sized_w = fw;
+    job->sized_h = fh;
     if (o->verbose && has_free_dims(job->model)) {
         bd_tensor_info in;
         if (bd_model_input_info(job->model, 0, &in) == BD_OK && in.n_dims == 4)
@@ -611,7 +615,20 @@ bool cli_seg_start(const cli_seg_opts *o, int frame_w, int frame_h, cli_seg_job 
            seg_create_pipeline(o, model_path, job);
 }
 
+bool cli_seg_fit_frame(cli_seg_job *job, const bd_image *frame) {
+    if (!job->free_dims || (frame->width == job->sized_w && frame->height == job->sized_h))
+        return true;
+    bd_pipeline_free(job->pipeline);
+    bd_model_free(job->model);
+    job->pipeline = NULL;
+    job->model = NULL;
+    const char *model_path = NULL;
+    return seg_load_model(job->opts, job, &model_path, frame->width, frame->height) &&
+           seg_create_pipeline(job->opts, model_path, job);
+}
+
 bool cli_seg_mask_frame(cli_seg_job *job, const bd_image *frame, const char *what) {
+    if (!cli_seg_fit_frame(job, frame)) return false;
     const bd_image *a = job->alpha ? bd_image_view(job->alpha) : NULL;
     if (a == NULL || a->width != frame->width || a->height != frame->height) {
         bd_image_free(job->alpha);

@@ -286,6 +286,11 @@ typedef struct cli_seg_job {
      * call; light wrap and a matting model's fgr need it), so cli_seg_run and
      * cli_seg_next compute no alpha of their own. */
     bool direct;
+    /* A model with free input dims is compiled for the frames' size: what it was
+     * loaded with, to recompile when a frame of another size comes. */
+    const cli_seg_opts *opts;
+    bool free_dims;
+    int sized_w, sized_h;
 } cli_seg_job;
 
 /* Resolves and loads the model, decodes `in_path` to RGB24, creates the pipeline
@@ -305,6 +310,13 @@ bool cli_seg_start(const cli_seg_opts *o, int frame_w, int frame_h, cli_seg_job 
  * model's state carries over). `what` names the frame in the error message.
  * On failure prints the error and returns false. */
 bool cli_seg_mask_frame(cli_seg_job *job, const bd_image *frame, const char *what);
+
+/* For a model with free input dims (and no --input-size): if `frame` has another
+ * size than the one the model was compiled for, loads it again for this size and
+ * makes a new pipeline (a recurrent model's state starts over). Called by
+ * cli_seg_mask_frame; call it before a bd_pipeline_replace of your own. On failure
+ * prints the error and returns false. */
+bool cli_seg_fit_frame(cli_seg_job *job, const bd_image *frame);
 
 /* The next frame of a sequence with the same model and pipeline (a recurrent
  * model's state carries over from the previous frame): decodes `in_path` into

@@ -112,6 +112,7 @@ static bool composite_frame(replace_run *run, cli_seg_job *job, const bd_image *
         return false;
     }
     if (job->direct) {
+        if (!cli_seg_fit_frame(job, frame)) return false;
         st = bd_pipeline_replace(job->pipeline, frame, &run->bg, bd_image_view(run->out));
     } else {
         st = bd_pipeline_composite(job->pipeline, frame, bd_image_view(job->alpha), &run->bg,
