@@ -36,7 +36,7 @@ static void test_mutated_seeds(const char *dir) {
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue;
-        char path[4096];
+        char path[4096 + 256];
         size_t n;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         uint8_t *orig = harness_read_file(path, &n);
