@@ -5,7 +5,7 @@
  * from the last one that still loaded, as in a fuzzing run), and each result
  * must be well-formed protobuf that the library either loads or refuses with a
  * message (never a crash). Prints the share of mutated inputs that load, and
- * checks that the mutator keeps most of them loadable (the point of it: plain
+ * checks that the mutator keeps at least a quarter of them loadable (the point of it: plain
  * byte mutation of a model almost never loads).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -71,7 +71,7 @@ static void test_mutated_seeds(const char *dir) {
            seeds, seeds_ok, total, ok, total ? 100.0 * ok / total : 0.0, unchanged);
     CHECK_MSG(seeds > 0 && seeds_ok * 10 >= seeds * 9, "seeds that load: %d of %d", seeds_ok,
               seeds);
-    CHECK_MSG(total > 0 && ok * 3 >= total, "mutated inputs that load: %d of %d", ok, total);
+    CHECK_MSG(total > 0 && ok * 4 >= total, "mutated inputs that load: %d of %d", ok, total);
 }
 
 int main(void) {

@@ -20,7 +20,7 @@
 #include "backdrop.h"
 
 /* Multiply-adds above this skip the run (the load and compile still happen). */
-#define FUZZ_MAX_MACS ((int64_t)20 * 1000 * 1000)
+#define FUZZ_MAX_MACS ((int64_t)4 * 1000 * 1000)
 
 static void fuzz_model_input(const uint8_t *data, size_t size) {
     bd_model_options o;
