@@ -7,10 +7,9 @@
 # build-torch-models/ or $BD_TORCH_MODELS_DIR), builds Release in build/ and runs
 # ctest, then builds Debug with AddressSanitizer + UndefinedBehaviorSanitizer in
 # build-asan/ and runs ctest again, then builds the libFuzzer targets with clang in
-# build-fuzz/ (-O1, AVX2 kernels, no AVX-512: see docs/FUZZING.md) and runs each for
-# $BD_FUZZ_SECONDS (default 45) from its committed seed corpus; a crash fails the run
-# and leaves the input in build-fuzz/crashers/<target>/ (to be fixed and committed to
-# tests/fuzz/crashers/<target>/). Each ctest run prints how many tests were skipped.
+# build-fuzz/ and runs each for $BD_FUZZ_SECONDS (default 30) from its committed seed
+# corpus (scripts/fuzz.sh; a crash fails the run). Each ctest run prints how many tests
+# were skipped.
 # Exits non-zero if anything fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,28 +65,5 @@ if [ "$sanitize" = 1 ]; then
 fi
 
 if [ "$fuzz" = 1 ]; then
-    echo "== libFuzzer targets (clang, ASan + UBSan, -O1, no AVX-512) ==" >&2
-    CC=clang cmake -S . -B build-fuzz -DBD_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
-        "-DCMAKE_C_FLAGS_DEBUG=-O1 -g" -DBD_ENABLE_AVX512=OFF -DBD_BUILD_BENCH=OFF \
-        -DBD_WITH_GST=OFF -DBD_WERROR=OFF >&2
-    cmake --build build-fuzz -j"$jobs" --target fuzz_all >&2
-    secs="${BD_FUZZ_SECONDS:-45}"
-    for t in tflite onnx image sidecar pipeline; do
-        # A scratch copy of the seeds: the run adds what it finds there, never to the tree.
-        work="build-fuzz/corpus/$t" crash="build-fuzz/crashers/$t"
-        rm -rf "$work" && mkdir -p "$work" "$crash"
-        cp tests/fuzz/corpus/"$t"/* "$work"/
-        dict=()
-        [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
-        echo "test.sh: fuzz_$t for ${secs} s" >&2
-        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-            "build-fuzz/tests/fuzz/targets/fuzz_$t" -max_total_time="$secs" -timeout=10 \
-            -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$crash/" \
-            "${dict[@]}" "$work" 2>"build-fuzz/fuzz_$t.log" || {
-            tail -n 60 "build-fuzz/fuzz_$t.log" >&2
-            echo "test.sh: fuzz_$t FAILED; the input is in $crash/" >&2
-            exit 1
-        }
-        grep -E '^#[0-9]+ +DONE|stat::number_of_executed_units' "build-fuzz/fuzz_$t.log" >&2 || true
-    done
+    scripts/fuzz.sh "${BD_FUZZ_SECONDS:-30}"
 fi
