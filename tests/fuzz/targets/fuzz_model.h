@@ -36,8 +36,8 @@ static void fuzz_model_input(const uint8_t *data, size_t size) {
     if (bd_model_create(&o, &m) != BD_OK) return;
     bd_status st = bd_model_load_memory(m, data, size);
     if (getenv("BD_FUZZ_VERBOSE"))
-        fprintf(stderr, "load: %s%s%s\n", st == BD_OK ? "ok" : "error: ",
-                st == BD_OK ? "" : bd_model_last_error(m), "");
+        fprintf(stderr, "load: %s%s%s\n",
+                st == BD_OK ? "ok" : "error: ", st == BD_OK ? "" : bd_model_last_error(m), "");
     if (st != BD_OK) goto done;
 
     bd_model_conventions conv = {.struct_size = sizeof conv};

@@ -90,8 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         !make(&bgimg, BD_PIXEL_RGB24, h[10] % 23 + 1, h[11] % 19 + 1, pad & 3, rest, m, &at) ||
         !make(&alpha, BD_PIXEL_GRAY8, w, ht, pad & 7, rest, m, &at))
         goto done;
-    bd_background bg = {.kind = kind, .image = &bgimg, .blur_radius = h[10] % 5,
-                        .color = {h[3], h[4], h[5]}};
+    bd_background bg = {
+        .kind = kind, .image = &bgimg, .blur_radius = h[10] % 5, .color = {h[3], h[4], h[5]}};
     if (with_model) {
         if (bd_pipeline_create(fuzz_fixed_model("seg_nchw.onnx", &model), &po, &p) != BD_OK)
             goto done;

@@ -17,13 +17,13 @@ static bd_model *models[2];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    const bd_model *m = fuzz_fixed_model(data[0] & 1 ? "seg_state.onnx" : "seg_nchw.onnx",
-                                         &models[data[0] & 1]);
+    const bd_model *m =
+        fuzz_fixed_model(data[0] & 1 ? "seg_state.onnx" : "seg_nchw.onnx", &models[data[0] & 1]);
     bd_model_conventions conv = {.struct_size = sizeof conv};
     char err[256];
     if (bd_model_conventions_infer(m, &conv, err, sizeof err) != BD_OK) return 0;
-    if (bd_model_conventions_parse(m, (const char *)data + 1, size - 1, "fuzz.backdrop", &conv,
-                                   err, sizeof err) != BD_OK)
+    if (bd_model_conventions_parse(m, (const char *)data + 1, size - 1, "fuzz.backdrop", &conv, err,
+                                   sizeof err) != BD_OK)
         return 0;
     bd_pipeline_options po;
     bd_pipeline_options_default(&po);

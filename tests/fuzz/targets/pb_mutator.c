@@ -13,13 +13,13 @@
 
 typedef struct node {
     uint32_t field;
-    uint8_t wire;          /* 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32 */
-    uint8_t is_msg;        /* wire 2 parsed as a sub-message */
+    uint8_t wire;   /* 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32 */
+    uint8_t is_msg; /* wire 2 parsed as a sub-message */
     uint8_t depth;
-    uint64_t v;            /* varint / fixed value */
-    const uint8_t *bytes;  /* wire 2, not a message: the bytes (into the input) */
+    uint64_t v;           /* varint / fixed value */
+    const uint8_t *bytes; /* wire 2, not a message: the bytes (into the input) */
     size_t len;
-    int child, next;       /* first child, next sibling (-1 = none) */
+    int child, next; /* first child, next sibling (-1 = none) */
 } node;
 
 typedef struct tree {
@@ -92,8 +92,10 @@ static int parse(tree *t, const uint8_t *p, size_t n, int depth, int *first) {
         } else {
             return 0;
         }
-        if (prev >= 0) t->n[prev].next = k;
-        else *first = k;
+        if (prev >= 0)
+            t->n[prev].next = k;
+        else
+            *first = k;
         prev = k;
     }
     return 1;
@@ -119,8 +121,8 @@ static size_t payload_size(const tree *t, const node *x) {
 static size_t list_size(const tree *t, int k) {
     size_t total = 0;
     for (; k >= 0; k = t->n[k].next)
-        total += varint_len((uint64_t)t->n[k].field << 3 | t->n[k].wire) +
-                 payload_size(t, &t->n[k]);
+        total +=
+            varint_len((uint64_t)t->n[k].field << 3 | t->n[k].wire) + payload_size(t, &t->n[k]);
     return total;
 }
 
@@ -160,8 +162,10 @@ static int copy_node(tree *t, int k) {
     for (int s = t->n[k].child; s >= 0; s = t->n[s].next) {
         int d = copy_node(t, s);
         if (d < 0) return -1;
-        if (prev >= 0) t->n[prev].next = d;
-        else t->n[c].child = d;
+        if (prev >= 0)
+            t->n[prev].next = d;
+        else
+            t->n[c].child = d;
         prev = d;
     }
     return c;
