@@ -38,5 +38,5 @@ for t in "${targets[@]}"; do
         echo "fuzz.sh: fuzz_$t FAILED; the input is in $crash/" >&2
         exit 1
     }
-    grep -E '^#[0-9]+ +DONE|stat::number_of_executed_units' "$log" >&2 || true
+    grep -E '^#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units' "$log" >&2 || true
 done
