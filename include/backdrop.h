@@ -159,6 +159,15 @@ typedef struct bd_model_options {
      * portraits: 1 up to a short side of 512, else 270 / short side (0.375 at 720p,
      * 0.25 at 1080p). Otherwise in (0, 1]; others: BD_ERR_INVALID_ARG. */
     float downsample_ratio;
+    /* Largest activation arena (bytes of one session's planned intermediate
+     * tensors) a model may need; a model over it is refused at load with
+     * BD_ERR_LIMIT naming both sizes. Default 1 GiB (the selfie models need under
+     * 10 MiB); 0 = the default. A caller's older, smaller struct reads as the
+     * default. The other caps above are checked while reading the file, before
+     * anything of the claimed size is allocated: max_file_bytes on the file,
+     * max_ops and max_tensors on the graph's counts, max_tensor_bytes on every
+     * tensor's shape (element and byte counts computed with overflow checks). */
+    size_t max_arena_bytes;
 } bd_model_options;
 
 #define BD_MAX_INPUT_SIDE 16384
@@ -499,6 +508,21 @@ BD_API void bd_image_limits_default(bd_image_limits *limits);
 BD_API bd_status bd_image_read_file(const char *path, bd_pixel_format want,
                                     const bd_image_limits *limits, bd_image_buf **out,
                                     char *err, size_t err_size);
+
+/**
+ * As bd_image_read_file, from `size` bytes in memory (an upload, a network
+ * buffer): the same PNG and JPEG decoders, the same EXIF orientation handling
+ * and the same limits, which are checked against the header's dimensions
+ * before any pixel memory is allocated. data is borrowed for the call (never
+ * written, not kept). Messages name the source "(memory)". Returns BD_OK,
+ * BD_ERR_INVALID_ARG (data NULL with size > 0, out NULL, unknown format, bad
+ * limits), BD_ERR_FORMAT (not a PNG/JPEG, corrupt, truncated),
+ * BD_ERR_UNSUPPORTED, BD_ERR_LIMIT or BD_ERR_NO_MEMORY; *out is set only on
+ * success. Thread-safe (no shared state).
+ */
+BD_API bd_status bd_image_read_memory(const void *data, size_t size, bd_pixel_format want,
+                                      const bd_image_limits *limits, bd_image_buf **out,
+                                      char *err, size_t err_size);
 
 /**
  * Encodes an image to a file: PNG if path ends in .png (any case), JPEG for

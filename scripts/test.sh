@@ -1,16 +1,37 @@
 #!/usr/bin/env bash
-# Usage: scripts/test.sh [--no-sanitize]
+# Usage: scripts/test.sh [--no-sanitize] [--no-fuzz]
 #
 # Builds and runs every test: installs the Debian packages, fetches the models
 # and samples the tests use (from ../shared when present, else from their
 # packages), generates the PyTorch test models (scripts/make-torch-models.sh, into
 # build-torch-models/ or $BD_TORCH_MODELS_DIR), builds Release in build/ and runs
 # ctest, then builds Debug with AddressSanitizer + UndefinedBehaviorSanitizer in
-# build-asan/ and runs ctest again. Exits non-zero if anything fails.
+# build-asan/ and runs ctest again, then builds the libFuzzer targets with clang in
+# build-fuzz/ and runs each for $BD_FUZZ_SECONDS (default 30) from its committed seed
+# corpus (scripts/fuzz.sh; a crash fails the run). Each ctest run prints how many tests
+# were skipped.
+# Exits non-zero if anything fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 jobs=$(nproc)
+sanitize=1 fuzz=1
+for arg in "$@"; do
+    case "$arg" in
+    --no-sanitize) sanitize=0 ;;
+    --no-fuzz) fuzz=0 ;;
+    *) echo "usage: scripts/test.sh [--no-sanitize] [--no-fuzz]" >&2; exit 2 ;;
+    esac
+done
+
+# ctest in the current directory (extra environment first); prints the skipped count.
+run_ctest() {
+    local log
+    log=$(mktemp)
+    env "$@" ctest --output-on-failure -j"$jobs" | tee "$log"
+    echo "test.sh: $(grep -c '(Skipped)' "$log" || true) tests skipped (see 'did not run' above)" >&2
+    rm -f "$log"
+}
 
 scripts/install-deps.sh --test
 scripts/fetch-models.sh
@@ -33,12 +54,16 @@ fi
 echo "== Release build and tests ==" >&2
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBD_SANITIZE=OFF >&2
 cmake --build build -j"$jobs" >&2
-(cd build && ctest --output-on-failure -j"$jobs")
+(cd build && run_ctest)
 
-if [ "${1:-}" != "--no-sanitize" ]; then
+if [ "$sanitize" = 1 ]; then
     echo "== Debug + ASan + UBSan build and tests ==" >&2
     cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBD_SANITIZE=ON -DBD_BUILD_BENCH=OFF >&2
     cmake --build build-asan -j"$jobs" >&2
-    (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j"$jobs")
+    (cd build-asan && run_ctest ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
+fi
+
+if [ "$fuzz" = 1 ]; then
+    scripts/fuzz.sh "${BD_FUZZ_SECONDS:-30}"
 fi

@@ -15,8 +15,11 @@
  * CHECK / CHECK_MSG print file:line and the condition on failure, count the
  * result and carry on. Helpers: harness_read_file (whole file into memory),
  * harness_env_dir (a data directory from the environment, e.g. BD_SHARED_DIR,
- * NULL if unset or missing), harness_path (join), harness_skip (report a skip;
- * a test with only skips still passes).
+ * NULL if unset or missing), harness_path (join), harness_skip (a part that
+ * cannot run here, e.g. an ISA this CPU lacks: the test still passes) and
+ * harness_skip_data (a part whose data is missing: the test then exits 77, which
+ * ctest reports as skipped, unless a check failed). A test whose only results
+ * are skips also exits 77.
  */
 #ifndef BD_TEST_HARNESS_H
 #define BD_TEST_HARNESS_H
@@ -27,7 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int harness_passed, harness_failed, harness_skipped;
+static int harness_passed, harness_failed, harness_skipped, harness_skipped_data;
 
 static inline void harness_fail(const char *file, int line, const char *cond, const char *fmt,
                                 ...) {
@@ -80,11 +83,18 @@ static inline void harness_skip(const char *fmt, ...) {
     harness_skipped++;
 }
 
-/* Prints the summary; returns the exit status for main. */
+/* Reports a part skipped for missing data (a model, a photo, reference outputs):
+ * as harness_skip, and the test exits 77 (SKIP_RETURN_CODE) if nothing failed. */
+#define harness_skip_data(...) (harness_skipped_data++, harness_skip(__VA_ARGS__))
+
+/* Prints the summary; returns the exit status for main: 1 if a check failed,
+ * else 77 (skipped) if data was missing or nothing but skips happened, else 0. */
 static inline int harness_finish(void) {
     if (harness_skipped) printf("%d skipped\n", harness_skipped);
     printf("%d passed, %d failed\n", harness_passed, harness_failed);
-    return harness_failed ? 1 : 0;
+    if (harness_failed) return 1;
+    if (harness_skipped_data || (harness_skipped && !harness_passed)) return 77;
+    return 0;
 }
 
 /* Reads a whole file into a malloc'd buffer (NUL-terminated for convenience,

@@ -87,6 +87,7 @@ class BdModelOptions(C.Structure):
         ("frame_width", C.c_int),
         ("frame_height", C.c_int),
         ("downsample_ratio", C.c_float),
+        ("max_arena_bytes", C.c_size_t),
     ]
 
 

@@ -1,5 +1,6 @@
 /*
- * image_file.c -- bd_image_read_file / bd_image_write_file: open the file,
+ * image_file.c -- bd_image_read_file / bd_image_read_memory / bd_image_write_file:
+ * open the file (or a stdio stream over the caller's bytes),
  * sniff the format from its signature (reading) or pick it from the extension
  * (writing), and hand over to the PNG or JPEG codec.
  *
@@ -12,11 +13,12 @@
  * renamed over the destination. On any failure the temporary file is removed,
  * so `path` holds either its old contents or the complete new image.
  *
- * Without BD_WITH_CODECS both entry points return BD_ERR_UNSUPPORTED.
+ * Without BD_WITH_CODECS every entry point returns BD_ERR_UNSUPPORTED.
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,47 @@ static bd_status resolve_limits(const bd_image_limits *in, bd_image_limits *lim)
     return BD_OK;
 }
 
+/* Sniffs the format of the stream `f` (positioned at its start) from its
+ * signature, decodes it with the PNG or JPEG codec and applies the EXIF
+ * orientation unless lim->keep_orientation. `name` labels the messages (the
+ * path, or "(memory)"). Shared by the file and the memory entry points, so both
+ * run the very same decoders. *out is set only on success. */
+static bd_status read_stream(FILE *f, const char *name, bd_pixel_format want,
+                             const bd_image_limits *lim, bd_image_buf **out, char *err,
+                             size_t err_size) {
+    unsigned char sig[8] = {0};
+    size_t got = fread(sig, 1, sizeof sig, f);
+    if (got < sizeof sig && ferror(f)) { /* e.g. EISDIR */
+        bd_io_msg(err, err_size, "cannot read '%s': %s", name, strerror(errno));
+        return BD_ERR_IO;
+    }
+    static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    bd_status st;
+    bd_image_buf *img = NULL;
+    int orientation = 0;
+    if (got == sizeof sig && memcmp(sig, png_sig, 8) == 0) {
+        rewind(f);
+        st = bd_png_read(f, name, want, lim, &img, &orientation, err, err_size);
+    } else if (got >= 3 && sig[0] == 0xff && sig[1] == 0xd8 && sig[2] == 0xff) {
+        rewind(f);
+        st = bd_jpeg_read(f, name, want, lim, &img, &orientation, err, err_size);
+    } else {
+        bd_io_msg(err, err_size, "'%s': not a PNG or JPEG file", name);
+        st = BD_ERR_FORMAT;
+    }
+    if (st == BD_OK && orientation > 1 && !lim->keep_orientation) {
+        bd_image_buf *upright = NULL;
+        st = bd_image_orient(&img->view, orientation, &upright);
+        bd_image_free(img);
+        img = upright;
+        if (st != BD_OK)
+            bd_io_msg(err, err_size, "cannot apply EXIF orientation %d to '%s': %s", orientation,
+                      name, bd_status_str(st));
+    }
+    if (st == BD_OK) *out = img;
+    return st;
+}
+
 bd_status bd_image_read_file(const char *path, bd_pixel_format want,
                              const bd_image_limits *limits, bd_image_buf **out, char *err,
                              size_t err_size) {
@@ -60,38 +103,39 @@ bd_status bd_image_read_file(const char *path, bd_pixel_format want,
         bd_io_msg(err, err_size, "cannot open '%s': %s", path, strerror(errno));
         return BD_ERR_IO;
     }
-    unsigned char sig[8] = {0};
-    size_t got = fread(sig, 1, sizeof sig, f);
-    if (got < sizeof sig && ferror(f)) { /* e.g. EISDIR */
-        bd_io_msg(err, err_size, "cannot read '%s': %s", path, strerror(errno));
-        fclose(f);
-        return BD_ERR_IO;
-    }
-    static const unsigned char png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    bd_status st;
-    bd_image_buf *img = NULL;
-    int orientation = 0;
-    if (got == sizeof sig && memcmp(sig, png_sig, 8) == 0) {
-        rewind(f);
-        st = bd_png_read(f, path, want, &lim, &img, &orientation, err, err_size);
-    } else if (got >= 3 && sig[0] == 0xff && sig[1] == 0xd8 && sig[2] == 0xff) {
-        rewind(f);
-        st = bd_jpeg_read(f, path, want, &lim, &img, &orientation, err, err_size);
-    } else {
-        bd_io_msg(err, err_size, "'%s': not a PNG or JPEG file", path);
-        st = BD_ERR_FORMAT;
-    }
+    bd_status st = read_stream(f, path, want, &lim, out, err, err_size);
     fclose(f); /* read-only: nothing to lose if close fails */
-    if (st == BD_OK && orientation > 1 && !lim.keep_orientation) {
-        bd_image_buf *upright = NULL;
-        st = bd_image_orient(&img->view, orientation, &upright);
-        bd_image_free(img);
-        img = upright;
-        if (st != BD_OK)
-            bd_io_msg(err, err_size, "cannot apply EXIF orientation %d to '%s': %s", orientation,
-                      path, bd_status_str(st));
+    return st;
+}
+
+bd_status bd_image_read_memory(const void *data, size_t size, bd_pixel_format want,
+                               const bd_image_limits *limits, bd_image_buf **out, char *err,
+                               size_t err_size) {
+    static const char name[] = "(memory)";
+    if ((!data && size) || !out || bd_pixel_format_bpp(want) == 0) {
+        bd_io_msg(err, err_size, "bd_image_read_memory: %s", !out ? "out is NULL"
+                                                             : (!data && size) ? "data is NULL"
+                                                                               : "unknown pixel format");
+        return BD_ERR_INVALID_ARG;
     }
-    if (st == BD_OK) *out = img;
+    bd_image_limits lim;
+    if (resolve_limits(limits, &lim) != BD_OK) {
+        bd_io_msg(err, err_size, "bd_image_read_memory: invalid limits");
+        return BD_ERR_INVALID_ARG;
+    }
+    if (size < 3) { /* fmemopen refuses size 0; nothing this short is an image */
+        bd_io_msg(err, err_size, "'%s': not a PNG or JPEG file (%zu bytes)", name, size);
+        return BD_ERR_FORMAT;
+    }
+    /* A read-only stdio stream over the caller's bytes: the codecs read it as they
+     * read a file (libpng's png_init_io, libjpeg's jpeg_stdio_src), with no copy. */
+    FILE *f = fmemopen((void *)(uintptr_t)data, size, "rb");
+    if (!f) {
+        bd_io_msg(err, err_size, "cannot read '%s': %s", name, strerror(errno));
+        return BD_ERR_NO_MEMORY;
+    }
+    bd_status st = read_stream(f, name, want, &lim, out, err, err_size);
+    fclose(f);
     return st;
 }
 
@@ -215,6 +259,14 @@ bd_status bd_image_write_file(const char *path, const bd_image *img, int jpeg_qu
 }
 
 #else /* !BD_WITH_CODECS */
+
+bd_status bd_image_read_memory(const void *data, size_t size, bd_pixel_format want,
+                               const bd_image_limits *limits, bd_image_buf **out, char *err,
+                               size_t err_size) {
+    (void)data, (void)size, (void)want, (void)limits, (void)out;
+    bd_io_msg(err, err_size, "cannot decode an image: libbackdrop was built without image codecs");
+    return BD_ERR_UNSUPPORTED;
+}
 
 bd_status bd_image_read_file(const char *path, bd_pixel_format want,
                              const bd_image_limits *limits, bd_image_buf **out, char *err,

@@ -20,6 +20,7 @@ void bd_model_options_default(bd_model_options *o) {
     o->max_tensor_bytes = (size_t)1 << 30;
     o->max_ops = 100000;
     o->max_tensors = 100000;
+    o->max_arena_bytes = (size_t)1 << 30;
 }
 
 bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
@@ -33,6 +34,7 @@ bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
         size_t n = opts->struct_size < sizeof *opts ? opts->struct_size : sizeof *opts;
         memcpy(&m->opts, opts, n);
         m->opts.struct_size = sizeof m->opts;
+        if (m->opts.max_arena_bytes == 0) m->opts.max_arena_bytes = (size_t)1 << 30;
     }
     if (m->opts.n_extra_outputs < 0 || (m->opts.n_extra_outputs > 0 && !m->opts.extra_outputs) ||
         (m->opts.precision != BD_PRECISION_FP32 && m->opts.precision != BD_PRECISION_FP16) ||
@@ -106,6 +108,11 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size, const char 
     if ((st = bd_graph_verify(g, &m->err))) return st; /* passes must keep it valid */
     bd_graph_analyse(g);
     if ((st = bd_plan_memory(g, &m->arena_bytes, &m->err))) return st;
+    if (m->arena_bytes > m->opts.max_arena_bytes)
+        return bd_err_set(&m->err, BD_ERR_LIMIT,
+                          "model needs an activation arena of %zu bytes, more than the limit "
+                          "of %zu (bd_model_options.max_arena_bytes)",
+                          m->arena_bytes, m->opts.max_arena_bytes);
     m->n_macs = 0;
     for (int i = 0; i < g->n_nodes; i++) m->n_macs += bd_node_macs(g, &g->nodes[i]);
     bd_kernels_init(&m->kernels, bd_isa_resolve(m->opts.isa));

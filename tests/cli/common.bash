@@ -31,6 +31,15 @@ finish() {
     exit 1
 }
 
+# finish_skip WHY: the rest of the test cannot run here (missing data): prints why, and
+# exits 1 if a check so far failed, else 77 (skipped, for ctest).
+finish_skip() {
+    echo "skipped: $1"
+    echo "$N_PASS passed, $N_FAIL failed"
+    [ "$N_FAIL" -eq 0 ] && exit 77
+    exit 1
+}
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bdcli.XXXXXX") || { echo "FAIL: mktemp"; exit 1; }
 # chmod first: a test may have made a directory read-only.
 trap 'chmod -R u+rwx "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -43,7 +52,7 @@ elif [ -n "${BD_SHARED_DIR:-}" ] && [ -f "$BD_SHARED_DIR/models/selfie_segmentat
     MODEL="$BD_SHARED_DIR/models/selfie_segmentation.tflite"
 fi
 
-# Exits 0 with a "skipped" line when no model is available.
+# Exits 77 (skipped, for ctest) with a "skipped" line when no model is available.
 require_model() {
     if [ -z "$MODEL" ]; then
         echo "skipped: no selfie_segmentation.tflite in BD_MODELS_DIR or BD_SHARED_DIR/models"

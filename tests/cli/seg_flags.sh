@@ -77,7 +77,7 @@ done
 
 # --- with a model: every flag runs and keeps the photo's size --------------------------
 require_model
-PHOTO=$(find_image astronaut.png) || { echo "skipped: no astronaut.png"; finish; }
+PHOTO=$(find_image astronaut.png) || finish_skip "no astronaut.png"
 read -r W H _ _ <<<"$(png_header "$PHOTO")"
 
 i=0

@@ -28,7 +28,7 @@ static void corpus(const char *name) {
     size_t size;
     unsigned char *orig = load_model(name, &size);
     if (!orig) {
-        harness_skip("%s not found (run scripts/fetch-models.sh)", name);
+        harness_skip_data("%s not found (run scripts/fetch-models.sh)", name);
         return;
     }
     corpus_run(name, orig, size, 12345);
@@ -64,7 +64,7 @@ static void test_targeted_patches(void) {
     size_t size;
     unsigned char *d = load_model("selfie_segmentation.tflite", &size);
     if (!d) {
-        harness_skip("model not found");
+        harness_skip_data("model not found");
         return;
     }
     char msg[BD_ERR_MSG_SIZE];

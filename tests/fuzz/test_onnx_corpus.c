@@ -25,7 +25,7 @@ static void corpus(const char *name) {
     size_t size;
     unsigned char *orig = load_model(name, &size);
     if (!orig) {
-        harness_skip("%s not found (BD_SHARED_DIR)", name);
+        harness_skip_data("%s not found (BD_SHARED_DIR)", name);
         return;
     }
     corpus_run(name, orig, size, 4242);
@@ -46,7 +46,7 @@ static void test_targeted_patches(void) {
     size_t size;
     unsigned char *d = load_model("selfie_segmentation.onnx", &size);
     if (!d) {
-        harness_skip("model not found");
+        harness_skip_data("model not found");
         return;
     }
     char msg[BD_ERR_MSG_SIZE];

@@ -28,7 +28,7 @@ static void test_corpus(void) {
         size_t size;
         unsigned char *d = load_case(cases[k], &size);
         if (!d) {
-            harness_skip("%s not found (BD_SOURCE_DIR)", cases[k]);
+            harness_skip_data("%s not found (BD_SOURCE_DIR)", cases[k]);
             continue;
         }
         corpus_run(cases[k], d, size, 777 + (unsigned)k);
@@ -41,7 +41,7 @@ static void test_split_count(void) {
     unsigned char *d = load_case("split18", &size);
     char msg[BD_ERR_MSG_SIZE];
     if (!d) {
-        harness_skip("split18 not found");
+        harness_skip_data("split18 not found");
         return;
     }
     /* AttributeProto name "num_outputs" then i = 2 (field 3 varint: 0x18 0x02). */

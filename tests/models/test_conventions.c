@@ -51,7 +51,7 @@ static void test_infer_selfie(void) {
     for (int f = 0; f < 2; f++) {
         bd_model *m = load_rel("BD_SHARED_DIR", files[f]);
         if (!m) {
-            harness_skip("%s not available", files[f]);
+            harness_skip_data("%s not available", files[f]);
             continue;
         }
         bd_model_conventions c;
@@ -71,7 +71,7 @@ static void test_infer_selfie(void) {
 static void test_infer_mediapipe(void) {
     bd_model *m = load_rel("BD_SHARED_DIR", "models/onnx/mediapipe.onnx");
     if (!m) {
-        harness_skip("mediapipe.onnx not available");
+        harness_skip_data("mediapipe.onnx not available");
         return;
     }
     bd_model_conventions c;

@@ -120,7 +120,7 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
     const char *kind = strstr(case_name, "__general") ? "general" : "landscape";
     char mpath[1024], path[1400];
     if (!model_file(kind, mpath, sizeof mpath)) {
-        harness_skip("%s: model not found", case_name);
+        harness_skip_data("%s: model not found", case_name);
         return;
     }
     float *in_ref = NULL, *out_ref = NULL, *o32 = NULL, *o16 = NULL, *o16t2 = NULL;
@@ -201,13 +201,13 @@ static void test_reference_cases(void) {
     const char *shared = harness_env_dir("BD_SHARED_DIR");
     char dir[1024];
     if (!shared) {
-        harness_skip("BD_SHARED_DIR not set: no reference outputs");
+        harness_skip_data("BD_SHARED_DIR not set: no reference outputs");
         return;
     }
     snprintf(dir, sizeof dir, "%s/testdata/reference", shared);
     DIR *d = opendir(dir);
     if (!d) {
-        harness_skip("%s missing", dir);
+        harness_skip_data("%s missing", dir);
         return;
     }
     int cases = 0;
@@ -235,7 +235,7 @@ static void test_reference_cases(void) {
 static void test_onnx_fp32_weights(void) {
     const char *src = harness_env_dir("BD_SOURCE_DIR");
     if (!src) {
-        harness_skip("BD_SOURCE_DIR not set");
+        harness_skip_data("BD_SOURCE_DIR not set");
         return;
     }
     static const char *const names[] = {"conv_group_bn", "conv_same_dw", "pool_gemm",

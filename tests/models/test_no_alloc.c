@@ -78,13 +78,13 @@ static void test_no_alloc(void) {
     if (dir) snprintf(path, sizeof path, "%s/selfie_segmentation.tflite", dir);
     else if (shared) snprintf(path, sizeof path, "%s/models/selfie_segmentation.tflite", shared);
     else {
-        harness_skip("no model");
+        harness_skip_data("no model");
         return;
     }
     bd_model *m = NULL;
     CHECK(bd_model_create(NULL, &m) == BD_OK);
     if (bd_model_load_file(m, path) != BD_OK) {
-        harness_skip("cannot load %s: %s", path, bd_model_last_error(m));
+        harness_skip_data("cannot load %s: %s", path, bd_model_last_error(m));
         bd_model_free(m);
         return;
     }
@@ -121,7 +121,7 @@ static void test_no_alloc_recurrent(void) {
     char path[1024];
     const char *src = harness_env_dir("BD_SOURCE_DIR");
     if (!src) {
-        harness_skip("no BD_SOURCE_DIR");
+        harness_skip_data("no BD_SOURCE_DIR");
         return;
     }
     snprintf(path, sizeof path, "%s/tests/data/onnx/recurrent_gru.onnx", src);

@@ -133,7 +133,7 @@ static void test_pass_models(void) {
     const char *src = harness_env_dir("BD_SOURCE_DIR");
     char dir[1024];
     if (!src) {
-        harness_skip("BD_SOURCE_DIR not set");
+        harness_skip_data("BD_SOURCE_DIR not set");
         return;
     }
     snprintf(dir, sizeof dir, "%s/tests/data/onnx", src);

@@ -84,7 +84,7 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
                       : strstr(case_name, "__meet_onnx") ? "models/onnx/mediapipe.onnx"
                                                          : NULL;
     if (!rel || !shared_path(mpath, sizeof mpath, rel)) {
-        harness_skip("%s: model not found", case_name);
+        harness_skip_data("%s: model not found", case_name);
         return;
     }
     bd_model *m = load(mpath, isa);
@@ -134,12 +134,12 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
 static void test_against_onnxruntime(void) {
     char dir[1024];
     if (!shared_path(dir, sizeof dir, "testdata/reference_onnx")) {
-        harness_skip("reference_onnx not found (BD_SHARED_DIR)");
+        harness_skip_data("reference_onnx not found (BD_SHARED_DIR)");
         return;
     }
     DIR *d = opendir(dir);
     if (!d) {
-        harness_skip("%s unreadable", dir);
+        harness_skip_data("%s unreadable", dir);
         return;
     }
     int cases = 0;
@@ -165,7 +165,7 @@ static void test_onnx_matches_tflite(void) {
     if (!shared_path(onnx, sizeof onnx, "models/onnx/selfie_segmentation.onnx") ||
         !shared_path(tfl, sizeof tfl, "models/selfie_segmentation.tflite") ||
         !shared_path(dir, sizeof dir, "testdata/reference_onnx")) {
-        harness_skip("selfie models or reference inputs not found");
+        harness_skip_data("selfie models or reference inputs not found");
         return;
     }
     static const char *const photos[] = {"astronaut", "basketball1", "camera"};
@@ -201,7 +201,7 @@ static void test_onnx_matches_tflite(void) {
 static void test_import_shape(void) {
     char path[1024];
     if (!shared_path(path, sizeof path, "models/onnx/mediapipe.onnx")) {
-        harness_skip("mediapipe.onnx not found");
+        harness_skip_data("mediapipe.onnx not found");
         return;
     }
     bd_model *m = load(path, BD_ISA_AUTO);

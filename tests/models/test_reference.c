@@ -116,7 +116,7 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
     const char *kind = strstr(case_name, "__general") ? "general" : "landscape";
     char mpath[1024], lname[BD_MAX_NAME], path[1400];
     if (!model_file(kind, mpath, sizeof mpath)) {
-        harness_skip("%s: model not found", case_name);
+        harness_skip_data("%s: model not found", case_name);
         return;
     }
     if (logits_name(mpath, lname, sizeof lname) != 0) {
@@ -180,13 +180,13 @@ static void test_reference_cases(void) {
     const char *shared = harness_env_dir("BD_SHARED_DIR");
     char dir[1024];
     if (!shared) {
-        harness_skip("BD_SHARED_DIR not set: no reference outputs");
+        harness_skip_data("BD_SHARED_DIR not set: no reference outputs");
         return;
     }
     snprintf(dir, sizeof dir, "%s/testdata/reference", shared);
     DIR *d = opendir(dir);
     if (!d) {
-        harness_skip("%s missing", dir);
+        harness_skip_data("%s missing", dir);
         return;
     }
     int cases = 0;

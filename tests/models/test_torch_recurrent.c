@@ -131,7 +131,7 @@ static void test_torch_recurrent(void) {
     const char *dir = harness_env_dir("BD_TORCH_MODELS_DIR");
     if (!dir) {
         CHECK_MSG(!required(), "BD_REQUIRE_TORCH_MODELS=1 but BD_TORCH_MODELS_DIR is not set");
-        harness_skip("BD_TORCH_MODELS_DIR not set");
+        harness_skip_data("BD_TORCH_MODELS_DIR not set");
         return;
     }
     char path[2048];
@@ -140,7 +140,7 @@ static void test_torch_recurrent(void) {
                                            &size);
     if (!text) {
         CHECK_MSG(!required(), "BD_REQUIRE_TORCH_MODELS=1 but %s has no manifest.tsv", dir);
-        harness_skip("no manifest.tsv in %s", dir);
+        harness_skip_data("no manifest.tsv in %s", dir);
         return;
     }
     int n_cases = 0;

@@ -3,7 +3,8 @@
  * blocks, the eight orientations' pixel mapping (by where two stored corners
  * land, per the EXIF 2.3 definition of each value), and end to end through
  * bd_image_read_file for JPEG (APP1) and PNG (eXIf before and after IDAT),
- * including keep_orientation and hostile EXIF blocks that must be ignored.
+ * including keep_orientation and hostile EXIF blocks that must be ignored; the
+ * same files through bd_image_read_memory must give identical pixels.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -187,8 +188,66 @@ static void check_read(const char *path, int o, const char *what) {
         CHECK_MSG(near_rgb(corner(&up->view, tl_goes[o]), quad_rgb[0]), "%s o %d TL", what, o);
         CHECK_MSG(near_rgb(corner(&up->view, tr_goes[o]), quad_rgb[1]), "%s o %d TR", what, o);
     }
+    /* bd_image_read_memory runs the same decoders: bit-identical pixels, upright
+     * and as stored. */
+    size_t n = 0;
+    uint8_t *bytes = (uint8_t *)harness_read_file(path, &n);
+    CHECK_MSG(bytes != NULL, "%s: cannot reread", what);
+    for (int keep = 0; keep <= 1 && bytes; keep++) {
+        bd_image_buf *mem = NULL;
+        const bd_image_buf *want = keep ? raw : up;
+        CHECK_MSG(bd_image_read_memory(bytes, n, BD_PIXEL_RGB24, keep ? &lim : NULL, &mem, err,
+                                       sizeof err) == BD_OK,
+                  "%s: memory: %s", what, err);
+        if (mem && want) {
+            const bd_image *a = &mem->view, *b = &want->view;
+            int same = a->width == b->width && a->height == b->height;
+            for (int y = 0; same && y < a->height; y++)
+                same = memcmp(a->data + (size_t)y * a->stride_bytes,
+                              b->data + (size_t)y * b->stride_bytes, (size_t)a->width * 3) == 0;
+            CHECK_MSG(same, "%s: memory decode (keep %d) differs from the file's", what, keep);
+        }
+        bd_image_free(mem);
+    }
+    free(bytes);
     bd_image_free(up);
     bd_image_free(raw);
+}
+
+/* bd_image_read_memory's own argument and input checks. */
+static void test_memory_errors(void) {
+    bd_image_buf *im = NULL;
+    static const uint8_t junk[16] = "not an image....";
+    CHECK(bd_image_read_memory(NULL, 10, BD_PIXEL_RGB24, NULL, &im, err, sizeof err) ==
+              BD_ERR_INVALID_ARG && !im);
+    CHECK(bd_image_read_memory(junk, sizeof junk, BD_PIXEL_RGB24, NULL, NULL, err, sizeof err) ==
+          BD_ERR_INVALID_ARG);
+    CHECK(bd_image_read_memory(junk, sizeof junk, (bd_pixel_format)99, NULL, &im, err,
+                               sizeof err) == BD_ERR_INVALID_ARG && !im);
+    CHECK(bd_image_read_memory(junk, 0, BD_PIXEL_RGB24, NULL, &im, err, sizeof err) ==
+              BD_ERR_FORMAT && !im);
+    CHECK(bd_image_read_memory(junk, sizeof junk, BD_PIXEL_RGB24, NULL, &im, err, sizeof err) ==
+              BD_ERR_FORMAT && !im);
+    CHECK_MSG(strstr(err, "(memory)") && strstr(err, "not a PNG or JPEG"), "message: %s", err);
+    /* The pixel limit refuses a 64x32 picture before decoding it. */
+    bd_image_buf *q = make_quadrants();
+    CHECK(q && bd_image_write_file(tpath("plain.png"), &q->view, 0, err, sizeof err) == BD_OK);
+    size_t n = 0;
+    uint8_t *png = (uint8_t *)harness_read_file(tpath("plain.png"), &n);
+    CHECK(png != NULL);
+    if (png) {
+        bd_image_limits lim;
+        bd_image_limits_default(&lim);
+        lim.max_pixels = 64 * 32 - 1;
+        CHECK(bd_image_read_memory(png, n, BD_PIXEL_RGB24, &lim, &im, err, sizeof err) ==
+                  BD_ERR_LIMIT && !im);
+        CHECK_MSG(strstr(err, "64") != NULL, "message: %s", err);
+        /* Truncated: a format error, never a crash. */
+        CHECK(bd_image_read_memory(png, n / 2, BD_PIXEL_RGB24, NULL, &im, err, sizeof err) ==
+                  BD_ERR_FORMAT && !im);
+    }
+    free(png);
+    bd_image_free(q);
 }
 
 static void test_jpeg_exif(void) {
@@ -291,6 +350,7 @@ int main(void) {
     RUN(test_orient_mapping);
     RUN(test_jpeg_exif);
     RUN(test_png_exif);
+    RUN(test_memory_errors);
     const char *names[] = {"plain.jpg", "exif.jpg", "bad.jpg", "plain.png", "exif.png"};
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) unlink(tpath(names[i]));
     rmdir(dir);

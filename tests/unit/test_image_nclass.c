@@ -195,7 +195,7 @@ int main(void) {
     return harness_finish();
 #endif
     if (!pf) {
-        harness_skip("BD_SHARED_DIR with models/onnx/mediapipe.onnx missing");
+        harness_skip_data("BD_SHARED_DIR with models/onnx/mediapipe.onnx missing");
         return harness_finish();
     }
     RUN(test_reference);

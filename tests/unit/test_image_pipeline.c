@@ -275,7 +275,7 @@ int main(void) {
     return harness_finish();
 #endif
     if (!shared || !pf) {
-        harness_skip("BD_SHARED_DIR or BD_MODELS_DIR (with the selfie models) missing");
+        harness_skip_data("BD_SHARED_DIR or BD_MODELS_DIR (with the selfie models) missing");
         return harness_finish();
     }
     RUN(test_reference_masks);

@@ -212,7 +212,7 @@ static void test_pipeline(void) {
     bd_image_buf *photo = NULL;
     if (bd_model_create(NULL, &m) != BD_OK || bd_model_load_file(m, path) != BD_OK ||
         bd_image_read_file(img, BD_PIXEL_RGB24, NULL, &photo, err, sizeof err) != BD_OK) {
-        harness_skip("no model or photo (%s, %s)", path, img);
+        harness_skip_data("no model or photo (%s, %s)", path, img);
         bd_model_free(m);
         return;
     }

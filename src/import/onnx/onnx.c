@@ -241,6 +241,22 @@ static bd_status check_tensor_data(const onnx_tensor *t, bd_err *err) {
     return BD_OK;
 }
 
+/* Conversions of file values whose plain C casts are undefined out of range
+ * (C11 6.3.1.4, 6.3.1.5): a double into int64 saturates (NaN -> 0), into float
+ * beyond +-FLT_MAX becomes +-inf (NaN stays NaN). Found by fuzz_onnx. */
+static int64_t to_i64(double v) {
+    if (v != v) return 0;
+    if (v >= 9223372036854775807.0) return INT64_MAX; /* 2^63 */
+    if (v <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)v;
+}
+
+static float to_f32(double v) {
+    if (v > 3.4028234663852886e38) return INFINITY;
+    if (v < -3.4028234663852886e38) return -INFINITY;
+    return (float)v;
+}
+
 /* Element i of raw_data as double (exact for every type but (u)int64 > 2^53). */
 static double raw_f64(const onnx_tensor *t, size_t i) {
     const uint8_t *p = t->raw;
@@ -274,7 +290,7 @@ static double raw_f64(const onnx_tensor *t, size_t i) {
 static int64_t raw_i64(const onnx_tensor *t, size_t i) {
     if (t->data_type == ONNX_INT64 || t->data_type == ONNX_UINT64)
         return (int64_t)pb_le64(t->raw + 8 * i);
-    return (int64_t)raw_f64(t, i);
+    return to_i64(raw_f64(t, i));
 }
 
 /* Walks the typed field of t, calling put(i, value) for each element. Values of
@@ -308,7 +324,7 @@ static bd_status convert(const onnx_tensor *t, sink out, bd_err *err) {
     if (st) return st;
     if (t->has_raw) {
         for (size_t i = 0; i < t->n_elems; i++) {
-            if (out.f) out.f[i] = (float)raw_f64(t, i);
+            if (out.f) out.f[i] = to_f32(raw_f64(t, i));
             else out.i[i] = raw_i64(t, i);
         }
         return BD_OK;
@@ -335,15 +351,15 @@ static bd_status convert(const onnx_tensor *t, sink out, bd_err *err) {
                 pb_get_f32s(&sub, buf, chunk);
                 for (size_t j = 0; j < chunk; j++, at++) {
                     if (out.f) out.f[at] = buf[j];
-                    else out.i[at] = (int64_t)buf[j];
+                    else out.i[at] = to_i64(buf[j]);
                 }
             } else if (wire == PB_I64) { /* double_data */
                 double buf[256];
                 const pb_field sub = fixed_slice(&f, 8, k, chunk);
                 pb_get_f64s(&sub, buf, chunk);
                 for (size_t j = 0; j < chunk; j++, at++) {
-                    if (out.f) out.f[at] = (float)buf[j];
-                    else out.i[at] = (int64_t)buf[j];
+                    if (out.f) out.f[at] = to_f32(buf[j]);
+                    else out.i[at] = to_i64(buf[j]);
                 }
             } else { /* varints: decoded all at once (they cannot be split by index) */
                 int64_t *buf = malloc(sizeof(int64_t) * (n ? n : 1));

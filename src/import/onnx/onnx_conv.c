@@ -134,7 +134,8 @@ static bd_status op_conv(importer *im) {
     conv_geom g;
     if ((st = bd_onnx_attr_int(im, "group", 1, &group)) || (st = read_geom(im, &g, &w->dims[2])))
         return st;
-    if (group < 1 || cg * group != c || o % group != 0)
+    /* group <= c first: cg * group of a hostile group would overflow (fuzz crasher) */
+    if (group < 1 || group > c || cg * group != c || o % group != 0)
         return MALFORMED("group %lld: weight [%lld,%lld,..] does not fit %lld input channels",
                          (long long)group, (long long)o, (long long)cg, (long long)c);
     resolve_same(&g, x->dims[2], x->dims[3]);

@@ -131,12 +131,19 @@ bd_status bd_onnx_out(importer *im, int k, sym **out);
 
 /* ---- constants (onnx_values.c) ------------------------------------------------------- */
 
-/* Element k of constant s as a double / as an int64 (floats truncate). */
+/* Element k of constant s as a double / as an int64 (floats truncate; a float
+ * outside int64 saturates and NaN reads as 0, since converting them is undefined
+ * behaviour: the callers' range checks then refuse the value; fuzz_onnx crasher). */
 static inline double cval(const sym *s, size_t k) {
     return s->is_float ? s->f[k] : (double)s->i[k];
 }
 static inline int64_t ival(const sym *s, size_t k) {
-    return s->is_float ? (int64_t)s->f[k] : s->i[k];
+    if (!s->is_float) return s->i[k];
+    double v = s->f[k];
+    if (v != v) return 0;
+    if (v >= 9223372036854775807.0) return INT64_MAX; /* 2^63 */
+    if (v <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)v;
 }
 
 /* Row-major element strides of a shape of rank r. */
