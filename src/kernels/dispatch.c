@@ -83,7 +83,12 @@ static bd_img_kernels img_tables[BD_ISA_NEON + 1];
 static pthread_once_t img_once = PTHREAD_ONCE_INIT;
 
 static void fill_img_tables(void) {
-    for (int l = BD_ISA_REF; l <= BD_ISA_NEON; l++) fill_tables((bd_isa)l, NULL, &img_tables[l]);
+    /* Only levels this CPU (and the BD_ISA cap) allows run their init: an init is
+     * compiled with its level's flags and may use its instructions (an AVX-512 init
+     * on an AVX2-only CPU would stop with SIGILL). Higher entries get the best
+     * allowed level; bd_img_kernels_get never returns them anyway. */
+    for (int l = BD_ISA_REF; l <= BD_ISA_NEON; l++)
+        fill_tables(bd_isa_resolve((bd_isa)l), NULL, &img_tables[l]);
 }
 
 const bd_img_kernels *bd_img_kernels_get(bd_isa isa) {
