@@ -626,9 +626,10 @@ typedef struct bd_pipeline_options {
 
     /* --- appended in 0.5 (matting) ----------------------------------------------- */
     /* 0 (default) = where the model gives the foreground colour (conventions'
-     * fgr_output) at the frame's size, with a packed RGB-family frame and the
-     * stretch fit, bd_pipeline_replace composites C = fgr * a + bg * (1 - a) (and
-     * a transparent cut-out takes fgr's colours); 1 = always the frame's colours. */
+     * fgr_output) at the frame's size, with a colour frame (RGB family or YUV, not
+     * GRAY8) and the stretch fit, bd_pipeline_replace composites
+     * C = fgr * a + bg * (1 - a) (and a transparent cut-out takes fgr's colours);
+     * 1 = always the frame's colours. */
     int ignore_fgr;
 } bd_pipeline_options;
 

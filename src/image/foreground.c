@@ -3,7 +3,10 @@
  * float planes or an interleaved [h][w][3] map in 0..1, at the frame's size) written
  * as a frame of a packed RGB-family format, so that the composite blends it instead
  * of the frame: C = fgr * a + bg * (1 - a) takes the old background's colour out of
- * hair and see-through edges. The 4th byte of a 4-byte format is the frame's.
+ * hair and see-through edges. The 4th byte of a 4-byte format is the frame's; YUV
+ * frames (what decoders and cameras give) get the BT.601 limited-range conversion
+ * of bd_rgb_to_yuv, chroma averaged over the 2 (YUYV) or 4 (NV12, I420) pixels of
+ * each sample.
  */
 #include <math.h>
 
@@ -16,8 +19,54 @@ static inline uint8_t to_u8(float v) {
     return (uint8_t)(v * 255.0f + 0.5f);
 }
 
+/* Pixel (x, y) of the map as u8 RGB. */
+static inline void rgb_at(const float *fgr, int planar, size_t plane, size_t k, uint8_t rgb[3]) {
+    for (int c = 0; c < 3; c++)
+        rgb[c] = to_u8(planar ? fgr[(size_t)c * plane + k] : fgr[k * 3 + (size_t)c]);
+}
+
+/* YUV: Y per pixel, U and V the mean over the sx x sy pixels of each sample. */
+static void to_yuv(const float *fgr, int planar, const bd_image *out) {
+    const int w = out->width, h = out->height;
+    const size_t plane = (size_t)w * (size_t)h;
+    const int yuyv = out->format == BD_PIXEL_YUYV, nv12 = out->format == BD_PIXEL_NV12;
+    const int sy = yuyv ? 1 : 2;
+    for (int y0 = 0; y0 < h; y0 += sy)
+        for (int x0 = 0; x0 < w; x0 += 2) {
+            int su = 0, sv = 0, n = 0;
+            for (int y = y0; y < y0 + sy && y < h; y++)
+                for (int x = x0; x < x0 + 2 && x < w; x++) {
+                    uint8_t rgb[3], yuv[3];
+                    rgb_at(fgr, planar, plane, (size_t)y * (size_t)w + (size_t)x, rgb);
+                    bd_rgb_to_yuv(rgb, yuv);
+                    uint8_t *row = out->data + (size_t)y * out->stride_bytes;
+                    if (yuyv) row[(size_t)x * 2] = yuv[0];
+                    else row[x] = yuv[0];
+                    su += yuv[1], sv += yuv[2], n++;
+                }
+            const uint8_t u = (uint8_t)((su + n / 2) / n), v = (uint8_t)((sv + n / 2) / n);
+            if (yuyv) {
+                uint8_t *p = out->data + (size_t)y0 * out->stride_bytes + (size_t)x0 * 2;
+                p[1] = u;
+                p[3] = v; /* YUYV widths are even (bd_image_check) */
+            } else if (nv12) {
+                uint8_t *p = out->plane[0] + (size_t)(y0 / 2) * out->plane_stride_bytes[0] +
+                             (size_t)x0;
+                p[0] = u;
+                p[1] = v;
+            } else {
+                out->plane[0][(size_t)(y0 / 2) * out->plane_stride_bytes[0] + (size_t)x0 / 2] = u;
+                out->plane[1][(size_t)(y0 / 2) * out->plane_stride_bytes[1] + (size_t)x0 / 2] = v;
+            }
+        }
+}
+
 void bd_foreground_from_tensor(const float *fgr, int planar, const bd_image *frame,
                                const bd_image *out) {
+    if (bd_format_is_yuv(out->format)) {
+        to_yuv(fgr, planar, out);
+        return;
+    }
     const int w = out->width, h = out->height, bpp = bd_pixel_format_bpp(out->format);
     const size_t plane = (size_t)w * (size_t)h;
     int off[4];

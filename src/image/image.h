@@ -63,9 +63,11 @@ int bd_format_is_rgb_family(bd_pixel_format f);
 void bd_format_rgba_offsets(bd_pixel_format f, int off[4]);
 /* BT.601 limited-range conversions of one colour (8-bit integer maths). */
 void bd_rgb_to_yuv(const uint8_t rgb[3], uint8_t yuv[3]);
-/* A foreground colour map (3 planes if `planar`, else [h][w][3]; 0..1; out's size)
- * into `out`, a packed RGB-family image (not GRAY8) of frame's format and size;
- * a 4th byte is copied from `frame` (foreground.c). */
+/* A foreground colour map (3 planes if `planar`, else [h][w][3]; 0..1, RGB; out's
+ * size) into `out`, of frame's format and size (not GRAY8): packed RGB formats
+ * take a 4th byte from `frame`; YUV formats (BT.601 limited range, as
+ * bd_rgb_to_yuv) take chroma as the mean of the 2 or 4 pixels it covers
+ * (foreground.c). */
 void bd_foreground_from_tensor(const float *fgr, int planar, const bd_image *frame,
                                const bd_image *out);
 void bd_yuv_to_rgb(int y, int u, int v, uint8_t rgb[3]);

@@ -186,6 +186,8 @@ static bd_status setup_planes(bd_post *p) {
     plane *y = &p->pl[0];
     y->src = f->data;
     y->src_stride = f->stride_bytes;
+    y->fg = j->fg ? j->fg->data : NULL;
+    y->fg_stride = j->fg ? j->fg->stride_bytes : 0;
     y->out = o->data;
     y->out_stride = o->stride_bytes;
     y->bg = bg ? bg->data : NULL;
@@ -210,6 +212,8 @@ static bd_status setup_planes(bd_post *p) {
             plane *c = &p->pl[i];
             c->src = f->plane[i - 1];
             c->src_stride = f->plane_stride_bytes[i - 1];
+            c->fg = j->fg ? j->fg->plane[i - 1] : NULL;
+            c->fg_stride = j->fg ? j->fg->plane_stride_bytes[i - 1] : 0;
             c->out = o->plane[i - 1];
             c->out_stride = o->plane_stride_bytes[i - 1];
             c->bg = bg ? bg->plane[i - 1] : NULL;
@@ -267,8 +271,8 @@ static void blend_plane_row(const bd_post *p, tscratch *t, int qi, int yy, const
     const bd_post_job *j = p->job;
     const int W = j->frame->width;
     const int packed = !bd_format_is_yuv(j->frame->format);
-    const uint8_t *src = packed && j->fg ? j->fg->data + (size_t)yy * j->fg->stride_bytes
-                                         : q->src + (size_t)yy * q->src_stride;
+    const uint8_t *src = q->fg ? q->fg + (size_t)yy * q->fg_stride
+                               : q->src + (size_t)yy * q->src_stride;
     uint8_t *dst = q->out + (size_t)yy * q->out_stride;
 
     if (j->bg == BD_POST_TRANSPARENT) {

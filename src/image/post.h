@@ -79,9 +79,9 @@ typedef struct bd_post_job {
                                 * same format and size as out (cached by the caller) */
     bd_post_refine refine;
     const bd_image *out;       /* same size as frame; format: see bd_post_run */
-    const bd_image *fg;        /* packed frames: the foreground colour to blend instead of
-                                * the frame's (a matting model's fgr), frame's format and
-                                * size; NULL = the frame. The blur is of the frame. */
+    const bd_image *fg;        /* the foreground colour to blend instead of the frame's (a
+                                * matting model's fgr), in the frame's format and size;
+                                * NULL = the frame. The blur is of the frame. */
 } bd_post_job;
 
 /* n_threads >= 1 (the caller is one of them); isa caps the kernel level. */

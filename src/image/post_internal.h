@@ -48,6 +48,8 @@ typedef struct tscratch {
 typedef struct plane {
     const uint8_t *src;
     size_t src_stride;
+    const uint8_t *fg; /* job->fg's plane (the colour blended instead of src), or NULL */
+    size_t fg_stride;
     uint8_t *out;
     size_t out_stride;
     const uint8_t *bg;

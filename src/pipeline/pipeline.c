@@ -584,12 +584,11 @@ static bd_status run_post(bd_pipeline *p, const bd_post_job *job) {
 }
 
 /* job->fg: the model's foreground colour for this frame, when it has one at the
- * frame's size (stretch fit, so model pixel = frame pixel) and the frame is a
- * packed RGB-family format. */
+ * frame's size (stretch fit, so model pixel = frame pixel) and the frame is in
+ * colour (not GRAY8). */
 static bd_status foreground(bd_pipeline *p, const bd_image *frame, bd_post_job *job) {
     if (!p->fgr_on || frame->width != p->in_w || frame->height != p->in_h ||
-        p->opts.fit != BD_FIT_STRETCH || frame->format == BD_PIXEL_GRAY8 ||
-        bd_format_is_yuv(frame->format))
+        p->opts.fit != BD_FIT_STRETCH || frame->format == BD_PIXEL_GRAY8)
         return BD_OK;
     const bd_image *v = p->fg ? bd_image_view(p->fg) : NULL;
     if (!v || v->width != frame->width || v->height != frame->height ||

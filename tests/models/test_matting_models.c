@@ -185,6 +185,76 @@ static void run_recurrent(const char *models, const char *refs, const char *name
     bd_model_free(m);
 }
 
+/* BT.601 limited range, as the library's bd_rgb_to_yuv. */
+static void rgb_to_yuv(const uint8_t *rgb, int *y, int *u, int *v) {
+    const int r = rgb[0], g = rgb[1], b = rgb[2];
+    *y = ((66 * r + 129 * g + 25 * b + 128) >> 8) + 16;
+    *u = ((-38 * r - 74 * g + 112 * b + 128) >> 8) + 128;
+    *v = ((112 * r - 94 * g - 18 * b + 128) >> 8) + 128;
+}
+
+/* The same frame as I420 (what decoders give): where the RGB run's alpha is
+ * opaque, the composite's Y is fgr's Y (the model sees the YUV round trip of the
+ * frame, so a few levels of slack), and ignore_fgr changes the output. */
+static void check_fgr_i420(const bd_model *m, const bd_image *rgb, const float *a,
+                           const float *fg, int w, int h) {
+    bd_image_buf *ib = NULL, *ob = NULL, *ob2 = NULL;
+    bd_pipeline *p = NULL, *p2 = NULL;
+    bd_pipeline_options po;
+    bd_pipeline_options_default(&po);
+    CHECK(bd_image_alloc(w, h, BD_PIXEL_I420, &ib) == BD_OK &&
+          bd_image_alloc(w, h, BD_PIXEL_I420, &ob) == BD_OK &&
+          bd_image_alloc(w, h, BD_PIXEL_I420, &ob2) == BD_OK &&
+          bd_pipeline_create(m, &po, &p) == BD_OK);
+    po.ignore_fgr = 1;
+    CHECK(bd_pipeline_create(m, &po, &p2) == BD_OK);
+    if (ib && ob && ob2 && p && p2) {
+        const bd_image *f = bd_image_view(ib), *o = bd_image_view(ob), *o2 = bd_image_view(ob2);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                int Y, U, V;
+                rgb_to_yuv(rgb->data + (size_t)y * rgb->stride_bytes + (size_t)x * 3, &Y, &U, &V);
+                f->data[(size_t)y * f->stride_bytes + (size_t)x] = (uint8_t)Y;
+                if (!(x & 1) && !(y & 1)) {
+                    f->plane[0][(size_t)(y / 2) * f->plane_stride_bytes[0] + (size_t)x / 2] = (uint8_t)U;
+                    f->plane[1][(size_t)(y / 2) * f->plane_stride_bytes[1] + (size_t)x / 2] = (uint8_t)V;
+                }
+            }
+        bd_background bg = {.kind = BD_BG_COLOR, .color = {0, 255, 0}};
+        CHECK(bd_pipeline_replace(p, f, &bg, o) == BD_OK);
+        CHECK(bd_pipeline_replace(p2, f, &bg, o2) == BD_OK);
+        long opaque = 0, near = 0, differ = 0;
+        const size_t n = (size_t)w * h;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                const size_t k = (size_t)y * w + (size_t)x;
+                const uint8_t got = o->data[(size_t)y * o->stride_bytes + (size_t)x];
+                differ += got != o2->data[(size_t)y * o2->stride_bytes + (size_t)x];
+                if (!(a[k] > 0.99f)) continue;
+                uint8_t c[3];
+                for (int j = 0; j < 3; j++) {
+                    const float v = fg[(size_t)j * n + k];
+                    c[j] = (uint8_t)(v <= 0 ? 0 : v >= 1 ? 255 : (int)(v * 255.0f + 0.5f));
+                }
+                int Y, U, V;
+                rgb_to_yuv(c, &Y, &U, &V);
+                opaque++;
+                near += abs(got - Y) <= 6;
+            }
+        printf("  fgr composite I420 %dx%d: %ld of %ld opaque pixels within 6 levels of fgr's "
+               "Y; %ld Y bytes differ with ignore_fgr\n",
+               w, h, near, opaque, differ);
+        CHECK_MSG(opaque > 0 && near >= opaque * 99 / 100, "I420 fgr: %ld of %ld near", near,
+                  opaque);
+        CHECK_MSG(differ > 0, "%s", "I420: ignore_fgr changed nothing");
+    }
+    bd_pipeline_free(p);
+    bd_pipeline_free(p2);
+    bd_image_free(ib);
+    bd_image_free(ob);
+    bd_image_free(ob2);
+}
+
 /* bd_pipeline_replace with RVM over a colour: C = fgr * a + bg * (1 - a) from the
  * model's own outputs (a separate session on the same tensor), and ignore_fgr
  * composites the frame instead. */
@@ -264,6 +334,8 @@ static void test_fgr_composite(const char *models, const char *refs, const char 
                W, H, worst, differ);
         CHECK_MSG(worst <= 2, "fgr composite off by %d levels", worst);
         CHECK_MSG(differ > 0, "%s", "ignore_fgr changed nothing");
+        if (a && fg && na == (size_t)W * H && nf == (size_t)3 * W * H)
+            check_fgr_i420(m, f, a, fg, W, H);
     }
     bd_session_free(s);
     bd_pipeline_free(p);
