@@ -34,7 +34,7 @@ CLIP="${BD_SOURCE_DIR:-.}/samples/video/carphone_pristine.mp4"
 gst() {
     local desc=$1
     shift
-    if ! gst-launch-1.0 -q "$@" >"$TMP/gst.log" 2>&1; then
+    if ! timeout 120 gst-launch-1.0 -q "$@" >"$TMP/gst.log" 2>&1; then
         fail "gst-launch-1.0: $desc"
         sed 's/^/    gst: /' "$TMP/gst.log" | head -10
         return 1
