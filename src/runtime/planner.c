@@ -32,8 +32,31 @@ bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err) {
         goto out;
     }
     int n = 0, n_done = 0;
-    for (int v = 0; v < g->n_values; v++)
-        if (!g->values[v].is_const && g->values[v].first_use >= 0) order[n++] = v;
+    /* Reshape aliases: alias_of = the root value whose memory is shared; the
+     * root's live range grows to cover the group (first/last below). */
+    for (int v = 0; v < g->n_values; v++) g->values[v].alias_of = -1;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const bd_node *nd = &g->nodes[i];
+        if (nd->op != BD_OP_RESHAPE) continue;
+        int src = nd->inputs[0];
+        if (g->values[src].alias_of >= 0) src = g->values[src].alias_of;
+        bd_value *in = &g->values[src], *out = &g->values[nd->output];
+        if (in->is_const || in->is_input || out->is_input || in->n_bytes != out->n_bytes)
+            continue;
+        out->alias_of = src;
+    }
+    for (int v = 0; v < g->n_values; v++) {
+        const bd_value *val = &g->values[v];
+        if (val->is_const || val->first_use < 0) continue;
+        if (val->alias_of < 0) {
+            order[n++] = v;
+            continue;
+        }
+        bd_value *root = &g->values[val->alias_of];
+        if (root->first_use < 0 || val->first_use < root->first_use)
+            root->first_use = val->first_use;
+        if (val->last_use > root->last_use) root->last_use = val->last_use;
+    }
     /* Largest first, ties by first use: an insertion sort, since qsort has no
      * context argument in C11 and the planner keeps no global state. */
     for (int i = 1; i < n; i++) {
@@ -77,6 +100,9 @@ bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err) {
         done[n_done++] = (placed){off, end, v->first_use, v->last_use};
         if (end > total) total = end;
     }
+    for (int v = 0; v < g->n_values; v++)
+        if (g->values[v].alias_of >= 0)
+            g->values[v].arena_offset = g->values[g->values[v].alias_of].arena_offset;
     *arena_bytes = total;
 out:
     free(order);

@@ -84,8 +84,23 @@ stderr_one_line "a rate the source cannot do"
 "$BD_CLI" cam --source "$SRC" --sink fakevideosink --stats --model "$MODEL" \
     >"$TMP/stdout" 2>"$TMP/stderr" &
 pid=$!
-sleep 2
+# Signal only once frames flow (the first per-second stats line): a fixed sleep
+# raced with start-up under the sanitizers on a loaded machine.
+for _ in $(seq 1 600); do
+    grep -q "stats: " "$TMP/stderr" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
 kill -INT "$pid"
+# The CLI gives the drain a few seconds; if it is still running after 60, it hung.
+for _ in $(seq 1 600); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$pid" 2>/dev/null; then
+    fail "SIGINT: still running 60 s after the signal"
+    kill -KILL "$pid"
+fi
 wait "$pid"
 rc=$?
 [ "$rc" -eq 0 ]

@@ -44,16 +44,16 @@ static void check_resize(bd_resize_params p, int y0, int y1, unsigned seed) {
 }
 
 static void test_resize(void) {
-    static const int chans[] = {1, 3, 7, 15, 16, 17, 31, 33, 72, 88, 144};
+    static const int chans[] = {1, 3, 4, 7, 8, 15, 16, 17, 31, 33, 72, 88, 144};
     static const int geo[][4] = {{4, 5, 8, 10},  {1, 1, 3, 4},   {3, 7, 5, 11}, {6, 9, 4, 5},
                                  {2, 2, 2, 2},   {1, 3, 2, 6},   {5, 1, 10, 2}, {2, 150, 4, 300},
-                                 {16, 16, 32, 32}, {3, 5, 1, 1}};
+                                 {16, 16, 32, 32}, {3, 5, 1, 1},  {2, 3000, 3, 7}, {3, 40, 7, 700}};
     int n = 0;
-    for (int ci = 0; ci < 11; ci++)
-        for (int g = 0; g < 10; g++, n++) {
+    for (int ci = 0; ci < 13; ci++)
+        for (int g = 0; g < 12; g++, n++) {
             bd_resize_params p = {geo[g][0], geo[g][1], chans[ci], geo[g][2], geo[g][3],
                                   (n / 2) % 2, n % 2};
-            if (chans[ci] > 33 && geo[g][3] > 100) continue; /* keep it quick */
+            if (chans[ci] > 33 && (geo[g][3] > 100 || geo[g][1] > 100)) continue; /* keep it quick */
             int y0 = 0, y1 = p.out_h;
             if (p.out_h >= 3 && n % 3 == 0) y0 = 1, y1 = 2;
             check_resize(p, y0, y1, 3u + (unsigned)n);

@@ -370,7 +370,7 @@ static bd_status import_pass(const uint8_t *data, size_t size, const bd_model_op
         }
         memcpy(g->description, desc, len + 1);
     }
-    if ((st = import_conventions(om, g, err))) goto done;
+    if ((st = import_conventions(om, g, err)) || (st = bd_onnx_layout_hints(im))) goto done;
     /* Symbols: initializers, inputs, every node output, and temporaries (at most
      * 8 per node); the hash table is at least twice as large. */
     size_t cap = (size_t)om->n_inits + (size_t)om->n_inputs + 16;
@@ -440,6 +440,7 @@ done:
     for (int k = 0; im->syms && k < im->n_syms; k++) bd_onnx_sym_free(&im->syms[k]);
     free(im->syms);
     free(im->table);
+    free(im->onnx_order);
     onnx_model_free(&im->om);
     return st;
 }

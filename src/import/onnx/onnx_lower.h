@@ -83,6 +83,9 @@ typedef struct importer {
     int free_w, free_h;
     int64_t image_w, image_h;
     const int64_t (*state_dims)[MAXR];
+    /* Per node: its outputs flow only through order-agnostic element-wise ops
+     * into graph outputs, so they are best made in ONNX order (onnx_hint.c). */
+    bool *onnx_order;
 } importer;
 
 /* One row of an op family's table: ONNX op_type -> lowering function. The
@@ -110,6 +113,11 @@ bd_status bd_onnx_fail(importer *im, bd_status st, const char *fmt, ...)
 
 #define UNSUPPORTED(...) bd_onnx_fail(im, BD_ERR_UNSUPPORTED, __VA_ARGS__)
 #define MALFORMED(...) bd_onnx_fail(im, BD_ERR_FORMAT, __VA_ARGS__)
+
+/* ---- layout look-ahead (onnx_hint.c) ------------------------------------------------- */
+
+/* Fills im->onnx_order for every node of im->om (owned by the importer). */
+bd_status bd_onnx_layout_hints(importer *im);
 
 /* ---- symbols (onnx_values.c) --------------------------------------------------------- */
 

@@ -11,19 +11,55 @@
 
 /* ---- resize ------------------------------------------------------------------------ */
 
-/* Starts node op resizing input 0 (NCHW, held NHWC) into output 0 of ONNX dims
- * od; the caller sets the mode fields and adds the node. */
-static bd_status resize_node(importer *im, bd_op_type op, const int64_t *od, bd_node *n) {
+/* Starts node op resizing input 0 (NCHW) into output 0 of ONNX dims od; the
+ * caller sets the mode fields and adds the node with resize_add. Normally the
+ * input is taken NHWC and the output made NHWC. When the output is best kept in
+ * ONNX order (onnx_hint.c: an upsampled tail going straight out), the NCHW
+ * tensor is resized as N*C one-channel NHWC images instead: [N,C,h,w] is, in
+ * memory, [N*C,h,w,1], so RESHAPEs (which share memory) wrap the node and the
+ * output stays NCHW. *planar_out is then the IR value of the output, else -1. */
+static bd_status resize_node(importer *im, bd_op_type op, const int64_t *od, bd_node *n,
+                             int *planar_out) {
     sym *x, *out;
     int xv;
     bd_status st;
-    if ((st = bd_onnx_spatial_in(im, 0, &x, &xv)) || (st = bd_onnx_out(im, 0, &out)) ||
-        (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
-        return st;
-    *n = bd_onnx_node1(im, op, xv, out->v);
+    *planar_out = -1;
+    if (im->onnx_order && im->onnx_order[im->node_index]) {
+        char name[200], base[160];
+        if ((st = bd_onnx_in(im, 0, &x)) || (st = bd_onnx_layout(im, x, ID_PERM, &xv)) ||
+            (st = bd_onnx_out(im, 0, &out)) ||
+            (st = bd_onnx_new_ir(im, out, 4, od, ID_PERM, "")))
+            return st;
+        const int64_t din[4] = {x->dims[0] * x->dims[1], x->dims[2], x->dims[3], 1};
+        const int64_t dout[4] = {od[0] * od[1], od[2], od[3], 1};
+        onnx_str_print(out->name, base, sizeof base);
+        snprintf(name, sizeof name, "%s_planar_in", base);
+        int iv = bd_graph_add_value(im->g, name, BD_DTYPE_F32, 4, din, im->err);
+        if (iv < 0) return iv;
+        snprintf(name, sizeof name, "%s_planar", base);
+        int ov = bd_graph_add_value(im->g, name, BD_DTYPE_F32, 4, dout, im->err);
+        if (ov < 0) return ov;
+        bd_node r = bd_onnx_node1(im, BD_OP_RESHAPE, xv, iv);
+        if ((st = bd_onnx_add_node(im, &r))) return st;
+        *n = bd_onnx_node1(im, op, iv, ov);
+        *planar_out = out->v;
+    } else {
+        if ((st = bd_onnx_spatial_in(im, 0, &x, &xv)) || (st = bd_onnx_out(im, 0, &out)) ||
+            (st = bd_onnx_new_ir(im, out, 4, od, NHWC_PERM, "")))
+            return st;
+        *n = bd_onnx_node1(im, op, xv, out->v);
+    }
     n->out_h = od[2];
     n->out_w = od[3];
     return BD_OK;
+}
+
+/* Adds the node resize_node started (and, planar, the RESHAPE back to NCHW). */
+static bd_status resize_add(importer *im, const bd_node *n, int planar_out) {
+    bd_status st = bd_onnx_add_node(im, n);
+    if (st || planar_out < 0) return st;
+    bd_node r = bd_onnx_node1(im, BD_OP_RESHAPE, n->output, planar_out);
+    return bd_onnx_add_node(im, &r);
 }
 
 /* Resize / Upsample with mode nearest on the spatial axes of an NCHW tensor.
@@ -60,12 +96,13 @@ static bd_status resize_nearest(importer *im, sym *x, const int64_t *od, onnx_st
     if (!(sh > 0.0f && sw > 0.0f && sh < 1e6f && sw < 1e6f))
         return MALFORMED("invalid scales %g, %g", sh, sw);
     bd_node n;
-    if ((st = resize_node(im, BD_OP_RESIZE_NEAREST, od, &n))) return st;
+    int planar;
+    if ((st = resize_node(im, BD_OP_RESIZE_NEAREST, od, &n, &planar))) return st;
     n.coord_mode = cm;
     n.nearest_mode = nmode;
     n.scale_h = sh;
     n.scale_w = sw;
-    return bd_onnx_add_node(im, &n);
+    return resize_add(im, &n, planar);
 }
 
 /* Resize (opset 10: X, scales; 11+: X, roi, scales, sizes) and Upsample (opset 7-8:
@@ -140,10 +177,11 @@ static bd_status op_resize(importer *im) {
         return UNSUPPORTED("coordinate_transformation_mode '%.*s'",
                            (int)(ctm.len < 24 ? ctm.len : 24), ctm.s);
     bd_node n;
-    if ((st = resize_node(im, BD_OP_RESIZE_BILINEAR, od, &n))) return st;
+    int planar;
+    if ((st = resize_node(im, BD_OP_RESIZE_BILINEAR, od, &n, &planar))) return st;
     n.align_corners = ac;
     n.half_pixel = hp;
-    return bd_onnx_add_node(im, &n);
+    return resize_add(im, &n, planar);
 }
 
 /* ---- matmul, batch norm ------------------------------------------------------------ */

@@ -48,6 +48,10 @@ BD_INLINE void bdv_store_nm(float *p, bdv v, int n, bdv_mask m) {
     if (n >= 8) _mm256_storeu_ps(p, v);
     else _mm256_maskstore_ps(p, m, v);
 }
+/* base[idx[0..7]] (vgatherdps; idx unaligned, every index valid). */
+BD_INLINE bdv bdv_gather(const float *base, const int32_t *idx) {
+    return _mm256_i32gather_ps(base, _mm256_loadu_si256((const __m256i *)idx), 4);
+}
 /* BDV_LANES halves -> floats (F16C vcvtph2ps, exact); unaligned. */
 BD_INLINE bdv bdv_load_h(const uint16_t *p) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
