@@ -61,8 +61,8 @@
                                float *restrict out, int y0, int y1);
 
 /* Table filling for an init function: installs everything BD_DECLARE_ISA_KERNELS
- * declares (k->conv2d = bd_f32_conv2d_<sfx>, ...; every unary activation but
- * BD_ACT_TANH, which the reference keeps), the complex multiply of cmul.h and
+ * declares (k->conv2d = bd_f32_conv2d_<sfx>, ...; every unary activation,
+ * TANH by its vector approximation), the complex multiply of cmul.h and
  * the peak loop of peak.h. The level sets what depends on its width
  * (conv2d_oc_block, peak_macs_per_iter) and what only it has. */
 #define BD_FILL_ISA_KERNELS(k, sfx)                                                                \
@@ -74,7 +74,7 @@
         (k)->tconv2d = bd_f32_tconv2d_##sfx;                                                       \
         (k)->pack_tconv2d = bd_f32_tconv2d_pack_##sfx;                                             \
         for (int a_ = 0; a_ < BD_ACT_COUNT; a_++)                                                  \
-            if (a_ != BD_ACT_TANH) (k)->unary[a_] = bd_f32_unary_##sfx;                            \
+            (k)->unary[a_] = bd_f32_unary_##sfx;                                                   \
         (k)->add = bd_f32_add_##sfx;                                                               \
         (k)->mul = bd_f32_mul_##sfx;                                                               \
         (k)->cmul = bd_f32_cmul_##sfx;                                                             \

@@ -6,8 +6,8 @@
  * rows [h*ith/nth, h*(ith+1)/nth) of each image for spatial ops, a slice of the
  * elements for element-wise ops. Every output element is computed by exactly the
  * same code whatever the tiling is, so results depend neither on the thread
- * count nor on which thread ran which tile. Small ops (global mean, concat,
- * reshape, transpose) run whole in tile 0; bd_exec_max_tiles says how finely a
+ * count nor on which thread ran which tile. Small ops (global mean, reshape,
+ * transpose) run whole in tile 0; bd_exec_max_tiles says how finely a
  * node can usefully be cut.
  */
 #include <string.h>
@@ -119,18 +119,31 @@ static void binary(const bd_graph *g, const bd_node *n, uint8_t *arena, bd_binar
     }
 }
 
-static void concat(const bd_graph *g, const bd_node *n, uint8_t *arena) {
+/* Tile ith of nth of a concatenation: the output, seen as `outer` rows of
+ * `row` floats (each row the inputs' chunks side by side), is cut into equal
+ * ranges of floats; each tile copies the pieces of the chunks that fall in its
+ * range. Large chunks (planes, NCHW) and small ones (channels, NHWC) alike. */
+static void concat(const bd_graph *g, const bd_node *n, uint8_t *arena, int ith, int nth) {
     const bd_value *vo = &g->values[n->output];
-    size_t outer = 1, inner = 1;
-    for (int i = 0; i < n->axis; i++) outer *= (size_t)vo->dims[i];
+    size_t inner = 1;
     for (int i = n->axis + 1; i < vo->n_dims; i++) inner *= (size_t)vo->dims[i];
     float *y = ptr(g, arena, n->output);
-    size_t row = (size_t)vo->dims[n->axis] * inner, at = 0;
+    const size_t row = (size_t)vo->dims[n->axis] * inner;
+    size_t e0, e1;
+    share(vo->n_elems, ith, nth, &e0, &e1);
+    if (e1 <= e0) return;
+    const size_t o0 = e0 / row, o1 = (e1 - 1) / row; /* the rows this tile touches */
+    size_t at = 0;
     for (int k = 0; k < n->n_inputs; k++) {
         const bd_value *vi = &g->values[n->inputs[k]];
         const float *x = ptr(g, arena, n->inputs[k]);
-        size_t chunk = (size_t)vi->dims[n->axis] * inner;
-        for (size_t o = 0; o < outer; o++) memcpy(y + o * row + at, x + o * chunk, chunk * 4);
+        const size_t chunk = (size_t)vi->dims[n->axis] * inner;
+        for (size_t o = o0; o <= o1; o++) {
+            size_t b = o * row + at, e = b + chunk; /* this chunk's range in y */
+            if (b < e0) b = e0;
+            if (e > e1) e = e1;
+            if (e > b) memcpy(y + b, x + o * chunk + (b - o * row - at), (e - b) * 4);
+        }
         at += chunk;
     }
 }
@@ -280,6 +293,7 @@ int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
         for (int a = 0; a < n->axis && a < out->n_dims; a++) most *= (size_t)out->dims[a];
         break;
     }
+    case BD_OP_CONCAT: most = out->n_elems / 4096; break; /* ranges of >= 16 KiB */
     case BD_OP_PAD:
     case BD_OP_SLICE: /* rows of the last dimension */
         most = out->n_dims ? out->n_elems / (size_t)out->dims[out->n_dims - 1] : 1;
@@ -436,9 +450,7 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         if (e1 > e0) k->unary[p.act](x + e0, y + e0, e1 - e0, &p);
         break;
     }
-    case BD_OP_CONCAT:
-        if (ith == 0) concat(g, n, arena);
-        break;
+    case BD_OP_CONCAT: concat(g, n, arena, ith, nth); break;
     case BD_OP_RESHAPE:
         if (ith == 0 && x != y) memmove(y, x, out->n_bytes);
         break;

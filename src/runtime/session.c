@@ -27,7 +27,7 @@ enum { TILES_PER_THREAD = 4, MIN_TILE_COST = 48 * 1024 };
 static bool is_serial(const bd_model *m, const bd_node *n) {
     const bd_graph *g = &m->graph;
     size_t elems = g->values[n->output].n_elems;
-    return n->op == BD_OP_MEAN_HW || n->op == BD_OP_CONCAT || n->op == BD_OP_RESHAPE ||
+    return n->op == BD_OP_MEAN_HW || n->op == BD_OP_RESHAPE ||
            (elems <= 4096 && bd_node_macs(g, n) <= 65536) || bd_exec_max_tiles(m, n) == 1;
 }
 
