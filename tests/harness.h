@@ -14,6 +14,7 @@
  *
  * CHECK / CHECK_MSG print file:line and the condition on failure, count the
  * result and carry on. Helpers: harness_read_file (whole file into memory),
+ * harness_read_f32 / harness_expect_f32 (a float32 reference file of a known size),
  * harness_env_dir (a data directory from the environment, e.g. BD_SHARED_DIR,
  * NULL if unset or missing), harness_path (join), harness_skip (a part that
  * cannot run here, e.g. an ISA this CPU lacks: the test still passes) and
@@ -25,6 +26,7 @@
 #define BD_TEST_HARNESS_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,31 @@ fail:
     free(buf);
     fclose(f);
     return NULL;
+}
+
+/* Reads a raw float32 file (host byte order: the *.f32 references the scripts
+ * write) of exactly `want` values into a malloc'd array. Returns NULL if the file
+ * cannot be read or has another size. have_bytes, if not NULL, gets the file's
+ * size in bytes, or SIZE_MAX if it could not be read. */
+static inline float *harness_read_f32(const char *path, size_t want, size_t *have_bytes) {
+    size_t size = 0;
+    unsigned char *d = harness_read_file(path, &size);
+    if (have_bytes) *have_bytes = d ? size : SIZE_MAX;
+    if (d && size == want * sizeof(float)) return (float *)d;
+    free(d);
+    return NULL;
+}
+
+/* As harness_read_f32 for data that must be there: a missing or wrongly sized
+ * file is also a failed check naming it. */
+static inline float *harness_expect_f32(const char *path, size_t want) {
+    size_t have;
+    float *d = harness_read_f32(path, want, &have);
+    if (!d)
+        harness_fail(__FILE__, __LINE__, "harness_expect_f32", "%s: %s (want %zu bytes, have %zu)",
+                     path, have == SIZE_MAX ? "unreadable" : "wrong size", want * sizeof(float),
+                     have == SIZE_MAX ? (size_t)0 : have);
+    return d;
 }
 
 /* Writes size bytes to path; returns 0 on success. */

@@ -220,18 +220,12 @@ static void test_sidecar_hostile(void) {
     bd_model_free(m);
 }
 
-static float *read_f32(const char *name, size_t want) {
+/* tests/data/onnx/<name> under BD_SOURCE_DIR as `want` floats, or NULL. */
+static float *read_data(const char *name, size_t want) {
     const char *dir = harness_env_dir("BD_SOURCE_DIR");
     char rel[256], path[1024];
     snprintf(rel, sizeof rel, "tests/data/onnx/%s", name);
-    size_t size = 0;
-    unsigned char *d = dir ? harness_read_file(harness_path(path, sizeof path, dir, rel), &size)
-                           : NULL;
-    if (d && size != want * 4) {
-        free(d);
-        return NULL;
-    }
-    return (float *)d;
+    return dir ? harness_read_f32(harness_path(path, sizeof path, dir, rel), want, NULL) : NULL;
 }
 
 /* max |a - b| <= 1e-4 * range(b) (floor 1e-6) */
@@ -258,9 +252,9 @@ static void test_session_state(void) {
     for (int k = 0; k < 3; k++) {
         char name[64];
         snprintf(name, sizeof name, "recurrent_gru.f%d.src.f32", k);
-        src[k] = read_f32(name, 3 * NPIX);
+        src[k] = read_data(name, 3 * NPIX);
         snprintf(name, sizeof name, "recurrent_gru.f%d.pha.f32", k);
-        pha[k] = read_f32(name, NPIX);
+        pha[k] = read_data(name, NPIX);
         ok &= src[k] && pha[k];
     }
     CHECK(ok);
@@ -335,9 +329,9 @@ static void test_pipeline_recurrent(void) {
     for (int k = 0; k < 3; k++) {
         char name[64];
         snprintf(name, sizeof name, "recurrent_gru.f%d.src.f32", k);
-        src[k] = read_f32(name, 3 * NPIX);
+        src[k] = read_data(name, 3 * NPIX);
         snprintf(name, sizeof name, "recurrent_gru.f%d.pha.f32", k);
-        pha[k] = read_f32(name, NPIX);
+        pha[k] = read_data(name, NPIX);
         ok &= src[k] && pha[k];
     }
     bd_pipeline_options po;

@@ -41,16 +41,6 @@ static const char *model_file(const char *kind, char *buf, size_t size) {
     return NULL;
 }
 
-static float *read_f32(const char *path, size_t want) {
-    size_t size = 0;
-    unsigned char *d = harness_read_file(path, &size);
-    if (!d || size != want * 4) {
-        free(d);
-        return NULL;
-    }
-    return (float *)d;
-}
-
 /* Weights and biases of the half-stored ops that rounding to half changed. */
 static long count_changed(const bd_graph *g) {
     long n = 0;
@@ -141,7 +131,7 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
         bd_model_free(m);
     }
     snprintf(path, sizeof path, "%s/%s.input.f32", dir, case_name);
-    in_ref = read_f32(path, n_in);
+    in_ref = harness_read_f32(path, n_in, NULL);
     CHECK_MSG(in_ref != NULL, "%s: missing or wrong size", path);
     if (!in_ref) goto out;
     long changed = 0;
@@ -152,7 +142,7 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
     }
     CHECK(n32 == n16);
     snprintf(path, sizeof path, "%s/%s.output.f32", dir, case_name);
-    out_ref = read_f32(path, n32);
+    out_ref = harness_read_f32(path, n32, NULL);
     CHECK_MSG(out_ref != NULL, "%s: missing or wrong size", path);
     if (!out_ref || n32 != n16) goto out;
     const double e_ref = max_abs(o16, out_ref, n16), e_f32 = max_abs(o16, o32, n16);

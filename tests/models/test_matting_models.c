@@ -21,16 +21,34 @@
 
 #define SKIP_CODE 77
 
-static float *read_f32(const char *path, size_t want) {
-    size_t size = 0;
-    unsigned char *d = harness_read_file(path, &size);
-    if (!d || size != want * 4) {
-        CHECK_MSG(0, "%s: %s (want %zu bytes, have %zu)", path, d ? "wrong size" : "unreadable",
-                  want * 4, size);
-        free(d);
-        return NULL;
+/* Loads models/file with the options mo and opens a session of n_threads on it.
+ * Returns 0 (a failed check naming the case; nothing left to free) if either
+ * step fails. */
+static int open_case(const bd_model_options *mo, const char *models, const char *name,
+                     const char *file, int n_threads, bd_model **m, bd_session **s) {
+    char path[2048];
+    *m = NULL;
+    *s = NULL;
+    CHECK(bd_model_create(mo, m) == BD_OK);
+    if (!*m) return 0;
+    if (bd_model_load_file(*m, harness_path(path, sizeof path, models, file)) != BD_OK) {
+        CHECK_MSG(0, "%s: load: %s", name, bd_model_last_error(*m));
+        bd_model_free(*m);
+        *m = NULL;
+        return 0;
     }
-    return (float *)d;
+    bd_session_options so;
+    bd_session_options_default(&so);
+    so.n_threads = n_threads;
+    if (bd_session_create(*m, &so, s) != BD_OK) {
+        CHECK_MSG(0, "%s: session: %s", name, *s ? bd_session_last_error(*s) : "no memory");
+        bd_session_free(*s);
+        bd_model_free(*m);
+        *s = NULL;
+        *m = NULL;
+        return 0;
+    }
+    return 1;
 }
 
 static void run_case(const char *models, const char *refs, const char *name, const char *file,
@@ -40,31 +58,16 @@ static void run_case(const char *models, const char *refs, const char *name, con
     bd_model_options_default(&mo);
     mo.input_width = w;
     mo.input_height = h;
-    bd_model *m = NULL;
-    CHECK(bd_model_create(&mo, &m) == BD_OK);
-    if (!m) return;
-    if (bd_model_load_file(m, harness_path(path, sizeof path, models, file)) != BD_OK) {
-        CHECK_MSG(0, "%s: load: %s", name, bd_model_last_error(m));
-        bd_model_free(m);
-        return;
-    }
+    bd_model *m;
+    bd_session *s;
+    if (!open_case(&mo, models, name, file, n_threads, &m, &s)) return;
     CHECK(bd_model_input_free_dims(m, 0) == 0xCu); /* H and W of NCHW */
-    bd_session_options so;
-    bd_session_options_default(&so);
-    so.n_threads = n_threads;
-    bd_session *s = NULL;
-    if (bd_session_create(m, &so, &s) != BD_OK) {
-        CHECK_MSG(0, "%s: session: %s", name, s ? bd_session_last_error(s) : "no memory");
-        bd_session_free(s);
-        bd_model_free(m);
-        return;
-    }
     float *x = NULL;
     const float *y = NULL;
     size_t nx = 0, ny = 0;
     snprintf(p2, sizeof p2, "%s.in.f32", name);
     float *in = bd_session_input(s, 0, &x, &nx) == BD_OK
-                    ? read_f32(harness_path(path, sizeof path, refs, p2), nx)
+                    ? harness_expect_f32(harness_path(path, sizeof path, refs, p2), nx)
                     : NULL;
     CHECK(nx == (size_t)3 * (size_t)w * (size_t)h);
     if (in) {
@@ -72,7 +75,7 @@ static void run_case(const char *models, const char *refs, const char *name, con
         CHECK_MSG(bd_session_run(s) == BD_OK, "%s: run: %s", name, bd_session_last_error(s));
         snprintf(p2, sizeof p2, "%s.out.f32", name);
         float *ref = bd_session_output(s, 0, &y, &ny) == BD_OK
-                         ? read_f32(harness_path(path, sizeof path, refs, p2), ny)
+                         ? harness_expect_f32(harness_path(path, sizeof path, refs, p2), ny)
                          : NULL;
         if (ref) {
             double worst = 0.0, lo = ref[0], hi = ref[0];
@@ -108,7 +111,7 @@ static double output_error(bd_session *s, int out, const char *refs, const char 
     const float *y = NULL;
     size_t ny = 0;
     if (bd_session_output(s, out, &y, &ny) != BD_OK) return INFINITY;
-    float *ref = read_f32(harness_path(path, sizeof path, refs, file), ny);
+    float *ref = harness_expect_f32(harness_path(path, sizeof path, refs, file), ny);
     if (!ref) return INFINITY;
     double worst = 0.0;
     for (size_t i = 0; i < ny; i++) {
@@ -128,15 +131,9 @@ static void run_recurrent(const char *models, const char *refs, const char *name
     mo.frame_width = w; /* a recurrent model runs at the frame's own size */
     mo.frame_height = h;
     mo.downsample_ratio = ratio;
-    bd_model *m = NULL;
-    bd_session *s = NULL;
-    CHECK(bd_model_create(&mo, &m) == BD_OK);
-    if (!m) return;
-    if (bd_model_load_file(m, harness_path(path, sizeof path, models, file)) != BD_OK) {
-        CHECK_MSG(0, "%s: load: %s", name, bd_model_last_error(m));
-        bd_model_free(m);
-        return;
-    }
+    bd_model *m;
+    bd_session *s;
+    if (!open_case(&mo, models, name, file, n_threads, &m, &s)) return;
     bd_tensor_info in;
     CHECK(bd_model_input_info(m, 0, &in) == BD_OK && in.n_dims == 4 && in.dims[2] == h &&
           in.dims[3] == w);
@@ -144,11 +141,8 @@ static void run_recurrent(const char *models, const char *refs, const char *name
     CHECK(bd_model_get_stats(m, &st) == BD_OK && fabsf(st.downsample_ratio - ratio) < 1e-6f);
     int pha = output_index(m, "pha"), fgr = output_index(m, "fgr");
     CHECK(pha >= 0 && fgr >= 0);
-    bd_session_options so;
-    bd_session_options_default(&so);
-    so.n_threads = n_threads;
-    if (pha < 0 || fgr < 0 || bd_session_create(m, &so, &s) != BD_OK) {
-        CHECK_MSG(0, "%s: session: %s", name, s ? bd_session_last_error(s) : "no outputs");
+    if (pha < 0 || fgr < 0) {
+        CHECK_MSG(0, "%s: session: %s", name, "no outputs");
         bd_session_free(s);
         bd_model_free(m);
         return;
@@ -159,7 +153,7 @@ static void run_recurrent(const char *models, const char *refs, const char *name
         size_t nx = 0;
         snprintf(p2, sizeof p2, "%s.f%d.in.f32", name, t);
         float *src = bd_session_input(s, 0, &x, &nx) == BD_OK
-                         ? read_f32(harness_path(path, sizeof path, refs, p2), nx)
+                         ? harness_expect_f32(harness_path(path, sizeof path, refs, p2), nx)
                          : NULL;
         if (!src) break;
         memcpy(x, src, nx * 4);
@@ -294,7 +288,7 @@ static void test_fgr_composite(const char *models, const char *refs, const char 
         char fname[256];
         snprintf(fname, sizeof fname, "%s.f0.in.f32", name);
         float *src = nx == (size_t)3 * W * H
-                         ? read_f32(harness_path(path, sizeof path, refs, fname), nx)
+                         ? harness_expect_f32(harness_path(path, sizeof path, refs, fname), nx)
                          : NULL;
         for (int y = 0; src && y < H; y++)
             for (int i = 0; i < W; i++)

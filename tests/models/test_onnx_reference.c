@@ -21,16 +21,6 @@
 #include "harness.h"
 #include "runtime/runtime.h"
 
-static float *read_f32(const char *path, size_t want) {
-    size_t size = 0;
-    unsigned char *d = harness_read_file(path, &size);
-    if (!d || size != want * 4) {
-        free(d);
-        return NULL;
-    }
-    return (float *)d;
-}
-
 static const char *shared_path(char *buf, size_t size, const char *rel) {
     const char *shared = harness_env_dir("BD_SHARED_DIR");
     struct stat sb;
@@ -95,9 +85,9 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
     for (int k = 0; k < ii.n_dims; k++) n_in *= (size_t)ii.dims[k];
     for (int k = 0; k < oi.n_dims; k++) n_ref *= (size_t)oi.dims[k];
     snprintf(path, sizeof path, "%s/%s.input.f32", dir, case_name);
-    float *in = read_f32(path, n_in);
+    float *in = harness_read_f32(path, n_in, NULL);
     snprintf(path, sizeof path, "%s/%s.ort.f32", dir, case_name);
-    float *ref = read_f32(path, n_ref);
+    float *ref = harness_read_f32(path, n_ref, NULL);
     CHECK_MSG(in && ref, "%s: input or reference missing or of the wrong size", case_name);
     size_t n1 = 0, n2 = 0;
     float *y1 = in && ref ? run(m, in, n_in, 1, &n1) : NULL;
@@ -175,7 +165,7 @@ static void test_onnx_matches_tflite(void) {
         for (int p = 0; mo && mt && p < 3; p++) {
             size_t n_in = 256 * 256 * 3, na = 0, nb = 0;
             snprintf(path, sizeof path, "%s/%s__selfie_onnx.input.f32", dir, photos[p]);
-            float *in = read_f32(path, n_in);
+            float *in = harness_read_f32(path, n_in, NULL);
             CHECK_MSG(in != NULL, "%s", path);
             float *a = in ? run(mo, in, n_in, 1, &na) : NULL;
             float *b = in ? run(mt, in, n_in, 1, &nb) : NULL;

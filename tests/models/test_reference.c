@@ -57,16 +57,6 @@ static int logits_name(const char *path, char *name, size_t size) {
     return found >= 0 ? 0 : -1;
 }
 
-static float *read_f32(const char *path, size_t want) {
-    size_t size = 0;
-    unsigned char *d = harness_read_file(path, &size);
-    if (!d || size != want * 4) {
-        free(d);
-        return NULL;
-    }
-    return (float *)d;
-}
-
 /* The same case on the fully fused graph (no extra outputs, so the final
  * LOGISTIC is fused into the transposed convolution), with 1 and 2 threads:
  * the two must be bit-identical. */
@@ -141,7 +131,7 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
     const float *out, *logits;
     CHECK(bd_session_input(s, 0, &in, &n_in) == BD_OK);
     snprintf(path, sizeof path, "%s/%s.input.f32", dir, case_name);
-    in_ref = read_f32(path, n_in);
+    in_ref = harness_read_f32(path, n_in, NULL);
     CHECK_MSG(in_ref != NULL, "%s: missing or wrong size", path);
     if (!in_ref) goto out;
     memcpy(in, in_ref, n_in * 4);
@@ -149,9 +139,9 @@ static void run_case(const char *dir, const char *case_name, bd_isa isa) {
     CHECK(bd_session_output(s, 0, &out, &n_out) == BD_OK);
     CHECK(bd_session_output(s, 1, &logits, &n_log) == BD_OK);
     snprintf(path, sizeof path, "%s/%s.output.f32", dir, case_name);
-    out_ref = read_f32(path, n_out);
+    out_ref = harness_read_f32(path, n_out, NULL);
     snprintf(path, sizeof path, "%s/%s.logits.f32", dir, case_name);
-    log_ref = read_f32(path, n_log);
+    log_ref = harness_read_f32(path, n_log, NULL);
     CHECK(out_ref && log_ref);
     if (!out_ref || !log_ref) goto out;
     double max_abs = 0, max_rel = 0;

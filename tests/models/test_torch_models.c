@@ -28,18 +28,6 @@ typedef struct {
     int n_frames, n_in, n_out;
 } tm_case;
 
-static float *read_f32(const char *path, size_t want) {
-    size_t size = 0;
-    unsigned char *d = harness_read_file(path, &size);
-    if (!d || size != want * 4) {
-        CHECK_MSG(0, "%s: %s (want %zu bytes, have %zu)", path, d ? "wrong size" : "unreadable",
-                  want * 4, size);
-        free(d);
-        return NULL;
-    }
-    return (float *)d;
-}
-
 /* 1 if name starts with one of the comma-separated prefixes of `list` (NULL = all). */
 static int selected(const char *list, const char *name) {
     if (!list || !*list) return 1;
@@ -103,7 +91,8 @@ static int run_case(const char *dir, const tm_case *c, const bd_model *m, int n_
             float *x = NULL;
             size_t n = 0;
             snprintf(path, sizeof path, "%s/%s.f%d.in%d.f32", dir, c->name, k, i);
-            float *v = bd_session_input(s, i, &x, &n) == BD_OK ? read_f32(path, n) : NULL;
+            float *v =
+                bd_session_input(s, i, &x, &n) == BD_OK ? harness_expect_f32(path, n) : NULL;
             if (!v) {
                 bad = 1;
                 break;
@@ -121,7 +110,8 @@ static int run_case(const char *dir, const tm_case *c, const bd_model *m, int n_
             const float *y = NULL;
             size_t n = 0;
             snprintf(path, sizeof path, "%s/%s.f%d.out%d.f32", dir, c->name, k, j);
-            float *ref = bd_session_output(s, j, &y, &n) == BD_OK ? read_f32(path, n) : NULL;
+            float *ref =
+                bd_session_output(s, j, &y, &n) == BD_OK ? harness_expect_f32(path, n) : NULL;
             if (!ref) {
                 bad++;
                 continue;

@@ -22,16 +22,14 @@ static int required(void) {
     return r && strcmp(r, "1") == 0;
 }
 
-static float *read_f32(const char *dir, const char *name, size_t want) {
+/* dir/name as `want` floats, or NULL (a file of the wrong size is reported). */
+static float *read_ref(const char *dir, const char *name, size_t want) {
     char path[2048];
-    size_t size = 0;
-    unsigned char *d = harness_read_file(harness_path(path, sizeof path, dir, name), &size);
-    if (d && size != want * sizeof(float)) {
-        fprintf(stderr, "%s: %zu bytes, want %zu\n", path, size, want * sizeof(float));
-        free(d);
-        return NULL;
-    }
-    return (float *)d;
+    size_t have;
+    float *d = harness_read_f32(harness_path(path, sizeof path, dir, name), want, &have);
+    if (!d && have != SIZE_MAX)
+        fprintf(stderr, "%s: %zu bytes, want %zu\n", path, have, want * sizeof(float));
+    return d;
 }
 
 /* max |a - b| relative to b's range (tolerance 1e-4 of it, floor 1e-6). */
@@ -89,7 +87,7 @@ static void run_case(const char *dir, const char *name, const char *file, int n_
                 size_t n = 0;
                 CHECK(bd_session_input(s, i, &in, &n) == BD_OK);
                 snprintf(fn, sizeof fn, "%s.f%d.in%d.f32", name, k, i);
-                float *ref = read_f32(dir, fn, n);
+                float *ref = read_ref(dir, fn, n);
                 CHECK_MSG(ref != NULL, "%s", fn);
                 if (!ref) continue;
                 if (i == 0) {
@@ -108,7 +106,7 @@ static void run_case(const char *dir, const char *name, const char *file, int n_
                 size_t n = 0;
                 CHECK(bd_session_output(s, j, &out, &n) == BD_OK);
                 snprintf(fn, sizeof fn, "%s.f%d.out%d.f32", name, k, j);
-                float *ref = read_f32(dir, fn, n);
+                float *ref = read_ref(dir, fn, n);
                 CHECK_MSG(ref != NULL, "%s", fn);
                 if (!ref) continue;
                 double err, tol;
