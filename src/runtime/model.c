@@ -117,7 +117,13 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size, const char 
     m->n_macs = 0;
     for (int i = 0; i < g->n_nodes; i++) m->n_macs += bd_node_macs(g, &g->nodes[i]);
     bd_kernels_init(&m->kernels, bd_isa_resolve(m->opts.isa));
-    return bd_pack_weights(m);
+    if ((st = bd_pack_weights(m))) return st;
+    if (m->arena_bytes > m->opts.max_arena_bytes) /* BF16: grew by the input scratch */
+        return bd_err_set(&m->err, BD_ERR_LIMIT,
+                          "model needs an activation arena of %zu bytes with its BF16 input "
+                          "scratch, more than the limit of %zu (bd_model_options.max_arena_bytes)",
+                          m->arena_bytes, m->opts.max_arena_bytes);
+    return BD_OK;
 }
 
 /* Loads from memory; base_dir (may be NULL) is where ONNX external data lives. */

@@ -112,7 +112,8 @@ static void one_image(const char *what, const char *model, const float *x, size_
           f.st.precision == BD_PRECISION_FP32 && f.st.n_ops_bf16 == 0);
     const int k = out_name ? output_index(f.m, out_name) : 0;
     size_t n0 = 0, n1 = 0, n2 = 0;
-    const float *y0 = run(&f, x, n, k, &n0), *y1 = run(&b, x, n, k, &n1), *y2 = run(&b2, x, n, k, &n2);
+    const float *y0 = run(&f, x, n, k, &n0), *y1 = run(&b, x, n, k, &n1);
+    const float *y2 = run(&b2, x, n, k, &n2);
     CHECK_MSG(y0 && y1 && y2 && n0 == n1 && n1 == n2, "%s: run failed", what);
     if (y0 && y1 && y2 && n0 == n1 && n1 == n2) {
         double mean, iou;

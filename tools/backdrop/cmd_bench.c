@@ -49,8 +49,8 @@ static const char *const bench_help =
     "                      on is what video and cam do)\n"
     "  -h, --help          print this help\n";
 
-enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME, OPT_FP16, OPT_PRECISION, OPT_FRAME_FORMAT,
-       OPT_TEMPORAL, OPT_INPUT_SIZE, OPT_RATIO };
+enum { OPT_RUNS = 0x200, OPT_WARMUP, OPT_ISA, OPT_PROFILE, OPT_FRAME, OPT_FP16, OPT_PRECISION,
+       OPT_FRAME_FORMAT, OPT_TEMPORAL, OPT_INPUT_SIZE, OPT_RATIO };
 
 /* The frame case's set-up beyond its size. */
 typedef struct frame_case {
