@@ -114,12 +114,19 @@ typedef struct bd_tensor_info {
  */
 typedef struct bd_model bd_model;
 
-/** Storage precision of the convolution weights (append-only). Activations and
- * accumulation are fp32 in both modes. */
+/** Precision of the convolutions (append-only). Accumulation is fp32 in every
+ * mode. */
 typedef enum bd_precision {
     BD_PRECISION_FP32 = 0, /* default */
     BD_PRECISION_FP16 = 1, /* weights stored as IEEE half, widened to fp32 in registers
-                              (F16C); needs the avx2 or avx512 kernel level, else FP32 */
+                              (F16C); activations fp32; needs the avx2 or avx512 kernel
+                              level, else FP32 */
+    BD_PRECISION_BF16 = 2, /* dense convolutions and fully connected ops with bfloat16
+                              weights AND activations (each op's input rounded to bf16
+                              once per run), fp32 accumulation (vdpbf16ps); bias,
+                              outputs and every other op fp32. Needs the avx512 kernel
+                              level and a CPU with AVX512_BF16, else FP32 (the
+                              precision_note of bd_model_stats says why) */
 } bd_precision;
 
 /** Options for loading a model. Fill with bd_model_options_default(). */
@@ -135,10 +142,12 @@ typedef struct bd_model_options {
      * may be NULL. Fusion never removes a tensor named here. */
     const char *const *extra_outputs;
     int n_extra_outputs;
-    /* Weight storage of the convolutions (dense, 1x1, fully connected, depthwise);
-     * default BD_PRECISION_FP32. FP16 halves their weight bytes; its error against
-     * FP32 on the selfie models is in docs/NOTES.md. A caller's older, smaller
-     * struct (struct_size) reads as FP32. Other values: BD_ERR_INVALID_ARG. */
+    /* Precision of the convolutions; default BD_PRECISION_FP32. FP16: weight
+     * storage of the dense, 1x1, fully connected and depthwise ones (half the
+     * weight bytes); BF16: bf16 weights and activations in the dense ones (see
+     * bd_precision). Their error against FP32 on the selfie and matting models is
+     * in docs/NOTES.md. A caller's older, smaller struct (struct_size) reads as
+     * FP32. Other values: BD_ERR_INVALID_ARG. */
     bd_precision precision;
     /* Size for the free (symbolic) spatial dims of the image-shaped graph inputs
      * (ONNX dim_param "height"/"width" of MODNet-style [N,3,H,W] models); 0 = none,
@@ -226,10 +235,12 @@ typedef struct bd_model_stats {
                                 convolution weights at their precision + other constants */
     size_t arena_bytes;      /* activation arena of one session */
     bd_isa isa;              /* kernel level chosen */
-    bd_precision precision;  /* FP16 if any op got half weights, else FP32 */
+    bd_precision precision;  /* BF16 if any op runs in bf16, FP16 if any op got half
+                                weights, else FP32 */
     int n_ops_fp16;          /* ops whose weights are stored as half */
-    const char *precision_note; /* static: why FP16 was not (fully) used, or "" */
+    const char *precision_note; /* static: why FP16/BF16 was not (fully) used, or "" */
     float downsample_ratio;     /* bound to RVM's downsample_ratio input; 0 = none */
+    int n_ops_bf16;             /* ops run with bf16 weights and activations */
 } bd_model_stats;
 
 BD_API bd_status bd_model_get_stats(const bd_model *model, bd_model_stats *out);

@@ -61,6 +61,17 @@ float bd_f16_to_f32(uint16_t h);
  * a (quiet) NaN with the sign kept. core/half.c. */
 uint16_t bd_f32_to_f16(float f);
 
+/* binary32 -> bfloat16 (the top 16 bits), round to nearest even, with the
+ * conventions of AVX512_BF16 vcvtne2ps2bf16 (which ignores MXCSR): subnormal
+ * inputs become +-0 (sign kept), overflow rounds to +-inf, NaN stays a quiet NaN
+ * with the sign and top payload bits kept. core/half.c. */
+uint16_t bd_f32_to_bf16(float f);
+/* bfloat16 -> binary32: exact (the bits shifted up). */
+static inline float bd_bf16_to_f32(uint16_t h) {
+    union { uint32_t u; float f; } v = {(uint32_t)h << 16};
+    return v.f;
+}
+
 /* Floating-point mode for inference: flush subnormal results and operands to zero
  * (x86 MXCSR FTZ+DAZ). Subnormal arithmetic costs ~100 cycles per operation on
  * x86, and squeeze-excite gates (sigmoids of large negative logits) times small
@@ -72,6 +83,7 @@ void bd_fp_fast_leave(unsigned saved);
 typedef struct bd_cpu_info {
     bool avx2_fma;  /* AVX2 + FMA + F16C, OS saves YMM */
     bool avx512;    /* AVX-512 F/BW/DQ/VL, OS saves ZMM */
+    bool avx512_bf16; /* avx512 and AVX512_BF16 (vcvtne2ps2bf16, vdpbf16ps) */
 } bd_cpu_info;
 
 void bd_cpu_detect(bd_cpu_info *info);

@@ -32,6 +32,11 @@ void bd_cpu_detect(bd_cpu_info *info) {
     bool f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
     info->avx2_fma = ymm && avx2 && fma && f16c;
     info->avx512 = info->avx2_fma && zmm && f && dq && bw && vl;
+    /* AVX512_BF16: CPUID leaf 7 subleaf 1, EAX bit 5 (subleaf 1 exists when
+     * subleaf 0 reports a maximum subleaf >= 1 in EAX). */
+    unsigned max_sub = a;
+    if (info->avx512 && max_sub >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d))
+        info->avx512_bf16 = (a >> 5) & 1;
 }
 #else
 void bd_cpu_detect(bd_cpu_info *info) { memset(info, 0, sizeof *info); }

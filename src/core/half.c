@@ -1,7 +1,9 @@
 /*
  * half.c -- float -> IEEE half rounding (the inverse, bd_f16_to_f32, is in
  * memory.c). Used once per weight at compile time by the FP16 packers, so it is
- * plain portable C; the kernels only widen (exactly) with F16C.
+ * plain portable C; the kernels only widen (exactly) with F16C. Also float ->
+ * bfloat16 (the BF16 mode's weights at compile time, and the reference for the
+ * kernels' activation conversion).
  */
 #include <string.h>
 
@@ -32,4 +34,17 @@ uint16_t bd_f32_to_f16(float f) {
      * becomes the smallest normal). */
     uint32_t h = e >= -14 ? ((uint32_t)(e + 14) << 10) + r : r;
     return (uint16_t)(sign | h);
+}
+
+uint16_t bd_f32_to_bf16(float f) {
+    uint32_t x;
+    memcpy(&x, &f, sizeof x);
+    const uint32_t ax = x & 0x7fffffffu;
+    if (ax > 0x7f800000u) /* NaN: quiet, sign and top payload bits kept */
+        return (uint16_t)((x >> 16) | 0x40u);
+    if (ax < 0x00800000u) /* zero or subnormal: +-0 (vcvtne2ps2bf16 is DAZ) */
+        return (uint16_t)((x >> 16) & 0x8000u);
+    /* Round to nearest even on the dropped 16 bits; a carry moves into the
+     * exponent (and the largest finite values round up to inf). */
+    return (uint16_t)((x + 0x7fffu + ((x >> 16) & 1u)) >> 16);
 }

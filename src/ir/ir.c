@@ -73,6 +73,7 @@ void bd_graph_free(bd_graph *g) {
     for (int i = 0; i < g->n_nodes; i++) {
         bd_aligned_free(g->nodes[i].packed);
         bd_aligned_free(g->nodes[i].packed_f16);
+        bd_aligned_free(g->nodes[i].packed_bf16);
     }
     free(g->nodes);
     free(g->inputs);

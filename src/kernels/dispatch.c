@@ -15,7 +15,8 @@
 #include "kernels/peak.h"
 
 /* The reference level, the base every other level overrides. Entries not named
- * here are NULL: the FP16 storage kernels (only levels with F16C install them). */
+ * here are NULL: the FP16 storage kernels (only levels with F16C install them)
+ * and the BF16 ones. */
 static void net_ref(bd_kernels *k, bd_isa isa) {
     *k = (bd_kernels){
         .isa = isa,
@@ -72,6 +73,16 @@ static void fill_tables(bd_isa isa, bd_kernels *net, bd_img_kernels *img) {
     if (isa >= BD_ISA_AVX512 && isa != BD_ISA_NEON) {
         if (net) bd_kernels_init_avx512(net);
         if (img) bd_img_kernels_init_avx512(img);
+    }
+#endif
+#if defined(BD_HAVE_AVX512_BF16)
+    /* Not a level of its own: the avx512 level plus three entries, which only a
+     * CPU with AVX512_BF16 gets (anything else keeps them NULL and BF16 requests
+     * fall back to fp32, never SIGILL). */
+    if (net && isa >= BD_ISA_AVX512 && isa != BD_ISA_NEON) {
+        bd_cpu_info ci;
+        bd_cpu_detect(&ci);
+        if (ci.avx512_bf16) bd_kernels_init_avx512_bf16(net);
     }
 #endif
 }

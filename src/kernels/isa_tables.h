@@ -10,5 +10,7 @@
 void bd_kernels_init_scalar(bd_kernels *k);
 void bd_kernels_init_avx2(bd_kernels *k);
 void bd_kernels_init_avx512(bd_kernels *k);
+/* The BF16 entries (conv_bf16_avx512.c): only on a CPU with AVX512_BF16. */
+void bd_kernels_init_avx512_bf16(bd_kernels *k);
 
 #endif

@@ -86,6 +86,36 @@ typedef void (*bd_conv_f16_fn)(const bd_conv_params *p, const float *restrict in
 typedef size_t (*bd_pack_f16_fn)(const bd_conv_params *p, const float *w, const float *bias,
                                  uint16_t *dst);
 
+/* BF16 (bd_model_options.precision BD_PRECISION_BF16; AVX512_BF16 CPUs only):
+ * the dense convolution with bfloat16 weights AND activations. The products of
+ * two bf16 values are exact in fp32 and are accumulated in fp32 (vdpbf16ps);
+ * bias, residual, activation and output stay fp32, as in the fp32 kernel.
+ * `in` is the op's NHWC input converted by convert_bf16 with a channel stride of
+ * bd_bf16_stride(in_c) (in_c rounded up to even, the pad channel 0), so every
+ * pair of channels (2c, 2c+1) is one 32-bit word. The specification is the
+ * reference kernel bd_bf16_conv2d_ref on the bf16-rounded weights and inputs
+ * (bd_f32_to_bf16) with the fp32 bias. */
+typedef void (*bd_conv_bf16_fn)(const bd_conv_params *p, const uint16_t *restrict in,
+                                const uint16_t *restrict packed, const float *restrict residual,
+                                float *restrict out, int y0, int y1);
+
+/* Packs bf16 weights (and the fp32 bias, as pairs of uint16) for the matching
+ * bd_conv_bf16_fn; returns the number of uint16 written (dst not NULL) or
+ * needed, 0 when the kernel does not handle the geometry (the op then keeps
+ * fp32). Compile time, no allocation. */
+typedef size_t (*bd_pack_bf16_fn)(const bd_conv_params *p, const float *w, const float *bias,
+                                  uint16_t *dst);
+
+/* Activation conversion for the BF16 kernels: for pixels i in [i0, i1) of an
+ * image of c channels, out[i * cp + ch] = bd_f32_to_bf16(in[i * c + ch]) for
+ * ch < c, and out[i * cp + c] = 0 when cp = c + 1 (cp = bd_bf16_stride(c)).
+ * Bit-exact across levels. */
+typedef void (*bd_bf16_convert_fn)(const float *restrict in, uint16_t *restrict out, size_t i0,
+                                   size_t i1, int c, int cp);
+
+/* The channel stride of a bf16-converted activation: c rounded up to even. */
+static inline int bd_bf16_stride(int c) { return c + (c & 1); }
+
 /* Pooling over k_h x k_w windows (conv params without weights). Average pools
  * divide by the number of in-bounds taps (TFLite rule). Output rows [y0, y1). */
 typedef void (*bd_pool_fn)(const bd_conv_params *p, const float *restrict in,
@@ -242,6 +272,11 @@ typedef struct bd_kernels {
     bd_conv_f16_fn conv2d_f16, dwconv2d_f16;
     bd_pack_f16_fn pack_conv2d_f16, pack_dwconv2d_f16;
     bd_transpose2d_fn transpose2d;
+    /* BF16 weights and activations for conv2d and fully connected; NULL unless
+     * the level is avx512 and the CPU has AVX512_BF16 (dispatch.c). Set together. */
+    bd_conv_bf16_fn conv2d_bf16;
+    bd_pack_bf16_fn pack_conv2d_bf16;
+    bd_bf16_convert_fn convert_bf16;
     /* The FMA throughput loop of this level (kernels/peak.h) and the
      * multiply-adds one of its iterations does (bd_measure_peak_gmacs). */
     float (*peak_fma)(int64_t iters);
@@ -321,5 +356,15 @@ void bd_f32_slice_ref(const bd_copy_params *p, const float *restrict in, float *
                       size_t r0, size_t r1);
 void bd_f32_resize_nearest_ref(const bd_nearest_params *p, const float *restrict in,
                                float *restrict out, int y0, int y1);
+/* BF16 reference (kernels/ref/conv_bf16_ref.c): packed = the bf16 weights
+ * [out_c, k_h, k_w, in_c] then the fp32 bias (2 uint16 each); the kernel reads
+ * `in` at channel stride bd_bf16_stride(in_c), accumulates in double. */
+size_t bd_bf16_conv2d_pack_ref(const bd_conv_params *p, const float *w, const float *bias,
+                               uint16_t *dst);
+void bd_bf16_conv2d_ref(const bd_conv_params *p, const uint16_t *restrict in,
+                        const uint16_t *restrict packed, const float *restrict residual,
+                        float *restrict out, int y0, int y1);
+void bd_bf16_convert_ref(const float *restrict in, uint16_t *restrict out, size_t i0, size_t i1,
+                         int c, int cp);
 
 #endif /* BD_KERNELS_H */

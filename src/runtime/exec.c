@@ -245,7 +245,8 @@ static void transpose_tile(const bd_kernels *k, const float *x, float *y, size_t
 static int oc_blocks(const bd_model *m, const bd_node *n) {
     const bd_value *out = &m->graph.values[n->output];
     const int blk = m->kernels.conv2d_oc_block;
-    if (n->op != BD_OP_CONV2D || blk <= 0 || n->packed_f16 || n->act == BD_ACT_TANH ||
+    if (n->op != BD_OP_CONV2D || blk <= 0 || n->packed_f16 || n->packed_bf16 ||
+        n->act == BD_ACT_TANH ||
         out->n_dims != 4 || out->dims[0] != 1 || out->dims[1] > BD_OC_SPLIT_MAX_ROWS ||
         bd_node_macs(&m->graph, n) < BD_OC_SPLIT_MIN_ROW_MACS * out->dims[1])
         return 0;
@@ -308,6 +309,47 @@ int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
     return most < 1 ? 1 : (most > 1024 ? 1024 : (int)most);
 }
 
+/* BF16: the input of node n (all its pixels, every image of the batch) as bf16
+ * at channel stride bd_bf16_stride(in_c) in the arena's scratch; pixels of tile
+ * ith of nth. */
+static void convert_input(const bd_model *m, const bd_node *n, uint8_t *arena, int in_c,
+                          int ith, int nth) {
+    const bd_graph *g = &m->graph;
+    const size_t n_pix = g->values[n->inputs[0]].n_elems / (size_t)in_c;
+    size_t i0, i1;
+    share(n_pix, ith, nth, &i0, &i1);
+    if (i1 > i0)
+        m->kernels.convert_bf16(ptr(g, arena, n->inputs[0]), (uint16_t *)(arena + m->bf16_offset),
+                                i0, i1, in_c, bd_bf16_stride(in_c));
+}
+
+bool bd_exec_needs_prepare(const bd_model *m, int i) {
+    return m->graph.nodes[i].packed_bf16 != NULL;
+}
+
+void bd_exec_node_prepare(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
+    const bd_node *n = &m->graph.nodes[i];
+    if (n->packed_bf16)
+        convert_input(m, n, arena, bd_node_conv_params(&m->graph, n).in_c, ith, nth);
+}
+
+/* Rows [y0, y1) of every image of a BF16 node (conv2d or fully connected),
+ * converting its input first when it runs as one tile. */
+static void run_bf16(const bd_model *m, const bd_node *n, uint8_t *arena, const bd_conv_params *p,
+                     int batch, int y0, int y1, int nth) {
+    const bd_graph *g = &m->graph;
+    if (nth == 1) convert_input(m, n, arena, p->in_c, 0, 1);
+    const uint16_t *xb = (const uint16_t *)(arena + m->bf16_offset);
+    const float *r =
+        n->n_inputs == 4 && n->op == BD_OP_CONV2D ? ptr(g, arena, n->inputs[3]) : NULL;
+    float *y = ptr(g, arena, n->output);
+    const size_t in_img = (size_t)p->in_h * p->in_w * bd_bf16_stride(p->in_c);
+    const size_t out_img = (size_t)p->out_h * p->out_w * p->out_c;
+    for (int bi = 0; bi < batch && y1 > y0; bi++)
+        m->kernels.conv2d_bf16(p, xb + bi * in_img, n->packed_bf16, r ? r + bi * out_img : NULL,
+                               y + bi * out_img, y0, y1);
+}
+
 void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
     const bd_graph *g = &m->graph;
     const bd_kernels *k = &m->kernels;
@@ -330,6 +372,10 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         bd_conv_fn fn = n->op == BD_OP_CONV2D ? k->conv2d
                         : n->op == BD_OP_DWCONV2D ? k->dwconv2d : k->tconv2d;
         const float *r = n->n_inputs == 4 ? ptr(g, arena, n->inputs[3]) : NULL;
+        if (n->packed_bf16) { /* BF16: only conv2d gets it */
+            run_bf16(m, n, arena, &p, batch, y0, y1, nth);
+            break;
+        }
         if (n->packed_f16) { /* FP16 storage: only conv2d and dwconv2d get it */
             bd_conv_f16_fn f16 = n->op == BD_OP_CONV2D ? k->conv2d_f16 : k->dwconv2d_f16;
             for (int bi = 0; bi < batch && y1 > y0; bi++)
@@ -466,7 +512,9 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         bd_conv_params p = bd_node_conv_params(g, n);
         size_t f0, f1;
         share((size_t)p.out_h, ith, nth, &f0, &f1);
-        if (f1 > f0 && n->packed_f16)
+        if (n->packed_bf16) /* converts even when this tile has no rows (nth == 1) */
+            run_bf16(m, n, arena, &p, 1, (int)f0, (int)f1, nth);
+        else if (f1 > f0 && n->packed_f16)
             k->conv2d_f16(&p, x, n->packed_f16, NULL, y, (int)f0, (int)f1);
         else if (f1 > f0)
             k->conv2d(&p, x, n->packed, NULL, y, (int)f0, (int)f1);

@@ -37,7 +37,8 @@ bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
         if (m->opts.max_arena_bytes == 0) m->opts.max_arena_bytes = (size_t)1 << 30;
     }
     if (m->opts.n_extra_outputs < 0 || (m->opts.n_extra_outputs > 0 && !m->opts.extra_outputs) ||
-        (m->opts.precision != BD_PRECISION_FP32 && m->opts.precision != BD_PRECISION_FP16) ||
+        (m->opts.precision != BD_PRECISION_FP32 && m->opts.precision != BD_PRECISION_FP16 &&
+         m->opts.precision != BD_PRECISION_BF16) ||
         m->opts.input_width < 0 || m->opts.input_width > BD_MAX_INPUT_SIDE ||
         m->opts.input_height < 0 || m->opts.input_height > BD_MAX_INPUT_SIDE ||
         m->opts.frame_width < 0 || m->opts.frame_width > BD_MAX_INPUT_SIDE ||
@@ -116,7 +117,13 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size, const char 
     m->n_macs = 0;
     for (int i = 0; i < g->n_nodes; i++) m->n_macs += bd_node_macs(g, &g->nodes[i]);
     bd_kernels_init(&m->kernels, bd_isa_resolve(m->opts.isa));
-    return bd_pack_weights(m);
+    if ((st = bd_pack_weights(m))) return st;
+    if (m->arena_bytes > m->opts.max_arena_bytes) /* BF16: grew by the input scratch */
+        return bd_err_set(&m->err, BD_ERR_LIMIT,
+                          "model needs an activation arena of %zu bytes with its BF16 input "
+                          "scratch, more than the limit of %zu (bd_model_options.max_arena_bytes)",
+                          m->arena_bytes, m->opts.max_arena_bytes);
+    return BD_OK;
 }
 
 /* Loads from memory; base_dir (may be NULL) is where ONNX external data lives. */
@@ -239,13 +246,39 @@ static void *pack_alloc(bd_model *m, const bd_node *n, size_t n_elems, size_t el
     return p;
 }
 
+/* BF16: packs node n's weights for conv2d_bf16 when the table has it and the
+ * kernel takes the geometry, and grows the input scratch to fit its input.
+ * Returns 1 if packed, 0 if not (the node keeps fp32), -1 on error. */
+static int pack_bf16(bd_model *m, bd_node *n, const bd_conv_params *p, const float *w,
+                     const float *b, size_t *scratch_bytes) {
+    const bd_kernels *k = &m->kernels;
+    size_t n_u16 = k->pack_conv2d_bf16 ? k->pack_conv2d_bf16(p, w, b, NULL) : 0;
+    if (!n_u16) return 0;
+    /* The converted input: every pixel of the (batched) input at the even
+     * channel stride, 2 bytes each. */
+    const bd_value *in = &m->graph.values[n->inputs[0]];
+    size_t pix = in->n_elems / (size_t)p->in_c, bytes;
+    if (!bd_size_mul(pix, (size_t)bd_bf16_stride(p->in_c) * 2, &bytes)) {
+        bd_err_set(&m->err, BD_ERR_LIMIT, "op %d: bf16 input too large", n->src_index);
+        return -1;
+    }
+    n->packed_bf16 = pack_alloc(m, n, n_u16, sizeof(uint16_t));
+    if (!n->packed_bf16) return -1;
+    k->pack_conv2d_bf16(p, w, b, n->packed_bf16);
+    if (bytes > *scratch_bytes) *scratch_bytes = bytes;
+    return 1;
+}
+
 bd_status bd_pack_weights(bd_model *m) {
     bd_graph *g = &m->graph;
     const bd_kernels *k = &m->kernels;
     const bool fp16 = m->opts.precision == BD_PRECISION_FP16;
-    int kept_fp32 = 0; /* convolutions left in fp32 in FP16 mode */
+    const bool bf16 = m->opts.precision == BD_PRECISION_BF16;
+    int kept_fp32 = 0; /* dense convolutions left in fp32 in BF16 mode, any in FP16 */
+    size_t scratch = 0; /* BF16: bytes of the largest converted input */
     m->packed_bytes = 0;
     m->n_ops_f16 = 0;
+    m->n_ops_bf16 = 0;
     m->precision_note = "";
     for (int i = 0; i < g->n_nodes; i++) {
         bd_node *n = &g->nodes[i];
@@ -257,6 +290,17 @@ bd_status bd_pack_weights(bd_model *m) {
         if (!pack) continue;
         bd_conv_params p = bd_node_conv_params(g, n);
         const float *w = g->values[n->inputs[1]].data, *b = g->values[n->inputs[2]].data;
+        if (bf16 && dense) {
+            /* bf16 weights and activations where the table has the kernel; the
+             * depthwise and transposed convolutions stay fp32. */
+            int r = pack_bf16(m, n, &p, w, b, &scratch);
+            if (r < 0) return m->err.status;
+            if (r > 0) {
+                m->n_ops_bf16++;
+                continue;
+            }
+            kept_fp32++;
+        }
         if (fp16) {
             /* Half weights where the level has an _f16 kernel for this geometry
              * (its pack function returns 0 otherwise). */
@@ -283,6 +327,26 @@ bd_status bd_pack_weights(bd_model *m) {
     else if (fp16 && kept_fp32)
         m->precision_note = "transposed convolutions and depthwise ones with a depth "
                             "multiplier > 1 keep FP32 weights";
+    else if (bf16 && !m->n_ops_bf16 && kept_fp32)
+        m->precision_note = !k->pack_conv2d_bf16 && k->isa < BD_ISA_AVX512
+                                ? "BF16 needs the avx512 kernel level and a CPU with "
+                                  "AVX512_BF16; the kernel level is capped below avx512 "
+                                  "(BD_ISA or --isa), so everything runs FP32"
+                                : "BF16 needs a CPU with AVX512_BF16 (and a build with "
+                                  "-mavx512bf16); this one has none, so everything runs FP32";
+    else if (bf16 && kept_fp32)
+        m->precision_note = "some dense convolutions keep FP32 (geometry the BF16 kernel "
+                            "does not take)";
+    /* The scratch goes after the planned tensors, 64-byte aligned. */
+    m->bf16_offset = 0;
+    if (scratch) {
+        size_t off, end;
+        if (!bd_size_align(m->arena_bytes, &off) || !bd_size_add(off, scratch, &end) ||
+            !bd_size_align(end, &end))
+            return bd_err_set(&m->err, BD_ERR_LIMIT, "bf16 scratch too large");
+        m->bf16_offset = off;
+        m->arena_bytes = end;
+    }
     return BD_OK;
 }
 
@@ -337,7 +401,7 @@ bd_status bd_model_get_stats(const bd_model *m, bd_model_stats *out) {
         for (int i = 0; i < g->n_nodes && !read; i++) {
             const bd_node *n = &g->nodes[i];
             if (n->op == BD_OP_NONE) continue; /* fused away */
-            const bool packed = n->packed || n->packed_f16;
+            const bool packed = n->packed || n->packed_f16 || n->packed_bf16;
             for (int j = 0; j < n->n_inputs && !read; j++)
                 read = n->inputs[j] == v && !(packed && (j == 1 || j == 2));
         }
@@ -345,8 +409,11 @@ bd_status bd_model_get_stats(const bd_model *m, bd_model_stats *out) {
     }
     s.arena_bytes = m->arena_bytes;
     s.isa = m->kernels.isa;
-    s.precision = m->n_ops_f16 > 0 ? BD_PRECISION_FP16 : BD_PRECISION_FP32;
+    s.precision = m->n_ops_bf16 > 0  ? BD_PRECISION_BF16
+                  : m->n_ops_f16 > 0 ? BD_PRECISION_FP16
+                                     : BD_PRECISION_FP32;
     s.n_ops_fp16 = m->n_ops_f16;
+    s.n_ops_bf16 = m->n_ops_bf16;
     s.precision_note = m->precision_note ? m->precision_note : "";
     s.downsample_ratio = m->graph.downsample_ratio;
     size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;

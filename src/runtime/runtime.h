@@ -22,8 +22,14 @@ struct bd_model {
     const char *format;
     size_t packed_bytes;        /* all packed convolution weights (both precisions) */
     int n_ops_f16;              /* nodes with packed_f16 */
-    const char *precision_note; /* static; "" unless FP16 was requested and not
-                                   (fully) available */
+    int n_ops_bf16;             /* nodes with packed_bf16 */
+    const char *precision_note; /* static; "" unless FP16 or BF16 was requested and
+                                   not (fully) available */
+    /* BF16: the inputs of the packed_bf16 nodes are converted to bf16 into one
+     * scratch region at the end of each session's arena, [bf16_offset,
+     * arena_bytes) (sized for the largest such input at compile time; one node
+     * uses it at a time). 0 bytes when no node runs in bf16. */
+    size_t bf16_offset;
 };
 
 struct bd_session {
@@ -33,6 +39,7 @@ struct bd_session {
     bd_threadpool *pool;    /* n_threads incl. the caller, created once */
     bd_job *job;            /* the graph as steps of tiles, run by the pool */
     int *step_first;        /* [n_steps + 1]: step s runs nodes [first[s], first[s+1]) */
+    int *step_prep;         /* [n_steps]: node whose bf16 conversion step s is, or -1 */
     double *op_ms;          /* per-node accumulated ms when profiling, else NULL */
     double t_last;          /* profiling: when the previous step finished */
     int64_t profile_runs;
@@ -59,8 +66,15 @@ bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n);
 bd_status bd_pack_weights(bd_model *m);
 
 /* Runs tile ith of nth of node i with the session's arena (any thread may run any
- * tile; the result does not depend on nth). */
+ * tile; the result does not depend on nth). A BF16 node (packed_bf16) run as one
+ * tile (nth == 1) converts its input first itself; run as several, it reads the
+ * conversion that bd_exec_node_prepare made in the step before (the session
+ * gives such a node a conversion step, bd_exec_needs_prepare). */
 void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
+/* Whether node i needs a conversion step before it when split into tiles, and
+ * that step's tile ith of nth (its input rows converted to bf16). */
+bool bd_exec_needs_prepare(const bd_model *m, int i);
+void bd_exec_node_prepare(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
 /* The most tiles node n can usefully be cut into (>= 1). */
 int bd_exec_max_tiles(const bd_model *m, const bd_node *n);
 

@@ -43,15 +43,26 @@ static int node_tiles(const bd_model *m, const bd_node *n, int n_threads) {
 }
 
 /* Cuts the graph into steps: one per splittable node, one per run of serial nodes
- * (one per node when profiling, so every node is timed). Fills first[0..n_steps]
- * and tiles[0..n_steps-1] (both sized n_nodes + 1); returns n_steps. */
-static int make_steps(const bd_model *m, int n_threads, bool per_node, int *first, int *tiles) {
+ * (one per node when profiling, so every node is timed). A BF16 node cut into
+ * tiles gets a conversion step before it (prep[s] = its index, the step's node
+ * range empty; its tiles split the input's pixels); prep[s] = -1 for the others.
+ * Fills first[0..n_steps], tiles and prep[0..n_steps-1] (sized 2 * n_nodes + 1);
+ * returns n_steps. */
+static int make_steps(const bd_model *m, int n_threads, bool per_node, int *first, int *tiles,
+                      int *prep) {
     const bd_graph *g = &m->graph;
     int n_steps = 0;
     for (int i = 0; i < g->n_nodes;) {
         const bd_node *n = &g->nodes[i];
+        const int nt = node_tiles(m, n, n_threads);
+        if (nt > 1 && bd_exec_needs_prepare(m, i)) {
+            first[n_steps] = i;
+            tiles[n_steps] = n_threads;
+            prep[n_steps++] = i;
+        }
         first[n_steps] = i;
-        tiles[n_steps] = node_tiles(m, n, n_threads);
+        tiles[n_steps] = nt;
+        prep[n_steps] = -1;
         i++;
         if (tiles[n_steps] == 1 && is_serial(m, n) && !per_node)
             while (i < g->n_nodes && is_serial(m, &g->nodes[i])) i++;
@@ -72,6 +83,8 @@ static double now_ms(void) {
 static void run_tile(void *ctx, int step, int tile, int n_tiles) {
     bd_session *s = ctx;
     unsigned fp = bd_fp_fast_enter();
+    if (s->step_prep[step] >= 0)
+        bd_exec_node_prepare(s->model, s->arena, s->step_prep[step], tile, n_tiles);
     for (int i = s->step_first[step]; i < s->step_first[step + 1]; i++)
         bd_exec_node(s->model, s->arena, i, tile, n_tiles);
     bd_fp_fast_leave(fp);
@@ -104,12 +117,15 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     s->model = model;
     s->arena = bd_aligned_alloc(model->arena_bytes ? model->arena_bytes : BD_ALIGN);
     if (o.profile) s->op_ms = calloc((size_t)g->n_nodes + 1, sizeof(double));
-    s->step_first = calloc((size_t)g->n_nodes + 2, sizeof(int));
-    int *tiles = calloc((size_t)g->n_nodes + 1, sizeof(int));
+    s->step_first = calloc(2 * (size_t)g->n_nodes + 2, sizeof(int));
+    s->step_prep = calloc(2 * (size_t)g->n_nodes + 1, sizeof(int));
+    int *tiles = calloc(2 * (size_t)g->n_nodes + 1, sizeof(int));
     bd_status st = BD_ERR_NO_MEMORY;
-    if (!s->arena || (o.profile && !s->op_ms) || !s->step_first || !tiles) goto fail;
+    if (!s->arena || (o.profile && !s->op_ms) || !s->step_first || !s->step_prep || !tiles)
+        goto fail;
     if (g->n_nodes > 0) {
-        int n_steps = make_steps(model, n_threads, o.profile != 0, s->step_first, tiles);
+        int n_steps =
+            make_steps(model, n_threads, o.profile != 0, s->step_first, tiles, s->step_prep);
         st = bd_job_create(n_steps, tiles, n_threads, run_tile, o.profile ? step_done : NULL, s, &s->job);
         if (st != BD_OK) goto fail;
     }
@@ -138,6 +154,7 @@ void bd_session_free(bd_session *s) {
     bd_aligned_free(s->arena);
     free(s->op_ms);
     free(s->step_first);
+    free(s->step_prep);
     bd_session_state_free(s);
     free(s);
 }

@@ -115,11 +115,14 @@ static double ku_worst_conv = 0; /* largest |got - ref| / sum|w*x| seen */
 typedef struct ku_variant {
     const char *name;
     bd_isa isa;
-    int f16; /* FP16 weight storage: conv2d_f16 / dwconv2d_f16 */
+    int f16;  /* FP16 weight storage: conv2d_f16 / dwconv2d_f16 */
+    int bf16; /* BF16 weights and activations: conv2d_bf16 (AVX512_BF16 CPUs) */
 } ku_variant;
 static const ku_variant ku_variants[] = {
-    {"scalar", BD_ISA_SCALAR, 0},   {"avx2", BD_ISA_AVX2, 0},     {"avx2+f16", BD_ISA_AVX2, 1},
-    {"avx512", BD_ISA_AVX512, 0},   {"avx512+f16", BD_ISA_AVX512, 1}, {"neon", BD_ISA_NEON, 0},
+    {"scalar", BD_ISA_SCALAR, 0, 0},     {"avx2", BD_ISA_AVX2, 0, 0},
+    {"avx2+f16", BD_ISA_AVX2, 1, 0},     {"avx512", BD_ISA_AVX512, 0, 0},
+    {"avx512+f16", BD_ISA_AVX512, 1, 0}, {"avx512+bf16", BD_ISA_AVX512, 0, 1},
+    {"neon", BD_ISA_NEON, 0, 0},
 };
 #define KU_N_VARIANTS (int)(sizeof ku_variants / sizeof ku_variants[0])
 static int ku_variant_runs[KU_N_VARIANTS], ku_variant_skips[KU_N_VARIANTS];
@@ -135,13 +138,22 @@ static inline int ku_variant_ok(const ku_variant *v) {
 #if !defined(BD_HAVE_AVX512)
     if (v->isa == BD_ISA_AVX512) return 0;
 #endif
+    if (v->bf16) {
+#if defined(BD_HAVE_AVX512_BF16)
+        bd_cpu_info ci;
+        bd_cpu_detect(&ci);
+        if (!ci.avx512_bf16) return 0;
+#else
+        return 0;
+#endif
+    }
     return v->isa <= best;
 }
 
 /* One "skipped: ..." line per variant that did not run (and how many checks). */
 static inline void ku_report_skips(void) {
     for (int i = 0; i < KU_N_VARIANTS; i++) {
-        if (ku_variant_runs[i]) printf("  %-10s %d checks\n", ku_variants[i].name, ku_variant_runs[i]);
+        if (ku_variant_runs[i]) printf("  %-11s %d checks\n", ku_variants[i].name, ku_variant_runs[i]);
         if (ku_variant_skips[i])
             harness_skip("%s: %d checks (not built, or this CPU lacks it)", ku_variants[i].name,
                          ku_variant_skips[i]);
@@ -175,6 +187,55 @@ static inline void ku_conv_reference(int kind, const bd_conv_params *p, const fl
     bd_aligned_free(pk);
 }
 
+/* BF16: the input converted to bf16 at the even channel stride, by the
+ * reference converter (out, n_pix * cp uint16). */
+static inline uint16_t *ku_bf16_input(const bd_conv_params *p, const float *in) {
+    const size_t n_pix = (size_t)p->in_h * p->in_w, cp = (size_t)bd_bf16_stride(p->in_c);
+    uint16_t *x = malloc(n_pix * cp * sizeof(uint16_t) + 2);
+    if (!x) abort();
+    bd_bf16_convert_ref(in, x, 0, n_pix, p->in_c, (int)cp);
+    return x;
+}
+
+/* BF16: the reference output on rows [y0, y1) (sentinels elsewhere). */
+static inline void ku_bf16_reference(const bd_conv_params *p, const uint16_t *xr, const float *w,
+                                     const float *bias, const float *r, float *ref,
+                                     size_t n_out, int y0, int y1) {
+    size_t n_pk = bd_bf16_conv2d_pack_ref(p, w, bias, NULL);
+    uint16_t *pk = malloc(n_pk * sizeof(uint16_t));
+    if (!pk) abort();
+    bd_bf16_conv2d_pack_ref(p, w, bias, pk);
+    ku_fill_sentinel(ref, n_out);
+    bd_bf16_conv2d_ref(p, xr, pk, r, ref, y0, y1);
+    free(pk);
+}
+
+/* BF16: runs the level's conversion (checked bit-exact against the reference
+ * one) and kernel on rows [y0, y1) into got. */
+static inline void ku_bf16_run(const bd_kernels *k, const bd_conv_params *p, const float *in,
+                               const uint16_t *xr, const float *w, const float *bias,
+                               const float *r, float *got, int y0, int y1, const char *what) {
+    const size_t n_pix = (size_t)p->in_h * p->in_w, cp = (size_t)bd_bf16_stride(p->in_c);
+    const size_t n_x = n_pix * cp;
+    /* exact size, 2 uint16 past malloc's alignment: 4-byte pairs stay aligned */
+    uint16_t *base = malloc((n_x + 2) * sizeof(uint16_t)), *x = base + 2;
+    if (!base) abort();
+    k->convert_bf16(in, x, 0, n_pix, p->in_c, (int)cp);
+    size_t bad = 0;
+    for (size_t i = 0; i < n_x; i++) bad += x[i] != xr[i];
+    CHECK_MSG(bad == 0, "%s: bf16 conversion differs from the reference in %zu of %zu", what,
+              bad, n_x);
+    size_t n_pk = k->pack_conv2d_bf16(p, w, bias, NULL);
+    CHECK_MSG(n_pk > 0, "%s: bf16 packer declined", what);
+    if (n_pk) {
+        uint16_t *kp = bd_aligned_alloc(n_pk * sizeof(uint16_t));
+        k->pack_conv2d_bf16(p, w, bias, kp);
+        k->conv2d_bf16(p, x, kp, r, got, y0, y1);
+        bd_aligned_free(kp);
+    }
+    free(base);
+}
+
 /* Runs one geometry with every variant of the kernel list on rows [y0, y1) and
  * checks
  *   |got - ref| <= 1e-5 * (|bias| + sum |w*x| + |res|) + 1e-6 * |ref|
@@ -184,7 +245,10 @@ static inline void ku_conv_reference(int kind, const bd_conv_params *p, const fl
  * FP16 variants' specification is the fp32 reference run on the weights and
  * bias rounded to half (the widening is exact, so only the summation order
  * differs; same tolerance). Their packers may decline (return 0) only a
- * depthwise multiplier != 1; tconv2d has no FP16 variant. */
+ * depthwise multiplier != 1; tconv2d has no FP16 variant. The BF16 variant
+ * (conv2d only) is checked against bd_bf16_conv2d_ref on the same bf16-rounded
+ * weights and inputs (exact products, summed in another order), with the same
+ * tolerance on the fp32 magnitudes (within 1% of the rounded ones). */
 static inline void ku_check_conv(int kind, bd_conv_params p, int with_res, int y0, int y1,
                                  unsigned seed, const char *what) {
     const size_t n_in = (size_t)p.in_h * p.in_w * p.in_c;
@@ -205,11 +269,14 @@ static inline void ku_check_conv(int kind, bd_conv_params p, int with_res, int y
     for (size_t i = 0; i < n_out; i++) ares.p[i] = fabsf(res.p[i]);
     ku_conv_reference(kind, &p, in.p, w.p, bias.p, r, ain.p, ares.p, ref.p, mag.p, n_out, y0, y1);
     int have_f16_ref = 0;
+    uint16_t *xbf = NULL; /* BF16: the reference conversion, once */
+    ku_buf refbf = ku_alloc(n_out, 0);
 
     const size_t row = (size_t)p.out_w * p.out_c;
     for (int vi = 0; vi < KU_N_VARIANTS; vi++) {
         const ku_variant *v = &ku_variants[vi];
         if (v->f16 && kind == KU_TCONV) continue; /* no such variant */
+        if (v->bf16 && kind != KU_CONV) continue;
         if (!ku_variant_ok(v)) {
             ku_variant_skips[vi]++;
             continue;
@@ -218,7 +285,17 @@ static inline void ku_check_conv(int kind, bd_conv_params p, int with_res, int y
         bd_kernels_init(&k, v->isa);
         ku_fill_sentinel(got.p, n_out);
         const float *want = ref.p, *mg = mag.p;
-        if (!v->f16) {
+        if (v->bf16) {
+            CHECK_MSG(k.conv2d_bf16 && k.pack_conv2d_bf16 && k.convert_bf16,
+                      "%s: the bf16 kernels are missing", v->name);
+            if (!k.conv2d_bf16 || !k.pack_conv2d_bf16 || !k.convert_bf16) continue;
+            if (!xbf) {
+                xbf = ku_bf16_input(&p, in.p);
+                ku_bf16_reference(&p, xbf, w.p, bias.p, r, refbf.p, n_out, y0, y1);
+            }
+            want = refbf.p;
+            ku_bf16_run(&k, &p, in.p, xbf, w.p, bias.p, r, got.p, y0, y1, what);
+        } else if (!v->f16) {
             bd_pack_fn pack = kind == KU_CONV ? k.pack_conv2d
                               : kind == KU_DW ? k.pack_dwconv2d : k.pack_tconv2d;
             bd_conv_fn fn = kind == KU_CONV ? k.conv2d : kind == KU_DW ? k.dwconv2d : k.tconv2d;
@@ -275,7 +352,8 @@ static inline void ku_check_conv(int kind, bd_conv_params p, int with_res, int y
     }
     ku_free(&in), ku_free(&w), ku_free(&bias), ku_free(&res), ku_free(&ref), ku_free(&mag);
     ku_free(&got), ku_free(&ain), ku_free(&ares), ku_free(&wh), ku_free(&bh), ku_free(&ref16);
-    ku_free(&mag16);
+    ku_free(&mag16), ku_free(&refbf);
+    free(xbf);
 }
 
 /* Activation parameters for test case number i (all activations in turn). */

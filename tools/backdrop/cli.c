@@ -208,16 +208,40 @@ bool cli_parse_size(const char *cmd, const char *opt, const char *s, int *w, int
     return true;
 }
 
-bool cli_load_model(const char *path, bool fp16, bd_model **out) {
-    return cli_load_model_sized(path, fp16, NULL, out);
+bool cli_parse_precision(const char *cmd, const char *arg, cli_precision *out) {
+    static const char *const names[] = {"fp32", "fp16", "bf16", "auto"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = (cli_precision)i;
+            return true;
+        }
+    cli_usage_error(cmd, "unknown --precision '%s' (fp32, fp16, bf16 or auto)", arg);
+    return false;
 }
 
-bool cli_load_model_sized(const char *path, bool fp16, const cli_model_size *size,
+bd_precision cli_precision_request(cli_precision p) {
+    switch (p) {
+    case CLI_PREC_FP16: return BD_PRECISION_FP16;
+    case CLI_PREC_BF16:
+    case CLI_PREC_AUTO: return BD_PRECISION_BF16; /* the library falls back to FP32 */
+    default: return BD_PRECISION_FP32;
+    }
+}
+
+const char *cli_precision_name(bd_precision p) {
+    return p == BD_PRECISION_BF16 ? "bf16" : p == BD_PRECISION_FP16 ? "fp16" : "fp32";
+}
+
+bool cli_load_model(const char *path, cli_precision prec, bd_model **out) {
+    return cli_load_model_sized(path, prec, NULL, out);
+}
+
+bool cli_load_model_sized(const char *path, cli_precision prec, const cli_model_size *size,
                           bd_model **out) {
     bd_model *model = NULL;
     bd_model_options mo;
     bd_model_options_default(&mo);
-    if (fp16) mo.precision = BD_PRECISION_FP16;
+    mo.precision = cli_precision_request(prec);
     if (size) {
         mo.input_width = size->input_w;
         mo.input_height = size->input_h;
@@ -239,7 +263,8 @@ bool cli_load_model_sized(const char *path, bool fp16, const cli_model_size *siz
         return false;
     }
     bd_model_stats stats = {.struct_size = sizeof stats};
-    if (fp16 && bd_model_get_stats(model, &stats) == BD_OK && stats.precision_note[0])
+    if ((prec == CLI_PREC_FP16 || prec == CLI_PREC_BF16) &&
+        bd_model_get_stats(model, &stats) == BD_OK && stats.precision_note[0])
         fprintf(stderr, "backdrop: note: %s\n", stats.precision_note);
     *out = model;
     return true;
@@ -460,8 +485,10 @@ int cli_seg_opt(const char *cmd, int opt, const char *arg, cli_seg_opts *o) {
         o->conventions_path = arg;
         return CLI_EXIT_OK;
     case CLI_OPT_FP16:
-        o->fp16 = true;
+        o->precision = CLI_PREC_FP16;
         return CLI_EXIT_OK;
+    case CLI_OPT_PRECISION:
+        return cli_parse_precision(cmd, arg, &o->precision) ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     case CLI_OPT_INPUT_SIZE:
         return cli_parse_size(cmd, "--input-size", arg, &o->input_w, &o->input_h)
                    ? CLI_EXIT_OK
@@ -550,7 +577,7 @@ static bool seg_load_model(const cli_seg_opts *o, cli_seg_job *job, const char *
     if (*model_path == NULL) return false;
     double t0 = cli_now_ms();
     cli_model_size size = {o->input_w, o->input_h, fw, fh, o->downsample_ratio};
-    if (!cli_load_model_sized(*model_path, o->fp16, &size, &job->model)) return false;
+    if (!cli_load_model_sized(*model_path, o->precision, &size, &job->model)) return false;
     job->load_ms = cli_now_ms() - t0;
     job->opts = o;
     job->free_dims = has_free_dims(job->model) && o->input_w == 0;

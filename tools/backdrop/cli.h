@@ -54,6 +54,7 @@ enum {
     CLI_OPT_LIGHT_WRAP,    /* replace only */
     CLI_OPT_PREMULTIPLIED, /* replace only */
     CLI_OPT_FP16,          /* --fp16: FP16 weight storage (replace, mask, bench) */
+    CLI_OPT_PRECISION,     /* --precision fp32|fp16|bf16|auto (--fp16 = fp16) */
     CLI_OPT_TEMPORAL,          /* --temporal on|off */
     CLI_OPT_TEMPORAL_STRENGTH, /* --temporal-strength S */
     CLI_OPT_REUSE,             /* --reuse auto|off */
@@ -105,10 +106,28 @@ bool cli_has_ext(const char *path, const char *ext);
  * "no model found at '<path>'; ..." if the chosen file does not exist. */
 const char *cli_resolve_model(const char *opt_path);
 
-/* Creates and loads the model at `path`, with FP16 weight storage if `fp16`
- * (when the library had to keep FP32 it prints its note on stderr). On failure
- * prints the library's message, frees everything and returns false. */
-bool cli_load_model(const char *path, bool fp16, bd_model **out);
+/* --precision: what the user asked for. AUTO loads with BD_PRECISION_BF16
+ * without printing the library's fallback note: bf16 where the CPU has
+ * AVX512_BF16 (the library falls back to fp32 by itself elsewhere), else fp32. */
+typedef enum cli_precision {
+    CLI_PREC_FP32 = 0,
+    CLI_PREC_FP16,
+    CLI_PREC_BF16,
+    CLI_PREC_AUTO,
+} cli_precision;
+/* Parses fp32|fp16|bf16|auto into *out; prints a usage error and returns false
+ * otherwise. */
+bool cli_parse_precision(const char *cmd, const char *arg, cli_precision *out);
+/* The library precision to request for p. */
+bd_precision cli_precision_request(cli_precision p);
+/* What ran: "fp32", "fp16" or "bf16" (from bd_model_stats.precision). */
+const char *cli_precision_name(bd_precision p);
+
+/* Creates and loads the model at `path` with the precision `prec` (when the
+ * library had to keep FP32 for an explicit fp16/bf16 it prints its note on
+ * stderr). On failure prints the library's message, frees everything and
+ * returns false. */
+bool cli_load_model(const char *path, cli_precision prec, bd_model **out);
 /* What decides the size of a model with free (symbolic) input dims: --input-size,
  * else the frames' size by the model's rule (bd_model_options.frame_width), and
  * RVM's --downsample-ratio. */
@@ -118,7 +137,7 @@ typedef struct cli_model_size {
     float downsample_ratio; /* --downsample-ratio; 0 = automatic */
 } cli_model_size;
 /* As cli_load_model, sized by *size (NULL: nothing given). */
-bool cli_load_model_sized(const char *path, bool fp16, const cli_model_size *size,
+bool cli_load_model_sized(const char *path, cli_precision prec, const cli_model_size *size,
                           bd_model **out);
 /* Frame side assumed for free model input dims when nothing else decides (`info`
  * without --frame, `bench` without --frame). */
@@ -157,7 +176,7 @@ typedef struct cli_seg_opts {
     float feather;     /* --feather, frame pixels; 0 = off */
     bool have_class;
     int person_class; /* --class: channel of the model output that is the person */
-    bool fp16;        /* --fp16: FP16 weight storage */
+    cli_precision precision; /* --precision (--fp16 = CLI_PREC_FP16) */
     int input_w, input_h; /* --input-size WxH for free model input dims; 0 = unset */
     float downsample_ratio; /* --downsample-ratio (RVM); 0 = automatic */
     bool no_fgr;            /* --no-fgr: composite the frame even if the model gives fgr */
@@ -224,6 +243,7 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
         {"output-kind", required_argument, NULL, CLI_OPT_OUTPUT_KIND},                     \
         {"conventions", required_argument, NULL, CLI_OPT_CONVENTIONS},                     \
         {"fp16", no_argument, NULL, CLI_OPT_FP16},                                         \
+        {"precision", required_argument, NULL, CLI_OPT_PRECISION},                         \
         {"temporal", required_argument, NULL, CLI_OPT_TEMPORAL},                           \
         {"temporal-strength", required_argument, NULL, CLI_OPT_TEMPORAL_STRENGTH},         \
         {"reuse", required_argument, NULL, CLI_OPT_REUSE},                                 \
@@ -258,8 +278,11 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
     "      --refine-eps E  its smoothing (0..1000; 0 = default 0.001)\n"                  \
     "      --feather N     soften the mask edge over about N pixels (0..1000)\n"          \
     "      --threads N     worker threads (1..256; default 1)\n"                            \
-    "      --fp16          store the convolution weights as FP16 (error vs FP32: see\n"   \
-    "                      docs/NOTES.md; needs F16C, else stays FP32)\n"               \
+    "      --precision P   fp32 (default), fp16 (weights stored as FP16; needs F16C),\n"  \
+    "                      bf16 (dense convolutions in bfloat16; needs AVX512_BF16)\n"  \
+    "                      or auto (bf16 if this CPU has AVX512_BF16, else fp32);\n"   \
+    "                      unavailable ones run FP32 (error vs FP32: docs/NOTES.md)\n" \
+    "      --fp16          the same as --precision fp16\n"                              \
     "      --threshold T   probability at which alpha is 0.5 (0..1); needs a softness\n"    \
     "      --softness S    width of the alpha ramp around the threshold (0..1);\n"          \
     "                      0 uses the model's probability as the alpha\n"                   \

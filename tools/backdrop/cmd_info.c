@@ -34,6 +34,9 @@ static void usage(FILE *f) {
           "                    frames of WxH (default 512x512)\n"
           "      --input-size WxH  set the free input dims directly\n"
           "      --downsample-ratio R  RVM's internal scale (default: automatic)\n"
+          "      --precision P fp32 (default), fp16, bf16 or auto (bf16 if this CPU has\n"
+          "                    AVX512_BF16, else fp32): the precision to compile for;\n"
+          "                    'precision' then says what it got (--fp16 = fp16)\n"
           "  -h, --help        print this help and exit\n",
           f);
 }
@@ -256,6 +259,12 @@ static int describe(const char *path, const bd_model *model, const bd_model_conv
         printf("%s (this CPU supports %s)\n", bd_isa_name(stats.isa), bd_isa_name(best));
     else
         printf("%s\n", bd_isa_name(stats.isa));
+    print_key("precision");
+    printf("%s", cli_precision_name(stats.precision));
+    if (stats.n_ops_bf16 > 0)
+        printf(" (%d ops with bf16 weights and activations)", stats.n_ops_bf16);
+    if (stats.n_ops_fp16 > 0) printf(" (%d ops with fp16 weights)", stats.n_ops_fp16);
+    printf("%s%s\n", stats.precision_note[0] ? "; note: " : "", stats.precision_note);
     if (conv) {
         print_key("sidecar");
         printf("%s\n", conv_note);
@@ -273,11 +282,14 @@ int cli_cmd_info(int argc, char **argv) {
         {"input-size", required_argument, NULL, CLI_OPT_INPUT_SIZE},
         {"frame", required_argument, NULL, OPT_FRAME},
         {"downsample-ratio", required_argument, NULL, CLI_OPT_DOWNSAMPLE_RATIO},
+        {"precision", required_argument, NULL, CLI_OPT_PRECISION},
+        {"fp16", no_argument, NULL, CLI_OPT_FP16},
         {"help", no_argument, NULL, CLI_OPT_HELP},
         {NULL, 0, NULL, 0},
     };
     const char *model_opt = NULL;
     cli_model_size size = {0};
+    cli_precision prec = CLI_PREC_FP32;
 
     optind = 1;
     opterr = 0;
@@ -301,6 +313,10 @@ int cli_cmd_info(int argc, char **argv) {
                                  &size.downsample_ratio))
                 return CLI_EXIT_USAGE;
             break;
+        case CLI_OPT_PRECISION:
+            if (!cli_parse_precision(CMD, optarg, &prec)) return CLI_EXIT_USAGE;
+            break;
+        case CLI_OPT_FP16: prec = CLI_PREC_FP16; break;
         case 'h':
         case CLI_OPT_HELP:
             usage(stdout);
@@ -320,7 +336,7 @@ int cli_cmd_info(int argc, char **argv) {
     const char *path = cli_resolve_model(model_opt);
     if (path == NULL) return CLI_EXIT_FAIL;
     bd_model *model = NULL;
-    if (!cli_load_model_sized(path, false, &size, &model))
+    if (!cli_load_model_sized(path, prec, &size, &model))
         return CLI_EXIT_FAIL;
     bd_model_conventions conv;
     char note[600] = "";

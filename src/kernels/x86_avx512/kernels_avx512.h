@@ -10,5 +10,13 @@
 BD_DECLARE_ISA_KERNELS(avx512)
 void bd_f32_transpose2d_avx512(const float *restrict in, float *restrict out, size_t rows,
                                size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);
+/* BF16 weights and activations (conv_bf16_avx512.c, AVX512_BF16). */
+size_t bd_bf16_conv2d_pack_avx512(const bd_conv_params *p, const float *w, const float *bias,
+                                  uint16_t *dst);
+void bd_bf16_conv2d_avx512(const bd_conv_params *p, const uint16_t *restrict in,
+                           const uint16_t *restrict packed, const float *restrict residual,
+                           float *restrict out, int y0, int y1);
+void bd_bf16_convert_avx512(const float *restrict in, uint16_t *restrict out, size_t i0,
+                            size_t i1, int c, int cp);
 
 #endif

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# precision.sh -- --precision fp32|fp16|bf16|auto of `bench`, `info` and `mask`:
+# bench and info print the precision that ran; bf16 runs bf16 on a CPU with
+# AVX512_BF16 (else fp32 with a note), and falls back to fp32 with a note at
+# --isa avx2; auto prints no note; an unknown value is a usage error (2).
+
+# shellcheck source=common.bash
+. "$(dirname "$0")/common.bash"
+
+require_model
+IMG=$(find_image astronaut.png) || { echo "skipped: no astronaut.png"; exit 77; }
+
+expect 2 "bench --precision bogus" bench "$MODEL" --precision bogus
+expect 0 "bench --precision fp32" bench "$MODEL" --runs 2 --warmup 0 --precision fp32
+grep -q '^precision: fp32 ran' "$TMP/stdout"
+check $? "bench fp32: 'precision: fp32 ran'"
+expect 0 "bench --precision bf16" bench "$MODEL" --runs 2 --warmup 0 --precision bf16
+if grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null; then
+    grep -q '^weights: bf16, .* [1-9][0-9]* ops in BF16' "$TMP/stdout"
+    check $? "bench bf16: 'weights: bf16' with ops"
+    expect 0 "info --precision auto" info "$MODEL" --precision auto
+    grep -q '^precision *bf16 (' "$TMP/stdout"
+    check $? "info auto on an AVX512_BF16 CPU: bf16"
+else
+    grep -q '^weights: fp32, .*note: BF16 needs' "$TMP/stdout"
+    check $? "bench bf16 without AVX512_BF16: fp32 with a note"
+fi
+expect 0 "bench --precision bf16 --isa avx2" bench "$MODEL" --runs 2 --warmup 0 --precision bf16 --isa avx2
+grep -q '^weights: fp32, .*note: BF16 needs' "$TMP/stdout"
+check $? "bench bf16 at avx2: fp32 with a note"
+expect 0 "bench --precision auto --isa avx2" bench "$MODEL" --runs 2 --warmup 0 --precision auto --isa avx2
+grep -q 'note:' "$TMP/stdout"
+check $((! $?)) "bench auto: no note"
+expect 0 "mask --precision bf16" mask "$IMG" -o "$TMP/mbf.png" --model "$MODEL" --precision bf16
+test -s "$TMP/mbf.png"
+check $? "mask bf16 wrote a mask"
+
+finish
