@@ -34,8 +34,8 @@ static void usage(FILE *f) {
           "                    frames of WxH (default 512x512)\n"
           "      --input-size WxH  set the free input dims directly\n"
           "      --downsample-ratio R  RVM's internal scale (default: automatic)\n"
-          "      --precision P fp32 (default), fp16, bf16 or auto (bf16 if this CPU has\n"
-          "                    AVX512_BF16, else fp32): the precision to compile for;\n"
+          "      --precision P fp32 (default), fp16, bf16 or auto (fp32 for now:\n"
+          "                    bf16 measured slower on Xeons): the precision to compile for;\n"
           "                    'precision' then says what it got (--fp16 = fp16)\n"
           "  -h, --help        print this help and exit\n",
           f);
