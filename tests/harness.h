@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 static int harness_passed, harness_failed, harness_skipped, harness_skipped_data;
@@ -175,6 +176,22 @@ static inline unsigned harness_rand(unsigned *state) {
     x ^= x >> 17;
     x ^= x << 5;
     return *state = x;
+}
+
+
+/* The shared reference directory ($BD_SHARED_DIR/testdata/reference) opened for
+ * listing, its path in dir; NULL (the part skipped as missing data) when it is
+ * not there. `what` names what the test wanted from it. */
+static inline DIR *harness_reference_dir(char *dir, size_t size, const char *what) {
+    const char *shared = harness_env_dir("BD_SHARED_DIR");
+    if (!shared) {
+        harness_skip_data("BD_SHARED_DIR not set: no %s", what);
+        return NULL;
+    }
+    snprintf(dir, size, "%s/testdata/reference", shared);
+    DIR *d = opendir(dir);
+    if (!d) harness_skip_data("%s missing", dir);
+    return d;
 }
 
 #endif /* BD_TEST_HARNESS_H */

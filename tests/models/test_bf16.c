@@ -125,18 +125,9 @@ static void one_image(const char *what, const char *model, const float *x, size_
 }
 
 static void test_selfie(const char *models) {
-    const char *shared = harness_env_dir("BD_SHARED_DIR");
     char dir[1024], path[2048], mpath[2048];
-    if (!shared) {
-        harness_skip_data("BD_SHARED_DIR not set: no photos");
-        return;
-    }
-    snprintf(dir, sizeof dir, "%s/testdata/reference", shared);
-    DIR *d = opendir(dir);
-    if (!d) {
-        harness_skip_data("%s missing", dir);
-        return;
-    }
+    DIR *d = harness_reference_dir(dir, sizeof dir, "photos");
+    if (!d) return;
     struct dirent *e;
     int cases = 0;
     while ((e = readdir(d))) {

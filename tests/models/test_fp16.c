@@ -188,18 +188,9 @@ out:
 }
 
 static void test_reference_cases(void) {
-    const char *shared = harness_env_dir("BD_SHARED_DIR");
     char dir[1024];
-    if (!shared) {
-        harness_skip_data("BD_SHARED_DIR not set: no reference outputs");
-        return;
-    }
-    snprintf(dir, sizeof dir, "%s/testdata/reference", shared);
-    DIR *d = opendir(dir);
-    if (!d) {
-        harness_skip_data("%s missing", dir);
-        return;
-    }
+    DIR *d = harness_reference_dir(dir, sizeof dir, "reference outputs");
+    if (!d) return;
     int cases = 0;
     struct dirent *e;
     bd_isa best = bd_isa_detect();
