@@ -67,7 +67,7 @@ static bd_status check_arity(const bd_node *n, bd_err *err) {
         [BD_OP_CONCAT] = -1, [BD_OP_RESHAPE] = 1, [BD_OP_DEQUANTIZE] = 1,
         [BD_OP_TRANSPOSE] = 1, [BD_OP_FULLY_CONNECTED] = 3, [BD_OP_SUB] = 2, [BD_OP_DIV] = 2,
         [BD_OP_PRELU] = 2, [BD_OP_SOFTMAX] = 1, [BD_OP_PAD] = 1, [BD_OP_SLICE] = 1,
-        [BD_OP_RESIZE_NEAREST] = 1, [BD_OP_INSTANCE_NORM] = 3,
+        [BD_OP_RESIZE_NEAREST] = 1, [BD_OP_INSTANCE_NORM] = 3, [BD_OP_RESIZE_AFFINE] = 3,
     };
     int want = arity[n->op];
     bool is_conv = n->op == BD_OP_CONV2D || n->op == BD_OP_DWCONV2D || n->op == BD_OP_TCONV2D;
@@ -251,6 +251,29 @@ static bd_status infer_resize(const bd_node *n, const bd_value *in, int64_t *dim
     return BD_OK;
 }
 
+/* RESIZE_AFFINE (a, x, b): a and b [N,H,W,C] alike; x holds N*out_h*out_w*C
+ * elements and gives the output its shape. */
+static bd_status infer_resize_affine(const bd_graph *g, const bd_node *n, const bd_value *a,
+                                     int *n_dims, int64_t *dims, bd_err *err) {
+    const bd_value *x = &g->values[n->inputs[1]], *b = &g->values[n->inputs[2]];
+    bd_status st;
+    if ((st = infer_resize(n, a, dims, err)) || (st = need_f32(n, x, "multiplier", err)) ||
+        (st = need_f32(n, b, "addend", err)))
+        return st;
+    bool same = b->n_dims == a->n_dims;
+    for (int i = 0; same && i < a->n_dims; i++) same = b->dims[i] == a->dims[i];
+    size_t want = 0;
+    bool ok = same && bd_size_mul((size_t)a->dims[0], (size_t)n->out_h, &want) &&
+              bd_size_mul(want, (size_t)n->out_w, &want) &&
+              bd_size_mul(want, (size_t)a->dims[3], &want);
+    if (!ok || want != x->n_elems)
+        return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "operands of a resized linear model "
+                          "do not match", NODE_ARGS(n));
+    *n_dims = x->n_dims;
+    memcpy(dims, x->dims, sizeof(int64_t) * BD_MAX_DIMS);
+    return BD_OK;
+}
+
 /* ---- shape ops ---------------------------------------------------------------------- */
 
 /* CONCAT: the inputs agree except along `axis`, where their sizes add up. */
@@ -429,6 +452,7 @@ static bd_status infer(const bd_graph *g, const bd_node *n, int *n_dims, int64_t
     case BD_OP_MAXPOOL2D: return infer_pool(n, in, dims, err);
     case BD_OP_RESIZE_NEAREST:
     case BD_OP_RESIZE_BILINEAR: return infer_resize(n, in, dims, err);
+    case BD_OP_RESIZE_AFFINE: return infer_resize_affine(g, n, in, n_dims, dims, err);
     case BD_OP_CONCAT: return infer_concat(g, n, dims, err);
     case BD_OP_RESHAPE: return infer_reshape(g, n, n_dims, dims, err);
     case BD_OP_TRANSPOSE: return infer_transpose(n, in, dims, err);

@@ -40,6 +40,7 @@ static const char *const op_names[BD_OP_COUNT] = {
     [BD_OP_PAD] = "PAD",
     [BD_OP_SLICE] = "SLICE",
     [BD_OP_RESIZE_NEAREST] = "RESIZE_NEAREST",
+    [BD_OP_RESIZE_AFFINE] = "RESIZE_AFFINE",
 };
 
 const char *bd_op_name(bd_op_type op) {

@@ -56,6 +56,10 @@ typedef enum bd_op_type {
     BD_OP_INSTANCE_NORM,  /* x [N,H,W,C], scale [C], bias [C] (constants), epsilon:
                            * per image and channel, (x - mean_hw) / sqrt(var_hw + eps)
                            * * scale + bias (no fused activation) */
+    BD_OP_RESIZE_AFFINE,  /* a, x, b: y = resize(a) * x + resize(b), the bilinear resize
+                           * of a and b [N,H,W,C] to out_h x out_w (align_corners,
+                           * half_pixel); x and y any shape of N*out_h*out_w*C elements
+                           * in that order. Made by fusion only (passes/fuse.c). */
     BD_OP_COUNT
 } bd_op_type;
 
@@ -98,8 +102,8 @@ typedef struct bd_node {
     bd_act act;                     /* fused activation */
     bool residual_after_act;        /* DWCONV2D with a residual: add it after act */
     float act_min, act_max;         /* for BD_ACT_CLAMP */
-    bool align_corners, half_pixel; /* RESIZE_BILINEAR */
-    int64_t out_h, out_w;           /* RESIZE_BILINEAR output size */
+    bool align_corners, half_pixel; /* RESIZE_BILINEAR, RESIZE_AFFINE */
+    int64_t out_h, out_w;           /* RESIZE_BILINEAR, RESIZE_AFFINE output size */
     int axis;                       /* CONCAT (normalised to >= 0) */
     int perm[BD_MAX_DIMS];          /* TRANSPOSE */
     int axis_n;                     /* SOFTMAX: number of axes from `axis` */

@@ -35,6 +35,7 @@ static void net_ref(bd_kernels *k, bd_isa isa) {
         .mul = bd_f32_mul_ref,
         .cmul = bd_f32_cmul_ref,
         .resize_bilinear = bd_f32_resize_bilinear_ref,
+        .resize_affine = bd_f32_resize_affine_ref,
         .sub = bd_f32_sub_ref,
         .div = bd_f32_div_ref,
         .prelu = bd_f32_prelu_ref,

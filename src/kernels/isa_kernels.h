@@ -41,6 +41,9 @@
     void bd_f32_mean_hw_##sfx(const float *restrict in, float *restrict out, size_t n_hw, int c);  \
     void bd_f32_resize_bilinear_##sfx(const bd_resize_params *p, const float *restrict in,         \
                                       float *restrict out, int y0, int y1);                        \
+    void bd_f32_resize_affine_##sfx(const bd_resize_params *p, const float *restrict a,           \
+                                    const float *restrict b, const float *restrict x,             \
+                                    float *restrict y, int y0, int y1);                            \
     void bd_f32_sub_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,          \
                           size_t n, const bd_act_params *p);                                       \
     void bd_f32_div_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,          \
@@ -80,6 +83,7 @@
         (k)->cmul = bd_f32_cmul_##sfx;                                                             \
         (k)->mean_hw = bd_f32_mean_hw_##sfx;                                                       \
         (k)->resize_bilinear = bd_f32_resize_bilinear_##sfx;                                       \
+        (k)->resize_affine = bd_f32_resize_affine_##sfx;                                           \
         (k)->sub = bd_f32_sub_##sfx;                                                               \
         (k)->div = bd_f32_div_##sfx;                                                               \
         (k)->prelu = bd_f32_prelu_##sfx;                                                           \

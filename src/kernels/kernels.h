@@ -156,6 +156,17 @@ typedef struct bd_resize_params {
 typedef void (*bd_resize_fn)(const bd_resize_params *p, const float *restrict in,
                              float *restrict out, int y0, int y1);
 
+/* Bilinear upsampling of a per-pixel linear model, applied at the output's size
+ * (the last step of a guided filter, Robust Video Matting's refiner):
+ *   y = resize(a) * x + resize(b)
+ * a and b: one image [in_h, in_w, c]; x and y: [out_h, out_w, c]; output rows
+ * [y0, y1). resize() is exactly bd_resize_fn's (the same coordinates and blends of
+ * the same level), and the multiply and the add are rounded separately (no
+ * FMA), so the result is bit-identical to a resize, a MUL and an ADD in turn. */
+typedef void (*bd_resize_affine_fn)(const bd_resize_params *p, const float *restrict a,
+                                    const float *restrict b, const float *restrict x,
+                                    float *restrict y, int y0, int y1);
+
 /* Softmax along an axis of n elements at stride `inner`: for each of `outer`
  * blocks of n * inner floats and each j < inner,
  *   y[o, i, j] = exp(x[o, i, j] - m) / sum_i exp(x[o, i, j] - m),  m = max_i x[o, i, j].
@@ -262,6 +273,7 @@ typedef struct bd_kernels {
     bd_binary_fn add, mul;
     bd_cmul_fn cmul;
     bd_resize_fn resize_bilinear;
+    bd_resize_affine_fn resize_affine;
     bd_binary_fn sub, div, prelu; /* prelu: y = a < 0 ? a * b : a */
     bd_softmax_fn softmax;
     bd_copy_fn pad, slice;
@@ -340,6 +352,9 @@ void bd_f32_cmul_ref(const float *a, const float *g, const float *b, float *y, s
                      int c, const bd_act_params *p);
 void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict in,
                                 float *restrict out, int y0, int y1);
+void bd_f32_resize_affine_ref(const bd_resize_params *p, const float *restrict a,
+                              const float *restrict b, const float *restrict x,
+                              float *restrict y, int y0, int y1);
 void bd_f32_transpose2d_ref(const float *restrict in, float *restrict out, size_t rows,
                             size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);
 

@@ -289,6 +289,9 @@ int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
         break;
     }
     case BD_OP_FULLY_CONNECTED: most = (size_t)bd_node_conv_params(g, n).out_h; break;
+    case BD_OP_RESIZE_AFFINE: /* rows of every image */
+        most = (size_t)g->values[n->inputs[0]].dims[0] * (size_t)n->out_h;
+        break;
     case BD_OP_SOFTMAX: { /* the `outer` count of the softmax case below */
         most = 1;
         for (int a = 0; a < n->axis && a < out->n_dims; a++) most *= (size_t)out->dims[a];
@@ -430,6 +433,24 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
                               n->half_pixel};
         for (int bi = 0; bi < batch && y1 > y0; bi++)
             k->resize_bilinear(&p, x + bi * in_img, y + bi * out_img, y0, y1);
+        break;
+    }
+    case BD_OP_RESIZE_AFFINE: {
+        /* rows of all images in one range, [u0, u1) of batch * out_h */
+        const bd_resize_params p = {(int)in->dims[1], (int)in->dims[2], (int)in->dims[3],
+                                    (int)n->out_h, (int)n->out_w, n->align_corners,
+                                    n->half_pixel};
+        const float *xm = ptr(g, arena, n->inputs[1]), *b = ptr(g, arena, n->inputs[2]);
+        const size_t rows = (size_t)p.out_h, out_im = (size_t)p.out_h * p.out_w * p.c;
+        size_t u0, u1;
+        share((size_t)in->dims[0] * rows, ith, nth, &u0, &u1);
+        for (size_t u = u0; u < u1;) {
+            const size_t bi = u / rows, q0 = u % rows;
+            const size_t q1 = u1 - bi * rows < rows ? u1 - bi * rows : rows;
+            k->resize_affine(&p, x + bi * in_img, b + bi * in_img, xm + bi * out_im,
+                             y + bi * out_im, (int)q0, (int)q1);
+            u = bi * rows + q1;
+        }
         break;
     }
     case BD_OP_RESIZE_NEAREST: {

@@ -6,6 +6,7 @@
  *   lo    = max(floor(src), 0), hi = min(ceil(src), in-1), frac = src - floor(src)
  */
 #include <math.h>
+#include <stddef.h>
 
 #include "kernels/kernels.h"
 
@@ -23,8 +24,25 @@ static void coord(int dst, int in, int out, int align_corners, int half_pixel, i
     *frac = src - fl;
 }
 
-void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict in,
-                                float *restrict out, int y0, int y1) {
+/* The bilinear blend of channel c at source rows ylo/yhi (weight fy) and columns
+ * xlo/xhi (weight fx). */
+static float blend(const bd_resize_params *p, const float *in, int ylo, int yhi, float fy,
+                   int xlo, int xhi, float fx, int c) {
+    const size_t cn = (size_t)p->c;
+    const float tl = in[((size_t)ylo * p->in_w + xlo) * cn + c];
+    const float tr = in[((size_t)ylo * p->in_w + xhi) * cn + c];
+    const float bl = in[((size_t)yhi * p->in_w + xlo) * cn + c];
+    const float br = in[((size_t)yhi * p->in_w + xhi) * cn + c];
+    float top = tl + (tr - tl) * fx;
+    float bot = bl + (br - bl) * fx;
+    return top + (bot - top) * fy;
+}
+
+/* Output rows [y0, y1): y = resize(a) * x + resize(b) when a (and so b and x) is
+ * given, else y = resize(in). */
+static void rows(const bd_resize_params *p, const float *restrict in, const float *restrict a,
+                 const float *restrict b, const float *restrict x, float *restrict y, int y0,
+                 int y1) {
     const int c_n = p->c;
     for (int oy = y0; oy < y1; oy++) {
         int ylo, yhi;
@@ -34,16 +52,26 @@ void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict
             int xlo, xhi;
             float fx;
             coord(ox, p->in_w, p->out_w, p->align_corners, p->half_pixel, &xlo, &xhi, &fx);
-            const float *tl = in + ((size_t)ylo * p->in_w + xlo) * c_n;
-            const float *tr = in + ((size_t)ylo * p->in_w + xhi) * c_n;
-            const float *bl = in + ((size_t)yhi * p->in_w + xlo) * c_n;
-            const float *br = in + ((size_t)yhi * p->in_w + xhi) * c_n;
-            float *o = out + ((size_t)oy * p->out_w + ox) * c_n;
+            const size_t o = ((size_t)oy * p->out_w + ox) * (size_t)c_n;
             for (int c = 0; c < c_n; c++) {
-                float top = tl[c] + (tr[c] - tl[c]) * fx;
-                float bot = bl[c] + (br[c] - bl[c]) * fx;
-                o[c] = top + (bot - top) * fy;
+                if (!a) {
+                    y[o + c] = blend(p, in, ylo, yhi, fy, xlo, xhi, fx, c);
+                    continue;
+                }
+                float m = blend(p, a, ylo, yhi, fy, xlo, xhi, fx, c) * x[o + c];
+                y[o + c] = m + blend(p, b, ylo, yhi, fy, xlo, xhi, fx, c);
             }
         }
     }
+}
+
+void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict in,
+                                float *restrict out, int y0, int y1) {
+    rows(p, in, NULL, NULL, NULL, out, y0, y1);
+}
+
+void bd_f32_resize_affine_ref(const bd_resize_params *p, const float *restrict a,
+                              const float *restrict b, const float *restrict x,
+                              float *restrict y, int y0, int y1) {
+    rows(p, NULL, a, b, x, y, y0, y1);
 }

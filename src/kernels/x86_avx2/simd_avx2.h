@@ -52,6 +52,10 @@ BD_INLINE void bdv_store_nm(float *p, bdv v, int n, bdv_mask m) {
 BD_INLINE bdv bdv_gather(const float *base, const int32_t *idx) {
     return _mm256_i32gather_ps(base, _mm256_loadu_si256((const __m256i *)idx), 4);
 }
+/* Lane i of the result = lane idx[i] of v (0 <= idx[i] < BDV_LANES). */
+BD_INLINE bdv bdv_permute(bdv v, const int32_t *idx) {
+    return _mm256_permutevar8x32_ps(v, _mm256_loadu_si256((const __m256i *)idx));
+}
 /* BDV_LANES halves -> floats (F16C vcvtph2ps, exact); unaligned. */
 BD_INLINE bdv bdv_load_h(const uint16_t *p) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));

@@ -44,6 +44,10 @@ BD_INLINE void bdv_store_nm(float *p, bdv v, int n, bdv_mask m) {
 BD_INLINE bdv bdv_gather(const float *base, const int32_t *idx) {
     return _mm512_i32gather_ps(_mm512_loadu_si512(idx), base, 4);
 }
+/* Lane i of the result = lane idx[i] of v (0 <= idx[i] < BDV_LANES). */
+BD_INLINE bdv bdv_permute(bdv v, const int32_t *idx) {
+    return _mm512_permutexvar_ps(_mm512_loadu_si512(idx), v);
+}
 /* BDV_LANES halves -> floats (vcvtph2ps, AVX-512F; exact); unaligned. */
 BD_INLINE bdv bdv_load_h(const uint16_t *p) {
     return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
