@@ -29,6 +29,10 @@
  * the add, becomes conv(x) with bias' = bias + c. tf2onnx writes a ConvTranspose
  * without bias followed by such an Add; folded, the sigmoid after it fuses too.
  *
+ * Identity slice: a SLICE that keeps every element in order (begin 0, step 1, the
+ * output the input's shape; RVM crops its upsampled features to the frame's size,
+ * which they already have) becomes a RESHAPE, which shares its input's memory.
+ *
  * All run after the first verify (shapes are known) and before fusion.
  */
 #include <math.h>
@@ -190,8 +194,21 @@ static bd_status fold_scale_mul(bd_graph *g, bd_err *err) {
     return BD_OK;
 }
 
+static void identity_slices(bd_graph *g) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *n = &g->nodes[i];
+        if (n->op != BD_OP_SLICE) continue;
+        const bd_value *in = &g->values[n->inputs[0]], *out = &g->values[n->output];
+        bool same = in->n_dims == out->n_dims;
+        for (int a = 0; same && a < in->n_dims; a++)
+            same = in->dims[a] == out->dims[a] && n->pads[a] == 0 && n->pads[in->n_dims + a] == 1;
+        if (same) n->op = BD_OP_RESHAPE;
+    }
+}
+
 bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err) {
     const float sixth = 1.0f / 6.0f;
+    identity_slices(g);
     bd_graph_analyse(g);
     match_hardsigmoid_swish(g);
     bd_status st = fold_scale_mul(g, err);
