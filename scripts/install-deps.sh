@@ -15,7 +15,8 @@ set -euo pipefail
 #            ca-certificates (HTTPS to PyPI). dpkg -x comes with dpkg itself.
 #   --test:  torch test models (scripts/make-torch-models.sh): python3-torch
 #            python3-torchvision (export), python3-venv (venv for onnxruntime from PyPI),
-#            clang + libclang-rt-dev (the libFuzzer targets, -DBD_FUZZ=ON; docs/FUZZING.md)
+#            clang + libclang-rt-dev (the libFuzzer targets, -DBD_FUZZ=ON; docs/FUZZING.md),
+#            valgrind (the memcheck tests, ctest label valgrind: tests/valgrind/memcheck.sh)
 #   video:   GStreamer 1.22 (the element, `backdrop video`/`cam`, their tests): the -dev
 #            packages (gstreamer-check comes with libgstreamer1.0-dev), the plugin sets
 #            for decoding/encoding/muxing (x264enc: -ugly; vp9enc, qtmux, matroskamux:
@@ -24,7 +25,7 @@ set -euo pipefail
 DEPS="build-essential cmake pkg-config libpng-dev libjpeg62-turbo-dev unzip ca-certificates python3 python3-pip"
 DEPS="$DEPS libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-plugins-base-apps"
 
-TEST_DEPS="python3-venv python3-torch python3-torchvision clang libclang-rt-dev"
+TEST_DEPS="python3-venv python3-torch python3-torchvision clang libclang-rt-dev valgrind"
 if [ "${1:-}" = "--test" ]; then
     DEPS="$DEPS $TEST_DEPS"
     shift

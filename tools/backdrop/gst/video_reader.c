@@ -41,9 +41,13 @@
 /* The name of the message decodebin's no-more-pads handler posts when no
  * video stream was linked (the streaming thread cannot fail the reader itself). */
 #define MSG_NO_VIDEO "backdrop-no-video"
+/* Posted by pad-added for a video stream over the pixel limit (fields: width, height). */
+#define MSG_TOO_LARGE "backdrop-too-large"
 
 struct cli_video {
     char *path;           /* the file, for the messages */
+    int stall_ms;         /* cli_video_options, defaults applied */
+    long max_pixels;
     GstElement *pipeline; /* owns every element below */
     GstElement *convert;  /* videoconvert: its sink pad takes the first video pad */
     GstAppSink *sink;     /* RGB frames */
@@ -108,6 +112,18 @@ static void on_pad_added(GstElement *decodebin, GstPad *pad, gpointer data) {
     const GstStructure *s =
         (caps != NULL && gst_caps_get_size(caps) > 0) ? gst_caps_get_structure(caps, 0) : NULL;
     bool video = s != NULL && strcmp(gst_structure_get_name(s), "video/x-raw") == 0;
+    int w = 0, h = 0;
+    if (video && gst_structure_get_int(s, "width", &w) && gst_structure_get_int(s, "height", &h) &&
+        (w <= 0 || h <= 0 || (long long)w * h > v->max_pixels)) {
+        /* Over the limit: read by a fakesink, and the reader fails with the size. */
+        video = false;
+        gst_element_post_message(
+            v->pipeline,
+            gst_message_new_application(
+                GST_OBJECT(v->pipeline),
+                gst_structure_new(MSG_TOO_LARGE, "width", G_TYPE_INT, w, "height", G_TYPE_INT, h,
+                                  NULL)));
+    }
     if (caps != NULL) gst_caps_unref(caps);
     if (video) {
         GstPad *sinkpad = gst_element_get_static_pad(v->convert, "sink");
@@ -146,6 +162,12 @@ static bool bus_ok(cli_video *v) {
             g_free(debug);
         } else if (gst_message_has_name(m, MSG_NO_VIDEO)) {
             fail(v, "no video stream that GStreamer can decode");
+        } else if (gst_message_has_name(m, MSG_TOO_LARGE)) {
+            const GstStructure *st = gst_message_get_structure(m);
+            int w = 0, h = 0;
+            gst_structure_get_int(st, "width", &w);
+            gst_structure_get_int(st, "height", &h);
+            fail(v, "its frames are %dx%d, over the limit of %ld pixels", w, h, v->max_pixels);
         }
         gst_message_unref(m);
     }
@@ -153,7 +175,7 @@ static bool bus_ok(cli_video *v) {
 }
 
 /* Waits for the next decoded frame: 1 with *out (a ref), 0 at the end of the
- * stream, -1 once `v` failed (a bus error, or no frame for CLI_VIDEO_STALL_MS). */
+ * stream, -1 once `v` failed (a bus error, or no frame for stall_ms). */
 static int pull(cli_video *v, GstSample **out) {
     const gint64 start_us = g_get_monotonic_time();
     for (;;) {
@@ -165,8 +187,8 @@ static int pull(cli_video *v, GstSample **out) {
         }
         /* An error may have been posted just before the end: it wins. */
         if (gst_app_sink_is_eos(v->sink)) return bus_ok(v) ? 0 : -1;
-        if (g_get_monotonic_time() - start_us > (gint64)CLI_VIDEO_STALL_MS * 1000) {
-            fail(v, "no frame for %d s (the decoder stalled)", CLI_VIDEO_STALL_MS / 1000);
+        if (g_get_monotonic_time() - start_us > (gint64)v->stall_ms * 1000) {
+            fail(v, "no frame for %.1f s (the decoder stalled)", v->stall_ms / 1000.0);
             return -1;
         }
     }
@@ -178,6 +200,11 @@ static bool take_caps(cli_video *v, GstCaps *caps) {
     if (caps == NULL || !gst_video_info_from_caps(&v->info, caps) ||
         GST_VIDEO_INFO_FORMAT(&v->info) != GST_VIDEO_FORMAT_RGB) {
         fail(v, "the decoder delivered a frame that is not RGB");
+        return false;
+    }
+    int w = GST_VIDEO_INFO_WIDTH(&v->info), h = GST_VIDEO_INFO_HEIGHT(&v->info);
+    if ((long long)w * h > v->max_pixels) {
+        fail(v, "its frames are %dx%d, over the limit of %ld pixels", w, h, v->max_pixels);
         return false;
     }
     gst_caps_replace(&v->info_caps, caps);
@@ -301,6 +328,11 @@ static bool build(cli_video *v) {
 }
 
 bool cli_video_open(const char *path, cli_video **out, char *err, size_t err_size) {
+    return cli_video_open_opts(path, NULL, out, err, err_size);
+}
+
+bool cli_video_open_opts(const char *path, const cli_video_options *opt, cli_video **out,
+                         char *err, size_t err_size) {
     GError *gerr = NULL;
     if (!gst_init_check(NULL, NULL, &gerr)) {
         if (err_size > 0)
@@ -318,6 +350,8 @@ bool cli_video_open(const char *path, cli_video **out, char *err, size_t err_siz
         return false;
     }
     v->path = copy;
+    v->stall_ms = (opt != NULL && opt->stall_ms > 0) ? opt->stall_ms : CLI_VIDEO_STALL_MS;
+    v->max_pixels = (opt != NULL && opt->max_pixels > 0) ? opt->max_pixels : CLI_VIDEO_MAX_PIXELS;
     v->last_end = GST_CLOCK_TIME_NONE;
     v->seg_stop = GST_CLOCK_TIME_NONE;
     if (!build(v)) goto fail;

@@ -17,7 +17,10 @@
  *     where the stream's segment says it stops, and calls the file truncated
  *     when more than two frames (at least 0.1 s) are missing.
  * Waiting for the decoder is bounded (CLI_VIDEO_STALL_MS without a frame is an
- * error), so a broken file or element can never hang the command.
+ * error, cli_video_options.stall_ms), so a broken file or element can never hang
+ * the command; a frame over the pixel limit (cli_video_options.max_pixels) is
+ * refused as soon as the decoder announces its size, before a frame of it is
+ * converted.
  *
  * Not thread-safe: one thread uses a reader (GStreamer's threads stay inside).
  */
@@ -29,10 +32,19 @@
 
 #include "backdrop.h"
 
-/* How long the reader waits for the next frame before it gives up. */
+/* How long the reader waits for the next frame before it gives up (default). */
 #define CLI_VIDEO_STALL_MS 30000
+/* The largest frame (width x height) the reader accepts by default: 100 M, as
+ * bd_image_limits_default() for photos (a 300 MB RGB frame). */
+#define CLI_VIDEO_MAX_PIXELS 100000000L
 
 typedef struct cli_video cli_video;
+
+/* What cli_video_open_opts may be told; zero in a field means its default. */
+typedef struct cli_video_options {
+    int stall_ms;    /* no frame for this long is an error (default CLI_VIDEO_STALL_MS) */
+    long max_pixels; /* a frame of more pixels is an error (default CLI_VIDEO_MAX_PIXELS) */
+} cli_video_options;
 
 /**
  * Opens the video file `path` (borrowed for the call) and decodes up to its
@@ -43,6 +55,15 @@ typedef struct cli_video cli_video;
  * false is returned; GStreamer that cannot be initialised is such a failure.
  */
 bool cli_video_open(const char *path, cli_video **out, char *err, size_t err_size);
+
+/**
+ * cli_video_open with limits (`opt` borrowed for the call; NULL = the defaults):
+ * the fuzz target (tests/fuzz/targets/fuzz_video.c) waits 2 s, not 30, for a
+ * frame and takes frames of at most 1 M pixels. A negative field is taken as 0
+ * (the default).
+ */
+bool cli_video_open_opts(const char *path, const cli_video_options *opt, cli_video **out,
+                         char *err, size_t err_size);
 
 /**
  * The next frame: fills *frame with an RGB24 view (its stride_bytes as the
