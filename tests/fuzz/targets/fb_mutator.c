@@ -133,13 +133,25 @@ static uint32_t edge_f32(mut *m) {
     return bits[below(m, sizeof bits / sizeof bits[0])];
 }
 
-/* A byte-wide option (padding, activation, a bool, a mode). */
+/* A byte-wide option (padding SAME/VALID, an activation, a bool, a mode): mostly
+ * a value some op accepts. */
 static uint32_t edge_u8(mut *m, uint32_t old) {
-    switch (rnd(m) % 4) {
-    case 0: return below(m, 7);
-    case 1: return old ^ 1;
-    case 2: return (old + 1) & 0xff;
+    static const uint8_t act[] = {0, 1, 3, 6}; /* none, RELU, RELU6, TANH */
+    switch (rnd(m) % 8) {
+    case 0: case 1: case 2: return below(m, 2);
+    case 3: case 4: return act[below(m, 4)];
+    case 5: return old ^ 1;
+    case 6: return below(m, 7);
     default: return rnd(m) & 0xff;
+    }
+}
+
+/* An int option (a stride, a dilation, a window, an axis, a mask): mostly small. */
+static uint32_t option_i32(mut *m, uint32_t old) {
+    switch (rnd(m) % 4) {
+    case 0: return 1 + below(m, 3);
+    case 1: return old + (rnd(m) & 1 ? 1 : UINT32_MAX);
+    default: return edge_i32(m, old);
     }
 }
 
@@ -191,7 +203,10 @@ static int is_const(mut *m, int t) {
 }
 
 static int e_dim(mut *m) {
-    int t = pick(m, m->tensors), shape = fbm_child(m->t, t, 0);
+    int t = pick(m, m->tensors);
+    for (int tries = 0; tries < 4 && t >= 0 && is_const(m, t) && rnd(m) % 3; tries++)
+        t = pick(m, m->tensors); /* mostly an activation */
+    int shape = fbm_child(m->t, t, 0);
     if (shape < 0 || nd(m, shape)->n == 0) return 0;
     uint32_t i = below(m, nd(m, shape)->n), rank = nd(m, shape)->n;
     uint32_t old = (uint32_t)get_i32(m, shape, i), v = dim_value(m, old);
@@ -200,13 +215,21 @@ static int e_dim(mut *m) {
         fit_data(m, t);
         return 1;
     }
-    /* An activation: the same dim of every activation of that rank that has the
-     * same extent changes with it (a new input height flows down a stride-1
-     * network), or the declared shapes downstream would just disagree. */
+    /* An activation: the same dim of every tensor of that rank that has the same
+     * extent changes with it (a new input height flows down a stride-1 network),
+     * or the declared shapes downstream would just disagree. A channel count (the
+     * last dim: TFLite is NHWC) also changes in the last dim of tensors of any rank
+     * (biases) and in dim 0 of 4-D ones (the O of OHWI conv kernels). */
+    int channels = i + 1 == rank;
     for (uint32_t k = 0; k < count(m, m->tensors); k++) {
         int u = nd(m, m->tensors)->kids[k], us = fbm_child(m->t, u, 0);
-        if (us < 0 || nd(m, us)->n != rank || is_const(m, u)) continue;
-        if ((uint32_t)get_i32(m, us, i) == old) set_u32(m, us, i, v);
+        if (us < 0 || nd(m, us)->n == 0) continue;
+        uint32_t r = nd(m, us)->n, hit = 0;
+        if (r == rank && (uint32_t)get_i32(m, us, i) == old) set_u32(m, us, i, v), hit = 1;
+        if (channels && r != rank && (uint32_t)get_i32(m, us, r - 1) == old)
+            set_u32(m, us, r - 1, v), hit = 1;
+        if (channels && r == 4 && (uint32_t)get_i32(m, us, 0) == old) set_u32(m, us, 0, v), hit = 1;
+        if (hit) fit_data(m, u);
     }
     return 1;
 }
@@ -365,7 +388,7 @@ static int e_option(mut *m) {
     if (!(nd(m, opt)->present >> f->id & 1)) old = 0;
     switch (f->kind) {
     case FBM_K_U8: set_field(m, opt, f->id, edge_u8(m, old)); break;
-    case FBM_K_I32: set_field(m, opt, f->id, edge_i32(m, old)); break;
+    case FBM_K_I32: set_field(m, opt, f->id, option_i32(m, old)); break;
     case FBM_K_F32: set_field(m, opt, f->id, edge_f32(m)); break;
     case FBM_K_VEC: {
         int v = fbm_child(m->t, opt, f->id);
