@@ -94,8 +94,8 @@ static void test_seeds(const char *dir) {
         int same = orig_loads && cur_n && loads(cur, cur_n, &b) &&
                    a.n_ops_imported == b.n_ops_imported && a.n_ops_compiled == b.n_ops_compiled &&
                    a.n_params == b.n_params && a.n_macs == b.n_macs;
-        CHECK_MSG(same, "%s: round trip (%zu -> %zu bytes) ops %d/%d -> %d/%d", e->d_name, n,
-                  cur_n, a.n_ops_imported, a.n_ops_compiled, b.n_ops_imported, b.n_ops_compiled);
+        CHECK_MSG(same, "%s: round trip (%zu -> %zu bytes) ops %d/%d -> %d/%d", e->d_name, n, cur_n,
+                  a.n_ops_imported, a.n_ops_compiled, b.n_ops_imported, b.n_ops_compiled);
         round_ok += same;
         if (!cur_n) {
             memcpy(cur, orig, n);

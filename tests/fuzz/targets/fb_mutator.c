@@ -13,9 +13,9 @@
 
 typedef struct mut {
     fbm_tree *t;
-    uint64_t s; /* PRNG state */
-    int model, sg;                         /* Model and subgraph 0 tables (sg may be -1) */
-    int codes, buffers, tensors, ops;      /* their vectors of tables (-1 when absent) */
+    uint64_t s;                       /* PRNG state */
+    int model, sg;                    /* Model and subgraph 0 tables (sg may be -1) */
+    int codes, buffers, tensors, ops; /* their vectors of tables (-1 when absent) */
 } mut;
 
 static uint32_t rnd(mut *m) { /* xorshift64* */
@@ -111,25 +111,24 @@ static uint32_t edge_i32(mut *m, uint32_t old) {
 /* A tensor dim: mostly small or a neighbour, sometimes 0, -1 or anything (which
  * the importer refuses: kept rare, a refused model is a dead end of its chain). */
 static uint32_t dim_value(mut *m, uint32_t old) {
-    switch (rnd(m) % 32) {
-    case 0: return 0;
-    case 1: return UINT32_MAX;
-    case 2: return edge_i32(m, old);
-    case 3: case 4: case 5: case 6: return old * 2;
-    case 7: case 8: case 9: return old > 1 ? old / 2 : 2;
-    case 10: case 11: case 12: case 13: case 14: return old + 1;
-    case 15: case 16: case 17: case 18: return old > 1 ? old - 1 : 2;
-    case 19: case 20: case 21: case 22: case 23: return 1;
-    default: return 1 + below(m, 8);
-    }
+    uint32_t r = rnd(m) % 32;
+    if (r == 0) return 0;
+    if (r == 1) return UINT32_MAX;
+    if (r == 2) return edge_i32(m, old);
+    if (r < 7) return old * 2;
+    if (r < 10) return old > 1 ? old / 2 : 2;
+    if (r < 15) return old + 1;
+    if (r < 19) return old > 1 ? old - 1 : 2;
+    if (r < 24) return 1;
+    return 1 + below(m, 8);
 }
 
+/* Float bits: 0, -0, 1, -1, NaN, inf, -inf, 1e30, the smallest denormal, 65504
+ * (the largest half), 0.5, 2, -2^31. */
 static uint32_t edge_f32(mut *m) {
-    static const uint32_t bits[] = {
-        0x00000000u, 0x80000000u, 0x3f800000u, 0xbf800000u, 0x7fc00000u, /* 0 -0 1 -1 NaN */
-        0x7f800000u, 0xff800000u, 0x7149f2cau, 0x00000001u, 0x477fe000u, /* inf -inf 1e30 denormal 65504 */
-        0x3f000000u, 0x40000000u, 0xcf000000u,                            /* 0.5 2 -2^31 */
-    };
+    static const uint32_t bits[] = {0x00000000u, 0x80000000u, 0x3f800000u, 0xbf800000u, 0x7fc00000u,
+                                    0x7f800000u, 0xff800000u, 0x7149f2cau, 0x00000001u, 0x477fe000u,
+                                    0x3f000000u, 0x40000000u, 0xcf000000u};
     return bits[below(m, sizeof bits / sizeof bits[0])];
 }
 
@@ -137,13 +136,12 @@ static uint32_t edge_f32(mut *m) {
  * a value some op accepts. */
 static uint32_t edge_u8(mut *m, uint32_t old) {
     static const uint8_t act[] = {0, 1, 3, 6}; /* none, RELU, RELU6, TANH */
-    switch (rnd(m) % 8) {
-    case 0: case 1: case 2: return below(m, 2);
-    case 3: case 4: return act[below(m, 4)];
-    case 5: return old ^ 1;
-    case 6: return below(m, 7);
-    default: return rnd(m) & 0xff;
-    }
+    uint32_t r = rnd(m) % 8;
+    if (r < 3) return below(m, 2);
+    if (r < 5) return act[below(m, 4)];
+    if (r == 5) return old ^ 1;
+    if (r == 6) return below(m, 7);
+    return rnd(m) & 0xff;
 }
 
 /* An int option (a stride, a dilation, a window, an axis, a mask): mostly small. */
@@ -284,7 +282,8 @@ static int e_wire(mut *m) {
     if (cur < n && rnd(m) & 1) { /* mostly another tensor of the same shape */
         uint32_t seen = 0;
         for (uint32_t k = 0; k < n; k++)
-            if (k != cur && same_shape(m, nd(m, m->tensors)->kids[k], nd(m, m->tensors)->kids[cur]) &&
+            if (k != cur &&
+                same_shape(m, nd(m, m->tensors)->kids[k], nd(m, m->tensors)->kids[cur]) &&
                 below(m, ++seen) == 0)
                 to = k;
     }
@@ -317,8 +316,8 @@ static int e_opcode_index(mut *m) {
 
 /* Another builtin code: one the importer reads, or rarely any. */
 static uint32_t builtin_code(mut *m) {
-    static const uint8_t codes[] = {0,  1,  2,  3,  4,  5,  6,  9,  14,  17,  18,  19, 20,
-                                    21, 22, 23, 25, 28, 32, 34, 39, 40,  41,  42,  43, 45,
+    static const uint8_t codes[] = {0,  1,  2,  3,  4,  5,   6,   9,   14, 17, 18, 19, 20,
+                                    21, 22, 23, 25, 28, 32,  34,  39,  40, 41, 42, 43, 45,
                                     54, 60, 67, 70, 98, 100, 117, 124, 53, 11, 127};
     return rnd(m) % 8 ? codes[below(m, sizeof codes)] : below(m, 200);
 }
@@ -327,8 +326,8 @@ static uint32_t builtin_code(mut *m) {
 static uint32_t options_type_of(uint32_t code) {
     static const struct {
         uint8_t code, type;
-    } map[] = {{3, 1},   {4, 2},   {1, 5},   {17, 5},  {9, 8},   {25, 9},  {2, 10},
-               {0, 11},  {23, 15}, {22, 17}, {18, 21}, {40, 27}, {41, 28}, {42, 29},
+    } map[] = {{3, 1},   {4, 2},   {1, 5},   {17, 5},   {9, 8},   {25, 9},  {2, 10},
+               {0, 11},  {23, 15}, {22, 17}, {18, 21},  {40, 27}, {41, 28}, {42, 29},
                {45, 32}, {67, 49}, {98, 75}, {100, 77}, {5, 94}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (map[i].code == code) return map[i].type;
@@ -416,9 +415,7 @@ static int e_option_type(mut *m) {
         set_field(m, op, 4, (uint64_t)c);
         return 1;
     }
-    case 1: /* none */
-        nd(m, op)->present &= ~(3u << 3);
-        return 1;
+    case 1: /* none */ nd(m, op)->present &= ~(3u << 3); return 1;
     default: { /* another type: the table kept (read by the wrong schema) or a fresh one */
         static const uint8_t types[] = {1,  2,  5,  8,  9,  10, 11, 15, 17,
                                         21, 27, 28, 29, 32, 49, 75, 77, 94};
@@ -570,10 +567,10 @@ static const struct {
     edit_fn fn;
     int weight;
 } edits[] = {
-    {e_dim, 14},         {e_rank, 3},         {e_tensor_field, 4}, {e_wire, 10},
-    {e_arity, 3},        {e_opcode_index, 6}, {e_builtin, 5},      {e_option, 18},
-    {e_option_type, 3},  {e_graph_io, 3},     {e_buffer_size, 1},  {e_buffer_value, 12},
-    {e_duplicate, 6},    {e_rare, 1},
+    {e_dim, 14},        {e_rank, 3},         {e_tensor_field, 4}, {e_wire, 10},
+    {e_arity, 3},       {e_opcode_index, 6}, {e_builtin, 5},      {e_option, 18},
+    {e_option_type, 3}, {e_graph_io, 3},     {e_buffer_size, 1},  {e_buffer_value, 12},
+    {e_duplicate, 6},   {e_rare, 1},
 };
 
 static int apply_one(mut *m) {

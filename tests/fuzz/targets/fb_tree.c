@@ -25,33 +25,61 @@
 /* ---- schema (schema.fbs field ids; the importer's comments list the same) ---------- */
 
 static const fbm_field schemas[FBM_S_COUNT][FBM_MAX_FIELDS] = {
-    [FBM_S_MODEL] = {{0, FBM_K_I32, 0}, {1, FBM_K_VTAB, FBM_S_OPCODE},
-                     {2, FBM_K_VTAB, FBM_S_SUBGRAPH}, {3, FBM_K_STR, 0},
+    [FBM_S_MODEL] = {{0, FBM_K_I32, 0},
+                     {1, FBM_K_VTAB, FBM_S_OPCODE},
+                     {2, FBM_K_VTAB, FBM_S_SUBGRAPH},
+                     {3, FBM_K_STR, 0},
                      {4, FBM_K_VTAB, FBM_S_BUFFER}},
     [FBM_S_OPCODE] = {{0, FBM_K_U8, 0}, {1, FBM_K_STR, 0}, {2, FBM_K_I32, 0}, {3, FBM_K_I32, 0}},
-    [FBM_S_SUBGRAPH] = {{0, FBM_K_VTAB, FBM_S_TENSOR}, {1, FBM_K_VEC, 4}, {2, FBM_K_VEC, 4},
-                        {3, FBM_K_VTAB, FBM_S_OPERATOR}, {4, FBM_K_STR, 0}},
-    [FBM_S_TENSOR] = {{0, FBM_K_VEC, 4}, {1, FBM_K_U8, 0}, {2, FBM_K_I32, 0}, {3, FBM_K_STR, 0},
+    [FBM_S_SUBGRAPH] = {{0, FBM_K_VTAB, FBM_S_TENSOR},
+                        {1, FBM_K_VEC, 4},
+                        {2, FBM_K_VEC, 4},
+                        {3, FBM_K_VTAB, FBM_S_OPERATOR},
+                        {4, FBM_K_STR, 0}},
+    [FBM_S_TENSOR] = {{0, FBM_K_VEC, 4},
+                      {1, FBM_K_U8, 0},
+                      {2, FBM_K_I32, 0},
+                      {3, FBM_K_STR, 0},
                       {6, FBM_K_TAB, FBM_S_SPARSITY}},
     [FBM_S_BUFFER] = {{0, FBM_K_VEC, 1}, {1, FBM_K_U64, 0}, {2, FBM_K_U64, 0}},
-    [FBM_S_OPERATOR] = {{0, FBM_K_I32, 0}, {1, FBM_K_VEC, 4}, {2, FBM_K_VEC, 4},
-                        {3, FBM_K_UTYPE, 0}, {4, FBM_K_UNION, FBM_U_OPTIONS}, {5, FBM_K_VEC, 1}},
+    [FBM_S_OPERATOR] = {{0, FBM_K_I32, 0},
+                        {1, FBM_K_VEC, 4},
+                        {2, FBM_K_VEC, 4},
+                        {3, FBM_K_UTYPE, 0},
+                        {4, FBM_K_UNION, FBM_U_OPTIONS},
+                        {5, FBM_K_VEC, 1}},
     [FBM_S_SPARSITY] = {{0, FBM_K_VEC, 4}, {1, FBM_K_VEC, 4}, {2, FBM_K_VTAB, FBM_S_DIMMETA}},
-    [FBM_S_DIMMETA] = {{0, FBM_K_U8, 0}, {1, FBM_K_I32, 0}, {2, FBM_K_UTYPE, 0},
-                       {3, FBM_K_UNION, FBM_U_SPARSE_INDEX}, {4, FBM_K_UTYPE, 0},
+    [FBM_S_DIMMETA] = {{0, FBM_K_U8, 0},
+                       {1, FBM_K_I32, 0},
+                       {2, FBM_K_UTYPE, 0},
+                       {3, FBM_K_UNION, FBM_U_SPARSE_INDEX},
+                       {4, FBM_K_UTYPE, 0},
                        {5, FBM_K_UNION, FBM_U_SPARSE_INDEX}},
     [FBM_S_I32VEC] = {{0, FBM_K_VEC, 4}},
     [FBM_S_U16VEC] = {{0, FBM_K_VEC, 2}},
     [FBM_S_U8VEC] = {{0, FBM_K_VEC, 1}},
     /* Conv2DOptions: padding, stride_w, stride_h, activation, dilation_w, dilation_h */
-    [FBM_S_CONV] = {{0, FBM_K_U8, 0}, {1, FBM_K_I32, 0}, {2, FBM_K_I32, 0}, {3, FBM_K_U8, 0},
-                    {4, FBM_K_I32, 0}, {5, FBM_K_I32, 0}},
+    [FBM_S_CONV] = {{0, FBM_K_U8, 0},
+                    {1, FBM_K_I32, 0},
+                    {2, FBM_K_I32, 0},
+                    {3, FBM_K_U8, 0},
+                    {4, FBM_K_I32, 0},
+                    {5, FBM_K_I32, 0}},
     /* DepthwiseConv2DOptions: ... 3 depth_multiplier, 4 activation, 5/6 dilation */
-    [FBM_S_DWCONV] = {{0, FBM_K_U8, 0}, {1, FBM_K_I32, 0}, {2, FBM_K_I32, 0}, {3, FBM_K_I32, 0},
-                      {4, FBM_K_U8, 0}, {5, FBM_K_I32, 0}, {6, FBM_K_I32, 0}},
+    [FBM_S_DWCONV] = {{0, FBM_K_U8, 0},
+                      {1, FBM_K_I32, 0},
+                      {2, FBM_K_I32, 0},
+                      {3, FBM_K_I32, 0},
+                      {4, FBM_K_U8, 0},
+                      {5, FBM_K_I32, 0},
+                      {6, FBM_K_I32, 0}},
     /* Pool2DOptions: padding, stride_w, stride_h, filter_w, filter_h, activation */
-    [FBM_S_POOL] = {{0, FBM_K_U8, 0}, {1, FBM_K_I32, 0}, {2, FBM_K_I32, 0}, {3, FBM_K_I32, 0},
-                    {4, FBM_K_I32, 0}, {5, FBM_K_U8, 0}},
+    [FBM_S_POOL] = {{0, FBM_K_U8, 0},
+                    {1, FBM_K_I32, 0},
+                    {2, FBM_K_I32, 0},
+                    {3, FBM_K_I32, 0},
+                    {4, FBM_K_I32, 0},
+                    {5, FBM_K_U8, 0}},
     /* FullyConnectedOptions: activation, weights_format, keep_num_dims, asymmetric_q */
     [FBM_S_FC] = {{0, FBM_K_U8, 0}, {1, FBM_K_U8, 0}, {2, FBM_K_U8, 0}, {3, FBM_K_U8, 0}},
     [FBM_S_F1] = {{0, FBM_K_F32, 0}},
@@ -62,8 +90,12 @@ static const fbm_field schemas[FBM_S_COUNT][FBM_MAX_FIELDS] = {
     [FBM_S_RESIZE] = {{0, FBM_K_I32, 0}, {1, FBM_K_I32, 0}, {2, FBM_K_U8, 0}, {3, FBM_K_U8, 0}},
     [FBM_S_RESHAPE] = {{0, FBM_K_VEC, 4}},
     /* StridedSliceOptions: begin, end, ellipsis, new_axis, shrink_axis masks, offset */
-    [FBM_S_SSLICE] = {{0, FBM_K_I32, 0}, {1, FBM_K_I32, 0}, {2, FBM_K_I32, 0}, {3, FBM_K_I32, 0},
-                      {4, FBM_K_I32, 0}, {5, FBM_K_U8, 0}},
+    [FBM_S_SSLICE] = {{0, FBM_K_I32, 0},
+                      {1, FBM_K_I32, 0},
+                      {2, FBM_K_I32, 0},
+                      {3, FBM_K_I32, 0},
+                      {4, FBM_K_I32, 0},
+                      {5, FBM_K_U8, 0}},
     /* TransposeConvOptions: padding, stride_w, stride_h, activation */
     [FBM_S_TCONV] = {{0, FBM_K_U8, 0}, {1, FBM_K_I32, 0}, {2, FBM_K_I32, 0}, {3, FBM_K_U8, 0}},
     [FBM_S_I1] = {{0, FBM_K_I32, 0}},
@@ -89,9 +121,15 @@ int fbm_union_schema(int which, unsigned type) {
     case 2: return FBM_S_DWCONV;
     case 5: return FBM_S_POOL;
     case 8: return FBM_S_FC;
-    case 9: case 75: return FBM_S_F1;
+    case 9:
+    case 75: return FBM_S_F1;
     case 10: return FBM_S_CONCAT;
-    case 11: case 21: case 27: case 28: case 29: case 77: return FBM_S_U1;
+    case 11:
+    case 21:
+    case 27:
+    case 28:
+    case 29:
+    case 77: return FBM_S_U1;
     case 15: return FBM_S_RESIZE;
     case 17: return FBM_S_RESHAPE;
     case 32: return FBM_S_SSLICE;
@@ -103,7 +141,8 @@ int fbm_union_schema(int which, unsigned type) {
 
 static int inline_size(int kind) {
     switch (kind) {
-    case FBM_K_U8: case FBM_K_UTYPE: return 1;
+    case FBM_K_U8:
+    case FBM_K_UTYPE: return 1;
     case FBM_K_U64: return 8;
     default: return 4;
     }
@@ -334,8 +373,10 @@ static size_t put(out_buf *o, const void *src, size_t len) {
         o->full = 1;
         return at;
     }
-    if (src) memcpy(o->p + o->n, src, len);
-    else memset(o->p + o->n, 0, len);
+    if (src)
+        memcpy(o->p + o->n, src, len);
+    else
+        memset(o->p + o->n, 0, len);
     o->n += len;
     return at;
 }

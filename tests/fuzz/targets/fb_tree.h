@@ -44,14 +44,14 @@ enum {
     FBM_S_DWCONV,
     FBM_S_POOL,
     FBM_S_FC,
-    FBM_S_F1,     /* Softmax (beta), LeakyRelu (alpha): 0 float */
+    FBM_S_F1, /* Softmax (beta), LeakyRelu (alpha): 0 float */
     FBM_S_CONCAT,
-    FBM_S_U1,     /* Add, Mul, Sub, Div (activation), Reducer (keep_dims), MirrorPad (mode) */
+    FBM_S_U1, /* Add, Mul, Sub, Div (activation), Reducer (keep_dims), MirrorPad (mode) */
     FBM_S_RESIZE,
     FBM_S_RESHAPE,
     FBM_S_SSLICE,
     FBM_S_TCONV,
-    FBM_S_I1,     /* DepthToSpace: 0 block_size */
+    FBM_S_I1, /* DepthToSpace: 0 block_size */
     FBM_S_COUNT
 };
 
@@ -64,10 +64,10 @@ enum {
     FBM_K_F32,
     FBM_K_U64,
     FBM_K_STR,
-    FBM_K_VEC,   /* a vector of scalars; sub = element bytes (1, 2, 4) */
-    FBM_K_TAB,   /* a table; sub = its schema */
-    FBM_K_VTAB,  /* a vector of tables; sub = the element schema */
-    FBM_K_UNION  /* a table whose schema the type byte picks; sub = which union */
+    FBM_K_VEC,  /* a vector of scalars; sub = element bytes (1, 2, 4) */
+    FBM_K_TAB,  /* a table; sub = its schema */
+    FBM_K_VTAB, /* a vector of tables; sub = the element schema */
+    FBM_K_UNION /* a table whose schema the type byte picks; sub = which union */
 };
 
 enum { FBM_U_OPTIONS, FBM_U_SPARSE_INDEX };
@@ -79,16 +79,16 @@ typedef struct fbm_field {
 enum { FBM_N_TABLE, FBM_N_TABLES, FBM_N_BYTES };
 
 typedef struct fbm_node {
-    uint8_t kind;   /* FBM_N_* */
-    uint8_t schema; /* table: its schema; vector of tables: the elements' */
-    uint8_t esize;  /* byte vector: element bytes */
-    uint8_t is_str; /* byte vector: a string (NUL written after it) */
-    uint32_t present;            /* table: bit id set when field id is there */
-    uint64_t v[FBM_MAX_FIELDS];  /* table: a scalar's bits, or a child's node index */
-    uint32_t n;                  /* vectors: element count */
-    uint32_t cap;                /* vectors: allocated elements */
-    uint8_t *data;               /* byte vector: n * esize bytes (owned) */
-    int *kids;                   /* vector of tables: n node indices (owned) */
+    uint8_t kind;               /* FBM_N_* */
+    uint8_t schema;             /* table: its schema; vector of tables: the elements' */
+    uint8_t esize;              /* byte vector: element bytes */
+    uint8_t is_str;             /* byte vector: a string (NUL written after it) */
+    uint32_t present;           /* table: bit id set when field id is there */
+    uint64_t v[FBM_MAX_FIELDS]; /* table: a scalar's bits, or a child's node index */
+    uint32_t n;                 /* vectors: element count */
+    uint32_t cap;               /* vectors: allocated elements */
+    uint8_t *data;              /* byte vector: n * esize bytes (owned) */
+    int *kids;                  /* vector of tables: n node indices (owned) */
 } fbm_node;
 
 typedef struct fbm_tree {
