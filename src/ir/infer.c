@@ -549,6 +549,14 @@ bd_status bd_graph_verify(bd_graph *g, bd_err *err) {
                             g->values[v].name);
             goto done;
         }
+        /* A constant has no place in the activation arena, where the session hands
+         * out (and the recurrent-state pairing copies) every graph output. */
+        if (g->values[v].is_const) {
+            st = bd_err_set(err, BD_ERR_UNSUPPORTED,
+                            "graph output %d '%s' is a constant, not computed by any op", i,
+                            g->values[v].name);
+            goto done;
+        }
     }
 done:
     free(defined);
