@@ -332,13 +332,49 @@ static bd_status op_global_avg_pool(importer *im) {
     return st ? st : mean_hw(im, x, xv, true);
 }
 
+/* ReduceMean over the channels of a value held in ONNX order (NCHW; RVM's refiner
+ * takes the channel mean of the full-size source frame): its memory read as an
+ * NHWC tensor [N, C, H, W] is C rows of W-channel pixels per image, so a
+ * depthwise C x 1 convolution with weights 1/C gives the mean plane with every
+ * vector full (W wide) and no transpose of the input. */
+#define MEAN_PLANES_MAX_C 64
+static bd_status mean_planes(importer *im, sym *x) {
+    static const int ident[4] = {0, 1, 2, 3};
+    sym *out;
+    int xv;
+    bd_status st;
+    if ((st = bd_onnx_layout(im, x, ident, &xv))) return st;
+    const int64_t c = x->dims[1], w = x->dims[3];
+    int64_t wd4[4] = {1, c, 1, w}, bd1[1] = {w}, od[4] = {x->dims[0], 1, x->dims[2], w};
+    char name[160], base[128];
+    onnx_str_print(im->node->outputs[0], base, sizeof base);
+    float *wd = NULL, *bd = NULL;
+    snprintf(name, sizeof name, "%s/mean_planes_w", base);
+    int wv = bd_onnx_new_const(im, name, 4, wd4, &wd);
+    if (wv < 0) return wv;
+    snprintf(name, sizeof name, "%s/mean_planes_b", base);
+    int bv = bd_onnx_new_const(im, name, 1, bd1, &bd); /* zeros */
+    if (bv < 0) return bv;
+    for (int64_t k = 0; k < c * w; k++) wd[k] = 1.0f / (float)c;
+    if ((st = bd_onnx_out(im, 0, &out)) || (st = bd_onnx_new_ir(im, out, 4, od, ident, "")))
+        return st;
+    bd_node n = bd_onnx_node3(im, BD_OP_DWCONV2D, xv, wv, bv, out->v);
+    n.conv.depth_multiplier = 1;
+    return bd_onnx_add_node(im, &n);
+}
+
 /* ReduceMean over the channels of an NCHW tensor, keepdims (RVM's refiner: the
- * frame's grey level): a 1x1 convolution to one channel with weights 1/C, so
- * it runs on the convolution kernels. */
+ * frame's grey level): over planes (above) when the value is held NCHW, else a
+ * 1x1 convolution to one channel with weights 1/C, on the convolution kernels. */
 static bd_status mean_channels(importer *im) {
+    static const int ident[4] = {0, 1, 2, 3};
     sym *x;
     int xv;
     bd_status st;
+    if ((st = bd_onnx_in(im, 0, &x))) return st;
+    if (!x->is_const && x->rank == 4 && bd_onnx_perm_eq(x->perm, ident, 4) && x->dims[1] >= 1 &&
+        x->dims[1] <= MEAN_PLANES_MAX_C && x->dims[3] >= 1 && x->dims[3] <= BD_MAX_INPUT_SIDE)
+        return mean_planes(im, x);
     if ((st = bd_onnx_spatial_in(im, 0, &x, &xv))) return st;
     int64_t c = x->dims[1], d[4] = {1, 1, 1, c};
     char name[160], base[128];
