@@ -41,7 +41,7 @@ bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err) {
         int src = nd->inputs[0];
         if (g->values[src].alias_of >= 0) src = g->values[src].alias_of;
         bd_value *in = &g->values[src], *out = &g->values[nd->output];
-        if (in->is_const || in->is_input || out->is_input || in->n_bytes != out->n_bytes)
+        if (in->is_const || out->is_input || in->n_bytes != out->n_bytes)
             continue;
         out->alias_of = src;
     }

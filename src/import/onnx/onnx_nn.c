@@ -17,14 +17,22 @@
  * ONNX order (onnx_hint.c: an upsampled tail going straight out), the NCHW
  * tensor is resized as N*C one-channel NHWC images instead: [N,C,h,w] is, in
  * memory, [N*C,h,w,1], so RESHAPEs (which share memory) wrap the node and the
- * output stays NCHW. *planar_out is then the IR value of the output, else -1. */
+ * output stays NCHW. The same for a downsampling of a value held in ONNX order.
+ * *planar_out is then the IR value of the output, else -1. */
 static bd_status resize_node(importer *im, bd_op_type op, const int64_t *od, bd_node *n,
                              int *planar_out) {
     sym *x, *out;
     int xv;
     bd_status st;
     *planar_out = -1;
-    if (im->onnx_order && im->onnx_order[im->node_index]) {
+    if ((st = bd_onnx_in(im, 0, &x))) return st;
+    /* Also planar: a downsampling of a value held NCHW only (RVM's first op scales
+     * the NCHW source frame down): the small output is transposed by its consumer
+     * instead of the large input here. */
+    const bool shrink_nchw = !x->is_const && x->rank == 4 && x->alt_v < 0 &&
+                             bd_onnx_perm_eq(x->perm, ID_PERM, 4) &&
+                             od[2] * od[3] < x->dims[2] * x->dims[3];
+    if ((im->onnx_order && im->onnx_order[im->node_index]) || shrink_nchw) {
         char name[200], base[160];
         if ((st = bd_onnx_in(im, 0, &x)) || (st = bd_onnx_layout(im, x, ID_PERM, &xv)) ||
             (st = bd_onnx_out(im, 0, &out)) ||
