@@ -38,7 +38,7 @@ bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
     }
     if (m->opts.n_extra_outputs < 0 || (m->opts.n_extra_outputs > 0 && !m->opts.extra_outputs) ||
         (m->opts.precision != BD_PRECISION_FP32 && m->opts.precision != BD_PRECISION_FP16 &&
-         m->opts.precision != BD_PRECISION_BF16) ||
+         m->opts.precision != BD_PRECISION_BF16 && m->opts.precision != BD_PRECISION_INT8) ||
         m->opts.input_width < 0 || m->opts.input_width > BD_MAX_INPUT_SIDE ||
         m->opts.input_height < 0 || m->opts.input_height > BD_MAX_INPUT_SIDE ||
         m->opts.frame_width < 0 || m->opts.frame_width > BD_MAX_INPUT_SIDE ||
@@ -269,16 +269,40 @@ static int pack_bf16(bd_model *m, bd_node *n, const bd_conv_params *p, const flo
     return 1;
 }
 
+/* INT8: the same for conv2d_int8; the scratch holds the quantisation header
+ * (bd_int8_scratch_header bytes: per-tile min/max and the chosen parameters)
+ * and the u8 input at channel stride bd_int8_stride(in_c). */
+static int pack_int8(bd_model *m, bd_node *n, const bd_conv_params *p, const float *w,
+                     const float *b, size_t *scratch_bytes) {
+    const bd_kernels *k = &m->kernels;
+    size_t n_bytes = k->pack_conv2d_int8 ? k->pack_conv2d_int8(p, w, b, NULL) : 0;
+    if (!n_bytes) return 0;
+    const bd_value *in = &m->graph.values[n->inputs[0]];
+    size_t pix = in->n_elems / (size_t)p->in_c, bytes;
+    if (!bd_size_mul(pix, (size_t)bd_int8_stride(p->in_c), &bytes) ||
+        !bd_size_add(bytes, BD_INT8_SCRATCH_HEADER, &bytes)) {
+        bd_err_set(&m->err, BD_ERR_LIMIT, "op %d: int8 input too large", n->src_index);
+        return -1;
+    }
+    n->packed_int8 = pack_alloc(m, n, n_bytes, 1);
+    if (!n->packed_int8) return -1;
+    k->pack_conv2d_int8(p, w, b, n->packed_int8);
+    if (bytes > *scratch_bytes) *scratch_bytes = bytes;
+    return 1;
+}
+
 bd_status bd_pack_weights(bd_model *m) {
     bd_graph *g = &m->graph;
     const bd_kernels *k = &m->kernels;
     const bool fp16 = m->opts.precision == BD_PRECISION_FP16;
     const bool bf16 = m->opts.precision == BD_PRECISION_BF16;
-    int kept_fp32 = 0; /* dense convolutions left in fp32 in BF16 mode, any in FP16 */
+    const bool int8 = m->opts.precision == BD_PRECISION_INT8;
+    int kept_fp32 = 0; /* dense convolutions left in fp32 in BF16/INT8 mode, any in FP16 */
     size_t scratch = 0; /* BF16: bytes of the largest converted input */
     m->packed_bytes = 0;
     m->n_ops_f16 = 0;
     m->n_ops_bf16 = 0;
+    m->n_ops_int8 = 0;
     m->precision_note = "";
     for (int i = 0; i < g->n_nodes; i++) {
         bd_node *n = &g->nodes[i];
@@ -297,6 +321,17 @@ bd_status bd_pack_weights(bd_model *m) {
             if (r < 0) return m->err.status;
             if (r > 0) {
                 m->n_ops_bf16++;
+                continue;
+            }
+            kept_fp32++;
+        }
+        if (int8 && dense) {
+            /* s8 weights and u8 activations where the table has the kernel; the
+             * depthwise and transposed convolutions stay fp32. */
+            int r = pack_int8(m, n, &p, w, b, &scratch);
+            if (r < 0) return m->err.status;
+            if (r > 0) {
+                m->n_ops_int8++;
                 continue;
             }
             kept_fp32++;
@@ -334,6 +369,13 @@ bd_status bd_pack_weights(bd_model *m) {
                                   "(BD_ISA or --isa), so everything runs FP32"
                                 : "BF16 needs a CPU with AVX512_BF16 (and a build with "
                                   "-mavx512bf16); this one has none, so everything runs FP32";
+    else if (int8 && !m->n_ops_int8 && kept_fp32)
+        m->precision_note = !k->pack_conv2d_int8 && k->isa < BD_ISA_AVX512
+                                ? "INT8 needs the avx512 kernel level and a CPU with "
+                                  "AVX512_VNNI; the kernel level is capped below avx512 "
+                                  "(BD_ISA or --isa), so everything runs FP32"
+                                : "INT8 needs a CPU with AVX512_VNNI (and a build with "
+                                  "-mavx512vnni); this one has none, so everything runs FP32";
     else if (bf16 && kept_fp32)
         m->precision_note = "some dense convolutions keep FP32 (geometry the BF16 kernel "
                             "does not take)";
@@ -343,7 +385,7 @@ bd_status bd_pack_weights(bd_model *m) {
         size_t off, end;
         if (!bd_size_align(m->arena_bytes, &off) || !bd_size_add(off, scratch, &end) ||
             !bd_size_align(end, &end))
-            return bd_err_set(&m->err, BD_ERR_LIMIT, "bf16 scratch too large");
+            return bd_err_set(&m->err, BD_ERR_LIMIT, "bf16/int8 scratch too large");
         m->bf16_offset = off;
         m->arena_bytes = end;
     }
@@ -401,7 +443,7 @@ bd_status bd_model_get_stats(const bd_model *m, bd_model_stats *out) {
         for (int i = 0; i < g->n_nodes && !read; i++) {
             const bd_node *n = &g->nodes[i];
             if (n->op == BD_OP_NONE) continue; /* fused away */
-            const bool packed = n->packed || n->packed_f16 || n->packed_bf16;
+            const bool packed = n->packed || n->packed_f16 || n->packed_bf16 || n->packed_int8;
             for (int j = 0; j < n->n_inputs && !read; j++)
                 read = n->inputs[j] == v && !(packed && (j == 1 || j == 2));
         }
@@ -409,11 +451,13 @@ bd_status bd_model_get_stats(const bd_model *m, bd_model_stats *out) {
     }
     s.arena_bytes = m->arena_bytes;
     s.isa = m->kernels.isa;
-    s.precision = m->n_ops_bf16 > 0  ? BD_PRECISION_BF16
+    s.precision = m->n_ops_int8 > 0   ? BD_PRECISION_INT8
+                  : m->n_ops_bf16 > 0 ? BD_PRECISION_BF16
                   : m->n_ops_f16 > 0 ? BD_PRECISION_FP16
                                      : BD_PRECISION_FP32;
     s.n_ops_fp16 = m->n_ops_f16;
     s.n_ops_bf16 = m->n_ops_bf16;
+    s.n_ops_int8 = m->n_ops_int8;
     s.precision_note = m->precision_note ? m->precision_note : "";
     s.downsample_ratio = m->graph.downsample_ratio;
     size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;

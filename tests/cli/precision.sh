@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# precision.sh -- --precision fp32|fp16|bf16|auto of `bench`, `info` and `mask`:
+# precision.sh -- --precision fp32|fp16|bf16|int8|auto of `bench`, `info` and `mask`:
 # bench and info print the precision that ran; bf16 runs bf16 on a CPU with
 # AVX512_BF16 (else fp32 with a note), and falls back to fp32 with a note at
 # --isa avx2; auto prints no note; an unknown value is a usage error (2).
@@ -32,6 +32,21 @@ check $? "bench bf16 at avx2: fp32 with a note"
 expect 0 "bench --precision auto --isa avx2" bench "$MODEL" --runs 2 --warmup 0 --precision auto --isa avx2
 grep -q 'note:' "$TMP/stdout"
 check $((! $?)) "bench auto: no note"
+expect 0 "bench --precision int8" bench "$MODEL" --runs 2 --warmup 0 --precision int8
+if grep -q avx512_vnni /proc/cpuinfo 2>/dev/null; then
+    grep -q '^weights: int8, .* [1-9][0-9]* ops in INT8' "$TMP/stdout" &&
+        grep -q '^precision: int8 ran (requested int8)' "$TMP/stdout"
+    check $? "bench int8: 'weights: int8' with ops"
+else
+    grep -q '^weights: fp32, .*note: INT8 needs' "$TMP/stdout"
+    check $? "bench int8 without AVX512_VNNI: fp32 with a note"
+fi
+expect 0 "bench --precision int8 --isa avx2" bench "$MODEL" --runs 2 --warmup 0 --precision int8 --isa avx2
+grep -q '^weights: fp32, .*note: INT8 needs' "$TMP/stdout"
+check $? "bench int8 at avx2: fp32 with a note"
+expect 0 "mask --precision int8" mask "$IMG" -o "$TMP/mi8.png" --model "$MODEL" --precision int8
+test -s "$TMP/mi8.png"
+check $? "mask int8 wrote a mask"
 expect 0 "mask --precision bf16" mask "$IMG" -o "$TMP/mbf.png" --model "$MODEL" --precision bf16
 test -s "$TMP/mbf.png"
 check $? "mask bf16 wrote a mask"
