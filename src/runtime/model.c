@@ -269,6 +269,29 @@ static int pack_bf16(bd_model *m, bd_node *n, const bd_conv_params *p, const flo
     return 1;
 }
 
+/* INT8: which dense convolutions get it (the others keep fp32), measured on
+ * RVM, MODNet and the selfie models against issue 14's budget (mean |d alpha|
+ * <= 1/255, IoU >= 0.99; tests/models/test_int8.c, docs/NOTES.md):
+ *   - only k x k ones (k_h * k_w > 1): 1x1 convolutions are memory-bound at
+ *     these sizes (int8 gained nothing there) and in int8 they took the selfie
+ *     models to 2.4/255 and IoU 0.96;
+ *   - not the first dense convolution of the graph (the stem, on the
+ *     normalised image: alone 1.5/255 on RVM at ratio 0.25);
+ *   - not one whose input is a CONCAT of parts with different channel counts:
+ *     one scale per tensor cannot serve parts of different ranges (RVM's
+ *     decoder concatenates features with the 3-channel downsampled image; two
+ *     of those convolutions alone cost 0.5 and 0.95/255; MODNet's unequal
+ *     concatenations took a photo's IoU to 0.985); so any CONCAT for now. */
+static bool int8_rule(const bd_graph *g, const bd_node *n, const bd_conv_params *p, bool first) {
+    if (n->op != BD_OP_CONV2D || p->k_h * p->k_w < 2 || first) return false;
+    const int prod = g->values[n->inputs[0]].producer;
+    if (prod < 0 || g->nodes[prod].op != BD_OP_CONCAT) return true;
+    /* Measured and not taken: "unless the parts have equal channel counts"
+     * (RVM's ConvGRU [x, h]: 9 int8 ops, 0.50/255, IoU 0.995) broke MODNet
+     * (a photo's IoU 0.985), so every concatenation keeps fp32 for now. */
+    return false;
+}
+
 /* INT8: the same for conv2d_int8; the scratch holds the quantisation header
  * (bd_int8_scratch_header bytes: per-tile min/max and the chosen parameters)
  * and the u8 input at channel stride bd_int8_stride(in_c). */
@@ -304,6 +327,7 @@ bd_status bd_pack_weights(bd_model *m) {
     m->n_ops_bf16 = 0;
     m->n_ops_int8 = 0;
     m->precision_note = "";
+    bool first_dense = true; /* INT8: the first dense convolution stays fp32 */
     for (int i = 0; i < g->n_nodes; i++) {
         bd_node *n = &g->nodes[i];
         const bool dense = n->op == BD_OP_CONV2D || n->op == BD_OP_FULLY_CONNECTED;
@@ -325,10 +349,12 @@ bd_status bd_pack_weights(bd_model *m) {
             }
             kept_fp32++;
         }
+        const bool int8_ok = int8_rule(g, n, &p, first_dense);
+        if (dense) first_dense = false;
         if (int8 && dense) {
-            /* s8 weights and u8 activations where the table has the kernel; the
-             * depthwise and transposed convolutions stay fp32. */
-            int r = pack_int8(m, n, &p, w, b, &scratch);
+            /* s8 weights and u8 activations where the table has the kernel and
+             * the accuracy rule (int8_rule) allows; the others stay fp32. */
+            int r = int8_ok ? pack_int8(m, n, &p, w, b, &scratch) : 0;
             if (r < 0) return m->err.status;
             if (r > 0) {
                 m->n_ops_int8++;
@@ -369,6 +395,9 @@ bd_status bd_pack_weights(bd_model *m) {
                                   "(BD_ISA or --isa), so everything runs FP32"
                                 : "BF16 needs a CPU with AVX512_BF16 (and a build with "
                                   "-mavx512bf16); this one has none, so everything runs FP32";
+    else if (int8 && !m->n_ops_int8 && kept_fp32 && k->pack_conv2d_int8)
+        m->precision_note = "no dense convolution passes the INT8 accuracy rule (k x k, not the "
+                            "first, not on a concatenation), so everything runs FP32";
     else if (int8 && !m->n_ops_int8 && kept_fp32)
         m->precision_note = !k->pack_conv2d_int8 && k->isa < BD_ISA_AVX512
                                 ? "INT8 needs the avx512 kernel level and a CPU with "
@@ -376,6 +405,9 @@ bd_status bd_pack_weights(bd_model *m) {
                                   "(BD_ISA or --isa), so everything runs FP32"
                                 : "INT8 needs a CPU with AVX512_VNNI (and a build with "
                                   "-mavx512vnni); this one has none, so everything runs FP32";
+    else if (int8 && kept_fp32)
+        m->precision_note = "1x1 convolutions, the first dense one and those on a "
+                            "concatenation keep FP32 (the INT8 accuracy rule)";
     else if (bf16 && kept_fp32)
         m->precision_note = "some dense convolutions keep FP32 (geometry the BF16 kernel "
                             "does not take)";
