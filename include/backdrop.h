@@ -127,6 +127,13 @@ typedef enum bd_precision {
                               outputs and every other op fp32. Needs the avx512 kernel
                               level and a CPU with AVX512_BF16, else FP32 (the
                               precision_note of bd_model_stats says why) */
+    BD_PRECISION_INT8 = 3, /* dense convolutions and fully connected ops with s8 weights
+                              (symmetric, one scale per output channel) and u8
+                              activations (each op's input quantised once per run with
+                              the scale and zero point of its min and max), exact int32
+                              accumulation (vpdpbusd), dequantised to fp32 with the bias;
+                              outputs and every other op fp32. Needs the avx512 kernel
+                              level and a CPU with AVX512_VNNI, else FP32 */
 } bd_precision;
 
 /** Options for loading a model. Fill with bd_model_options_default(). */
@@ -235,12 +242,13 @@ typedef struct bd_model_stats {
                                 convolution weights at their precision + other constants */
     size_t arena_bytes;      /* activation arena of one session */
     bd_isa isa;              /* kernel level chosen */
-    bd_precision precision;  /* BF16 if any op runs in bf16, FP16 if any op got half
+    bd_precision precision;  /* INT8 / BF16 if any op runs in int8 / bf16, FP16 if any op got half
                                 weights, else FP32 */
     int n_ops_fp16;          /* ops whose weights are stored as half */
     const char *precision_note; /* static: why FP16/BF16 was not (fully) used, or "" */
     float downsample_ratio;     /* bound to RVM's downsample_ratio input; 0 = none */
     int n_ops_bf16;             /* ops run with bf16 weights and activations */
+    int n_ops_int8;             /* ops run with s8 weights and u8 activations */
 } bd_model_stats;
 
 BD_API bd_status bd_model_get_stats(const bd_model *model, bd_model_stats *out);

@@ -84,6 +84,7 @@ typedef struct bd_cpu_info {
     bool avx2_fma;  /* AVX2 + FMA + F16C, OS saves YMM */
     bool avx512;    /* AVX-512 F/BW/DQ/VL, OS saves ZMM */
     bool avx512_bf16; /* avx512 and AVX512_BF16 (vcvtne2ps2bf16, vdpbf16ps) */
+    bool avx512_vnni; /* avx512 and AVX512_VNNI (vpdpbusd) */
 } bd_cpu_info;
 
 void bd_cpu_detect(bd_cpu_info *info);

@@ -35,6 +35,7 @@ void bd_cpu_detect(bd_cpu_info *info) {
     /* AVX512_BF16: CPUID leaf 7 subleaf 1, EAX bit 5 (subleaf 1 exists when
      * subleaf 0 reports a maximum subleaf >= 1 in EAX). */
     unsigned max_sub = a;
+    info->avx512_vnni = info->avx512 && ((c >> 11) & 1); /* leaf 7.0 ECX bit 11 */
     if (info->avx512 && max_sub >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d))
         info->avx512_bf16 = (a >> 5) & 1;
 }

@@ -75,6 +75,7 @@ void bd_graph_free(bd_graph *g) {
         bd_aligned_free(g->nodes[i].packed);
         bd_aligned_free(g->nodes[i].packed_f16);
         bd_aligned_free(g->nodes[i].packed_bf16);
+        bd_aligned_free(g->nodes[i].packed_int8);
     }
     free(g->nodes);
     free(g->inputs);

@@ -120,6 +120,8 @@ typedef struct bd_node {
                                      * table's _f16 kernel, instead of packed (owned) */
     uint16_t *packed_bf16;          /* BF16: bf16 weights + fp32 bias for the table's
                                      * conv2d_bf16, instead of packed (owned) */
+    int8_t *packed_int8;            /* INT8: s8 weights, scales, fp32 bias for the
+                                     * table's conv2d_int8, instead of packed (owned) */
     int src_index;                  /* index of the op in the source file */
     const char *src_name;           /* op name in the source file (static) */
 } bd_node;

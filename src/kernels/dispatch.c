@@ -86,6 +86,14 @@ static void fill_tables(bd_isa isa, bd_kernels *net, bd_img_kernels *img) {
         if (ci.avx512_bf16) bd_kernels_init_avx512_bf16(net);
     }
 #endif
+#if defined(BD_HAVE_AVX512_VNNI)
+    /* The same for the INT8 entries and AVX512_VNNI. */
+    if (net && isa >= BD_ISA_AVX512 && isa != BD_ISA_NEON) {
+        bd_cpu_info ci;
+        bd_cpu_detect(&ci);
+        if (ci.avx512_vnni) bd_kernels_init_avx512_int8(net);
+    }
+#endif
 }
 
 void bd_kernels_init(bd_kernels *k, bd_isa isa) { fill_tables(isa, k, NULL); }

@@ -116,6 +116,78 @@ typedef void (*bd_bf16_convert_fn)(const float *restrict in, uint16_t *restrict 
 /* The channel stride of a bf16-converted activation: c rounded up to even. */
 static inline int bd_bf16_stride(int c) { return c + (c & 1); }
 
+/* INT8 (bd_model_options.precision BD_PRECISION_INT8; AVX512_VNNI CPUs only):
+ * the dense convolution with u8 activations (one scale and zero point per
+ * tensor, chosen at run time from the input's min and max: bd_int8_qparams_of)
+ * and s8 weights (symmetric, one scale per output channel, max|w| / 127),
+ * accumulated exactly in int32 (vpdpbusd). With acc = sum of q_x * q_w over the
+ * taps inside the image and wsum = the sum of q_w over the same taps:
+ *   out = act(fmaf((float)(acc - zp * wsum), scale * wscale[oc], bias[oc]) + residual)
+ * (scale * wscale rounded to float first; residual added in fp32). `in` is the
+ * op's input quantised by quantize_int8 at channel stride bd_int8_stride(in_c)
+ * (in_c rounded up to 4, the pad channels hold zp and have weight 0). The
+ * reference bd_int8_conv2d_ref computes exactly this, so the levels agree bit
+ * for bit (up to the activation function's own approximation). */
+typedef struct bd_int8_qparams {
+    float scale, inv_scale; /* x ~ scale * (q - zero_point); inv_scale = 1 / scale */
+    int32_t zero_point;     /* 0..255 */
+} bd_int8_qparams;
+
+typedef void (*bd_conv_int8_fn)(const bd_conv_params *p, const uint8_t *restrict in,
+                                const bd_int8_qparams *qp, const int8_t *restrict packed,
+                                const float *restrict residual, float *restrict out, int y0,
+                                int y1);
+
+/* Packs s8 weights, their scales, per-tap sums and the bias for the matching
+ * bd_conv_int8_fn; returns the bytes written (dst not NULL, 64-byte aligned) or
+ * needed. Compile time, no allocation. */
+typedef size_t (*bd_pack_int8_fn)(const bd_conv_params *p, const float *w, const float *bias,
+                                  int8_t *dst);
+
+/* Quantises pixels [i0, i1) of an image of c channels: out[i * cp + ch] =
+ * clamp(nearbyintf(in[i * c + ch] * inv_scale) + zero_point, 0, 255), the pad
+ * channels c..cp-1 = zero_point. Bit-exact across levels. */
+typedef void (*bd_int8_quantize_fn)(const float *restrict in, uint8_t *restrict out, size_t i0,
+                                    size_t i1, int c, int cp, const bd_int8_qparams *qp);
+
+/* *mn = min(*mn, in[0..n)), *mx = max(*mx, in[0..n)). */
+typedef void (*bd_int8_minmax_fn)(const float *restrict in, size_t n, float *mn, float *mx);
+
+/* The channel stride of a quantised activation: c rounded up to 4. */
+static inline int bd_int8_stride(int c) { return (c + 3) & ~3; }
+
+/* The weight scale of one output channel's n weights: max|w| / 127 (0 when all
+ * are 0). */
+static inline float bd_int8_weight_scale(const float *w, size_t n) {
+    float m = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        const float a = w[i] < 0.0f ? -w[i] : w[i];
+        if (a > m) m = a;
+    }
+    return m / 127.0f;
+}
+
+static inline int8_t bd_int8_quantize_weight(float w, float scale) {
+    if (!(scale > 0.0f)) return 0;
+    float q = nearbyintf(w / scale);
+    q = q < -127.0f ? -127.0f : (q > 127.0f ? 127.0f : q);
+    return (int8_t)q;
+}
+
+/* Scale and zero point covering [min(mn, 0), max(mx, 0)] with 0 exact. */
+static inline bd_int8_qparams bd_int8_qparams_of(float mn, float mx) {
+    bd_int8_qparams q;
+    mn = mn < 0.0f ? mn : 0.0f;
+    mx = mx > 0.0f ? mx : 0.0f;
+    float s = (mx - mn) / 255.0f;
+    if (!(s > 1e-30f) || !(s < 1e30f)) s = 1.0f; /* all zero, or not finite */
+    float z = nearbyintf(-mn / s);
+    q.zero_point = z < 0.0f ? 0 : (z > 255.0f ? 255 : (int32_t)z);
+    q.scale = s;
+    q.inv_scale = 1.0f / s;
+    return q;
+}
+
 /* Pooling over k_h x k_w windows (conv params without weights). Average pools
  * divide by the number of in-bounds taps (TFLite rule). Output rows [y0, y1). */
 typedef void (*bd_pool_fn)(const bd_conv_params *p, const float *restrict in,
@@ -289,6 +361,12 @@ typedef struct bd_kernels {
     bd_conv_bf16_fn conv2d_bf16;
     bd_pack_bf16_fn pack_conv2d_bf16;
     bd_bf16_convert_fn convert_bf16;
+    /* INT8 u8 x s8 conv2d and fully connected; NULL unless the level is avx512
+     * and the CPU has AVX512_VNNI (dispatch.c). Set together. */
+    bd_conv_int8_fn conv2d_int8;
+    bd_pack_int8_fn pack_conv2d_int8;
+    bd_int8_quantize_fn quantize_int8;
+    bd_int8_minmax_fn minmax_int8;
     /* The FMA throughput loop of this level (kernels/peak.h) and the
      * multiply-adds one of its iterations does (bd_measure_peak_gmacs). */
     float (*peak_fma)(int64_t iters);
@@ -381,5 +459,15 @@ void bd_bf16_conv2d_ref(const bd_conv_params *p, const uint16_t *restrict in,
                         float *restrict out, int y0, int y1);
 void bd_bf16_convert_ref(const float *restrict in, uint16_t *restrict out, size_t i0, size_t i1,
                          int c, int cp);
+/* INT8 reference (kernels/ref/conv_int8_ref.c): packed = float wscale[out_c],
+ * float bias[out_c], the s8 weights [out_c, k_h, k_w, in_c]. */
+size_t bd_int8_conv2d_pack_ref(const bd_conv_params *p, const float *w, const float *bias,
+                               int8_t *dst);
+void bd_int8_conv2d_ref(const bd_conv_params *p, const uint8_t *restrict in,
+                        const bd_int8_qparams *qp, const int8_t *restrict packed,
+                        const float *restrict residual, float *restrict out, int y0, int y1);
+void bd_int8_quantize_ref(const float *restrict in, uint8_t *restrict out, size_t i0, size_t i1,
+                          int c, int cp, const bd_int8_qparams *qp);
+void bd_int8_minmax_ref(const float *restrict in, size_t n, float *mn, float *mx);
 
 #endif /* BD_KERNELS_H */

@@ -10,6 +10,7 @@
  * transpose) run whole in tile 0; bd_exec_max_tiles says how finely a
  * node can usefully be cut.
  */
+#include <math.h>
 #include <string.h>
 
 #include "kernels/ref/extra_ref.h"
@@ -245,7 +246,7 @@ static void transpose_tile(const bd_kernels *k, const float *x, float *y, size_t
 static int oc_blocks(const bd_model *m, const bd_node *n) {
     const bd_value *out = &m->graph.values[n->output];
     const int blk = m->kernels.conv2d_oc_block;
-    if (n->op != BD_OP_CONV2D || blk <= 0 || n->packed_f16 || n->packed_bf16 ||
+    if (n->op != BD_OP_CONV2D || blk <= 0 || n->packed_f16 || n->packed_bf16 || n->packed_int8 ||
         n->act == BD_ACT_TANH ||
         out->n_dims != 4 || out->dims[0] != 1 || out->dims[1] > BD_OC_SPLIT_MAX_ROWS ||
         bd_node_macs(&m->graph, n) < BD_OC_SPLIT_MIN_ROW_MACS * out->dims[1])
@@ -326,14 +327,68 @@ static void convert_input(const bd_model *m, const bd_node *n, uint8_t *arena, i
                                 i0, i1, in_c, bd_bf16_stride(in_c));
 }
 
-bool bd_exec_needs_prepare(const bd_model *m, int i) {
-    return m->graph.nodes[i].packed_bf16 != NULL;
+/* INT8: phase 0 (min/max of tile ith's share of the input into part[ith]) and
+ * phase 1 (the parameters of all nth parts, tile 0 storing them; tile ith's
+ * share quantised) of node n's input; see bd_int8_scratch. */
+static void int8_phase(const bd_model *m, const bd_node *n, uint8_t *arena, int in_c, int phase,
+                       int ith, int nth) {
+    const bd_graph *g = &m->graph;
+    const float *x = ptr(g, arena, n->inputs[0]);
+    bd_int8_scratch *sc = (bd_int8_scratch *)(void *)(arena + m->bf16_offset);
+    const size_t n_pix = g->values[n->inputs[0]].n_elems / (size_t)in_c;
+    size_t i0, i1;
+    share(n_pix, ith, nth, &i0, &i1);
+    if (phase == 0) {
+        float mn = INFINITY, mx = -INFINITY;
+        if (i1 > i0) m->kernels.minmax_int8(x + i0 * in_c, (i1 - i0) * in_c, &mn, &mx);
+        sc->part[ith][0] = mn;
+        sc->part[ith][1] = mx;
+        return;
+    }
+    float mn = INFINITY, mx = -INFINITY;
+    for (int t = 0; t < nth; t++) {
+        mn = sc->part[t][0] < mn ? sc->part[t][0] : mn;
+        mx = sc->part[t][1] > mx ? sc->part[t][1] : mx;
+    }
+    const bd_int8_qparams qp = bd_int8_qparams_of(mn, mx);
+    if (ith == 0) sc->qp = qp;
+    if (i1 > i0)
+        m->kernels.quantize_int8(x, arena + m->bf16_offset + BD_INT8_SCRATCH_HEADER, i0, i1, in_c,
+                                 bd_int8_stride(in_c), &qp);
 }
 
-void bd_exec_node_prepare(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
+int bd_exec_needs_prepare(const bd_model *m, int i) {
+    const bd_node *n = &m->graph.nodes[i];
+    return n->packed_int8 ? 2 : n->packed_bf16 ? 1 : 0;
+}
+
+void bd_exec_node_prepare(const bd_model *m, uint8_t *arena, int i, int phase, int ith, int nth) {
     const bd_node *n = &m->graph.nodes[i];
     if (n->packed_bf16)
         convert_input(m, n, arena, bd_node_conv_params(&m->graph, n).in_c, ith, nth);
+    else if (n->packed_int8)
+        int8_phase(m, n, arena, bd_node_conv_params(&m->graph, n).in_c, phase, ith, nth);
+}
+
+/* Rows [y0, y1) of every image of an INT8 node (conv2d or fully connected),
+ * quantising its input first when it runs as one tile. */
+static void run_int8(const bd_model *m, const bd_node *n, uint8_t *arena, const bd_conv_params *p,
+                     int batch, int y0, int y1, int nth) {
+    const bd_graph *g = &m->graph;
+    if (nth == 1) {
+        int8_phase(m, n, arena, p->in_c, 0, 0, 1);
+        int8_phase(m, n, arena, p->in_c, 1, 0, 1);
+    }
+    const bd_int8_scratch *sc = (const bd_int8_scratch *)(const void *)(arena + m->bf16_offset);
+    const uint8_t *xq = arena + m->bf16_offset + BD_INT8_SCRATCH_HEADER;
+    const float *r =
+        n->n_inputs == 4 && n->op == BD_OP_CONV2D ? ptr(g, arena, n->inputs[3]) : NULL;
+    float *y = ptr(g, arena, n->output);
+    const size_t in_img = (size_t)p->in_h * p->in_w * bd_int8_stride(p->in_c);
+    const size_t out_img = (size_t)p->out_h * p->out_w * p->out_c;
+    for (int bi = 0; bi < batch && y1 > y0; bi++)
+        m->kernels.conv2d_int8(p, xq + bi * in_img, &sc->qp, n->packed_int8,
+                               r ? r + bi * out_img : NULL, y + bi * out_img, y0, y1);
 }
 
 /* Rows [y0, y1) of every image of a BF16 node (conv2d or fully connected),
@@ -377,6 +432,10 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         const float *r = n->n_inputs == 4 ? ptr(g, arena, n->inputs[3]) : NULL;
         if (n->packed_bf16) { /* BF16: only conv2d gets it */
             run_bf16(m, n, arena, &p, batch, y0, y1, nth);
+            break;
+        }
+        if (n->packed_int8) { /* INT8: the same */
+            run_int8(m, n, arena, &p, batch, y0, y1, nth);
             break;
         }
         if (n->packed_f16) { /* FP16 storage: only conv2d and dwconv2d get it */
@@ -535,6 +594,8 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         share((size_t)p.out_h, ith, nth, &f0, &f1);
         if (n->packed_bf16) /* converts even when this tile has no rows (nth == 1) */
             run_bf16(m, n, arena, &p, 1, (int)f0, (int)f1, nth);
+        else if (n->packed_int8) /* the same */
+            run_int8(m, n, arena, &p, 1, (int)f0, (int)f1, nth);
         else if (f1 > f0 && n->packed_f16)
             k->conv2d_f16(&p, x, n->packed_f16, NULL, y, (int)f0, (int)f1);
         else if (f1 > f0)

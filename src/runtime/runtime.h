@@ -23,12 +23,15 @@ struct bd_model {
     size_t packed_bytes;        /* all packed convolution weights (both precisions) */
     int n_ops_f16;              /* nodes with packed_f16 */
     int n_ops_bf16;             /* nodes with packed_bf16 */
+    int n_ops_int8;             /* nodes with packed_int8 */
     const char *precision_note; /* static; "" unless FP16 or BF16 was requested and
                                    not (fully) available */
     /* BF16: the inputs of the packed_bf16 nodes are converted to bf16 into one
      * scratch region at the end of each session's arena, [bf16_offset,
      * arena_bytes) (sized for the largest such input at compile time; one node
-     * uses it at a time). 0 bytes when no node runs in bf16. */
+     * uses it at a time). 0 bytes when no node runs in bf16. INT8 uses the same
+     * region (a model runs one of the two): BD_INT8_SCRATCH_HEADER bytes of
+     * quantisation state (bd_int8_scratch), then the u8 input. */
     size_t bf16_offset;
 };
 
@@ -39,7 +42,8 @@ struct bd_session {
     bd_threadpool *pool;    /* n_threads incl. the caller, created once */
     bd_job *job;            /* the graph as steps of tiles, run by the pool */
     int *step_first;        /* [n_steps + 1]: step s runs nodes [first[s], first[s+1]) */
-    int *step_prep;         /* [n_steps]: node whose bf16 conversion step s is, or -1 */
+    int *step_prep;         /* [n_steps]: node whose bf16/int8 conversion step s is, or -1 */
+    int *step_phase;        /* [n_steps]: which of that node's conversion steps (int8: 0, 1) */
     double *op_ms;          /* per-node accumulated ms when profiling, else NULL */
     double t_last;          /* profiling: when the previous step finished */
     int64_t profile_runs;
@@ -71,12 +75,24 @@ bd_status bd_pack_weights(bd_model *m);
  * conversion that bd_exec_node_prepare made in the step before (the session
  * gives such a node a conversion step, bd_exec_needs_prepare). */
 void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
-/* Whether node i needs a conversion step before it when split into tiles, and
- * that step's tile ith of nth (its input rows converted to bf16). */
-bool bd_exec_needs_prepare(const bd_model *m, int i);
-void bd_exec_node_prepare(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
+/* How many conversion steps node i needs before it when split into tiles (BF16:
+ * one, its input converted to bf16; INT8: two, see bd_int8_scratch), and tile
+ * ith of nth of its step `phase`. */
+int bd_exec_needs_prepare(const bd_model *m, int i); /* prepare phases: 0, 1 (bf16), 2 (int8) */
+void bd_exec_node_prepare(const bd_model *m, uint8_t *arena, int i, int phase, int ith, int nth);
 /* The most tiles node n can usefully be cut into (>= 1). */
 int bd_exec_max_tiles(const bd_model *m, const bd_node *n);
+
+/* INT8: the head of the scratch region. A node split into tiles gets two
+ * prepare phases: 0, each tile's min/max of its share of the input into
+ * part[tile]; 1, every tile combines them into the same parameters (tile 0
+ * stores them in qp for the convolution) and quantises its share. */
+#define BD_INT8_MAX_PARTS 256 /* >= the most threads of a session */
+typedef struct bd_int8_scratch {
+    float part[BD_INT8_MAX_PARTS][2];
+    bd_int8_qparams qp;
+} bd_int8_scratch;
+#define BD_INT8_SCRATCH_HEADER ((sizeof(bd_int8_scratch) + 63) / 64 * 64)
 
 /* Recurrent state (state.c): resolves o's state pairs (or those found by name)
  * for session s (BD_ERR_INVALID_ARG for a bad pair); frees them; copies every

@@ -46,22 +46,26 @@ static int node_tiles(const bd_model *m, const bd_node *n, int n_threads) {
  * (one per node when profiling, so every node is timed). A BF16 node cut into
  * tiles gets a conversion step before it (prep[s] = its index, the step's node
  * range empty; its tiles split the input's pixels); prep[s] = -1 for the others.
- * Fills first[0..n_steps], tiles and prep[0..n_steps-1] (sized 2 * n_nodes + 1);
+ * An INT8 node gets two (phase[s] 0: min/max, 1: quantisation; bd_int8_scratch).
+ * Fills first[0..n_steps], tiles, prep and phase[0..n_steps-1] (sized 3 * n_nodes + 1);
  * returns n_steps. */
 static int make_steps(const bd_model *m, int n_threads, bool per_node, int *first, int *tiles,
-                      int *prep) {
+                      int *prep, int *phase) {
     const bd_graph *g = &m->graph;
     int n_steps = 0;
     for (int i = 0; i < g->n_nodes;) {
         const bd_node *n = &g->nodes[i];
         const int nt = node_tiles(m, n, n_threads);
-        if (nt > 1 && bd_exec_needs_prepare(m, i)) {
+        const int n_prep = nt > 1 ? bd_exec_needs_prepare(m, i) : 0;
+        for (int ph = 0; ph < n_prep; ph++) {
             first[n_steps] = i;
             tiles[n_steps] = n_threads;
+            phase[n_steps] = ph;
             prep[n_steps++] = i;
         }
         first[n_steps] = i;
         tiles[n_steps] = nt;
+        phase[n_steps] = 0;
         prep[n_steps] = -1;
         i++;
         if (tiles[n_steps] == 1 && is_serial(m, n) && !per_node)
@@ -84,7 +88,8 @@ static void run_tile(void *ctx, int step, int tile, int n_tiles) {
     bd_session *s = ctx;
     unsigned fp = bd_fp_fast_enter();
     if (s->step_prep[step] >= 0)
-        bd_exec_node_prepare(s->model, s->arena, s->step_prep[step], tile, n_tiles);
+        bd_exec_node_prepare(s->model, s->arena, s->step_prep[step], s->step_phase[step], tile,
+                             n_tiles);
     for (int i = s->step_first[step]; i < s->step_first[step + 1]; i++)
         bd_exec_node(s->model, s->arena, i, tile, n_tiles);
     bd_fp_fast_leave(fp);
@@ -117,15 +122,18 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     s->model = model;
     s->arena = bd_aligned_alloc(model->arena_bytes ? model->arena_bytes : BD_ALIGN);
     if (o.profile) s->op_ms = calloc((size_t)g->n_nodes + 1, sizeof(double));
-    s->step_first = calloc(2 * (size_t)g->n_nodes + 2, sizeof(int));
-    s->step_prep = calloc(2 * (size_t)g->n_nodes + 1, sizeof(int));
-    int *tiles = calloc(2 * (size_t)g->n_nodes + 1, sizeof(int));
+    s->step_first = calloc(3 * (size_t)g->n_nodes + 2, sizeof(int));
+    s->step_prep = calloc(3 * (size_t)g->n_nodes + 1, sizeof(int));
+    s->step_phase = calloc(3 * (size_t)g->n_nodes + 1, sizeof(int));
+    int *tiles = calloc(3 * (size_t)g->n_nodes + 1, sizeof(int));
     bd_status st = BD_ERR_NO_MEMORY;
-    if (!s->arena || (o.profile && !s->op_ms) || !s->step_first || !s->step_prep || !tiles)
+    if (!s->arena || (o.profile && !s->op_ms) || !s->step_first || !s->step_prep ||
+        !s->step_phase || !tiles)
         goto fail;
     if (g->n_nodes > 0) {
         int n_steps =
-            make_steps(model, n_threads, o.profile != 0, s->step_first, tiles, s->step_prep);
+            make_steps(model, n_threads, o.profile != 0, s->step_first, tiles, s->step_prep,
+                       s->step_phase);
         st = bd_job_create(n_steps, tiles, n_threads, run_tile, o.profile ? step_done : NULL, s, &s->job);
         if (st != BD_OK) goto fail;
     }
@@ -155,6 +163,7 @@ void bd_session_free(bd_session *s) {
     free(s->op_ms);
     free(s->step_first);
     free(s->step_prep);
+    free(s->step_phase);
     bd_session_state_free(s);
     free(s);
 }

@@ -209,13 +209,13 @@ bool cli_parse_size(const char *cmd, const char *opt, const char *s, int *w, int
 }
 
 bool cli_parse_precision(const char *cmd, const char *arg, cli_precision *out) {
-    static const char *const names[] = {"fp32", "fp16", "bf16", "auto"};
-    for (int i = 0; i < 4; i++)
+    static const char *const names[] = {"fp32", "fp16", "bf16", "auto", "int8"};
+    for (int i = 0; i < 5; i++)
         if (strcmp(arg, names[i]) == 0) {
             *out = (cli_precision)i;
             return true;
         }
-    cli_usage_error(cmd, "unknown --precision '%s' (fp32, fp16, bf16 or auto)", arg);
+    cli_usage_error(cmd, "unknown --precision '%s' (fp32, fp16, bf16, int8 or auto)", arg);
     return false;
 }
 
@@ -223,6 +223,7 @@ bd_precision cli_precision_request(cli_precision p) {
     switch (p) {
     case CLI_PREC_FP16: return BD_PRECISION_FP16;
     case CLI_PREC_BF16: return BD_PRECISION_BF16; /* the library falls back to FP32 */
+    case CLI_PREC_INT8: return BD_PRECISION_INT8; /* the same without AVX512_VNNI */
     /* auto: the fastest precision within the accuracy budget. The one BF16 CPU
      * measured (a Xeon with AVX512_BF16: vdpbf16ps at a quarter of the FMA rate)
      * ran BF16 1.4-1.9x slower than FP32 (docs/NOTES.md), so auto stays FP32
@@ -233,7 +234,10 @@ bd_precision cli_precision_request(cli_precision p) {
 }
 
 const char *cli_precision_name(bd_precision p) {
-    return p == BD_PRECISION_BF16 ? "bf16" : p == BD_PRECISION_FP16 ? "fp16" : "fp32";
+    return p == BD_PRECISION_INT8   ? "int8"
+           : p == BD_PRECISION_BF16 ? "bf16"
+           : p == BD_PRECISION_FP16 ? "fp16"
+                                    : "fp32";
 }
 
 bool cli_load_model(const char *path, cli_precision prec, bd_model **out) {
@@ -267,7 +271,7 @@ bool cli_load_model_sized(const char *path, cli_precision prec, const cli_model_
         return false;
     }
     bd_model_stats stats = {.struct_size = sizeof stats};
-    if ((prec == CLI_PREC_FP16 || prec == CLI_PREC_BF16) &&
+    if ((prec == CLI_PREC_FP16 || prec == CLI_PREC_BF16 || prec == CLI_PREC_INT8) &&
         bd_model_get_stats(model, &stats) == BD_OK && stats.precision_note[0])
         fprintf(stderr, "backdrop: note: %s\n", stats.precision_note);
     *out = model;

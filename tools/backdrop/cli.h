@@ -114,8 +114,9 @@ typedef enum cli_precision {
     CLI_PREC_FP16,
     CLI_PREC_BF16,
     CLI_PREC_AUTO,
+    CLI_PREC_INT8,
 } cli_precision;
-/* Parses fp32|fp16|bf16|auto into *out; prints a usage error and returns false
+/* Parses fp32|fp16|bf16|int8|auto into *out; prints a usage error and returns false
  * otherwise. */
 bool cli_parse_precision(const char *cmd, const char *arg, cli_precision *out);
 /* The library precision to request for p. */
@@ -280,6 +281,7 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
     "      --threads N     worker threads (1..256; default 1)\n"                            \
     "      --precision P   fp32 (default), fp16 (weights stored as FP16; needs F16C),\n"  \
     "                      bf16 (dense convolutions in bfloat16; needs AVX512_BF16)\n"  \
+    "                      int8 (dense convolutions in u8 x s8; needs AVX512_VNNI)\n"  \
     "                      or auto (bf16 if this CPU has AVX512_BF16, else fp32);\n"   \
     "                      unavailable ones run FP32 (error vs FP32: docs/NOTES.md)\n" \
     "      --fp16          the same as --precision fp16\n"                              \

@@ -33,7 +33,9 @@ static const char *const bench_help =
     "                      (needs F16C: avx2 or avx512 kernels); bf16: dense\n"
     "                      convolutions with bfloat16 weights and activations (needs\n"
     "                      avx512 kernels and AVX512_BF16); auto: fp32 for now (bf16\n"
-    "                      measured slower than fp32 on AVX512_BF16 Xeons). Unavailable: FP32 with a note\n"
+    "                      measured slower than fp32 on AVX512_BF16 Xeons); int8: dense\n"
+    "                      convolutions with s8 weights and u8 activations (needs\n"
+    "                      avx512 kernels and AVX512_VNNI). Unavailable: FP32 with a note\n"
     "      --fp16          the same as --precision fp16\n"
     "      --profile       print the time of every compiled op\n"
     "      --input-size WxH  size of a free-size model's input (default: for the\n"
@@ -427,9 +429,9 @@ int cli_cmd_bench(int argc, char **argv) {
     /* auto: the fallback to fp32 is the expected outcome, not worth a note */
     const char *note = prec == CLI_PREC_AUTO ? "" : st.precision_note;
     printf("weights: %s, %.1f KiB read by the kernels, %d ops with FP16 weights, %d ops in "
-           "BF16%s%s\n",
+           "BF16, %d ops in INT8%s%s\n",
            cli_precision_name(st.precision), (double)st.weight_bytes / 1024.0, st.n_ops_fp16,
-           st.n_ops_bf16, note[0] ? "; note: " : "", note);
+           st.n_ops_bf16, st.n_ops_int8, note[0] ? "; note: " : "", note);
     printf("precision: %s ran (requested %s)\n", cli_precision_name(st.precision),
            prec == CLI_PREC_AUTO ? "auto" : cli_precision_name(mo.precision));    for (int r = 0; r < warmup; r++) bd_session_run(s);
     for (int r = 0; r < runs; r++) {

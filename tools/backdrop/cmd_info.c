@@ -34,7 +34,7 @@ static void usage(FILE *f) {
           "                    frames of WxH (default 512x512)\n"
           "      --input-size WxH  set the free input dims directly\n"
           "      --downsample-ratio R  RVM's internal scale (default: automatic)\n"
-          "      --precision P fp32 (default), fp16, bf16 or auto (fp32 for now:\n"
+          "      --precision P fp32 (default), fp16, bf16, int8 or auto (fp32 for now:\n"
           "                    bf16 measured slower on Xeons): the precision to compile for;\n"
           "                    'precision' then says what it got (--fp16 = fp16)\n"
           "  -h, --help        print this help and exit\n",

@@ -18,5 +18,14 @@ void bd_bf16_conv2d_avx512(const bd_conv_params *p, const uint16_t *restrict in,
                            float *restrict out, int y0, int y1);
 void bd_bf16_convert_avx512(const float *restrict in, uint16_t *restrict out, size_t i0,
                             size_t i1, int c, int cp);
+/* INT8 u8 x s8 (conv_int8_avx512.c, AVX512_VNNI). */
+size_t bd_int8_conv2d_pack_avx512(const bd_conv_params *p, const float *w, const float *bias,
+                                  int8_t *dst);
+void bd_int8_conv2d_avx512(const bd_conv_params *p, const uint8_t *restrict in,
+                           const bd_int8_qparams *qp, const int8_t *restrict packed,
+                           const float *restrict residual, float *restrict out, int y0, int y1);
+void bd_int8_quantize_avx512(const float *restrict in, uint8_t *restrict out, size_t i0, size_t i1,
+                             int c, int cp, const bd_int8_qparams *qp);
+void bd_int8_minmax_avx512(const float *restrict in, size_t n, float *mn, float *mx);
 
 #endif
