@@ -12,6 +12,7 @@ frame's alpha of both engines is compared (max |diff|).
 
 Usage: bench/peers/.venv/bin/python bench/peers/matting.py --lib bench/peers/.build/libbackdrop.so
        [--threads 1,2] [--rounds 5] [--runs 5] [--warmup 3] [--cases rvm025,rvm0375,modnet]
+       [--precision fp32,int8]   (each precision of ours interleaved with ONNX Runtime fp32)
 """
 import argparse
 import ctypes as C
@@ -73,9 +74,13 @@ class Ort:
         self.sess.run(None, self.feed)
 
 
+PRECISIONS = {"fp32": 0, "fp16": 1, "bf16": 2, "int8": 3}  # bd_precision
+
+
 class Bd(peers.Backdrop):
-    def __init__(self, lib, path, threads, x, w, h, ratio):
-        opts = {"input_width": w, "input_height": h}
+    def __init__(self, lib, path, threads, x, w, h, ratio, precision="fp32"):
+        self.name = "backdrop" if precision == "fp32" else f"backdrop-{precision}"
+        opts = {"input_width": w, "input_height": h, "precision": PRECISIONS[precision]}
         if ratio is not None:
             opts["downsample_ratio"] = ratio
         super().__init__(lib, path, threads, **opts)
@@ -101,7 +106,12 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--precision", default="fp32",
+                    help="comma list of our precisions, each timed in the same run")
     a = ap.parse_args()
+    precs = a.precision.split(",")
+    if any(p not in PRECISIONS for p in precs):
+        ap.error(f"--precision: one of {','.join(PRECISIONS)}")
     lib = peers.load_backdrop(a.lib)
     peak = C.c_double()
     lib.bd_measure_peak_gmacs.restype = C.c_int
@@ -119,21 +129,24 @@ def main():
             continue
         x = frame(w, h, lo, hi)
         for t in (int(v) for v in a.threads.split(",")):
-            bd = Bd(lib, path, t, x, w, h, ratio)
+            bds = [Bd(lib, path, t, x, w, h, ratio, p) for p in precs]
             ort = Ort(path, t, x, ratio)
-            diff = float(np.max(np.abs(bd.alpha - ort.alpha.ravel())))
-            samples = peers.bench([bd, ort], a.warmup, a.rounds, a.runs)
-            sb, so = peers.stats_of(samples["backdrop"]), peers.stats_of(samples["onnxruntime"])
-            gmacs = bd.n_macs / (sb["median"] * 1e6)
-            pct = 100.0 * gmacs / (peak.value * t) if peak.value > 0 else 0.0
-            r = "" if ratio is None else f" r={ratio}"
-            print(f"{name} {w}x{h}{r} t={t}: {bd.n_macs / 1e9:.2f} G MACs; alpha max|diff| "
-                  f"{diff:.2g}; backdrop min {sb['min']:.1f} ms, median {sb['median']:.1f} ms "
-                  f"({gmacs:.1f} GMAC/s, {pct:.0f}% of peak); onnxruntime min {so['min']:.1f} "
-                  f"ms, median {so['median']:.1f} ms; ratio (ours/ORT) min "
-                  f"{sb['min'] / so['min']:.2f}x, median {sb['median'] / so['median']:.2f}x",
-                  flush=True)
-            bd.close()
+            samples = peers.bench(bds + [ort], a.warmup, a.rounds, a.runs)
+            so = peers.stats_of(samples["onnxruntime"])
+            for bd in bds:
+                diff = float(np.max(np.abs(bd.alpha - ort.alpha.ravel())))
+                sb = peers.stats_of(samples[bd.name])
+                gmacs = bd.n_macs / (sb["median"] * 1e6)
+                pct = 100.0 * gmacs / (peak.value * t) if peak.value > 0 else 0.0
+                r = "" if ratio is None else f" r={ratio}"
+                print(f"{name} {w}x{h}{r} t={t} {bd.name}: {bd.n_macs / 1e9:.2f} G MACs; alpha "
+                      f"max|diff| {diff:.2g}; min {sb['min']:.1f} ms, median "
+                      f"{sb['median']:.1f} ms ({gmacs:.1f} GMAC/s, {pct:.0f}% of the fp32 "
+                      f"peak); onnxruntime min {so['min']:.1f} ms, median {so['median']:.1f} "
+                      f"ms; ratio (ours/ORT) min {sb['min'] / so['min']:.2f}x, median "
+                      f"{sb['median'] / so['median']:.2f}x", flush=True)
+            for bd in bds:
+                bd.close()
     return status
 
 
