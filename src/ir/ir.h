@@ -82,7 +82,8 @@ typedef struct bd_value {
     int n_consumers;
     int first_use, last_use; /* node indices of the live range */
     size_t arena_offset; /* filled by the planner */
-    int alias_of;        /* value whose memory this one shares (in-place / reshape), -1 */
+    int alias_of;        /* value whose memory this one shares (reshape, concat part), -1 */
+    size_t alias_offset; /* bytes into alias_of's memory where this one starts */
 } bd_value;
 
 typedef struct bd_conv_attr {

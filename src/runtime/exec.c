@@ -143,7 +143,8 @@ static void concat(const bd_graph *g, const bd_node *n, uint8_t *arena, int ith,
             size_t b = o * row + at, e = b + chunk; /* this chunk's range in y */
             if (b < e0) b = e0;
             if (e > e1) e = e1;
-            if (e > b) memcpy(y + b, x + o * chunk + (b - o * row - at), (e - b) * 4);
+            const float *src = x + o * chunk + (b - o * row - at);
+            if (e > b && src != y + b) memcpy(y + b, src, (e - b) * 4); /* else placed there */
         }
         at += chunk;
     }

@@ -7,6 +7,14 @@
  * [first_use, last_use] overlaps its own. This is the greedy-by-size scheme of
  * XNNPACK's memory planner; on the selfie models it lands at the naive
  * free-after-last-use peak or close to it.
+ *
+ * Aliases share memory instead of copying: a RESHAPE's output is its input's
+ * memory; the parts of a CONCAT whose output has no outer extent before the
+ * axis (NCHW channel concats at batch 1, RVM's [src, mean(src)]) are placed
+ * inside the output, each at its offset, so their producers write the concat's
+ * result and the concat copies nothing. A part qualifies when it is computed
+ * (not a constant), no graph output, used once in that concat and not already
+ * part of another; the reshapes sharing its memory move with it.
  */
 #include <stdlib.h>
 
@@ -22,6 +30,33 @@ static int by_offset(const void *pa, const void *pb) {
     return a->off < b->off ? -1 : (a->off > b->off ? 1 : 0);
 }
 
+/* Concat elision (above): makes the parts of CONCAT node n aliases of its output
+ * when all of them qualify. Runs after the reshape aliases are set. */
+static void place_concat_parts(bd_graph *g, const bd_node *n) {
+    if (n->op != BD_OP_CONCAT || n->n_inputs < 2) return;
+    const int root = n->output;
+    bd_value *out = &g->values[root];
+    if (out->is_const || out->alias_of >= 0) return;
+    for (int a = 0; a < n->axis; a++)
+        if (out->dims[a] != 1) return;
+    for (int k = 0; k < n->n_inputs; k++) {
+        const int u = n->inputs[k];
+        const bd_value *p = &g->values[u];
+        if (p->is_const || p->is_output || p->alias_of >= 0 || u == root) return;
+        for (int j = 0; j < k; j++)
+            if (n->inputs[j] == u) return;
+    }
+    size_t at = 0;
+    for (int k = 0; k < n->n_inputs; k++) {
+        const int u = n->inputs[k];
+        for (int v = 0; v < g->n_values; v++) /* u's reshapes move with it */
+            if (g->values[v].alias_of == u) g->values[v].alias_of = root, g->values[v].alias_offset = at;
+        g->values[u].alias_of = root;
+        g->values[u].alias_offset = at;
+        at += g->values[u].n_bytes;
+    }
+}
+
 bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err) {
     int *order = malloc(sizeof(int) * ((size_t)g->n_values + 1));
     placed *done = malloc(sizeof(placed) * ((size_t)g->n_values + 1));
@@ -34,7 +69,7 @@ bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err) {
     int n = 0, n_done = 0;
     /* Reshape aliases: alias_of = the root value whose memory is shared; the
      * root's live range grows to cover the group (first/last below). */
-    for (int v = 0; v < g->n_values; v++) g->values[v].alias_of = -1;
+    for (int v = 0; v < g->n_values; v++) g->values[v].alias_of = -1, g->values[v].alias_offset = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         const bd_node *nd = &g->nodes[i];
         if (nd->op != BD_OP_RESHAPE) continue;
@@ -45,6 +80,7 @@ bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err) {
             continue;
         out->alias_of = src;
     }
+    for (int i = 0; i < g->n_nodes; i++) place_concat_parts(g, &g->nodes[i]);
     for (int v = 0; v < g->n_values; v++) {
         const bd_value *val = &g->values[v];
         if (val->is_const || val->first_use < 0) continue;
@@ -102,7 +138,8 @@ bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err) {
     }
     for (int v = 0; v < g->n_values; v++)
         if (g->values[v].alias_of >= 0)
-            g->values[v].arena_offset = g->values[g->values[v].alias_of].arena_offset;
+            g->values[v].arena_offset =
+                g->values[g->values[v].alias_of].arena_offset + g->values[v].alias_offset;
     *arena_bytes = total;
 out:
     free(order);
