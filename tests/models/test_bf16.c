@@ -16,89 +16,7 @@
 #include <math.h>
 
 #include "harness.h"
-#include "runtime/runtime.h"
-
-static float *read_f32(const char *path, size_t want) {
-    size_t size = 0;
-    unsigned char *d = harness_read_file(path, &size);
-    if (!d || size != want * 4) {
-        free(d);
-        return NULL;
-    }
-    return (float *)d;
-}
-
-typedef struct runner {
-    bd_model *m;
-    bd_session *s;
-    bd_model_stats st;
-} runner;
-
-static int open_runner(runner *r, const char *path, bd_precision prec, bd_isa isa, int threads,
-                       int w, int h, float ratio) {
-    bd_model_options mo;
-    bd_model_options_default(&mo);
-    mo.precision = prec;
-    mo.isa = isa;
-    mo.frame_width = w;
-    mo.frame_height = h;
-    mo.downsample_ratio = ratio;
-    bd_session_options so;
-    bd_session_options_default(&so);
-    so.n_threads = threads;
-    memset(r, 0, sizeof *r);
-    r->st.struct_size = sizeof r->st;
-    if (bd_model_create(&mo, &r->m) || bd_model_load_file(r->m, path) ||
-        bd_model_get_stats(r->m, &r->st) || bd_session_create(r->m, &so, &r->s)) {
-        CHECK_MSG(0, "%s: %s", path, r->m ? bd_model_last_error(r->m) : "no memory");
-        return -1;
-    }
-    return 0;
-}
-
-static void close_runner(runner *r) {
-    bd_session_free(r->s);
-    bd_model_free(r->m);
-}
-
-/* Sets input 0 to x (n floats), runs, returns output `out` (n_out floats). */
-static const float *run(runner *r, const float *x, size_t n, int out, size_t *n_out) {
-    float *in;
-    size_t ni;
-    const float *o = NULL;
-    if (bd_session_input(r->s, 0, &in, &ni) || ni != n) return NULL;
-    memcpy(in, x, n * sizeof(float));
-    if (bd_session_run(r->s) || bd_session_output(r->s, out, &o, n_out)) return NULL;
-    return o;
-}
-
-static int output_index(const bd_model *m, const char *name) {
-    for (int k = 0; k < bd_model_n_outputs(m); k++) {
-        bd_tensor_info ti;
-        if (bd_model_output_info(m, k, &ti) == BD_OK && strcmp(ti.name, name) == 0) return k;
-    }
-    return 0;
-}
-
-/* Mean abs difference (alphas clamped to [0, 1]) and IoU of the > 0.5 masks. */
-static void compare(const float *a, const float *b, size_t n, double *mean, double *iou) {
-    double sum = 0;
-    size_t inter = 0, uni = 0;
-    for (size_t i = 0; i < n; i++) {
-        double x = a[i] < 0 ? 0 : a[i] > 1 ? 1 : a[i], y = b[i] < 0 ? 0 : b[i] > 1 ? 1 : b[i];
-        sum += fabs(x - y);
-        inter += x > 0.5 && y > 0.5;
-        uni += x > 0.5 || y > 0.5;
-    }
-    *mean = n ? sum / (double)n : 0;
-    *iou = uni ? (double)inter / (double)uni : 1.0;
-}
-
-static void check_budget(const char *what, double mean, double iou) {
-    printf("  %-40s mean |d alpha| %.5f (%.2f/255), IoU %.5f\n", what, mean, mean * 255, iou);
-    CHECK_MSG(mean <= 1.0 / 255.0, "%s: mean |d alpha| %.5f > 1/255", what, mean);
-    CHECK_MSG(iou >= 0.99, "%s: IoU %.5f < 0.99", what, iou);
-}
+#include "precision_check.h"
 
 /* One image through fp32 and bf16 (1 and 2 threads). */
 static void one_image(const char *what, const char *model, const float *x, size_t n, int w,
@@ -149,7 +67,8 @@ static void test_selfie(const char *models) {
             bd_model_input_info(m, 0, &ti) == BD_OK)
             n = (size_t)ti.dims[1] * ti.dims[2] * ti.dims[3];
         bd_model_free(m);
-        float *x = n ? read_f32(harness_path(path, sizeof path, dir, nm), n) : NULL;
+        float *x =
+            n ? harness_read_f32(harness_path(path, sizeof path, dir, nm), n, NULL) : NULL;
         CHECK_MSG(x, "%s: cannot read the input", nm);
         if (x) {
             char what[128];
@@ -173,8 +92,8 @@ static void test_modnet(const char *models) {
         return;
     }
     const int w = 512, h = 288;
-    float *x = read_f32(harness_path(path, sizeof path, refs, "modnet_512x288.in.f32"),
-                        (size_t)3 * w * h);
+    float *x = harness_read_f32(harness_path(path, sizeof path, refs, "modnet_512x288.in.f32"),
+                        (size_t)3 * w * h, NULL);
     if (!x) {
         harness_skip_data("modnet_512x288.in.f32 missing");
         return;
@@ -198,7 +117,7 @@ static void test_rvm(const char *models) {
     float *src[N_SRC] = {0};
     for (int i = 0; i < N_SRC; i++) {
         snprintf(name, sizeof name, "rvm_256x144_r1.f%d.in.f32", i);
-        src[i] = read_f32(harness_path(path, sizeof path, refs, name), n);
+        src[i] = harness_read_f32(harness_path(path, sizeof path, refs, name), n, NULL);
         if (!src[i]) {
             harness_skip_data("%s missing", name);
             for (int j = 0; j < i; j++) free(src[j]);
