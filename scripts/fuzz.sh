@@ -10,6 +10,11 @@
 # build-fuzz/crashers/<target>/: fix it and commit the file to
 # tests/fuzz/crashers/<target>/, where ctest replays it. scripts/test.sh calls this.
 #
+# BD_FUZZ_SEED (default: random) fixes libFuzzer's seed. scripts/test.sh sets it to 1
+# so the test command replays one known mutation sequence (on a faster machine a
+# longer stretch of it) instead of a new random one per run; campaigns that look for
+# new bugs leave it unset or vary it.
+#
 # video (the CLI's GStreamer video reader) is built when GStreamer's -dev packages are
 # there (-DBD_WITH_GST=ON; only the reader and the target are compiled for it) and
 # skipped with a message when not. It runs with GStreamer's registry in
@@ -49,12 +54,13 @@ for t in "${targets[@]}"; do
     work="build-fuzz/corpus/$t" crash="build-fuzz/crashers/$t" log="build-fuzz/fuzz_$t.log"
     rm -rf "$work" && mkdir -p "$work" "$crash"
     cp tests/fuzz/corpus/"$t"/* "$work"/
-    dict=()
+    dict=() seed=()
+    [ -n "${BD_FUZZ_SEED:-}" ] && seed=(-seed="$BD_FUZZ_SEED")
     [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
     echo "fuzz.sh: fuzz_$t for $secs s" >&2
     env "${env[@]}" "build-fuzz/tests/fuzz/targets/fuzz_$t" -max_total_time="$secs" -timeout=10 \
         -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 -artifact_prefix="$crash/" \
-        "${dict[@]}" "$work" 2>"$log" || {
+        "${dict[@]}" "${seed[@]}" "$work" 2>"$log" || {
         tail -n 60 "$log" >&2
         echo "fuzz.sh: fuzz_$t FAILED; the input is in $crash/" >&2
         exit 1

@@ -8,7 +8,8 @@
 # ctest, then builds Debug with AddressSanitizer + UndefinedBehaviorSanitizer in
 # build-asan/ and runs ctest again, then builds the libFuzzer targets with clang in
 # build-fuzz/ and runs each for $BD_FUZZ_SECONDS (default 30) from its committed seed
-# corpus (scripts/fuzz.sh; a crash fails the run). Each ctest run prints how many tests
+# corpus with a fixed seed, $BD_FUZZ_SEED (default 1) (scripts/fuzz.sh; a crash fails
+# the run). Each ctest run prints how many tests
 # were skipped.
 # Exits non-zero if anything fails.
 set -euo pipefail
@@ -65,5 +66,5 @@ if [ "$sanitize" = 1 ]; then
 fi
 
 if [ "$fuzz" = 1 ]; then
-    scripts/fuzz.sh "${BD_FUZZ_SECONDS:-30}"
+    BD_FUZZ_SEED="${BD_FUZZ_SEED:-1}" scripts/fuzz.sh "${BD_FUZZ_SECONDS:-30}"
 fi

@@ -57,7 +57,9 @@ static hint_slot *slot(hint_slot *t, size_t cap, onnx_str name) {
             e->all_ok = true;
             return e;
         }
-        if (e->name.len == name.len && memcmp(e->name.s, name.s, name.len) == 0) return e;
+        /* an empty name (a graph output named "") has a null pointer: no memcmp */
+        if (e->name.len == name.len && (name.len == 0 || memcmp(e->name.s, name.s, name.len) == 0))
+            return e;
     }
 }
 
