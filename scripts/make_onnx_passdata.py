@@ -3,7 +3,8 @@
 pass_) with ONNX Runtime's outputs, in the format of make_onnx_testdata.py:
 PyTorch's pre-opset-14 hardswish and squeeze-excite gate (HardSigmoid + Mul), ASPP
 convolutions whose dilation reaches past the feature map, and depthwise
-convolutions with dilation 2 (torchvision MobileNetV3's last stage).
+convolutions with dilation 2 (torchvision MobileNetV3's last stage), and MODNet's
+IBNorm (BatchNorm and InstanceNorm on the two halves of a conv's channels).
 
 Usage: python3 scripts/make_onnx_passdata.py (needs onnx, onnxruntime, numpy).
 """
@@ -44,6 +45,36 @@ def main():
     ], [init("w1", w(20, 16, 3, 3)), init("b1", w(20)), init("w2", w(20, 20, 3, 3)),
         init("b2", w(20)), init("w3", w(20, 1, 3, 3)), init("b3", w(20)),
         init("w4", w(20, 1, 5, 5)), init("b4", w(20))], [1, 16, 5, 23])
+
+    # MODNet's IBNorm twice: a conv's channels split by Slice, BatchNormalization on
+    # one part and InstanceNormalization on the other, Concat (then Relu): each
+    # becomes one INSTANCE_NORM over a channel range. Block one: BN on channels
+    # 0..11 of 24, IN on 12..23, Relu; its conv bias is +40 so the instance means
+    # are large against the spread. Block two: IN first (channels 0..12 of 20), then
+    # Mul by a per-channel constant on 13..19, no Relu. 40x64 pixels (3 blocks of
+    # sums, exec.c), so the norm splits across threads.
+    i64 = lambda *v: np.array(v, np.int64)
+    t.save("pass_ibnorm", [
+        N("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        N("Slice", ["c1", "s0", "s12", "ax1"], ["lo1"]),
+        N("BatchNormalization", ["lo1", "g1", "be1", "mu1", "va1"], ["bn1"], epsilon=1e-5),
+        N("Slice", ["c1", "s12", "s24", "ax1"], ["hi1"]),
+        N("InstanceNormalization", ["hi1", "ig1", "ib1"], ["in1"], epsilon=1e-5),
+        N("Concat", ["bn1", "in1"], ["cat1"], axis=1),
+        N("Relu", ["cat1"], ["r1"]),
+        N("Conv", ["r1", "w2", "b2"], ["c2"], pads=[1, 1, 1, 1]),
+        N("Slice", ["c2", "s0", "s13", "ax1"], ["lo2"]),
+        N("InstanceNormalization", ["lo2", "ig2", "ib2"], ["in2"], epsilon=1e-3),
+        N("Slice", ["c2", "s13", "s20", "ax1"], ["hi2"]),
+        N("Mul", ["hi2", "m2"], ["mu2"]),
+        N("Concat", ["in2", "mu2"], ["y"], axis=1),
+    ], [init("w1", w(24, 8, 3, 3)), init("b1", w(24) + 40.0), init("s0", i64(0)),
+        init("s12", i64(12)), init("s24", i64(24)), init("ax1", i64(1)),
+        init("g1", w(12)), init("be1", w(12)), init("mu1", w(12)),
+        init("va1", np.abs(w(12)) + 0.5), init("ig1", w(12)), init("ib1", w(12)),
+        init("w2", w(20, 24, 3, 3)), init("b2", w(20)), init("s13", i64(13)),
+        init("s20", i64(20)), init("ig2", w(13)), init("ib2", w(13)),
+        init("m2", w(1, 7, 1, 1))], [1, 8, 40, 64])
 
 
 if __name__ == "__main__":

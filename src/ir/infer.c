@@ -386,7 +386,8 @@ static bd_status infer_fc(const bd_graph *g, const bd_node *n, int64_t *dims, bd
 }
 
 /* INSTANCE_NORM: a 4-D input with H*W >= 1, constant f32 scale and bias of [C], a
- * finite epsilon >= 0; shape unchanged. */
+ * finite epsilon >= 0, the normalised channels inside [0, C), no tanh epilogue
+ * (the kernel applies the others); shape unchanged. */
 static bd_status infer_instance_norm(const bd_graph *g, const bd_node *n, const bd_value *in,
                                      bd_err *err) {
     bd_status st;
@@ -404,6 +405,13 @@ static bd_status infer_instance_norm(const bd_graph *g, const bd_node *n, const 
     if (!(n->epsilon >= 0.0f) || !isfinite(n->epsilon))
         return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "epsilon must be finite and >= 0",
                           NODE_ARGS(n));
+    if (n->norm_c1 != 0 && (n->norm_c0 < 0 || n->norm_c0 >= n->norm_c1 ||
+                            n->norm_c1 > in->dims[3]))
+        return bd_err_set(err, BD_ERR_FORMAT,
+                          NODE_FMT "normalised channels %d..%d out of the %lld channels",
+                          NODE_ARGS(n), n->norm_c0, n->norm_c1 - 1, (long long)in->dims[3]);
+    if (n->act == BD_ACT_TANH)
+        return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "no tanh epilogue", NODE_ARGS(n));
     return BD_OK;
 }
 

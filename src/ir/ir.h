@@ -115,6 +115,9 @@ typedef struct bd_node {
     int coord_mode, nearest_mode;   /* RESIZE_NEAREST: BD_COORD_*, BD_NEAREST_* */
     float scale_h, scale_w;         /* RESIZE_NEAREST: output / input scale */
     float epsilon;                  /* INSTANCE_NORM */
+    int norm_c0, norm_c1;           /* INSTANCE_NORM: channels [c0, c1) are normalised,
+                                     * the others only scaled and shifted (scale * x +
+                                     * bias); norm_c1 == 0: every channel */
     float *packed;                  /* conv weights+bias packed for the chosen kernel
                                      * (owned; set at compile time) */
     uint16_t *packed_f16;           /* FP16 storage: the same as IEEE halves for the

@@ -39,6 +39,12 @@
     void bd_f32_mul_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,          \
                           size_t n, const bd_act_params *p);                                       \
     void bd_f32_mean_hw_##sfx(const float *restrict in, float *restrict out, size_t n_hw, int c);  \
+    void bd_f32_norm_sums_##sfx(const float *restrict in, size_t p0, size_t p1, int c, int c0,     \
+                                int c1, const float *restrict shift, double *restrict s1,          \
+                                double *restrict s2);                                              \
+    void bd_f32_channel_affine_##sfx(const float *in, float *out, size_t p0, size_t p1, int c,     \
+                                     const float *restrict sub, const float *restrict mul,         \
+                                     const float *restrict add, const bd_act_params *act);         \
     void bd_f32_resize_bilinear_##sfx(const bd_resize_params *p, const float *restrict in,         \
                                       float *restrict out, int y0, int y1);                        \
     void bd_f32_resize_affine_##sfx(const bd_resize_params *p, const float *restrict a,           \
@@ -82,6 +88,8 @@
         (k)->mul = bd_f32_mul_##sfx;                                                               \
         (k)->cmul = bd_f32_cmul_##sfx;                                                             \
         (k)->mean_hw = bd_f32_mean_hw_##sfx;                                                       \
+        (k)->norm_sums = bd_f32_norm_sums_##sfx;                                                   \
+        (k)->channel_affine = bd_f32_channel_affine_##sfx;                                         \
         (k)->resize_bilinear = bd_f32_resize_bilinear_##sfx;                                       \
         (k)->resize_affine = bd_f32_resize_affine_##sfx;                                           \
         (k)->sub = bd_f32_sub_##sfx;                                                               \

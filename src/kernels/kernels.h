@@ -195,12 +195,23 @@ typedef void (*bd_pool_fn)(const bd_conv_params *p, const float *restrict in,
 
 /* Mean over the n_hw pixels of an [n_hw, c] image: out[c]. */
 typedef void (*bd_mean_fn)(const float *restrict in, float *restrict out, size_t n_hw, int c);
-/* Instance normalisation of one NHWC image of n_hw pixels and c channels:
- * out = (in - mean) / sqrt(var + eps) * scale[ch] + bias[ch], mean and (biased)
- * variance over the n_hw pixels of each channel. */
-typedef void (*bd_instance_norm_fn)(const float *restrict in, float *restrict out, size_t n_hw,
-                                    int c, const float *restrict scale,
-                                    const float *restrict bias, float eps);
+/* Instance normalisation in two kernels, so that threads can split the pixels
+ * (runtime/exec.c combines the sums of every tile):
+ * norm_sums: over pixels [p0, p1) of an NHWC image of c channels, for channels
+ *   [c0, c1): s1[j] = sum (x - shift[j]) and s2[j] = sum (x - shift[j])^2,
+ *   j = ch - c0, written (not accumulated). shift is any value near the data
+ *   (the runtime passes the image's first pixel): it keeps the one-pass variance
+ *   s2/n - (s1/n)^2 free of cancellation when the mean is large against the spread.
+ * channel_affine: out = act((in - sub[ch]) * mul[ch] + add[ch]) over pixels
+ *   [p0, p1) of an NHWC image of c channels (in place allowed; not BD_ACT_TANH).
+ *   The mean goes in sub rather than in add: x - mean is exact for x near the
+ *   mean, where x * mul - mean * mul would cancel. */
+typedef void (*bd_norm_sums_fn)(const float *restrict in, size_t p0, size_t p1, int c, int c0,
+                                int c1, const float *restrict shift, double *restrict s1,
+                                double *restrict s2);
+typedef void (*bd_channel_affine_fn)(const float *in, float *out, size_t p0, size_t p1, int c,
+                                     const float *restrict sub, const float *restrict mul,
+                                     const float *restrict add, const bd_act_params *act);
 
 /* y[i] = act(x[i]) for i < n (in place allowed: x == y). */
 typedef void (*bd_unary_fn)(const float *x, float *y, size_t n, const bd_act_params *p);
@@ -340,7 +351,8 @@ typedef struct bd_kernels {
     bd_pack_fn pack_conv2d, pack_dwconv2d, pack_tconv2d;
     bd_pool_fn avgpool, maxpool;
     bd_mean_fn mean_hw;
-    bd_instance_norm_fn instance_norm;
+    bd_norm_sums_fn norm_sums;
+    bd_channel_affine_fn channel_affine;
     bd_unary_fn unary[BD_ACT_COUNT]; /* indexed by activation; [BD_ACT_NONE] copies */
     bd_binary_fn add, mul;
     bd_cmul_fn cmul;
@@ -419,8 +431,11 @@ void bd_f32_avgpool_ref(const bd_conv_params *p, const float *restrict in, float
 void bd_f32_maxpool_ref(const bd_conv_params *p, const float *restrict in, float *restrict out,
                         int y0, int y1);
 void bd_f32_mean_hw_ref(const float *restrict in, float *restrict out, size_t n_hw, int c);
-void bd_f32_instance_norm_ref(const float *restrict in, float *restrict out, size_t n_hw, int c,
-                              const float *restrict scale, const float *restrict bias, float eps);
+void bd_f32_norm_sums_ref(const float *restrict in, size_t p0, size_t p1, int c, int c0, int c1,
+                          const float *restrict shift, double *restrict s1, double *restrict s2);
+void bd_f32_channel_affine_ref(const float *in, float *out, size_t p0, size_t p1, int c,
+                               const float *restrict sub, const float *restrict mul,
+                               const float *restrict add, const bd_act_params *act);
 void bd_f32_unary_ref(const float *x, float *y, size_t n, const bd_act_params *p);
 void bd_f32_add_ref(const float *a, size_t sa, const float *b, size_t sb, float *y, size_t n,
                     const bd_act_params *p);

@@ -12,7 +12,7 @@
  *    for a squeeze-excite channel gate whose product feeds only the add, under the
  *    same conditions on r as above (the MUL executes at its own position).
  * 3. Activation:    y = act(op(x))  ->  op(x; epilogue act)
- *    for conv, dwconv, tconv, add and mul with no activation yet, when op's output
+ *    for conv, dwconv, tconv, add, mul and instance norm with no activation yet, when op's output
  *    feeds only the activation and is no graph output. Activations fused:
  *    RELU, RELU6, CLAMP, HARDSWISH, SIGMOID (every kernel implements these).
  *
@@ -31,6 +31,17 @@
  *    at the ADD's position and never writes the two full-size resized tensors
  *    (for RVM at 720p: 44 MB of writes and reads less per frame); results are
  *    bit-identical (the kernel rounds the product and the sum apart).
+ *
+ * 6. Split normalisation:  y = concat(affine(x[..c)), instance_norm(x[c..]))
+ *    ->  INSTANCE_NORM(x; channels [c, C) normalised, the others scale * x + bias)
+ *    (MODNet's IBNorm: BatchNorm on the first half of a conv's channels,
+ *    InstanceNorm on the second, concatenated, then ReLU). The two parts are
+ *    channel SLICEs of one NHWC value that together cover its channels in concat
+ *    order, one through a private INSTANCE_NORM, the other through an optional
+ *    MUL and an optional ADD (in that order) by per-channel constants; every
+ *    intermediate private. The fused op at the CONCAT's position reads x and
+ *    writes y once: two slices, the affine ops, the norm's copy and the concat
+ *    are gone, and pass 3 then takes the ReLU into it.
  *
  * Graph outputs (including bd_model_options.extra_outputs) are never fused away,
  * which keeps the pre-sigmoid logits observable for the reference test.
@@ -131,7 +142,8 @@ static int fuse_activation(bd_graph *g) {
         int pi = g->values[a->inputs[0]].producer;
         if (pi < 0) continue;
         bd_node *p = &g->nodes[pi];
-        bool fusable = is_conv(p->op) || p->op == BD_OP_ADD || p->op == BD_OP_MUL;
+        bool fusable = is_conv(p->op) || p->op == BD_OP_ADD || p->op == BD_OP_MUL ||
+                       p->op == BD_OP_INSTANCE_NORM;
         if (!fusable || p->act != BD_ACT_NONE || !private_edge(g, a->inputs[0])) continue;
         p->act = act;
         p->act_min = a->act_min;
@@ -242,8 +254,141 @@ static int fuse_resize_affine(bd_graph *g) {
     return fused;
 }
 
+/* One part of a split normalisation (pass 6): the channels [c0, c1) of x, and
+ * either the INSTANCE_NORM node norm or the constants mul and add (-1: none). */
+typedef struct norm_part {
+    int x, c0, c1;
+    int norm, mul, add;
+    int drop[3], n_drop; /* the part's nodes besides its SLICE */
+} norm_part;
+
+/* True if constant v holds one value per channel of a c-channel tensor
+ * ([.., c] with every other dim 1) or a single value. */
+static bool per_channel_const(const bd_graph *g, int v, int64_t c) {
+    const bd_value *val = &g->values[v];
+    if (!val->is_const || val->dtype != BD_DTYPE_F32 || !val->data) return false;
+    if (val->n_elems == 1) return true;
+    return val->n_dims >= 1 && val->dims[val->n_dims - 1] == c && (int64_t)val->n_elems == c;
+}
+
+/* For MUL or ADD node n with a per-channel constant operand of a c-channel
+ * tensor: the constant's and the other operand's values. */
+static bool affine_operands(const bd_graph *g, const bd_node *n, int64_t c, int *k, int *other) {
+    if (n->n_inputs != 2 || n->act != BD_ACT_NONE) return false;
+    for (int side = 0; side < 2; side++)
+        if (per_channel_const(g, n->inputs[side], c) && !g->values[n->inputs[1 - side]].is_const) {
+            *k = n->inputs[side];
+            *other = n->inputs[1 - side];
+            return true;
+        }
+    return false;
+}
+
+/* Traces concat input v back to a channel SLICE of a rank-4 value (see pass 6). */
+static bool trace_norm_part(const bd_graph *g, int v, norm_part *pt) {
+    pt->norm = pt->mul = pt->add = -1;
+    pt->n_drop = 0;
+    const int64_t c = g->values[v].n_dims == 4 ? g->values[v].dims[3] : 0;
+    if (c <= 0) return false;
+    for (int step = 0; step < 3; step++) {
+        const int pi = g->values[v].producer;
+        if (pi < 0 || !private_edge(g, v)) return false;
+        const bd_node *p = &g->nodes[pi];
+        int k, other;
+        if (p->op == BD_OP_SLICE) {
+            const bd_value *x = &g->values[p->inputs[0]], *o = &g->values[p->output];
+            if (x->n_dims != 4 || x->is_const || pt->n_drop > 2) return false;
+            for (int d = 0; d < 4; d++)
+                if (p->pads[4 + d] != 1 || (d < 3 && (p->pads[d] != 0 || o->dims[d] != x->dims[d])))
+                    return false;
+            pt->x = p->inputs[0];
+            pt->c0 = (int)p->pads[3];
+            pt->c1 = pt->c0 + (int)o->dims[3];
+            pt->drop[pt->n_drop++] = pi;
+            return true;
+        }
+        if (p->op == BD_OP_INSTANCE_NORM && step == 0 && p->norm_c1 == 0 &&
+            p->act == BD_ACT_NONE) {
+            pt->norm = pi;
+            v = p->inputs[0];
+        } else if (p->op == BD_OP_ADD && step == 0 && affine_operands(g, p, c, &k, &other)) {
+            pt->add = k;
+            v = other;
+        } else if (p->op == BD_OP_MUL && pt->norm < 0 && pt->mul < 0 &&
+                   affine_operands(g, p, c, &k, &other)) {
+            pt->mul = k;
+            v = other;
+        } else {
+            return false;
+        }
+        pt->drop[pt->n_drop++] = pi;
+    }
+    return false;
+}
+
+/* Element ch (of c channels) of per-channel constant v (or its single value). */
+static float channel_value(const bd_graph *g, int v, int64_t ch) {
+    const bd_value *val = &g->values[v];
+    return ((const float *)val->data)[val->n_elems == 1 ? 0 : ch];
+}
+
+static int fuse_split_norm(bd_graph *g, bd_err *err) {
+    int fused = 0;
+    for (int i = 0; i < g->n_nodes; i++) {
+        const bd_node *cat = &g->nodes[i];
+        if (cat->op != BD_OP_CONCAT || cat->n_inputs != 2 || cat->axis != 3) continue;
+        norm_part pt[2];
+        if (!trace_norm_part(g, cat->inputs[0], &pt[0]) ||
+            !trace_norm_part(g, cat->inputs[1], &pt[1]))
+            continue;
+        const bd_value *x = &g->values[pt[0].x];
+        const int64_t C = x->dims[3];
+        if (pt[1].x != pt[0].x || pt[0].c0 != 0 || pt[0].c1 != pt[1].c0 || pt[1].c1 != C ||
+            !same_shape(x, &g->values[cat->output]) || (pt[0].norm >= 0) == (pt[1].norm >= 0))
+            continue;
+        const norm_part *np = pt[0].norm >= 0 ? &pt[0] : &pt[1];
+        const norm_part *ap = pt[0].norm >= 0 ? &pt[1] : &pt[0];
+        const bd_node nrm = g->nodes[np->norm];
+        float *sc, *bi;
+        const int64_t dims[1] = {C};
+        const int vs = bd_graph_add_const(g, "split_norm_scale", BD_DTYPE_F32, 1, dims,
+                                          (void **)&sc, err);
+        if (vs < 0) return vs;
+        const int vb = bd_graph_add_const(g, "split_norm_bias", BD_DTYPE_F32, 1, dims,
+                                          (void **)&bi, err);
+        if (vb < 0) return vb;
+        for (int64_t ch = np->c0; ch < np->c1; ch++) {
+            sc[ch] = channel_value(g, nrm.inputs[1], ch - np->c0);
+            bi[ch] = channel_value(g, nrm.inputs[2], ch - np->c0);
+        }
+        for (int64_t ch = ap->c0; ch < ap->c1; ch++) {
+            sc[ch] = ap->mul >= 0 ? channel_value(g, ap->mul, ch - ap->c0) : 1.0f;
+            bi[ch] = ap->add >= 0 ? channel_value(g, ap->add, ch - ap->c0) : 0.0f;
+        }
+        for (int k = 0; k < 2; k++)
+            for (int d = 0; d < pt[k].n_drop; d++) g->nodes[pt[k].drop[d]].op = BD_OP_NONE;
+        bd_node *n = &g->nodes[i];
+        const int out = n->output, src = n->src_index;
+        const char *src_name = n->src_name;
+        bd_node_init(n, BD_OP_INSTANCE_NORM, src, src_name);
+        n->n_inputs = 3;
+        n->inputs[0] = pt[0].x;
+        n->inputs[1] = vs;
+        n->inputs[2] = vb;
+        n->output = out;
+        n->epsilon = nrm.epsilon;
+        n->norm_c0 = np->c0;
+        n->norm_c1 = np->c1;
+        fused++;
+        bd_graph_analyse(g);
+    }
+    return fused;
+}
+
 bd_status bd_pass_fuse(bd_graph *g, bd_err *err) {
     bd_graph_analyse(g);
+    const int split = fuse_split_norm(g, err);
+    if (split < 0) return (bd_status)split;
     fuse_resize_affine(g);
     fuse_residual(g);
     fuse_gate_add(g);

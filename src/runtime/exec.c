@@ -256,6 +256,37 @@ static int oc_blocks(const bd_model *m, const bd_node *n) {
     return nb > 1 ? nb : 0;
 }
 
+/* INSTANCE_NORM. The scratch region (bd_model.bf16_offset) holds the sub/mul/add
+ * of every image ([batch][3][C] floats, padded to 64 bytes), then the sums of each
+ * block of pixels ([batch][blocks][2][nc] doubles: s1, then s2, of the nc
+ * normalised channels). The blocks are fixed by the image size alone (at most 256
+ * of at least 1024 pixels), and their sums are added in order, so the result does
+ * not depend on how many tiles ran. Split into tiles, the node gets two prepare
+ * phases: 0, the tiles share the blocks and sum them; 1, tile 0 turns the sums
+ * into sub/mul/add; then each tile applies them to its share of the pixels
+ * (channel_affine, with the activation). */
+typedef struct norm_geom {
+    size_t batch, n_hw, c;  /* images, pixels per image, channels */
+    int c0, c1;             /* normalised channels */
+    size_t block, n_blocks; /* pixels per block of sums, blocks per image */
+} norm_geom;
+
+static norm_geom norm_geometry(const bd_graph *g, const bd_node *n) {
+    const bd_value *in = &g->values[n->inputs[0]];
+    norm_geom q = {(size_t)in->dims[0], (size_t)(in->dims[1] * in->dims[2]), (size_t)in->dims[3],
+                   n->norm_c1 ? n->norm_c0 : 0, n->norm_c1 ? n->norm_c1 : (int)in->dims[3], 0, 0};
+    q.block = (q.n_hw + 255) / 256 > 1024 ? (q.n_hw + 255) / 256 : 1024;
+    q.n_blocks = (q.n_hw + q.block - 1) / q.block;
+    return q;
+}
+
+/* Doubles per block: s1 and s2 of the normalised channels. */
+static size_t norm_block_doubles(const norm_geom *q) { return 2 * (size_t)(q->c1 - q->c0); }
+
+static size_t norm_sums_offset(const norm_geom *q) {
+    return (q->batch * 3 * q->c * sizeof(float) + 63) / 64 * 64;
+}
+
 int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
     const bd_graph *g = &m->graph;
     const bd_value *out = &g->values[n->output];
@@ -300,6 +331,9 @@ int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
         break;
     }
     case BD_OP_CONCAT: most = out->n_elems / 4096; break; /* ranges of >= 16 KiB */
+    case BD_OP_INSTANCE_NORM: /* blocks of sums; pixel ranges of >= 1024 per image */
+        most = norm_geometry(g, n).n_blocks;
+        break;
     case BD_OP_PAD:
     case BD_OP_SLICE: /* rows of the last dimension */
         most = out->n_dims ? out->n_elems / (size_t)out->dims[out->n_dims - 1] : 1;
@@ -358,13 +392,99 @@ static void int8_phase(const bd_model *m, const bd_node *n, uint8_t *arena, int 
                                  bd_int8_stride(in_c), &qp);
 }
 
+size_t bd_exec_norm_scratch(const bd_graph *g, const bd_node *n) {
+    const norm_geom q = norm_geometry(g, n);
+    return norm_sums_offset(&q) + q.batch * q.n_blocks * norm_block_doubles(&q) * sizeof(double);
+}
+
+/* Phase 0: the sums of the blocks [share of tile ith of nth] of every image. */
+static void norm_sums_phase(const bd_model *m, const bd_node *n, uint8_t *arena, int ith,
+                            int nth) {
+    const norm_geom q = norm_geometry(&m->graph, n);
+    const size_t nc = (size_t)(q.c1 - q.c0), per = norm_block_doubles(&q);
+    double *sums = (double *)(void *)(arena + m->bf16_offset + norm_sums_offset(&q));
+    const float *x = ptr(&m->graph, arena, n->inputs[0]);
+    size_t k0, k1;
+    share(q.n_blocks, ith, nth, &k0, &k1);
+    for (size_t b = 0; b < q.batch; b++) {
+        const float *xb = x + b * q.n_hw * q.c;
+        for (size_t k = k0; k < k1; k++) {
+            const size_t p0 = k * q.block, p1 = p0 + q.block < q.n_hw ? p0 + q.block : q.n_hw;
+            double *s = sums + (b * q.n_blocks + k) * per;
+            /* shift: the image's first pixel, the same for every block */
+            m->kernels.norm_sums(xb, p0, p1, (int)q.c, q.c0, q.c1, xb + q.c0, s, s + nc);
+        }
+    }
+}
+
+/* Phase 1 (one tile): sub/mul/add of every image from the blocks' sums, in order. */
+static void norm_params(const bd_model *m, const bd_node *n, uint8_t *arena) {
+    const bd_graph *g = &m->graph;
+    const norm_geom q = norm_geometry(g, n);
+    uint8_t *sc = arena + m->bf16_offset;
+    const size_t nc = (size_t)(q.c1 - q.c0), per = norm_block_doubles(&q);
+    const double *sums = (const double *)(const void *)(sc + norm_sums_offset(&q));
+    const float *x = ptr(g, arena, n->inputs[0]);
+    const float *scale = ptr(g, arena, n->inputs[1]), *bias = ptr(g, arena, n->inputs[2]);
+    for (size_t b = 0; b < q.batch; b++) {
+        float *sub = (float *)(void *)sc + b * 3 * q.c, *mul = sub + q.c, *add = mul + q.c;
+        for (size_t ch = 0; ch < q.c; ch++) {
+            sub[ch] = 0.0f;
+            mul[ch] = scale[ch];
+            add[ch] = bias[ch];
+        }
+        for (size_t j = 0; j < nc; j++) {
+            double s1 = 0.0, s2 = 0.0;
+            for (size_t k = 0; k < q.n_blocks; k++) {
+                s1 += sums[(b * q.n_blocks + k) * per + j];
+                s2 += sums[(b * q.n_blocks + k) * per + nc + j];
+            }
+            const double n_hw = (double)q.n_hw, d = s1 / n_hw;
+            double var = s2 / n_hw - d * d;
+            if (!(var > 0.0)) var = 0.0;
+            const size_t ch = (size_t)q.c0 + j;
+            sub[ch] = (float)((double)x[b * q.n_hw * q.c + ch] + d); /* the mean */
+            mul[ch] = (float)(scale[ch] / sqrt(var + (double)n->epsilon));
+        }
+    }
+}
+
+static void instance_norm(const bd_model *m, const bd_node *n, uint8_t *arena, int ith, int nth) {
+    const bd_graph *g = &m->graph;
+    const norm_geom q = norm_geometry(g, n);
+    if (q.n_hw == 0) return;
+    if (nth == 1) {
+        norm_sums_phase(m, n, arena, 0, 1);
+        norm_params(m, n, arena);
+    }
+    const float *sub = (const float *)(const void *)(arena + m->bf16_offset);
+    const float *x = ptr(g, arena, n->inputs[0]);
+    float *y = ptr(g, arena, n->output);
+    const bd_act_params act = {n->act, n->act_min, n->act_max};
+    size_t p0, p1;
+    share(q.n_hw, ith, nth, &p0, &p1);
+    for (size_t b = 0; b < q.batch && p1 > p0; b++) {
+        const size_t img = b * q.n_hw * q.c;
+        const float *sb = sub + b * 3 * q.c;
+        m->kernels.channel_affine(x + img, y + img, p0, p1, (int)q.c, sb, sb + q.c, sb + 2 * q.c,
+                                  &act);
+    }
+}
+
 int bd_exec_needs_prepare(const bd_model *m, int i) {
     const bd_node *n = &m->graph.nodes[i];
+    if (n->op == BD_OP_INSTANCE_NORM) return 2;
     return n->packed_int8 ? 2 : n->packed_bf16 ? 1 : 0;
 }
 
 void bd_exec_node_prepare(const bd_model *m, uint8_t *arena, int i, int phase, int ith, int nth) {
     const bd_node *n = &m->graph.nodes[i];
+    if (n->op == BD_OP_INSTANCE_NORM) {
+        if (norm_geometry(&m->graph, n).n_hw == 0) return;
+        if (phase == 0) norm_sums_phase(m, n, arena, ith, nth);
+        else if (ith == 0) norm_params(m, n, arena);
+        return;
+    }
     if (n->packed_bf16)
         convert_input(m, n, arena, bd_node_conv_params(&m->graph, n).in_c, ith, nth);
     else if (n->packed_int8)
@@ -480,13 +600,7 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
             k->mean_hw(x + bi * in_img, y + bi * out_img, (size_t)(in->dims[1] * in->dims[2]),
                        (int)in->dims[3]);
         break;
-    case BD_OP_INSTANCE_NORM:
-        for (int bi = 0; bi < batch && ith == 0; bi++)
-            k->instance_norm(x + bi * in_img, y + bi * out_img,
-                             (size_t)(in->dims[1] * in->dims[2]), (int)in->dims[3],
-                             ptr(g, arena, n->inputs[1]), ptr(g, arena, n->inputs[2]),
-                             n->epsilon);
-        break;
+    case BD_OP_INSTANCE_NORM: instance_norm(m, n, arena, ith, nth); break;
     case BD_OP_RESIZE_BILINEAR: {
         bd_resize_params p = {(int)in->dims[1], (int)in->dims[2], (int)in->dims[3],
                               (int)out->dims[1], (int)out->dims[2], n->align_corners,

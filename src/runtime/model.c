@@ -321,7 +321,7 @@ bd_status bd_pack_weights(bd_model *m) {
     const bool bf16 = m->opts.precision == BD_PRECISION_BF16;
     const bool int8 = m->opts.precision == BD_PRECISION_INT8;
     int kept_fp32 = 0; /* dense convolutions left in fp32 in BF16/INT8 mode, any in FP16 */
-    size_t scratch = 0; /* BF16: bytes of the largest converted input */
+    size_t scratch = 0; /* bytes of the scratch region: BF16/INT8 input, INSTANCE_NORM sums */
     m->packed_bytes = 0;
     m->n_ops_f16 = 0;
     m->n_ops_bf16 = 0;
@@ -335,6 +335,10 @@ bd_status bd_pack_weights(bd_model *m) {
                           : n->op == BD_OP_DWCONV2D ? k->pack_dwconv2d
                           : n->op == BD_OP_TCONV2D  ? k->pack_tconv2d
                                                     : NULL;
+        if (n->op == BD_OP_INSTANCE_NORM) {
+            const size_t need = bd_exec_norm_scratch(g, n);
+            if (need > scratch) scratch = need;
+        }
         if (!pack) continue;
         bd_conv_params p = bd_node_conv_params(g, n);
         const float *w = g->values[n->inputs[1]].data, *b = g->values[n->inputs[2]].data;
@@ -417,7 +421,7 @@ bd_status bd_pack_weights(bd_model *m) {
         size_t off, end;
         if (!bd_size_align(m->arena_bytes, &off) || !bd_size_add(off, scratch, &end) ||
             !bd_size_align(end, &end))
-            return bd_err_set(&m->err, BD_ERR_LIMIT, "bf16/int8 scratch too large");
+            return bd_err_set(&m->err, BD_ERR_LIMIT, "scratch region too large");
         m->bf16_offset = off;
         m->arena_bytes = end;
     }

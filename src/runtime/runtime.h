@@ -31,7 +31,8 @@ struct bd_model {
      * arena_bytes) (sized for the largest such input at compile time; one node
      * uses it at a time). 0 bytes when no node runs in bf16. INT8 uses the same
      * region (a model runs one of the two): BD_INT8_SCRATCH_HEADER bytes of
-     * quantisation state (bd_int8_scratch), then the u8 input. */
+     * quantisation state (bd_int8_scratch), then the u8 input. INSTANCE_NORM
+     * nodes keep their sums and per-channel factors there too (exec.c). */
     size_t bf16_offset;
 };
 
@@ -80,6 +81,8 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
  * ith of nth of its step `phase`. */
 int bd_exec_needs_prepare(const bd_model *m, int i); /* prepare phases: 0, 1 (bf16), 2 (int8) */
 void bd_exec_node_prepare(const bd_model *m, uint8_t *arena, int i, int phase, int ith, int nth);
+/* INSTANCE_NORM: the scratch bytes node n needs (exec.c has the layout). */
+size_t bd_exec_norm_scratch(const bd_graph *g, const bd_node *n);
 /* The most tiles node n can usefully be cut into (>= 1). */
 int bd_exec_max_tiles(const bd_model *m, const bd_node *n);
 

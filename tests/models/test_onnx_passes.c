@@ -6,7 +6,10 @@
  *     (scale into the weights, + 1/2 into the bias, clip as the activation);
  *   pass_dilated: a 3x3 conv with dilation 6 on 5 rows loses its unused tap
  *     rows, one with dilation 24 on 5x23 becomes 1x1; depthwise 3x3 and 5x5 with
- *     dilation 2 run the fast tiles.
+ *     dilation 2 run the fast tiles;
+ *   pass_ibnorm: MODNet's IBNorm (Slice, BatchNorm / InstanceNorm, Concat, Relu)
+ *     becomes one INSTANCE_NORM over a channel range with the relu fused, twice
+ *     (the norm part second and first; a large instance mean in the first).
  * Checked: the compiled structure, the output against ONNX Runtime at every ISA
  * (max |ours - ort| <= 1e-4 * range), and bit-identical outputs with 1, 2 and 3
  * threads (dynamic tile claiming must not change results).
@@ -62,6 +65,17 @@ static void check_structure(const char *name, const bd_graph *g) {
                   "%s: SE gate not folded into its conv", name);
         CHECK_MSG(count_op(g, BD_OP_MUL) == 1, "%s: %d MULs (want the gate only)", name,
                   count_op(g, BD_OP_MUL));
+    } else if (strcmp(name, "pass_ibnorm") == 0) {
+        const bd_node *n0 = nth_op(g, BD_OP_INSTANCE_NORM, 0);
+        const bd_node *n1 = nth_op(g, BD_OP_INSTANCE_NORM, 1);
+        CHECK_MSG(count_op(g, BD_OP_SLICE) == 0 && count_op(g, BD_OP_CONCAT) == 0 &&
+                      count_op(g, BD_OP_MUL) == 0 && count_op(g, BD_OP_ADD) == 0 &&
+                      count_op(g, BD_OP_RELU) == 0 && count_op(g, BD_OP_INSTANCE_NORM) == 2,
+                  "%s: IBNorm pieces left", name);
+        CHECK_MSG(n0 && n0->norm_c0 == 12 && n0->norm_c1 == 24 && n0->act == BD_ACT_RELU,
+                  "%s: first split norm (channels 12..23, relu) not formed", name);
+        CHECK_MSG(n1 && n1->norm_c0 == 0 && n1->norm_c1 == 13 && n1->act == BD_ACT_NONE,
+                  "%s: second split norm (channels 0..12) not formed", name);
     } else {
         const bd_node *c0 = nth_op(g, BD_OP_CONV2D, 0), *c1 = nth_op(g, BD_OP_CONV2D, 1);
         const bd_value *w0 = c0 ? &g->values[c0->inputs[1]] : NULL;
@@ -139,6 +153,7 @@ static void test_pass_models(void) {
     snprintf(dir, sizeof dir, "%s/tests/data/onnx", src);
     run_case(dir, "pass_hswish_se");
     run_case(dir, "pass_dilated");
+    run_case(dir, "pass_ibnorm");
 }
 
 int main(void) {

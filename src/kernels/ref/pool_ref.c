@@ -56,35 +56,3 @@ void bd_f32_mean_hw_ref(const float *restrict in, float *restrict out, size_t n_
         out[ch] = (float)(acc / (double)n_hw);
     }
 }
-
-/* Two passes in double (mean, then the centred sum of squares), channels in blocks
- * of 64 so the strided NHWC reads stay row-wise; no allocation. */
-void bd_f32_instance_norm_ref(const float *restrict in, float *restrict out, size_t n_hw, int c,
-                              const float *restrict scale, const float *restrict bias, float eps) {
-    enum { BLK = 64 };
-    const size_t cs = (size_t)c;
-    for (int c0 = 0; c0 < c; c0 += BLK) {
-        const int nb = c - c0 < BLK ? c - c0 : BLK;
-        double mean[BLK], ss[BLK];
-        float mul[BLK], add[BLK];
-        for (int j = 0; j < nb; j++) mean[j] = ss[j] = 0.0;
-        for (size_t i = 0; i < n_hw; i++)
-            for (int j = 0; j < nb; j++) mean[j] += in[i * cs + (size_t)(c0 + j)];
-        for (int j = 0; j < nb; j++) mean[j] /= (double)n_hw;
-        for (size_t i = 0; i < n_hw; i++)
-            for (int j = 0; j < nb; j++) {
-                double d = in[i * cs + (size_t)(c0 + j)] - mean[j];
-                ss[j] += d * d;
-            }
-        for (int j = 0; j < nb; j++) {
-            double inv = 1.0 / sqrt(ss[j] / (double)n_hw + (double)eps);
-            mul[j] = (float)(scale[c0 + j] * inv);
-            add[j] = (float)(bias[c0 + j] - mean[j] * scale[c0 + j] * inv);
-        }
-        for (size_t i = 0; i < n_hw; i++)
-            for (int j = 0; j < nb; j++) {
-                size_t o = i * cs + (size_t)(c0 + j);
-                out[o] = in[o] * mul[j] + add[j];
-            }
-    }
-}
