@@ -297,7 +297,7 @@ static bool trace_norm_part(const bd_graph *g, int v, norm_part *pt) {
         int k, other;
         if (p->op == BD_OP_SLICE) {
             const bd_value *x = &g->values[p->inputs[0]], *o = &g->values[p->output];
-            if (x->n_dims != 4 || x->is_const || pt->n_drop > 2) return false;
+            if (x->n_dims != 4 || x->is_const || o->dims[3] != c || pt->n_drop > 2) return false;
             for (int d = 0; d < 4; d++)
                 if (p->pads[4 + d] != 1 || (d < 3 && (p->pads[d] != 0 || o->dims[d] != x->dims[d])))
                     return false;
