@@ -327,6 +327,13 @@ void bd_graph_analyse(bd_graph *g) {
     for (int i = 0; i < g->n_outputs; i++) g->values[g->outputs[i]].last_use = g->n_nodes;
 }
 
+bool bd_value_is_channel_const(const bd_graph *g, int v, int64_t c) {
+    const bd_value *val = &g->values[v];
+    if (!val->is_const || val->dtype != BD_DTYPE_F32 || !val->data) return false;
+    return val->n_elems == 1 ||
+           (val->n_dims >= 1 && val->dims[val->n_dims - 1] == c && val->n_elems == (size_t)c);
+}
+
 bool bd_mul_is_channel_gate(const bd_graph *g, const bd_node *n, int *full, int *gate) {
     if (n->op != BD_OP_MUL || n->n_inputs < 2) return false;
     const bd_value *o = &g->values[n->output];

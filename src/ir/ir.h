@@ -218,6 +218,10 @@ void bd_graph_analyse(bd_graph *g);
  * Sets *full and *gate to their input positions. (Squeeze-excite gating; such a
  * MUL may carry a fused addend as a third input, with the output's shape.) */
 bool bd_mul_is_channel_gate(const bd_graph *g, const bd_node *n, int *full, int *gate);
+/* True if value v is a float constant with data holding a single value or one value
+ * per channel of a c-channel tensor ([.., c] with every other dim 1): the operand of
+ * a per-channel multiply or add that the passes fold. */
+bool bd_value_is_channel_const(const bd_graph *g, int v, int64_t c);
 
 /* Multiply-adds of one node (0 for non-MAC ops). */
 int64_t bd_node_macs(const bd_graph *g, const bd_node *n);

@@ -53,7 +53,6 @@ static int scale_of(const bd_graph *g, const bd_node *m, int *conv_side) {
     for (int side = 0; side < 2; side++) {
         int cv = m->inputs[1 - side], xv = m->inputs[side];
         const bd_value *c = &g->values[cv], *x = &g->values[xv], *o = &g->values[m->output];
-        if (!c->is_const || c->dtype != BD_DTYPE_F32 || !c->data) continue;
         if (x->producer < 0 || x->is_output || x->n_consumers != 1) continue;
         const bd_node *p = &g->nodes[x->producer];
         if (!is_conv(p->op) || p->n_inputs != 3 || p->act != BD_ACT_NONE) continue;
@@ -61,10 +60,7 @@ static int scale_of(const bd_graph *g, const bd_node *m, int *conv_side) {
         const bd_value *w = &g->values[p->inputs[1]], *b = &g->values[p->inputs[2]];
         if (w->dtype != BD_DTYPE_F32 || !w->data || b->dtype != BD_DTYPE_F32 || !b->data)
             continue;
-        int64_t oc = x->dims[3];
-        bool per_channel = c->n_elems == (size_t)oc && c->n_dims >= 1 &&
-                           c->dims[c->n_dims - 1] == oc;
-        if (c->n_elems != 1 && !per_channel) continue;
+        if (!bd_value_is_channel_const(g, cv, x->dims[3])) continue;
         bool finite = true;
         for (size_t k = 0; k < c->n_elems; k++) finite = finite && isfinite(((float *)c->data)[k]);
         if (!finite) continue;

@@ -262,21 +262,13 @@ typedef struct norm_part {
     int drop[3], n_drop; /* the part's nodes besides its SLICE */
 } norm_part;
 
-/* True if constant v holds one value per channel of a c-channel tensor
- * ([.., c] with every other dim 1) or a single value. */
-static bool per_channel_const(const bd_graph *g, int v, int64_t c) {
-    const bd_value *val = &g->values[v];
-    if (!val->is_const || val->dtype != BD_DTYPE_F32 || !val->data) return false;
-    if (val->n_elems == 1) return true;
-    return val->n_dims >= 1 && val->dims[val->n_dims - 1] == c && (int64_t)val->n_elems == c;
-}
-
 /* For MUL or ADD node n with a per-channel constant operand of a c-channel
  * tensor: the constant's and the other operand's values. */
 static bool affine_operands(const bd_graph *g, const bd_node *n, int64_t c, int *k, int *other) {
     if (n->n_inputs != 2 || n->act != BD_ACT_NONE) return false;
     for (int side = 0; side < 2; side++)
-        if (per_channel_const(g, n->inputs[side], c) && !g->values[n->inputs[1 - side]].is_const) {
+        if (bd_value_is_channel_const(g, n->inputs[side], c) &&
+            !g->values[n->inputs[1 - side]].is_const) {
             *k = n->inputs[side];
             *other = n->inputs[1 - side];
             return true;
@@ -297,7 +289,7 @@ static bool trace_norm_part(const bd_graph *g, int v, norm_part *pt) {
         int k, other;
         if (p->op == BD_OP_SLICE) {
             const bd_value *x = &g->values[p->inputs[0]], *o = &g->values[p->output];
-            if (x->n_dims != 4 || x->is_const || o->dims[3] != c || pt->n_drop > 2) return false;
+            if (x->n_dims != 4 || x->is_const || o->dims[3] != c) return false;
             for (int d = 0; d < 4; d++)
                 if (p->pads[4 + d] != 1 || (d < 3 && (p->pads[d] != 0 || o->dims[d] != x->dims[d])))
                     return false;

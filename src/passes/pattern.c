@@ -69,7 +69,6 @@ static bd_status fold_bias_add(bd_graph *g, bd_err *err) {
         for (int side = 0; side < 2; side++) {
             int cv = add->inputs[1 - side];
             const bd_value *c = &g->values[cv], *o = &g->values[add->output];
-            if (!c->is_const || c->dtype != BD_DTYPE_F32 || !c->data) continue;
             int pi = g->values[add->inputs[side]].producer;
             const bd_value *pv = &g->values[add->inputs[side]];
             if (pi < 0 || pv->is_output || pv->n_consumers != 1 || pv->n_elems != o->n_elems)
@@ -77,9 +76,7 @@ static bd_status fold_bias_add(bd_graph *g, bd_err *err) {
             bd_node *p = &g->nodes[pi];
             if (!is_conv_like(p->op) || p->n_inputs != 3 || p->act != BD_ACT_NONE) continue;
             int64_t oc = o->dims[o->n_dims - 1];
-            bool per_channel = c->n_elems == (size_t)oc && c->n_dims >= 1 &&
-                               c->dims[c->n_dims - 1] == oc;
-            if (c->n_elems != 1 && !per_channel) continue;
+            if (!bd_value_is_channel_const(g, cv, oc)) continue;
             const bd_value *b = &g->values[p->inputs[2]];
             if (!b->is_const || b->dtype != BD_DTYPE_F32 || b->n_elems != (size_t)oc) continue;
             /* A new bias value: the old one may be shared with other nodes. Adding a

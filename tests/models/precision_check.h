@@ -19,8 +19,11 @@ typedef struct runner {
     bd_model_stats st;
 } runner;
 
-static int open_runner(runner *r, const char *path, bd_precision prec, bd_isa isa, int threads,
-                       int w, int h, float ratio) {
+/* Creates *m and loads model `path` at prec and isa for frames of w x h (0: the
+ * model's own size) and RVM's ratio (0: automatic), its stats into *st. 0 or -1
+ * (a failed check; *m may need freeing). */
+static int load_model(bd_model **m, bd_model_stats *st, const char *path, bd_precision prec,
+                      bd_isa isa, int w, int h, float ratio) {
     bd_model_options mo;
     bd_model_options_default(&mo);
     mo.precision = prec;
@@ -28,14 +31,23 @@ static int open_runner(runner *r, const char *path, bd_precision prec, bd_isa is
     mo.frame_width = w;
     mo.frame_height = h;
     mo.downsample_ratio = ratio;
+    st->struct_size = sizeof *st;
+    if (bd_model_create(&mo, m) || bd_model_load_file(*m, path) || bd_model_get_stats(*m, st)) {
+        CHECK_MSG(0, "%s: %s", path, *m ? bd_model_last_error(*m) : "no memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int open_runner(runner *r, const char *path, bd_precision prec, bd_isa isa, int threads,
+                       int w, int h, float ratio) {
     bd_session_options so;
     bd_session_options_default(&so);
     so.n_threads = threads;
     memset(r, 0, sizeof *r);
-    r->st.struct_size = sizeof r->st;
-    if (bd_model_create(&mo, &r->m) || bd_model_load_file(r->m, path) ||
-        bd_model_get_stats(r->m, &r->st) || bd_session_create(r->m, &so, &r->s)) {
-        CHECK_MSG(0, "%s: %s", path, r->m ? bd_model_last_error(r->m) : "no memory");
+    if (load_model(&r->m, &r->st, path, prec, isa, w, h, ratio)) return -1;
+    if (bd_session_create(r->m, &so, &r->s)) {
+        CHECK_MSG(0, "%s: %s", path, bd_model_last_error(r->m));
         return -1;
     }
     return 0;

@@ -97,20 +97,13 @@ typedef struct matter {
 
 static int open_matter(matter *r, const char *path, bd_precision prec, int w, int h, float ratio,
                        int threads) {
-    bd_model_options mo;
-    bd_model_options_default(&mo);
-    mo.precision = prec;
-    mo.frame_width = w;
-    mo.frame_height = h;
-    mo.downsample_ratio = ratio;
     bd_pipeline_options po;
     bd_pipeline_options_default(&po);
     po.n_threads = threads;
     memset(r, 0, sizeof *r);
-    r->st.struct_size = sizeof r->st;
-    if (bd_model_create(&mo, &r->m) || bd_model_load_file(r->m, path) ||
-        bd_model_get_stats(r->m, &r->st) || bd_pipeline_create(r->m, &po, &r->p)) {
-        CHECK_MSG(0, "%s: %s", path, r->m ? bd_model_last_error(r->m) : "no memory");
+    if (load_model(&r->m, &r->st, path, prec, BD_ISA_AUTO, w, h, ratio)) return -1;
+    if (bd_pipeline_create(r->m, &po, &r->p)) {
+        CHECK_MSG(0, "%s: %s", path, bd_model_last_error(r->m));
         return -1;
     }
     return 0;
