@@ -11,6 +11,7 @@
 #include <math.h>
 
 #include "image/image.h"
+#include "kernels/img_kernels.h"
 
 static inline uint8_t to_u8(float v) {
     /* NaN and out-of-range values clamp (a model output is not trusted) */
@@ -26,12 +27,29 @@ static inline void rgb_at(const float *fgr, int planar, size_t plane, size_t k, 
 }
 
 /* YUV: Y per pixel, U and V the mean over the sx x sy pixels of each sample. */
-static void to_yuv(const float *fgr, int planar, const bd_image *out) {
+static void to_yuv(const float *fgr, int planar, const bd_image *out, const bd_img_kernels *k,
+                   int ya, int yb) {
     const int w = out->width, h = out->height;
     const size_t plane = (size_t)w * (size_t)h;
     const int yuyv = out->format == BD_PIXEL_YUYV, nv12 = out->format == BD_PIXEL_NV12;
     const int sy = yuyv ? 1 : 2;
-    for (int y0 = 0; y0 < h; y0 += sy)
+    if (k && planar && !yuyv) { /* the row kernel, a chroma row at a time */
+        for (int y0 = ya; y0 < yb; y0 += 2) {
+            const float *f0[3], *f1[3];
+            for (int c = 0; c < 3; c++) {
+                f0[c] = fgr + (size_t)c * plane + (size_t)y0 * (size_t)w;
+                f1[c] = f0[c] + w;
+            }
+            uint8_t *r0 = out->data + (size_t)y0 * out->stride_bytes;
+            uint8_t *u = out->plane[0] + (size_t)(y0 / 2) * out->plane_stride_bytes[0];
+            uint8_t *v = nv12 ? u + 1
+                              : out->plane[1] + (size_t)(y0 / 2) * out->plane_stride_bytes[1];
+            k->tensor_yuv420_rows(f0, y0 + 1 < h ? f1 : NULL, r0, r0 + out->stride_bytes, u, v,
+                                  nv12 ? 2 : 1, w);
+        }
+        return;
+    }
+    for (int y0 = ya; y0 < yb; y0 += sy)
         for (int x0 = 0; x0 < w; x0 += 2) {
             int su = 0, sv = 0, n = 0;
             for (int y = y0; y < y0 + sy && y < h; y++)
@@ -63,15 +81,20 @@ static void to_yuv(const float *fgr, int planar, const bd_image *out) {
 
 void bd_foreground_from_tensor(const float *fgr, int planar, const bd_image *frame,
                                const bd_image *out) {
+    bd_foreground_rows(fgr, planar, frame, out, NULL, 0, out->height);
+}
+
+void bd_foreground_rows(const float *fgr, int planar, const bd_image *frame, const bd_image *out,
+                        const bd_img_kernels *k, int ya, int yb) {
     if (bd_format_is_yuv(out->format)) {
-        to_yuv(fgr, planar, out);
+        to_yuv(fgr, planar, out, k, ya, yb);
         return;
     }
     const int w = out->width, h = out->height, bpp = bd_pixel_format_bpp(out->format);
     const size_t plane = (size_t)w * (size_t)h;
     int off[4];
     bd_format_rgba_offsets(out->format, off);
-    for (int y = 0; y < h; y++) {
+    for (int y = ya; y < yb; y++) {
         uint8_t *o = out->data + (size_t)y * out->stride_bytes;
         const uint8_t *f = frame->data + (size_t)y * frame->stride_bytes;
         const size_t row = (size_t)y * (size_t)w;

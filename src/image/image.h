@@ -18,6 +18,8 @@
 
 #include "core/core.h"
 
+struct bd_img_kernels; /* kernels/img_kernels.h */
+
 /* Hard caps for bd_image_alloc, far above any decode limit: they only stop
  * absurd requests (e.g. from a caller's arithmetic gone wrong). */
 #define BD_IMAGE_MAX_DIM (1 << 20)
@@ -70,6 +72,11 @@ void bd_rgb_to_yuv(const uint8_t rgb[3], uint8_t yuv[3]);
  * (foreground.c). */
 void bd_foreground_from_tensor(const float *fgr, int planar, const bd_image *frame,
                                const bd_image *out);
+/* The same for the rows [y0, y1) of out only (y0 and y1 even for 4:2:0 formats, or
+ * y1 = the height), so that threads can share a frame; k: the row kernels of the
+ * planar 4:2:0 case (NULL: plain C). Every row is the same whatever the split. */
+void bd_foreground_rows(const float *fgr, int planar, const bd_image *frame, const bd_image *out,
+                        const struct bd_img_kernels *k, int y0, int y1);
 void bd_yuv_to_rgb(int y, int u, int v, uint8_t rgb[3]);
 
 /** Format mask helper for bd_image_check. */
@@ -154,6 +161,9 @@ typedef struct bd_tensor_map {
     int dst_channel[3];   /* tensor channel of source R, G, B (BGR: 2, 1, 0) */
     float lut[3][256];    /* per tensor channel: u8 -> value */
     float pad[3];         /* per tensor channel: letterbox bars */
+    /* row kernels for a frame taken at its own size (no resampling: matting models);
+     * NULL: plain C. The values are the same either way. */
+    const struct bd_img_kernels *rows;
 } bd_tensor_map;
 
 /**
@@ -163,6 +173,10 @@ typedef struct bd_tensor_map {
 void bd_image_to_tensor_conv(const bd_image *src, const bd_linear_axis *ax,
                              const bd_linear_axis *ay, int x0, int x1, int y0, int y1,
                              const bd_tensor_map *tm, float *dst);
+/* The same for the tensor rows [r0, r1) only (threads can share a frame). */
+void bd_image_to_tensor_rows(const bd_image *src, const bd_linear_axis *ax,
+                             const bd_linear_axis *ay, int x0, int x1, int y0, int y1,
+                             const bd_tensor_map *tm, float *dst, int r0, int r1);
 
 /** Fills lut[v] = (float)v / 255 * scale + offset for v = 0..255. */
 void bd_tensor_lut(float scale, float offset, float lut[256]);

@@ -88,6 +88,10 @@ typedef struct bd_post_job {
 bd_status bd_post_create(int n_threads, bd_isa isa, bd_post **out);
 void bd_post_free(bd_post *post);
 const bd_img_kernels *bd_post_kernels(const bd_post *post);
+/* fn(ctx, ith, nth) on each of the post's threads (the caller is thread 0), for
+ * the other per-pixel stages of a frame (model input, foreground colour); returns
+ * when all are done. No allocation. */
+void bd_post_parallel(bd_post *post, bd_task_fn fn, void *ctx);
 
 /*
  * Runs one job. Preconditions (checked by the caller, pipeline.c): views are

@@ -167,13 +167,71 @@ static void yuyv_row(const yuv_rows *r, const bd_linear_axis *ax, float wy, int 
 }
 #undef BLEND4
 
+/* True when the axis takes the source as it is: output d is input d, weight 0. */
+static int axis_identity(const bd_linear_axis *a) {
+    return a->n_in == a->n_out && a->ratio == 1.0 && a->origin == 0.0;
+}
+
+/* Tensor row y, columns [a, b), of a frame at the tensor's own size (identity
+ * axes): no blending, so each value is the pixel's own (the general paths give
+ * the same, their weights being 0). 4:2:0 frames into planes take the row
+ * kernel; anything else runs here. */
+static void identity_row(const bd_image *src, int y, int a, int b, const bd_tensor_map *tm,
+                         float *o, size_t ps, size_t cs) {
+    const bd_pixel_format f = src->format;
+    const uint8_t *row = src->data + (size_t)y * src->stride_bytes;
+    const float *lut[3];
+    for (int c = 0; c < 3; c++) lut[c] = tm->lut[tm->dst_channel[c]];
+    if ((f == BD_PIXEL_I420 || f == BD_PIXEL_NV12) && tm->planar && tm->rows) {
+        const uint8_t *u = src->plane[0] + (size_t)(y / 2) * src->plane_stride_bytes[0];
+        const uint8_t *v = f == BD_PIXEL_NV12
+                               ? u + 1
+                               : src->plane[1] + (size_t)(y / 2) * src->plane_stride_bytes[1];
+        float *op[3];
+        for (int c = 0; c < 3; c++) op[c] = o + (size_t)tm->dst_channel[c] * cs;
+        tm->rows->yuv420_tensor_row(row, u, v, f == BD_PIXEL_NV12 ? 2 : 1, lut, op, a, b);
+        return;
+    }
+    if (bd_format_is_yuv(f)) {
+        const int nv12 = f == BD_PIXEL_NV12, yuyv = f == BD_PIXEL_YUYV;
+        const uint8_t *u = NULL, *v = NULL;
+        if (!yuyv) {
+            u = src->plane[0] + (size_t)(y / 2) * src->plane_stride_bytes[0];
+            v = nv12 ? u + 1 : src->plane[1] + (size_t)(y / 2) * src->plane_stride_bytes[1];
+        }
+        for (int x = a; x < b; x++) {
+            uint8_t rgb[3];
+            if (yuyv) {
+                const uint8_t *p = row + (size_t)(x & ~1) * 2;
+                bd_yuv_to_rgb(p[(x & 1) * 2], p[1], p[3], rgb);
+            } else {
+                const size_t k = (size_t)(x / 2) * (nv12 ? 2 : 1);
+                bd_yuv_to_rgb(row[x], u[k], v[k], rgb);
+            }
+            for (int c = 0; c < 3; c++)
+                o[(size_t)x * ps + (size_t)tm->dst_channel[c] * cs] = lut[c][rgb[c]];
+        }
+        return;
+    }
+    const size_t bpp = (size_t)bd_pixel_format_bpp(f);
+    int off[3];
+    rgb_offsets(f, off);
+    for (int c = 0; c < 3; c++) {
+        float *oc = o + (size_t)tm->dst_channel[c] * cs;
+        const uint8_t *p = row + off[c];
+        for (int x = a; x < b; x++) oc[(size_t)x * ps] = lut[c][p[(size_t)x * bpp]];
+    }
+}
+
 static void yuv_to_tensor(const bd_image *src, const bd_linear_axis *ax, const bd_linear_axis *ay,
-                          int x0, int x1, int y0, int y1, const bd_tensor_map *tm, float *dst) {
+                          int x0, int x1, int y0, int y1, const bd_tensor_map *tm, float *dst,
+                          int r0, int r1) {
     const int ow = ax->n_out, oh = ay->n_out;
     const size_t cs = tm->planar ? (size_t)ow * (size_t)oh : 1;
     const size_t ps = tm->planar ? 1 : 3;
     const bd_pixel_format f = src->format;
-    for (int y = 0; y < oh; y++) {
+    const int identity = axis_identity(ax) && axis_identity(ay);
+    for (int y = r0; y < r1; y++) {
         float *o = dst + (size_t)y * (size_t)ow * ps;
         const int in_rows = y >= y0 && y < y1;
         const int a = in_rows ? (x0 < 0 ? 0 : x0) : ow, b = in_rows ? (x1 < ow ? x1 : ow) : ow;
@@ -181,6 +239,10 @@ static void yuv_to_tensor(const bd_image *src, const bd_linear_axis *ax, const b
             if (x < a || x >= b)
                 for (int c = 0; c < 3; c++) o[x * ps + c * cs] = tm->pad[c];
         if (a >= b) continue;
+        if (identity) {
+            identity_row(src, y, a, b, tm, o, ps, cs);
+            continue;
+        }
         const int ly0 = ay->lo[y], ly1 = ay->hi[y];
         yuv_rows r;
         r.y0 = src->data + (size_t)ly0 * src->stride_bytes;
@@ -206,22 +268,33 @@ static void yuv_to_tensor(const bd_image *src, const bd_linear_axis *ax, const b
 void bd_image_to_tensor_conv(const bd_image *src, const bd_linear_axis *ax,
                              const bd_linear_axis *ay, int x0, int x1, int y0, int y1,
                              const bd_tensor_map *tm, float *dst) {
+    bd_image_to_tensor_rows(src, ax, ay, x0, x1, y0, y1, tm, dst, 0, ay->n_out);
+}
+
+void bd_image_to_tensor_rows(const bd_image *src, const bd_linear_axis *ax,
+                             const bd_linear_axis *ay, int x0, int x1, int y0, int y1,
+                             const bd_tensor_map *tm, float *dst, int ra, int rb) {
     const int bpp = bd_pixel_format_bpp(src->format);
     const int ow = ax->n_out, oh = ay->n_out;
     const int yuv = bd_format_is_yuv(src->format);
     if (yuv) {
-        yuv_to_tensor(src, ax, ay, x0, x1, y0, y1, tm, dst);
+        yuv_to_tensor(src, ax, ay, x0, x1, y0, y1, tm, dst, ra, rb);
         return;
     }
     const size_t cs = tm->planar ? (size_t)ow * (size_t)oh : 1; /* channel stride */
     const size_t ps = tm->planar ? 1 : 3;                        /* pixel stride */
     int off[3];
     rgb_offsets(src->format, off);
-    for (int y = 0; y < oh; y++) {
+    const int identity = axis_identity(ax) && axis_identity(ay);
+    for (int y = ra; y < rb; y++) {
+        float *o = dst + (size_t)y * (size_t)ow * ps;
+        if (identity && y >= y0 && y < y1 && x0 <= 0 && x1 >= ow) {
+            identity_row(src, y, 0, ow, tm, o, ps, cs);
+            continue;
+        }
         const uint8_t *r0 = src->data + (size_t)ay->lo[y] * src->stride_bytes;
         const uint8_t *r1 = src->data + (size_t)ay->hi[y] * src->stride_bytes;
         const double wy = ay->w[y];
-        float *o = dst + (size_t)y * (size_t)ow * ps;
         for (int x = 0; x < ow; x++, o += ps) {
             if (y < y0 || y >= y1 || x < x0 || x >= x1) { /* letterbox padding */
                 for (int c = 0; c < 3; c++) o[c * cs] = tm->pad[c];
@@ -258,6 +331,7 @@ void bd_image_to_tensor_fit(const bd_image *src, const bd_linear_axis *ax,
                             const float lut[256], float *dst) {
     bd_tensor_map m; /* the same LUT for the three channels, interleaved */
     m.planar = 0;
+    m.rows = NULL;
     for (int c = 0; c < 3; c++) {
         memcpy(m.lut[c], lut, sizeof m.lut[c]);
         m.pad[c] = pad;

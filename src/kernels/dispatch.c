@@ -57,6 +57,7 @@ static void img_ref(bd_img_kernels *k) {
     BD_FILL_IMG_KERNELS(k, ref);
     BD_FILL_IMG_KERNELS_LUMA(k, ref);
     BD_FILL_TMPL_KERNELS(k, ref);
+    BD_FILL_TENSOR_KERNELS(k, ref);
 }
 
 /* The ladder: fills whichever of net and img is not NULL for level isa. */

@@ -199,6 +199,32 @@ typedef void (*bd_tmp_clamp_prob_fn)(const float *in, float *out, int n);
 typedef void (*bd_tmp_smooth_row_fn)(const float *restrict d, const float *restrict p,
                                      float *restrict s, const bd_tmp_params *prm, int n);
 
+/*
+ * The frame-size tensor kernels (matting models take and give the frame at its own
+ * size; kernels/templates/tensor_rows.inc, reference kernels/ref/tensor_rows_ref.c,
+ * one pixel's formula in kernels/templates/tensor_px.h). BT.601 limited range, the
+ * 8-bit integer forms of bd_yuv_to_rgb and bd_rgb_to_yuv.
+ *
+ * yuv420_tensor_row: model input from pixels [x0, x1) of one row of a 4:2:0 frame
+ * (no resampling): luma y[x], chroma u[(x / 2) * cstep] and v[(x / 2) * cstep]
+ * (cstep 1: I420's planes; 2: NV12's UV bytes, v = u + 1) -> R, G, B as
+ * bd_yuv_to_rgb -> o[0][x] = lut[0][R], o[1][x] = lut[1][G], o[2][x] = lut[2][B].
+ *
+ * tensor_yuv420_rows: one chroma row of a 4:2:0 frame from three float planes in
+ * 0..1 (a matting model's fgr), pixels [0, n) of rows f0 and f1 (f1 NULL: a last,
+ * odd row): each value -> a byte (v * 255 + 0.5 truncated; NaN and v <= 0 -> 0,
+ * v >= 1 -> 255), R, G, B -> Y, U, V as bd_rgb_to_yuv; y0[x] (y1[x]) the luma;
+ * chroma sample i the rounded mean (sum + count / 2) / count of the U (V) of the
+ * pixels 2i, 2i + 1 (those < n) of both rows, at u[i * cstep] and v[i * cstep].
+ */
+typedef void (*bd_yuv420_tensor_row_fn)(const uint8_t *restrict y, const uint8_t *restrict u,
+                                        const uint8_t *restrict v, int cstep,
+                                        const float *const lut[3], float *const o[3], int x0,
+                                        int x1);
+typedef void (*bd_tensor_yuv420_rows_fn)(const float *const f0[3], const float *const f1[3],
+                                         uint8_t *y0, uint8_t *y1, uint8_t *u, uint8_t *v,
+                                         int cstep, int n);
+
 typedef struct bd_img_kernels {
     bd_isa isa; /* the level these kernels were chosen for */
     bd_u8_blend_c1_fn blend_c1;
@@ -227,6 +253,9 @@ typedef struct bd_img_kernels {
     bd_tmp_vbox5_fn tmp_vbox5;
     bd_tmp_clamp_prob_fn tmp_clamp_prob;
     bd_tmp_smooth_row_fn tmp_smooth_row;
+    /* frame-size tensors */
+    bd_yuv420_tensor_row_fn yuv420_tensor_row;
+    bd_tensor_yuv420_rows_fn tensor_yuv420_rows;
 } bd_img_kernels;
 
 /*
@@ -316,6 +345,29 @@ BD_TMPL_KERNELS(avx2)
 #if defined(BD_HAVE_AVX512)
 BD_TMPL_KERNELS(avx512)
 #endif
+
+/* The frame-size tensor kernels (templates/tensor_rows.inc; the reference is
+ * kernels/ref/tensor_rows_ref.c). */
+#define BD_TENSOR_KERNELS(sfx)                                                                \
+    void bd_u8_yuv420_tensor_row_##sfx(const uint8_t *restrict y, const uint8_t *restrict u,  \
+                                       const uint8_t *restrict v, int cstep,                  \
+                                       const float *const lut[3], float *const o[3], int x0,  \
+                                       int x1);                                               \
+    void bd_f32_tensor_yuv420_rows_##sfx(const float *const f0[3], const float *const f1[3],  \
+                                         uint8_t *y0, uint8_t *y1, uint8_t *u, uint8_t *v,    \
+                                         int cstep, int n);
+BD_TENSOR_KERNELS(ref)
+#if defined(BD_HAVE_AVX2)
+BD_TENSOR_KERNELS(avx2)
+#endif
+#if defined(BD_HAVE_AVX512)
+BD_TENSOR_KERNELS(avx512)
+#endif
+#define BD_FILL_TENSOR_KERNELS(k, sfx)                                                            \
+    do {                                                                                          \
+        (k)->yuv420_tensor_row = bd_u8_yuv420_tensor_row_##sfx;                                   \
+        (k)->tensor_yuv420_rows = bd_f32_tensor_yuv420_rows_##sfx;                                \
+    } while (0)
 
 /* Table filling for an init function: k->blend_c1 = bd_u8_blend_c1_<sfx>, ... */
 #define BD_FILL_IMG_KERNELS(k, sfx)                                                                \

@@ -340,6 +340,7 @@ bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *o
                                                                                            : 1;
     p->map_logits = n_classes == 1 && conv.output_kind == BD_OUTPUT_LOGITS;
     build_tensor_map(&conv, &p->tmap);
+    p->tmap.rows = bd_post_kernels(p->post);
     if (conv.fgr_output >= 0 && !o.ignore_fgr) {
         /* used where it is at the frame's size (the model's input = its output) */
         bd_tensor_info fi;
@@ -452,6 +453,22 @@ static void fit_geometry(int fit, int fw, int fh, int in_w, int in_h, fit_geom *
     }
 }
 
+/* The model input made on the post's threads, a band of tensor rows each. */
+typedef struct pre_task {
+    const bd_pipeline *p;
+    const bd_image *frame;
+    const fit_geom *g;
+    float *input;
+} pre_task;
+
+static void pre_rows(void *ctx, int ith, int nth) {
+    const pre_task *t = ctx;
+    const int h = t->p->in_h;
+    const int r0 = (int)((long long)h * ith / nth), r1 = (int)((long long)h * (ith + 1) / nth);
+    bd_image_to_tensor_rows(t->frame, &t->p->pre_x, &t->p->pre_y, t->g->x0, t->g->x1, t->g->y0,
+                            t->g->y1, &t->p->tmap, t->input, r0, r1);
+}
+
 /* Preprocess + model run; leaves the output map in *map. */
 static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **map,
                            fit_geom *g) {
@@ -470,8 +487,8 @@ static bd_status run_model(bd_pipeline *p, const bd_image *frame, const float **
                           bd_session_last_error(p->session), n, p->in_h, p->in_w);
     }
     /* letterbox bars: mid grey */
-    bd_image_to_tensor_conv(frame, &p->pre_x, &p->pre_y, g->x0, g->x1, g->y0, g->y1, &p->tmap,
-                            input);
+    pre_task pt = {p, frame, g, input};
+    bd_post_parallel(p->post, pre_rows, &pt);
     p->frames++;
     if (fw != p->last_fw || fh != p->last_fh) {
         /* another video: the past (smoothing, a recurrent model's state) is not its own */
@@ -583,6 +600,24 @@ static bd_status run_post(bd_pipeline *p, const bd_post_job *job) {
     return BD_OK;
 }
 
+/* The foreground colour on the post's threads: bands of row pairs (4:2:0 chroma
+ * rows stay whole). */
+typedef struct fg_task {
+    const bd_pipeline *p;
+    const float *fgr;
+    const bd_image *frame, *out;
+} fg_task;
+
+static void fg_rows(void *ctx, int ith, int nth) {
+    const fg_task *t = ctx;
+    const int pairs = (t->out->height + 1) / 2;
+    const int y0 = 2 * (int)((long long)pairs * ith / nth);
+    int y1 = 2 * (int)((long long)pairs * (ith + 1) / nth);
+    if (y1 > t->out->height) y1 = t->out->height;
+    bd_foreground_rows(t->fgr, t->p->conv.output_layout == BD_LAYOUT_NCHW, t->frame, t->out,
+                       bd_post_kernels(t->p->post), y0, y1);
+}
+
 /* job->fg: the model's foreground colour for this frame, when it has one at the
  * frame's size (stretch fit, so model pixel = frame pixel) and the frame is in
  * colour (not GRAY8). */
@@ -605,7 +640,8 @@ static bd_status foreground(bd_pipeline *p, const bd_image *frame, bd_post_job *
     if (bd_session_output(p->session, p->conv.fgr_output, &fgr, &n) != BD_OK ||
         n != (size_t)3 * (size_t)frame->width * (size_t)frame->height)
         return BD_OK; /* cannot happen: checked at create */
-    bd_foreground_from_tensor(fgr, p->conv.output_layout == BD_LAYOUT_NCHW, frame, v);
+    fg_task ft = {p, fgr, frame, v};
+    bd_post_parallel(p->post, fg_rows, &ft);
     job->fg = v;
     return BD_OK;
 }

@@ -405,6 +405,7 @@ static void test_tensor_conv(void) {
     bd_image_to_tensor_fit(v, &ax, &ay, 1, 8, 0, 4, -7.0f, lut, ref);
     bd_tensor_map tm;
     tm.planar = 1;
+    tm.rows = NULL;
     const float mean[3] = {0.1f, 0.2f, 0.3f}, std[3] = {0.5f, 0.25f, 2.0f};
     for (int c = 0; c < 3; c++) { /* tensor channel c holds source channel 2 - c */
         tm.dst_channel[c] = 2 - c;

@@ -482,6 +482,95 @@ static void test_temporal_rows(void) {
     CHECK(c[0] == 0.5f / 255.0f && c[1] == 0.0f && c[2] == 0.0f && c[3] == 1.0f);
 }
 
+/* The frame-size tensor kernels (tensor_rows.inc) at every level against the
+ * reference, and the reference against bd_yuv_to_rgb / bd_rgb_to_yuv. Both
+ * chroma layouts, odd and even first pixels, rows with and without a second row. */
+static void test_tensor_rows(void) {
+    static uint8_t y[MAXN + 8], uv[2 * MAXN + 8], vv[MAXN + 8];
+    static float lut[3][256], o_ref[3][MAXN + GUARD], o[3][MAXN + GUARD];
+    static float fg[2][3][MAXN + 8];
+    static uint8_t yo_ref[2][MAXN + GUARD], yo[2][MAXN + GUARD];
+    static uint8_t co_ref[2 * MAXN + GUARD], co[2 * MAXN + GUARD];
+    for (int c = 0; c < 3; c++)
+        for (int i = 0; i < 256; i++) lut[c][i] = rnd_float(-3.0f, 3.0f);
+    const float *luts[3] = {lut[0], lut[1], lut[2]};
+    float *oref[3] = {o_ref[0], o_ref[1], o_ref[2]}, *ol[3] = {o[0], o[1], o[2]};
+    for (int s = 0; s < N_SIZES; s++)
+        for (int cstep = 1; cstep <= 2; cstep++)
+            for (int x0 = 0; x0 < 3; x0++) {
+                const int n = SIZES[s];
+                if (x0 >= n) continue;
+                fill_u8(y, sizeof y);
+                fill_u8(uv, sizeof uv);
+                fill_u8(vv, sizeof vv);
+                const uint8_t *v = cstep == 2 ? uv + 1 : vv;
+                for (int c = 0; c < 3; c++)
+                    for (int i = 0; i < MAXN + GUARD; i++) o_ref[c][i] = -7.0f;
+                bd_u8_yuv420_tensor_row_ref(y, uv, v, cstep, luts, oref, x0, n);
+                for (int l = 0; l < n_levels; l++) {
+                    memcpy(o, o_ref, sizeof o);
+                    for (int c = 0; c < 3; c++)
+                        for (int i = x0; i < n; i++) o[c][i] = -9.0f;
+                    levels[l]->yuv420_tensor_row(y, uv, v, cstep, luts, ol, x0, n);
+                    CHECK_MSG(memcmp(o, o_ref, sizeof o) == 0,
+                              "%s yuv420 tensor row n %d cstep %d x0 %d",
+                              bd_isa_name(levels[l]->isa), n, cstep, x0);
+                }
+                for (int r = 0; r < 2; r++)
+                    for (int c = 0; c < 3; c++)
+                        for (int i = 0; i < n; i++) {
+                            /* a value on every byte's rounding boundary now and then */
+                            const uint32_t k = rnd();
+                            fg[r][c][i] = (k & 7) == 0 ? ((float)(k >> 8 & 255) + 0.5f) / 255.0f
+                                                       : rnd_float(-0.1f, 1.1f);
+                        }
+                const float *f0[3] = {fg[0][0], fg[0][1], fg[0][2]};
+                const float *f1[3] = {fg[1][0], fg[1][1], fg[1][2]};
+                for (int two = 0; two < 2; two++) {
+                    memset(yo_ref, 0xa5, sizeof yo_ref);
+                    memset(co_ref, 0x5a, sizeof co_ref);
+                    uint8_t *cv = cstep == 2 ? co_ref + 1 : co_ref + MAXN;
+                    bd_f32_tensor_yuv420_rows_ref(f0, two ? f1 : NULL, yo_ref[0], yo_ref[1],
+                                                  co_ref, cv, cstep, n);
+                    for (int l = 0; l < n_levels; l++) {
+                        memset(yo, 0xa5, sizeof yo);
+                        memset(co, 0x5a, sizeof co);
+                        cv = cstep == 2 ? co + 1 : co + MAXN;
+                        levels[l]->tensor_yuv420_rows(f0, two ? f1 : NULL, yo[0], yo[1], co, cv,
+                                                      cstep, n);
+                        CHECK_MSG(memcmp(yo, yo_ref, sizeof yo) == 0 &&
+                                      memcmp(co, co_ref, sizeof co) == 0,
+                                  "%s tensor yuv420 rows n %d cstep %d rows %d",
+                                  bd_isa_name(levels[l]->isa), n, cstep, 1 + two);
+                    }
+                }
+            }
+    /* the reference against the library's own conversions */
+    int bad = 0;
+    for (int i = 0; i < 1 << 16 && !bad; i++) {
+        const uint8_t py[2] = {(uint8_t)rnd(), (uint8_t)rnd()};
+        const uint8_t pu[1] = {(uint8_t)rnd()}, pv[1] = {(uint8_t)rnd()};
+        float t[3][2];
+        float *to[3] = {t[0], t[1], t[2]};
+        bd_u8_yuv420_tensor_row_ref(py, pu, pv, 1, luts, to, 1, 2);
+        uint8_t rgb[3];
+        bd_yuv_to_rgb(py[1], pu[0], pv[0], rgb);
+        for (int c = 0; c < 3; c++)
+            if (memcmp(&t[c][1], &lut[c][rgb[c]], sizeof(float)) != 0) bad = 1;
+    }
+    CHECK_MSG(!bad, "yuv420 tensor reference differs from bd_yuv_to_rgb");
+    float px[3][2] = {{0.2f, 1.5f}, {0.6f, NAN}, {-1.0f, 0.999f}};
+    const float *pf[3] = {px[0], px[1], px[2]};
+    uint8_t y2[2], u1, v1;
+    bd_f32_tensor_yuv420_rows_ref(pf, NULL, y2, NULL, &u1, &v1, 1, 2);
+    const uint8_t rgb0[3] = {51, 153, 0}, rgb1[3] = {255, 0, 255}; /* 0.2*255+.5 = 51.5 */
+    uint8_t q0[3], q1[3];
+    bd_rgb_to_yuv(rgb0, q0);
+    bd_rgb_to_yuv(rgb1, q1);
+    CHECK(y2[0] == q0[0] && y2[1] == q1[0]);
+    CHECK(u1 == (q0[1] + q1[1] + 1) / 2 && v1 == (q0[2] + q1[2] + 1) / 2);
+}
+
 int main(void) {
     find_levels();
     RUN(test_mix_exhaustive);
@@ -494,5 +583,6 @@ int main(void) {
     RUN(test_blur_accum);
     RUN(test_yuv_rows);
     RUN(test_temporal_rows);
+    RUN(test_tensor_rows);
     return harness_finish();
 }

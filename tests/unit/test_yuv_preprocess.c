@@ -23,6 +23,7 @@
 
 #include "harness.h"
 #include "image/image.h"
+#include "kernels/img_kernels.h"
 
 static bd_image_buf *to_yuv(const bd_image *rgb, bd_pixel_format f) {
     bd_image_buf *b = NULL;
@@ -215,11 +216,217 @@ static void test_flat(void) {
     }
 }
 
+/* Frames at the tensor's own size (matting models): the identity path (row kernels
+ * at every ISA level, or plain C) must give each pixel's own colour exactly, as
+ * bd_yuv_to_rgb converts it; and the result must not depend on how the rows are
+ * split between threads. Random content, awkward sizes. */
+static uint32_t seed = 99;
+static uint8_t rnd8(void) {
+    seed = seed * 1103515245u + 12345u;
+    return (uint8_t)(seed >> 16);
+}
+
+static void fill_random(const bd_image *v) {
+    const int h = v->height, cw = (v->width + 1) / 2, ch = (v->height + 1) / 2;
+    const size_t row = (size_t)bd_pixel_format_bpp(v->format) * (size_t)v->width;
+    for (int y = 0; y < h; y++)
+        for (size_t x = 0; x < (v->format == BD_PIXEL_YUYV ? 2 * (size_t)v->width
+                                : bd_format_is_yuv(v->format) ? (size_t)v->width
+                                                                : row);
+             x++)
+            v->data[(size_t)y * v->stride_bytes + x] = rnd8();
+    if (v->format != BD_PIXEL_I420 && v->format != BD_PIXEL_NV12) return;
+    const int planes = v->format == BD_PIXEL_I420 ? 2 : 1;
+    for (int p = 0; p < planes; p++)
+        for (int y = 0; y < ch; y++)
+            for (int x = 0; x < cw * (3 - planes); x++)
+                v->plane[p][(size_t)y * v->plane_stride_bytes[p] + (size_t)x] = rnd8();
+}
+
+/* The RGB of pixel (x, y) of any format, the textbook way. */
+static void pixel_rgb(const bd_image *v, int x, int y, uint8_t rgb[3]) {
+    const uint8_t *row = v->data + (size_t)y * v->stride_bytes;
+    if (v->format == BD_PIXEL_YUYV) {
+        const uint8_t *p = row + (size_t)(x / 2) * 4;
+        bd_yuv_to_rgb(p[(x & 1) * 2], p[1], p[3], rgb);
+    } else if (v->format == BD_PIXEL_I420) {
+        bd_yuv_to_rgb(row[x], v->plane[0][(size_t)(y / 2) * v->plane_stride_bytes[0] + x / 2],
+                      v->plane[1][(size_t)(y / 2) * v->plane_stride_bytes[1] + x / 2], rgb);
+    } else if (v->format == BD_PIXEL_NV12) {
+        const uint8_t *uv = v->plane[0] + (size_t)(y / 2) * v->plane_stride_bytes[0];
+        bd_yuv_to_rgb(row[x], uv[(x / 2) * 2], uv[(x / 2) * 2 + 1], rgb);
+    } else {
+        int off[4];
+        bd_format_rgba_offsets(v->format, off);
+        for (int c = 0; c < 3; c++)
+            rgb[c] = row[(size_t)x * (size_t)bd_pixel_format_bpp(v->format) + (size_t)off[c]];
+    }
+}
+
+static void test_identity(void) {
+    const bd_pixel_format fmts[] = {BD_PIXEL_I420, BD_PIXEL_NV12, BD_PIXEL_YUYV, BD_PIXEL_RGB24,
+                                    BD_PIXEL_BGRX32};
+    const int sizes[][2] = {{1, 1}, {2, 2}, {17, 9}, {33, 18}, {97, 61}, {320, 181}};
+    const bd_isa levels[] = {BD_ISA_REF, BD_ISA_AVX2, BD_ISA_AVX512};
+    for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++)
+        for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+            const int w = sizes[z][0], h = sizes[z][1];
+            if (fmts[f] == BD_PIXEL_YUYV && (w & 1)) continue;
+            bd_image_buf *b = NULL;
+            CHECK(bd_image_alloc(w, h, fmts[f], &b) == BD_OK);
+            if (!b) continue;
+            const bd_image *v = bd_image_view(b);
+            fill_random(v);
+            bd_linear_axis ax = {0}, ay = {0};
+            CHECK(bd_linear_axis_set(&ax, w, w, 1.0, 0.0) == BD_OK);
+            CHECK(bd_linear_axis_set(&ay, h, h, 1.0, 0.0) == BD_OK);
+            const size_t n = (size_t)w * (size_t)h * 3;
+            float *t = malloc(n * sizeof *t);
+            for (int layout = 0; layout < 2 && t; layout++)
+                for (int l = -1; l < 3; l++) {
+                    bd_tensor_map tm;
+                    map_init(&tm, layout, layout);
+                    for (int c = 0; c < 3; c++)
+                        for (int k = 0; k < 256; k++) tm.lut[c][k] = (float)k * (c + 1) - 100.0f;
+                    if (l >= 0) {
+                        tm.rows = bd_img_kernels_get(levels[l]);
+                        if (tm.rows->isa != levels[l]) continue; /* not on this CPU */
+                    }
+                    for (size_t i = 0; i < n; i++) t[i] = NAN;
+                    /* in three bands of rows, as threads would */
+                    const int cut[4] = {0, h / 3, (2 * h) / 3, h};
+                    for (int k = 0; k < 3; k++)
+                        bd_image_to_tensor_rows(v, &ax, &ay, 0, w, 0, h, &tm, t, cut[k],
+                                                cut[k + 1]);
+                    int bad = 0;
+                    for (int y = 0; y < h && !bad; y++)
+                        for (int x = 0; x < w && !bad; x++) {
+                            uint8_t rgb[3];
+                            pixel_rgb(v, x, y, rgb);
+                            for (int c = 0; c < 3; c++) {
+                                const int tc = tm.dst_channel[c];
+                                const size_t at =
+                                    layout ? (size_t)tc * w * h + (size_t)y * w + x
+                                           : ((size_t)y * w + x) * 3 + (size_t)tc;
+                                if (!(t[at] == tm.lut[tc][rgb[c]])) {
+                                    CHECK_MSG(0, "format %d %dx%d layout %d level %d: (%d,%d) "
+                                              "ch %d = %g, want %g", (int)fmts[f], w, h,
+                                              layout, l, x, y, c, t[at], tm.lut[tc][rgb[c]]);
+                                    bad = 1;
+                                }
+                            }
+                        }
+                    CHECK(!bad);
+                }
+            free(t);
+            bd_linear_axis_free(&ax);
+            bd_linear_axis_free(&ay);
+            bd_image_free(b);
+        }
+}
+
+/* A matting model's foreground colour (3 float planes) written into a frame:
+ * every format, every ISA level's kernels and plain C, split into bands, against
+ * the per-pixel textbook (byte = v * 255 + 0.5 truncated within 0..1, then
+ * bd_rgb_to_yuv, chroma the rounded mean of the pixels it covers). */
+static uint8_t unit_byte(float v) {
+    if (!(v > 0.0f)) return 0;
+    if (!(v < 1.0f)) return 255;
+    return (uint8_t)(v * 255.0f + 0.5f);
+}
+
+static void test_foreground(void) {
+    const bd_pixel_format fmts[] = {BD_PIXEL_I420, BD_PIXEL_NV12, BD_PIXEL_YUYV, BD_PIXEL_RGB24,
+                                    BD_PIXEL_RGBA32};
+    const int sizes[][2] = {{1, 1}, {2, 3}, {17, 9}, {34, 19}, {97, 61}};
+    const bd_isa levels[] = {BD_ISA_REF, BD_ISA_AVX2, BD_ISA_AVX512};
+    for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++)
+        for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+            const int w = sizes[z][0], h = sizes[z][1];
+            if (fmts[f] == BD_PIXEL_YUYV && (w & 1)) continue;
+            const size_t plane = (size_t)w * (size_t)h;
+            float *fgr = malloc(3 * plane * sizeof *fgr);
+            for (size_t i = 0; fgr && i < 3 * plane; i++) {
+                const uint8_t r = rnd8();
+                fgr[i] = r < 8 ? (r < 4 ? NAN : -0.5f) : r > 250 ? 1.5f : (float)r / 251.0f;
+            }
+            bd_image_buf *fb = NULL, *ob = NULL;
+            CHECK(bd_image_alloc(w, h, fmts[f], &fb) == BD_OK);
+            CHECK(bd_image_alloc(w, h, fmts[f], &ob) == BD_OK);
+            if (!fgr || !fb || !ob) {
+                free(fgr);
+                bd_image_free(fb);
+                bd_image_free(ob);
+                continue;
+            }
+            const bd_image *frame = bd_image_view(fb), *out = bd_image_view(ob);
+            fill_random(frame);
+            for (int l = -1; l < 3; l++) {
+                const bd_img_kernels *k = NULL;
+                if (l >= 0) {
+                    k = bd_img_kernels_get(levels[l]);
+                    if (k->isa != levels[l]) continue;
+                }
+                fill_random(out);
+                const int pairs = (h + 1) / 2;
+                const int cut[3] = {0, 2 * (pairs / 2), h};
+                for (int c = 0; c < 2; c++)
+                    bd_foreground_rows(fgr, 1, frame, out, k, cut[c], cut[c + 1]);
+                int bad = 0;
+                for (int y = 0; y < h && !bad; y++)
+                    for (int x = 0; x < w && !bad; x++) {
+                        uint8_t rgb[3], yuv[3], got[3];
+                        for (int c = 0; c < 3; c++)
+                            rgb[c] = unit_byte(fgr[(size_t)c * plane + (size_t)y * w + x]);
+                        if (!bd_format_is_yuv(fmts[f])) {
+                            pixel_rgb(out, x, y, got);
+                            bad = memcmp(got, rgb, 3) != 0;
+                            continue;
+                        }
+                        bd_rgb_to_yuv(rgb, yuv);
+                        /* chroma: the mean over the sample's pixels */
+                        const int sy = fmts[f] == BD_PIXEL_YUYV ? 1 : 2;
+                        int su = 0, sv = 0, cnt = 0;
+                        for (int yy = y / sy * sy; yy < y / sy * sy + sy && yy < h; yy++)
+                            for (int xx = x / 2 * 2; xx < x / 2 * 2 + 2 && xx < w; xx++) {
+                                uint8_t q[3], e[3];
+                                for (int c = 0; c < 3; c++)
+                                    q[c] = unit_byte(fgr[(size_t)c * plane + (size_t)yy * w + xx]);
+                                bd_rgb_to_yuv(q, e);
+                                su += e[1], sv += e[2], cnt++;
+                            }
+                        const uint8_t *row = out->data + (size_t)y * out->stride_bytes;
+                        uint8_t gy, gu, gv;
+                        if (fmts[f] == BD_PIXEL_YUYV) {
+                            const uint8_t *p = row + (size_t)(x / 2) * 4;
+                            gy = p[(x & 1) * 2], gu = p[1], gv = p[3];
+                        } else if (fmts[f] == BD_PIXEL_I420) {
+                            gy = row[x];
+                            gu = out->plane[0][(size_t)(y / 2) * out->plane_stride_bytes[0] + x / 2];
+                            gv = out->plane[1][(size_t)(y / 2) * out->plane_stride_bytes[1] + x / 2];
+                        } else {
+                            const uint8_t *uv =
+                                out->plane[0] + (size_t)(y / 2) * out->plane_stride_bytes[0];
+                            gy = row[x], gu = uv[(x / 2) * 2], gv = uv[(x / 2) * 2 + 1];
+                        }
+                        bad = gy != yuv[0] || gu != (su + cnt / 2) / cnt ||
+                              gv != (sv + cnt / 2) / cnt;
+                    }
+                CHECK_MSG(!bad, "foreground format %d %dx%d level %d", (int)fmts[f], w, h, l);
+            }
+            free(fgr);
+            bd_image_free(fb);
+            bd_image_free(ob);
+        }
+}
+
 int main(void) {
     const char *src = getenv("BD_SOURCE_DIR");
     char path[1024], err[256];
     snprintf(path, sizeof path, "%s/samples/astronaut.png", src ? src : ".");
     RUN(test_flat);
+    RUN(test_identity);
+    RUN(test_foreground);
     if (bd_image_read_file(path, BD_PIXEL_RGB24, NULL, &photo, err, sizeof err) != BD_OK) {
         printf("skipped: %s (scripts/fetch-samples.sh)\n", err);
         return 77;

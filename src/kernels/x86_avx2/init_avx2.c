@@ -18,5 +18,6 @@ void bd_img_kernels_init_avx2(bd_img_kernels *k) {
     k->isa = BD_ISA_AVX2;
     BD_FILL_IMG_KERNELS(k, avx2);
     BD_FILL_TMPL_KERNELS(k, avx2);
+    BD_FILL_TENSOR_KERNELS(k, avx2);
     /* no AVX2 versions yet (the reference C stays): luma_c3, luma_c4, refine_row */
 }

@@ -102,6 +102,18 @@ BD_INLINE bdvi bdvi_bcast16(__m128i x) { return _mm256_setr_m128i(x, x); }
 BD_INLINE bdvi bdvi_loadu(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
 BD_INLINE void bdvi_storeu(void *p, bdvi v) { _mm256_storeu_si256((__m256i *)p, v); }
 BD_INLINE bdvi bdvi_xor(bdvi a, bdvi b) { return _mm256_xor_si256(a, b); }
+/* 32-bit lanes: the first BDV_LANES bytes of x zero-extended; floats gathered at
+ * base[idx]; floats truncated toward zero (vcvttps2dq); lanes in 0..255 stored
+ * as BDV_LANES bytes. */
+BD_INLINE bdvi bdvi_from_u8(__m128i x) { return _mm256_cvtepu8_epi32(x); }
+BD_INLINE bdv bdv_gather_i(const float *base, bdvi idx) {
+    return _mm256_i32gather_ps(base, idx, 4);
+}
+BD_INLINE bdvi bdv_trunc_i(bdv v) { return _mm256_cvttps_epi32(v); }
+BD_INLINE void bdvi_store_u8(uint8_t *p, bdvi v) {
+    const __m128i w = _mm_packus_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    _mm_storel_epi64((__m128i *)p, _mm_packus_epi16(w, w));
+}
 
 #include "kernels/templates/simd_common.inc"
 

@@ -20,4 +20,5 @@ void bd_img_kernels_init_avx512(bd_img_kernels *k) {
     BD_FILL_IMG_KERNELS(k, avx512);
     BD_FILL_IMG_KERNELS_LUMA(k, avx512);
     BD_FILL_TMPL_KERNELS(k, avx512);
+    BD_FILL_TENSOR_KERNELS(k, avx512);
 }

@@ -84,6 +84,14 @@ BD_INLINE bdvi bdvi_bcast16(__m128i x) { return _mm512_broadcast_i32x4(x); }
 BD_INLINE bdvi bdvi_loadu(const void *p) { return _mm512_loadu_si512(p); }
 BD_INLINE void bdvi_storeu(void *p, bdvi v) { _mm512_storeu_si512(p, v); }
 BD_INLINE bdvi bdvi_xor(bdvi a, bdvi b) { return _mm512_xor_si512(a, b); }
+BD_INLINE bdvi bdvi_from_u8(__m128i x) { return _mm512_cvtepu8_epi32(x); }
+BD_INLINE bdv bdv_gather_i(const float *base, bdvi idx) {
+    return _mm512_i32gather_ps(idx, base, 4);
+}
+BD_INLINE bdvi bdv_trunc_i(bdv v) { return _mm512_cvttps_epi32(v); }
+BD_INLINE void bdvi_store_u8(uint8_t *p, bdvi v) {
+    _mm_storeu_si128((__m128i *)p, _mm512_cvtepi32_epi8(v));
+}
 
 #include "kernels/templates/simd_common.inc"
 
