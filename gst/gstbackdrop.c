@@ -61,6 +61,8 @@ enum {
     PROP_TEMPORAL,
     PROP_TEMPORAL_STRENGTH,
     PROP_REUSE,
+    PROP_PRECISION,
+    PROP_DOWNSAMPLE_RATIO,
 };
 
 #define DEFAULT_BACKGROUND "blur"
@@ -84,6 +86,26 @@ static GType gst_backdrop_fit_get_type(void) {
     return type;
 }
 
+#define GST_TYPE_BACKDROP_PRECISION (gst_backdrop_precision_get_type())
+static GType gst_backdrop_precision_get_type(void) {
+    static GType type = 0;
+    static const GEnumValue values[] = {
+        {BD_PRECISION_FP32, "Single precision throughout", "fp32"},
+        {BD_PRECISION_FP16, "Convolution weights stored as half (F16C)", "fp16"},
+        {BD_PRECISION_BF16, "Dense convolutions in bfloat16 (AVX512_BF16), else fp32", "bf16"},
+        {BD_PRECISION_INT8, "Dense convolutions in int8 where the accuracy rule allows "
+                            "(AVX512_VNNI), else fp32", "int8"},
+        {BD_PRECISION_AUTO, "The fastest within the accuracy budget on this CPU (bf16 where "
+                            "it measures faster, else fp32)", "auto"},
+        {0, NULL, NULL},
+    };
+    if (g_once_init_enter(&type)) {
+        GType t = g_enum_register_static("GstBackdropPrecision", values);
+        g_once_init_leave(&type, t);
+    }
+    return type;
+}
+
 /* Settings as the properties hold them (guarded by the object lock). */
 typedef struct settings {
     gchar *model;      /* NULL = $BACKDROP_MODEL, else BD_DEFAULT_MODEL */
@@ -95,6 +117,8 @@ typedef struct settings {
     gint fit;
     gboolean temporal, reuse;
     gdouble temporal_strength; /* 0 = the library's default */
+    gint precision;            /* bd_precision */
+    gdouble downsample_ratio;  /* RVM's; 0 = the library's choice for the frame size */
 } settings;
 
 struct _GstBackdrop {
@@ -248,6 +272,8 @@ static gboolean load_model(GstBackdrop *self, int w, int h) {
     bd_model_options_default(&mo);
     mo.frame_width = w > 0 ? w : 512;
     mo.frame_height = h > 0 ? h : 512;
+    mo.precision = (bd_precision)self->cur.precision;
+    mo.downsample_ratio = (float)self->cur.downsample_ratio;
     bd_status st = bd_model_create(&mo, &m);
     if (st == BD_OK) st = bd_model_load_file(m, path);
     if (st != BD_OK) {
@@ -266,6 +292,9 @@ static gboolean load_model(GstBackdrop *self, int w, int h) {
         self->free_dims |= bd_model_input_free_dims(m, i) != 0;
     self->model_w = mo.frame_width;
     self->model_h = mo.frame_height;
+    bd_model_stats ms = {.struct_size = sizeof ms};
+    if (bd_model_get_stats(m, &ms) == BD_OK && ms.precision_note[0])
+        GST_INFO_OBJECT(self, "precision: %s", ms.precision_note);
     return TRUE;
 }
 
@@ -611,6 +640,14 @@ static void gst_backdrop_set_property(GObject *object, guint prop_id, const GVal
         p->reuse = g_value_get_boolean(value);
         self->dirty_effects = TRUE;
         break;
+    case PROP_PRECISION:
+        p->precision = g_value_get_enum(value);
+        self->dirty_model = TRUE; /* compiled into the model */
+        break;
+    case PROP_DOWNSAMPLE_RATIO:
+        p->downsample_ratio = g_value_get_double(value);
+        self->dirty_model = TRUE;
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -643,6 +680,8 @@ static void gst_backdrop_get_property(GObject *object, guint prop_id, GValue *va
     case PROP_TEMPORAL: g_value_set_boolean(value, p->temporal); break;
     case PROP_TEMPORAL_STRENGTH: g_value_set_double(value, p->temporal_strength); break;
     case PROP_REUSE: g_value_set_boolean(value, p->reuse); break;
+    case PROP_PRECISION: g_value_set_enum(value, p->precision); break;
+    case PROP_DOWNSAMPLE_RATIO: g_value_set_double(value, p->downsample_ratio); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
     }
     GST_OBJECT_UNLOCK(self);
@@ -666,6 +705,8 @@ static void gst_backdrop_init(GstBackdrop *self) {
     p->temporal = TRUE; /* a stream of frames: smooth by default */
     p->temporal_strength = DEFAULT_TEMPORAL_STRENGTH;
     p->reuse = FALSE;
+    p->precision = BD_PRECISION_FP32;
+    p->downsample_ratio = 0.0;
     self->dirty_model = self->dirty_bg = self->dirty_effects = TRUE;
     /* drop frames that are already late instead of building latency */
     gst_base_transform_set_qos_enabled(GST_BASE_TRANSFORM(self), TRUE);
@@ -759,6 +800,18 @@ static void gst_backdrop_class_init(GstBackdropClass *klass) {
                              "it ran on and reuse its mask (at most 15 frames in a row; not for "
                              "models with recurrent state)",
                              FALSE, RW));
+    g_object_class_install_property(
+        gobject_class, PROP_PRECISION,
+        g_param_spec_enum("precision", "Precision",
+                          "Arithmetic of the model's convolutions; bf16 and int8 fall back to "
+                          "fp32 on CPUs without AVX512_BF16 / AVX512_VNNI",
+                          GST_TYPE_BACKDROP_PRECISION, BD_PRECISION_FP32, RW));
+    g_object_class_install_property(
+        gobject_class, PROP_DOWNSAMPLE_RATIO,
+        g_param_spec_double("downsample-ratio", "Downsample ratio",
+                            "Internal scale of models with a downsample_ratio input (Robust "
+                            "Video Matting); 0 = chosen from the frame size (0.375 at 720p)",
+                            0.0, 1.0, 0.0, RW));
 
     gst_element_class_set_static_metadata(
         element_class, "Background replacement", "Filter/Effect/Video",
@@ -775,6 +828,7 @@ static void gst_backdrop_class_init(GstBackdropClass *klass) {
     filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_backdrop_transform_frame_ip);
 
     gst_type_mark_as_plugin_api(GST_TYPE_BACKDROP_FIT, 0);
+    gst_type_mark_as_plugin_api(GST_TYPE_BACKDROP_PRECISION, 0);
     GST_DEBUG_CATEGORY_INIT(gst_backdrop_debug, "backdrop", 0, "backdrop video filter");
 }
 

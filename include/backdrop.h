@@ -134,6 +134,13 @@ typedef enum bd_precision {
                               accumulation (vpdpbusd), dequantised to fp32 with the bias;
                               outputs and every other op fp32. Needs the avx512 kernel
                               level and a CPU with AVX512_VNNI, else FP32 */
+    BD_PRECISION_AUTO = 4, /* the fastest precision within the accuracy budget on this
+                              CPU, decided at load: BF16 where the CPU has
+                              AVX512_BF16 and a ~1 ms timing shows vdpbf16ps doing
+                              >= 1.5x the multiply-adds of the FP32 FMA (Zen 4: 2x;
+                              some Xeons: 0.4x), else FP32. Never INT8 (opt-in).
+                              bd_model_stats: precision is what ran, precision_note
+                              says what auto measured and chose */
 } bd_precision;
 
 /** Options for loading a model. Fill with bd_model_options_default(). */
@@ -245,7 +252,8 @@ typedef struct bd_model_stats {
     bd_precision precision;  /* INT8 / BF16 if any op runs in int8 / bf16, FP16 if any op got half
                                 weights, else FP32 */
     int n_ops_fp16;          /* ops whose weights are stored as half */
-    const char *precision_note; /* static: why FP16/BF16 was not (fully) used, or "" */
+    const char *precision_note; /* owned by the model: why FP16/BF16/INT8 was not
+                                   (fully) used and what AUTO chose, or "" */
     float downsample_ratio;     /* bound to RVM's downsample_ratio input; 0 = none */
     int n_ops_bf16;             /* ops run with bf16 weights and activations */
     int n_ops_int8;             /* ops run with s8 weights and u8 activations */
@@ -346,6 +354,14 @@ BD_API void bd_session_profile_reset(bd_session *session);
  * Used by `backdrop bench` to state how far from the hardware bound we are.
  */
 BD_API bd_status bd_measure_peak_gmacs(bd_isa isa, double *gmacs);
+/**
+ * The same for a precision's own instruction (appended in 0.4): FP32 and FP16 the
+ * FMA loop, BF16 vdpbf16ps (2 multiply-adds per fp32 lane), INT8 vpdpbusd (4);
+ * BD_ERR_UNSUPPORTED (*gmacs = 0) where the level or the CPU has no such kernels,
+ * BD_ERR_INVALID_ARG for AUTO or an unknown value.
+ */
+BD_API bd_status bd_measure_peak_gmacs_precision(bd_isa isa, bd_precision precision,
+                                                 double *gmacs);
 
 /* ---------------------------------------------------------------------------
  * Model conventions (appended in 0.3): what a segmentation or matting model wants

@@ -383,6 +383,12 @@ typedef struct bd_kernels {
      * multiply-adds one of its iterations does (bd_measure_peak_gmacs). */
     float (*peak_fma)(int64_t iters);
     int peak_macs_per_iter;
+    /* The same for vdpbf16ps and vpdpbusd; NULL (0) where conv2d_bf16 /
+     * conv2d_int8 are, set with them (bd_measure_peak_gmacs_precision). */
+    float (*peak_bf16)(int64_t iters);
+    int peak_bf16_macs_per_iter;
+    float (*peak_int8)(int64_t iters);
+    int peak_int8_macs_per_iter;
 } bd_kernels;
 
 /* Fills k with the best kernels up to `isa` (already resolved by bd_isa_resolve).

@@ -11,5 +11,8 @@
 float bd_peak_fma_scalar(int64_t iters);  /* 16 MACs per iteration */
 float bd_peak_fma_avx2(int64_t iters);    /* 16 x 8 MACs per iteration */
 float bd_peak_fma_avx512(int64_t iters);  /* 16 x 16 MACs per iteration */
+/* The dot-product instructions of the reduced precisions (AVX-512 only). */
+float bd_peak_bf16_avx512(int64_t iters); /* 16 x 16 x 2 MACs per iteration */
+float bd_peak_int8_avx512(int64_t iters); /* 16 x 16 x 4 MACs per iteration */
 
 #endif

@@ -38,7 +38,8 @@ bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
     }
     if (m->opts.n_extra_outputs < 0 || (m->opts.n_extra_outputs > 0 && !m->opts.extra_outputs) ||
         (m->opts.precision != BD_PRECISION_FP32 && m->opts.precision != BD_PRECISION_FP16 &&
-         m->opts.precision != BD_PRECISION_BF16 && m->opts.precision != BD_PRECISION_INT8) ||
+         m->opts.precision != BD_PRECISION_BF16 && m->opts.precision != BD_PRECISION_INT8 &&
+         m->opts.precision != BD_PRECISION_AUTO) ||
         m->opts.input_width < 0 || m->opts.input_width > BD_MAX_INPUT_SIDE ||
         m->opts.input_height < 0 || m->opts.input_height > BD_MAX_INPUT_SIDE ||
         m->opts.frame_width < 0 || m->opts.frame_width > BD_MAX_INPUT_SIDE ||
@@ -117,6 +118,8 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size, const char 
     m->n_macs = 0;
     for (int i = 0; i < g->n_nodes; i++) m->n_macs += bd_node_macs(g, &g->nodes[i]);
     bd_kernels_init(&m->kernels, bd_isa_resolve(m->opts.isa));
+    m->precision = m->opts.precision;
+    if (m->precision == BD_PRECISION_AUTO) bd_precision_auto(m);
     if ((st = bd_pack_weights(m))) return st;
     if (m->arena_bytes > m->opts.max_arena_bytes) /* BF16: grew by the input scratch */
         return bd_err_set(&m->err, BD_ERR_LIMIT,
@@ -317,9 +320,9 @@ static int pack_int8(bd_model *m, bd_node *n, const bd_conv_params *p, const flo
 bd_status bd_pack_weights(bd_model *m) {
     bd_graph *g = &m->graph;
     const bd_kernels *k = &m->kernels;
-    const bool fp16 = m->opts.precision == BD_PRECISION_FP16;
-    const bool bf16 = m->opts.precision == BD_PRECISION_BF16;
-    const bool int8 = m->opts.precision == BD_PRECISION_INT8;
+    const bool fp16 = m->precision == BD_PRECISION_FP16;
+    const bool bf16 = m->precision == BD_PRECISION_BF16;
+    const bool int8 = m->precision == BD_PRECISION_INT8;
     int kept_fp32 = 0; /* dense convolutions left in fp32 in BF16/INT8 mode, any in FP16 */
     size_t scratch = 0; /* bytes of the scratch region: BF16/INT8 input, INSTANCE_NORM sums */
     m->packed_bytes = 0;
@@ -415,6 +418,13 @@ bd_status bd_pack_weights(bd_model *m) {
     else if (bf16 && kept_fp32)
         m->precision_note = "some dense convolutions keep FP32 (geometry the BF16 kernel "
                             "does not take)";
+    if (m->opts.precision == BD_PRECISION_AUTO) { /* the choice, then why ops kept fp32 */
+        size_t len = strlen(m->precision_text);
+        if (m->precision_note[0] && len + 2 < sizeof m->precision_text)
+            snprintf(m->precision_text + len, sizeof m->precision_text - len, "; %s",
+                     m->precision_note);
+        m->precision_note = m->precision_text;
+    }
     /* The scratch goes after the planned tensors, 64-byte aligned. */
     m->bf16_offset = 0;
     if (scratch) {

@@ -24,8 +24,13 @@ struct bd_model {
     int n_ops_f16;              /* nodes with packed_f16 */
     int n_ops_bf16;             /* nodes with packed_bf16 */
     int n_ops_int8;             /* nodes with packed_int8 */
-    const char *precision_note; /* static; "" unless FP16 or BF16 was requested and
-                                   not (fully) available */
+    const char *precision_note; /* static or precision_text; "" unless a reduced
+                                   precision was requested and not (fully) used, or
+                                   AUTO chose */
+    bd_precision precision;     /* what bd_pack_weights applies: opts.precision, or
+                                   what AUTO resolved to (bd_precision_auto) */
+    char precision_text[320];   /* AUTO: its choice, the rates it measured and the
+                                   packing note */
     /* BF16: the inputs of the packed_bf16 nodes are converted to bf16 into one
      * scratch region at the end of each session's arena, [bf16_offset,
      * arena_bytes) (sized for the largest such input at compile time; one node
@@ -69,6 +74,16 @@ bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n);
  * half weights (packed_f16), the others fp32 (packed); precision_note says why
  * some or all stayed fp32. */
 bd_status bd_pack_weights(bd_model *m);
+
+/* BD_PRECISION_AUTO for m->kernels: BF16 where the level has the bf16 kernels and
+ * this core's vdpbf16ps loop does >= 1.5x the multiply-adds of its FMA loop (a
+ * ~1 ms timing), else FP32. Sets m->precision and m->precision_text. */
+void bd_precision_auto(bd_model *m);
+
+/* Times k's throughput loop for `precision` (FP32/FP16: the FMA one), best of 5
+ * runs of `iters` iterations; BD_ERR_UNSUPPORTED (*gmacs = 0) where k has none. */
+bd_status bd_peak_rate(const bd_kernels *k, bd_precision precision, int64_t iters,
+                       double *gmacs);
 
 /* Runs tile ith of nth of node i with the session's arena (any thread may run any
  * tile; the result does not depend on nth). A BF16 node (packed_bf16) run as one

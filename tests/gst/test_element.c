@@ -412,6 +412,95 @@ static void check_start_error(const char *prop, const char *value) {
     gst_object_unref(pipe);
 }
 
+/* A model as the element loads it: for frames of w x h, at `prec` and RVM's `ratio`. */
+static bd_model *load_as_element(const char *path, bd_precision prec, float ratio, int w,
+                                 int h) {
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    mo.precision = prec;
+    mo.downsample_ratio = ratio;
+    mo.frame_width = w;
+    mo.frame_height = h;
+    bd_model *m = NULL;
+    if (bd_model_create(&mo, &m) != BD_OK || bd_model_load_file(m, path) != BD_OK) {
+        CHECK_MSG(0, "cannot load %s: %s", path, m ? bd_model_last_error(m) : "");
+        bd_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* One frame through the element with `props` against bd_pipeline_replace with a
+ * model loaded the way those properties ask (m): byte for byte. */
+static void check_model_props(const char *props, bd_model *m, int fw, int fh) {
+    GstCaps *caps = NULL;
+    GstBuffer *in = make_frame("I420", fw, fh, &caps);
+    bd_pipeline_options po;
+    bd_pipeline_options_default(&po);
+    bd_background bg = {.kind = BD_BG_COLOR, .color = {0x10, 0xe0, 0x30}};
+    bd_model *saved = model;
+    model = m; /* reference() runs the global model */
+    bd_image_buf *want = reference(&po, caps, in, &bg, BD_PIXEL_I420);
+    model = saved;
+    GstHarness *h = new_element(props);
+    gst_harness_set_src_caps(h, gst_caps_ref(caps));
+    GstBuffer *got = run_element(h, in);
+    CHECK_MSG(got != NULL, "[%s]: no output", props);
+    if (got && want) {
+        long bad = diff_frame(caps, got, want);
+        CHECK_MSG(bad == 0, "[%s]: %ld bytes differ from the library at those settings", props,
+                  bad);
+    }
+    if (got) gst_buffer_unref(got);
+    gst_harness_teardown(h);
+    bd_image_free(want);
+    gst_buffer_unref(in);
+    gst_caps_unref(caps);
+}
+
+/* precision=P compiles the element's model at P (bf16 / int8 where the CPU has
+ * them; the library falls back to fp32 the same way on others), and
+ * downsample-ratio=R binds RVM's input (when models/ has RVM); the property
+ * reads back what was set. */
+static void test_precision_and_ratio(void) {
+    static const char *const names[] = {"bf16", "int8", "auto", "fp16"};
+    static const bd_precision precs[] = {BD_PRECISION_BF16, BD_PRECISION_INT8,
+                                         BD_PRECISION_AUTO, BD_PRECISION_FP16};
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        char props[128];
+        snprintf(props, sizeof props, "background=color:#10e030 precision=%s", names[i]);
+        bd_model *m = load_as_element(model_path, precs[i], 0.0f, 320, 240);
+        if (m) check_model_props(props, m, 320, 240);
+        bd_model_free(m);
+        GstElement *e = gst_element_factory_make("backdrop", NULL);
+        gst_util_set_object_arg(G_OBJECT(e), "precision", names[i]);
+        gint got = -1;
+        g_object_get(e, "precision", &got, NULL);
+        CHECK_MSG(got == (gint)precs[i], "precision=%s reads back %d", names[i], got);
+        gst_object_unref(e);
+    }
+    char rvm[1200];
+    const char *models = getenv("BD_MODELS_DIR");
+    snprintf(rvm, sizeof rvm, "%s/rvm_mobilenetv3_fp32.onnx", models ? models : ".");
+    struct stat sb;
+    if (stat(rvm, &sb) != 0) {
+        printf("note: %s missing, downsample-ratio not run\n", rvm);
+        return;
+    }
+    const float ratios[] = {0.5f, 0.25f};
+    bd_model *m0 = load_as_element(rvm, BD_PRECISION_FP32, 0.5f, 160, 96);
+    bd_model *m1 = load_as_element(rvm, BD_PRECISION_FP32, 0.25f, 160, 96);
+    bd_model *ms[] = {m0, m1};
+    for (int i = 0; i < 2; i++) {
+        char props[1400];
+        snprintf(props, sizeof props, "model=%s background=color:#10e030 downsample-ratio=%g",
+                 rvm, (double)ratios[i]);
+        if (ms[i]) check_model_props(props, ms[i], 160, 96);
+    }
+    bd_model_free(m0);
+    bd_model_free(m1);
+}
+
 static void test_bad_paths(void) {
     check_start_error("model", "/nonexistent/model.tflite");
     check_start_error("model", photo_path); /* a PNG is not a model */
@@ -451,6 +540,7 @@ int main(int argc, char **argv) {
     RUN(test_property_change);
     RUN(test_qos_drops_late_frames);
     RUN(test_bad_paths);
+    RUN(test_precision_and_ratio);
     bd_image_free(photo);
     bd_model_free(model);
     return harness_finish();

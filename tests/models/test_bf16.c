@@ -169,6 +169,59 @@ static void test_fallback(const char *models) {
     close_runner(&r);
 }
 
+/* The peak loops of bd_measure_peak_gmacs_precision and BD_PRECISION_AUTO: the
+ * bf16 loop runs where the kernels are and is refused below avx512; AUTO is no
+ * precision to measure; a model loaded with AUTO says what it chose, runs it, and
+ * gives exactly what that precision requested directly gives. */
+static void test_auto(const char *models, bool vnni) {
+    double f = 0, b = 0, q = 0, x = 1;
+    CHECK(bd_measure_peak_gmacs_precision(BD_ISA_AUTO, BD_PRECISION_FP32, &f) == BD_OK && f > 0);
+    CHECK(bd_measure_peak_gmacs_precision(BD_ISA_AUTO, BD_PRECISION_BF16, &b) == BD_OK && b > 0);
+    CHECK(bd_measure_peak_gmacs_precision(BD_ISA_AVX2, BD_PRECISION_BF16, &x) ==
+              BD_ERR_UNSUPPORTED &&
+          x == 0);
+    CHECK(bd_measure_peak_gmacs_precision(BD_ISA_AUTO, BD_PRECISION_AUTO, &x) ==
+          BD_ERR_INVALID_ARG);
+    CHECK(bd_measure_peak_gmacs_precision(BD_ISA_AUTO, (bd_precision)99, &x) ==
+          BD_ERR_INVALID_ARG);
+    if (vnni)
+        CHECK(bd_measure_peak_gmacs_precision(BD_ISA_AUTO, BD_PRECISION_INT8, &q) == BD_OK &&
+              q > 0);
+    printf("peaks per core: fp32 FMA %.1f, bf16 vdpbf16ps %.1f, int8 vpdpbusd %.1f GMAC/s\n", f,
+           b, q);
+    char mpath[2048];
+    struct stat sb;
+    harness_path(mpath, sizeof mpath, models, "selfie_segmentation.tflite");
+    if (stat(mpath, &sb) != 0) return;
+    runner a, d, c;
+    if (open_runner(&a, mpath, BD_PRECISION_AUTO, BD_ISA_AUTO, 1, 0, 0, 0)) return;
+    const bd_precision chose = a.st.precision;
+    printf("auto: %s\n", a.st.precision_note);
+    CHECK(chose == BD_PRECISION_BF16 || chose == BD_PRECISION_FP32);
+    CHECK(strstr(a.st.precision_note, chose == BD_PRECISION_BF16 ? "auto chose bf16"
+                                                                 : "auto chose fp32") != NULL);
+    if (open_runner(&d, mpath, chose, BD_ISA_AUTO, 1, 0, 0, 0) == 0) {
+        float *in = NULL;
+        size_t n = 0;
+        if (bd_session_input(a.s, 0, &in, &n) == BD_OK) {
+            float *x0 = malloc(n * sizeof *x0);
+            for (size_t i = 0; i < n && x0; i++) x0[i] = (float)((i * 7919) % 256) / 255.0f;
+            size_t n1 = 0, n2 = 0;
+            const float *y1 = x0 ? run(&a, x0, n, 0, &n1) : NULL;
+            const float *y2 = x0 ? run(&d, x0, n, 0, &n2) : NULL;
+            CHECK_MSG(y1 && y2 && n1 == n2 && memcmp(y1, y2, n1 * sizeof *y1) == 0,
+                      "auto differs from the precision it chose");
+            free(x0);
+        }
+        close_runner(&d);
+    }
+    close_runner(&a);
+    if (open_runner(&c, mpath, BD_PRECISION_AUTO, BD_ISA_AVX2, 1, 0, 0, 0) == 0)
+        CHECK(c.st.precision == BD_PRECISION_FP32 &&
+              strstr(c.st.precision_note, "auto chose fp32 (no BF16 kernels") != NULL);
+    close_runner(&c);
+}
+
 int main(void) {
     bd_cpu_info ci;
     bd_cpu_detect(&ci);
@@ -180,7 +233,12 @@ int main(void) {
         harness_skip_data(!models ? "BD_MODELS_DIR not set" : "no AVX512_BF16 on this CPU/build");
         return harness_finish();
     }
+    bool vnni = ci.avx512_vnni;
+#if !defined(BD_HAVE_AVX512_VNNI)
+    vnni = false;
+#endif
     test_fallback(models);
+    test_auto(models, vnni);
     test_selfie(models);
     test_modnet(models);
     test_rvm(models);

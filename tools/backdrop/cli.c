@@ -224,11 +224,9 @@ bd_precision cli_precision_request(cli_precision p) {
     case CLI_PREC_FP16: return BD_PRECISION_FP16;
     case CLI_PREC_BF16: return BD_PRECISION_BF16; /* the library falls back to FP32 */
     case CLI_PREC_INT8: return BD_PRECISION_INT8; /* the same without AVX512_VNNI */
-    /* auto: the fastest precision within the accuracy budget. The one BF16 CPU
-     * measured (a Xeon with AVX512_BF16: vdpbf16ps at a quarter of the FMA rate)
-     * ran BF16 1.4-1.9x slower than FP32 (docs/NOTES.md), so auto stays FP32
-     * until a per-CPU timing picks BF16 where it wins. */
-    case CLI_PREC_AUTO: return BD_PRECISION_FP32;
+    /* auto: the library times vdpbf16ps against the FMA at load and takes BF16
+     * where it wins (src/runtime/precision.c). */
+    case CLI_PREC_AUTO: return BD_PRECISION_AUTO;
     default: return BD_PRECISION_FP32;
     }
 }

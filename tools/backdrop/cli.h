@@ -106,9 +106,8 @@ bool cli_has_ext(const char *path, const char *ext);
  * "no model found at '<path>'; ..." if the chosen file does not exist. */
 const char *cli_resolve_model(const char *opt_path);
 
-/* --precision: what the user asked for. AUTO loads with BD_PRECISION_BF16
- * without printing the library's fallback note: bf16 where the CPU has
- * AVX512_BF16 (the library falls back to fp32 by itself elsewhere), else fp32. */
+/* --precision: what the user asked for. AUTO loads with BD_PRECISION_AUTO: the
+ * library times vdpbf16ps against the FMA and takes bf16 where it wins. */
 typedef enum cli_precision {
     CLI_PREC_FP32 = 0,
     CLI_PREC_FP16,
@@ -282,7 +281,8 @@ int cli_seg_check(const char *cmd, const cli_seg_opts *o);
     "      --precision P   fp32 (default), fp16 (weights stored as FP16; needs F16C),\n"  \
     "                      bf16 (dense convolutions in bfloat16; needs AVX512_BF16)\n"  \
     "                      int8 (dense convolutions in u8 x s8; needs AVX512_VNNI)\n"  \
-    "                      or auto (bf16 if this CPU has AVX512_BF16, else fp32);\n"   \
+    "                      or auto (bf16 where a load-time timing finds it faster\n"  \
+    "                      on this CPU, else fp32);\n"                                  \
     "                      unavailable ones run FP32 (error vs FP32: docs/NOTES.md)\n" \
     "      --fp16          the same as --precision fp16\n"                              \
     "      --threshold T   probability at which alpha is 0.5 (0..1); needs a softness\n"    \

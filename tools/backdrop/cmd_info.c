@@ -34,8 +34,8 @@ static void usage(FILE *f) {
           "                    frames of WxH (default 512x512)\n"
           "      --input-size WxH  set the free input dims directly\n"
           "      --downsample-ratio R  RVM's internal scale (default: automatic)\n"
-          "      --precision P fp32 (default), fp16, bf16, int8 or auto (fp32 for now:\n"
-          "                    bf16 measured slower on Xeons): the precision to compile for;\n"
+          "      --precision P fp32 (default), fp16, bf16, int8 or auto (bf16 where it\n"
+          "                    measures faster on this CPU): the precision to compile for;\n"
           "                    'precision' then says what it got (--fp16 = fp16)\n"
           "  -h, --help        print this help and exit\n",
           f);

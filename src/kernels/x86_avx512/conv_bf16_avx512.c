@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "kernels/conv_geom.h"
+#include "kernels/peak.h"
 #include "kernels/templates/tmpl.h"
 #include "kernels/x86_avx512/simd_avx512.h"
 #include "kernels/x86_avx512/kernels_avx512.h"
@@ -318,4 +319,6 @@ void bd_kernels_init_avx512_bf16(bd_kernels *k) {
     k->conv2d_bf16 = bd_bf16_conv2d_avx512;
     k->pack_conv2d_bf16 = bd_bf16_conv2d_pack_avx512;
     k->convert_bf16 = bd_bf16_convert_avx512;
+    k->peak_bf16 = bd_peak_bf16_avx512;
+    k->peak_bf16_macs_per_iter = 16 * 16 * 2;
 }

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "kernels/conv_geom.h"
+#include "kernels/peak.h"
 #include "kernels/scalar/pack_blocked.h"
 #include "kernels/templates/tmpl.h"
 #include "kernels/x86_avx512/simd_avx512.h"
@@ -391,4 +392,6 @@ void bd_kernels_init_avx512_int8(bd_kernels *k) {
     k->pack_conv2d_int8 = bd_int8_conv2d_pack_avx512;
     k->quantize_int8 = bd_int8_quantize_avx512;
     k->minmax_int8 = bd_int8_minmax_avx512;
+    k->peak_int8 = bd_peak_int8_avx512;
+    k->peak_int8_macs_per_iter = 16 * 16 * 4;
 }

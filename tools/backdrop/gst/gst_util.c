@@ -185,11 +185,12 @@ int cli_gst_configure(const char *cmd, GstElement *e, const cli_seg_opts *o,
         rc = set_double(cmd, e, "--light-wrap", "light-wrap", o->light_wrap);
     if (rc == CLI_EXIT_OK && o->have_class)
         rc = set_int(cmd, e, "--class", "person-class", o->person_class);
-    if (rc == CLI_EXIT_OK && o->precision == CLI_PREC_FP16)
-        rc = set_bool(cmd, e, "--fp16", "fp16", true);
-    else if (rc == CLI_EXIT_OK && o->precision != CLI_PREC_FP32) /* bf16, auto */
-        rc = set_string(cmd, e, "--precision", "precision",
-                        o->precision == CLI_PREC_BF16 ? "bf16" : "auto");
+    if (rc == CLI_EXIT_OK && o->precision != CLI_PREC_FP32)
+        rc = set_int(cmd, e, "--precision", "precision",
+                     (int)cli_precision_request(o->precision));
+    if (rc == CLI_EXIT_OK && o->downsample_ratio > 0.0f)
+        rc = set_double(cmd, e, "--downsample-ratio", "downsample-ratio",
+                        (double)o->downsample_ratio);
     if (rc == CLI_EXIT_OK && o->temporal >= 0)
         rc = set_bool(cmd, e, "--temporal", "temporal", o->temporal == 1);
     if (rc == CLI_EXIT_OK && o->temporal_strength > 0.0f)
