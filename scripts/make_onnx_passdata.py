@@ -4,7 +4,8 @@ pass_) with ONNX Runtime's outputs, in the format of make_onnx_testdata.py:
 PyTorch's pre-opset-14 hardswish and squeeze-excite gate (HardSigmoid + Mul), ASPP
 convolutions whose dilation reaches past the feature map, and depthwise
 convolutions with dilation 2 (torchvision MobileNetV3's last stage), and MODNet's
-IBNorm (BatchNorm and InstanceNorm on the two halves of a conv's channels).
+IBNorm (BatchNorm and InstanceNorm on the two halves of a conv's channels), and
+Slices that are contiguous runs of their input (views) beside one that is not.
 
 Usage: python3 scripts/make_onnx_passdata.py (needs onnx, onnxruntime, numpy).
 """
@@ -75,6 +76,23 @@ def main():
         init("w2", w(20, 24, 3, 3)), init("b2", w(20)), init("s13", i64(13)),
         init("s20", i64(20)), init("ig2", w(13)), init("ib2", w(13)),
         init("m2", w(1, 7, 1, 1))], [1, 8, 40, 64])
+
+    # Slices that are one contiguous run of their input (rows of an NHWC feature
+    # map: the planner makes them views, no copy), one of them of another view, and
+    # one that is not (a window of columns: copied); a relu and a 1x1 conv read the
+    # views, a concat along the width joins all three.
+    t.save("pass_slice_view", [
+        N("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
+        N("Slice", ["c1", "s2", "s10", "ax2"], ["v1"]),
+        N("Slice", ["v1", "s1", "s5", "ax2"], ["v2"]),
+        N("Relu", ["v2"], ["a"]),
+        N("Conv", ["v2", "w2", "b2"], ["c2"]),
+        N("Slice", ["c1", "s37", "e37", "ax23"], ["win"]),
+        N("Concat", ["a", "win", "c2"], ["y"], axis=3),
+    ], [init("w1", w(6, 8, 3, 3)), init("b1", w(6)), init("s2", i64(2)),
+        init("s10", i64(10)), init("ax2", i64(2)), init("s1", i64(1)), init("s5", i64(5)),
+        init("w2", w(6, 6, 1, 1)), init("b2", w(6)), init("s37", i64(3, 2)),
+        init("e37", i64(7, 7)), init("ax23", i64(2, 3))], [1, 8, 12, 10])
 
 
 if __name__ == "__main__":

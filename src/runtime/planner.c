@@ -14,7 +14,10 @@
  * inside the output, each at its offset, so their producers write the concat's
  * result and the concat copies nothing. A part qualifies when it is computed
  * (not a constant), no graph output, used once in that concat and not already
- * part of another; the reshapes sharing its memory move with it.
+ * part of another; the reshapes sharing its memory move with it. A SLICE that
+ * is a contiguous run of its input (bd_slice_view: RVM's split of its NCHW
+ * output into the fgr planes and the alpha plane) is a view at an offset into
+ * its input's memory, and the executor skips its copy.
  */
 #include <stdlib.h>
 
@@ -57,6 +60,48 @@ static void place_concat_parts(bd_graph *g, const bd_node *n) {
     }
 }
 
+bool bd_slice_view(const bd_graph *g, const bd_node *n, size_t *offset_bytes) {
+    if (n->op != BD_OP_SLICE) return false;
+    const bd_value *in = &g->values[n->inputs[0]], *out = &g->values[n->output];
+    const int r = in->n_dims;
+    if (out->n_dims != r || r < 1 || in->n_elems == 0) return false;
+    int k = 0; /* the first axis with more than one index taken */
+    while (k < r && out->dims[k] == 1) k++;
+    if (k < r && n->pads[r + k] != 1) return false; /* a step */
+    for (int j = k + 1; j < r; j++)
+        if (out->dims[j] != in->dims[j]) return false; /* a hole after every row */
+    size_t off = 0, stride = 1;
+    for (int j = r - 1; j >= 0; j--) {
+        off += (size_t)n->pads[j] * stride;
+        stride *= (size_t)in->dims[j];
+    }
+    *offset_bytes = off * (in->n_bytes / in->n_elems);
+    return true;
+}
+
+/* Slice views (above): makes SLICE node n's output an alias into its input's
+ * root. Runs after the reshape aliases and the concat parts are set. */
+static void place_slice_view(bd_graph *g, const bd_node *n) {
+    size_t off;
+    if (!bd_slice_view(g, n, &off)) return;
+    int src = n->inputs[0];
+    size_t base = 0;
+    if (g->values[src].alias_of >= 0) {
+        base = g->values[src].alias_offset;
+        src = g->values[src].alias_of;
+    }
+    const int u = n->output;
+    const bd_value *root = &g->values[src], *out = &g->values[u];
+    if (root->is_const || root->is_input || out->is_output || out->is_input ||
+        out->alias_of >= 0 || src == u)
+        return;
+    for (int v = 0; v < g->n_values; v++) /* the output's reshapes move with it */
+        if (g->values[v].alias_of == u)
+            g->values[v].alias_of = src, g->values[v].alias_offset += base + off;
+    g->values[u].alias_of = src;
+    g->values[u].alias_offset = base + off;
+}
+
 bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err) {
     int *order = malloc(sizeof(int) * ((size_t)g->n_values + 1));
     placed *done = malloc(sizeof(placed) * ((size_t)g->n_values + 1));
@@ -81,6 +126,7 @@ bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err) {
         out->alias_of = src;
     }
     for (int i = 0; i < g->n_nodes; i++) place_concat_parts(g, &g->nodes[i]);
+    for (int i = 0; i < g->n_nodes; i++) place_slice_view(g, &g->nodes[i]);
     for (int v = 0; v < g->n_values; v++) {
         const bd_value *val = &g->values[v];
         if (val->is_const || val->first_use < 0) continue;

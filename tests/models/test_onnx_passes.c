@@ -9,7 +9,10 @@
  *     dilation 2 run the fast tiles;
  *   pass_ibnorm: MODNet's IBNorm (Slice, BatchNorm / InstanceNorm, Concat, Relu)
  *     becomes one INSTANCE_NORM over a channel range with the relu fused, twice
- *     (the norm part second and first; a large instance mean in the first).
+ *     (the norm part second and first; a large instance mean in the first);
+ *   pass_slice_view: two Slices of rows of an NHWC map (one of the other) are
+ *     views into the conv's output (runtime/planner.c), a window of columns is
+ *     not; a relu, a 1x1 conv and a concat read them.
  * Checked: the compiled structure, the output against ONNX Runtime at every ISA
  * (max |ours - ort| <= 1e-4 * range), and bit-identical outputs with 1, 2 and 3
  * threads (dynamic tile claiming must not change results).
@@ -65,6 +68,24 @@ static void check_structure(const char *name, const bd_graph *g) {
                   "%s: SE gate not folded into its conv", name);
         CHECK_MSG(count_op(g, BD_OP_MUL) == 1, "%s: %d MULs (want the gate only)", name,
                   count_op(g, BD_OP_MUL));
+    } else if (strcmp(name, "pass_slice_view") == 0) {
+        const bd_node *s0 = nth_op(g, BD_OP_SLICE, 0), *s1 = nth_op(g, BD_OP_SLICE, 1);
+        const bd_node *s2 = nth_op(g, BD_OP_SLICE, 2), *c0 = nth_op(g, BD_OP_CONV2D, 0);
+        CHECK_MSG(s0 && s1 && s2 && c0 && count_op(g, BD_OP_SLICE) == 3, "%s: slices", name);
+        if (s0 && s1 && s2 && c0) {
+            const bd_value *v0 = &g->values[s0->output], *v1 = &g->values[s1->output];
+            const bd_value *w = &g->values[s2->output];
+            const size_t row = 10 * 6 * sizeof(float); /* one NHWC row of the conv */
+            CHECK_MSG(v0->alias_of == c0->output && v0->alias_offset == 2 * row,
+                      "%s: rows 2..9 not a view at row 2 (%d, %zu)", name, v0->alias_of,
+                      v0->alias_offset);
+            CHECK_MSG(v1->alias_of == c0->output && v1->alias_offset == 3 * row,
+                      "%s: rows 1..4 of the view not a view at row 3 (%d, %zu)", name,
+                      v1->alias_of, v1->alias_offset);
+            CHECK_MSG(w->alias_of < 0, "%s: the column window is not contiguous", name);
+            size_t off = 0;
+            CHECK(bd_slice_view(g, s0, &off) && off == 2 * row && !bd_slice_view(g, s2, &off));
+        }
     } else if (strcmp(name, "pass_ibnorm") == 0) {
         const bd_node *n0 = nth_op(g, BD_OP_INSTANCE_NORM, 0);
         const bd_node *n1 = nth_op(g, BD_OP_INSTANCE_NORM, 1);
@@ -154,6 +175,7 @@ static void test_pass_models(void) {
     run_case(dir, "pass_hswish_se");
     run_case(dir, "pass_dilated");
     run_case(dir, "pass_ibnorm");
+    run_case(dir, "pass_slice_view");
 }
 
 int main(void) {
