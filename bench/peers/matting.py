@@ -74,12 +74,13 @@ class Ort:
         self.sess.run(None, self.feed)
 
 
-PRECISIONS = {"fp32": 0, "fp16": 1, "bf16": 2, "int8": 3}  # bd_precision
+PRECISIONS = {"fp32": 0, "fp16": 1, "bf16": 2, "int8": 3, "auto": 4}  # bd_precision
 
 
 class Bd(peers.Backdrop):
     def __init__(self, lib, path, threads, x, w, h, ratio, precision="fp32"):
         self.name = "backdrop" if precision == "fp32" else f"backdrop-{precision}"
+        self.precision = precision
         opts = {"input_width": w, "input_height": h, "precision": PRECISIONS[precision]}
         if ratio is not None:
             opts["downsample_ratio"] = ratio
@@ -117,8 +118,18 @@ def main():
     lib.bd_measure_peak_gmacs.restype = C.c_int
     lib.bd_measure_peak_gmacs.argtypes = [C.c_int, C.POINTER(C.c_double)]
     lib.bd_measure_peak_gmacs(0, C.byref(peak))
+    # each reduced precision's own instruction too (vdpbf16ps, vpdpbusd); 0 = none
+    lib.bd_measure_peak_gmacs_precision.restype = C.c_int
+    lib.bd_measure_peak_gmacs_precision.argtypes = [C.c_int, C.c_int, C.POINTER(C.c_double)]
+    own = {}
+    for p in precs:
+        v = C.c_double()
+        if p in ("bf16", "int8"):
+            lib.bd_measure_peak_gmacs_precision(0, PRECISIONS[p], C.byref(v))
+            own[p] = v.value
     print(f"machine: {peers.cpu_model()}; load {peers.loadavg()}; git {peers.git_rev()}; "
-          f"measured fp32 peak {peak.value:.1f} GMAC/s per core")
+          f"measured fp32 peak {peak.value:.1f} GMAC/s per core" +
+          "".join(f", {p} {g:.1f}" for p, g in own.items() if g > 0))
     status = 0
     for name in a.cases.split(","):
         file, w, h, ratio, (lo, hi) = CASES[name]
@@ -139,10 +150,12 @@ def main():
                 gmacs = bd.n_macs / (sb["median"] * 1e6)
                 pct = 100.0 * gmacs / (peak.value * t) if peak.value > 0 else 0.0
                 r = "" if ratio is None else f" r={ratio}"
+                g = own.get(bd.precision, 0.0)
+                ownpct = f", {100.0 * gmacs / (g * t):.0f}% of the {bd.precision} peak" if g else ""
                 print(f"{name} {w}x{h}{r} t={t} {bd.name}: {bd.n_macs / 1e9:.2f} G MACs; alpha "
                       f"max|diff| {diff:.2g}; min {sb['min']:.1f} ms, median "
                       f"{sb['median']:.1f} ms ({gmacs:.1f} GMAC/s, {pct:.0f}% of the fp32 "
-                      f"peak); onnxruntime min {so['min']:.1f} ms, median {so['median']:.1f} "
+                      f"peak{ownpct}); onnxruntime min {so['min']:.1f} ms, median {so['median']:.1f} "
                       f"ms; ratio (ours/ORT) min {sb['min'] / so['min']:.2f}x, median "
                       f"{sb['median'] / so['median']:.2f}x", flush=True)
             for bd in bds:
