@@ -108,7 +108,9 @@ typedef size_t (*bd_pack_bf16_fn)(const bd_conv_params *p, const float *w, const
 
 /* Activation conversion for the BF16 kernels: for pixels i in [i0, i1) of an
  * image of c channels, out[i * cp + ch] = bd_f32_to_bf16(in[i * c + ch]) for
- * ch < c, and out[i * cp + c] = 0 when cp = c + 1 (cp = bd_bf16_stride(c)).
+ * ch < c (cp >= c), and out[i * cp + c] = 0 when cp = c + 1 (the pad of an odd
+ * channel count, cp = bd_bf16_stride(c)); nothing else is written, so a wider cp
+ * converts one part of a channel concatenation into its channels (exec.c).
  * Bit-exact across levels. */
 typedef void (*bd_bf16_convert_fn)(const float *restrict in, uint16_t *restrict out, size_t i0,
                                    size_t i1, int c, int cp);

@@ -330,7 +330,9 @@ int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
         for (int a = 0; a < n->axis && a < out->n_dims; a++) most *= (size_t)out->dims[a];
         break;
     }
-    case BD_OP_CONCAT: most = out->n_elems / 4096; break; /* ranges of >= 16 KiB */
+    case BD_OP_CONCAT: /* ranges of >= 16 KiB; one empty tile when skipped */
+        most = n->concat_skipped ? 1 : out->n_elems / 4096;
+        break;
     case BD_OP_INSTANCE_NORM: /* blocks of sums; pixel ranges of >= 1024 per image */
         most = norm_geometry(g, n).n_blocks;
         break;
@@ -357,9 +359,24 @@ static void convert_input(const bd_model *m, const bd_node *n, uint8_t *arena, i
     const size_t n_pix = g->values[n->inputs[0]].n_elems / (size_t)in_c;
     size_t i0, i1;
     share(n_pix, ith, nth, &i0, &i1);
-    if (i1 > i0)
-        m->kernels.convert_bf16(ptr(g, arena, n->inputs[0]), (uint16_t *)(arena + m->bf16_offset),
-                                i0, i1, in_c, bd_bf16_stride(in_c));
+    uint16_t *xb = (uint16_t *)(arena + m->bf16_offset);
+    const int cp = bd_bf16_stride(in_c);
+    if (i1 <= i0) return;
+    if (!n->bf16_from_parts) {
+        m->kernels.convert_bf16(ptr(g, arena, n->inputs[0]), xb, i0, i1, in_c, cp);
+        return;
+    }
+    /* the input's CONCAT was skipped: each part into its channels, then the pad */
+    const bd_node *cat = &g->nodes[g->values[n->inputs[0]].producer];
+    int c0 = 0;
+    for (int k = 0; k < cat->n_inputs; k++) {
+        const bd_value *part = &g->values[cat->inputs[k]];
+        const int pc = (int)part->dims[part->n_dims - 1];
+        m->kernels.convert_bf16(ptr(g, arena, cat->inputs[k]), xb + c0, i0, i1, pc, cp);
+        c0 += pc;
+    }
+    if (cp > in_c)
+        for (size_t i = i0; i < i1; i++) xb[i * (size_t)cp + (size_t)in_c] = 0;
 }
 
 /* INT8: phase 0 (min/max of tile ith's share of the input into part[ith]) and
@@ -694,7 +711,9 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         if (e1 > e0) k->unary[p.act](x + e0, y + e0, e1 - e0, &p);
         break;
     }
-    case BD_OP_CONCAT: concat(g, n, arena, ith, nth); break;
+    case BD_OP_CONCAT:
+        if (!n->concat_skipped) concat(g, n, arena, ith, nth);
+        break;
     case BD_OP_RESHAPE:
         if (ith == 0 && x != y) memmove(y, x, out->n_bytes);
         break;

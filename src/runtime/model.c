@@ -317,6 +317,39 @@ static int pack_int8(bd_model *m, bd_node *n, const bd_conv_params *p, const flo
     return 1;
 }
 
+/* A channel CONCAT whose only consumer is the BF16 conv right after it need not be
+ * written: the conv converts its input to bf16 anyway, and the conversion can read
+ * each part into its channels (exec.c convert_input). The parts' live ranges end
+ * at the concat, so the conv must come next (nothing can reuse their memory in
+ * between); the concat's own output stays planned but unused. Not when the
+ * planner placed the parts inside the output already (then the copy is skipped
+ * anyway) or the output is read elsewhere (a graph output, a residual input). */
+static void fold_concats(bd_graph *g) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *n = &g->nodes[i];
+        if (!n->packed_bf16 || n->n_inputs < 1) continue;
+        const int v = n->inputs[0];
+        const bd_value *cv = &g->values[v];
+        const int c = cv->producer;
+        if (c < 0 || c >= i || cv->n_consumers != 1 || cv->is_output || cv->is_input ||
+            cv->alias_of >= 0 || cv->n_dims < 1)
+            continue;
+        bd_node *cn = &g->nodes[c];
+        if (cn->op != BD_OP_CONCAT || cn->axis != cv->n_dims - 1) continue;
+        bool ok = true;
+        for (int j = c + 1; j < i && ok; j++) ok = g->nodes[j].op == BD_OP_NONE;
+        for (int k = 1; k < n->n_inputs && ok; k++) ok = n->inputs[k] != v;
+        for (int k = 0; k < cn->n_inputs && ok; k++) {
+            const bd_value *p = &g->values[cn->inputs[k]];
+            ok = p->alias_of != v && p->n_dims == cv->n_dims && p->n_elems > 0;
+        }
+        for (int u = 0; u < g->n_values && ok; u++) ok = g->values[u].alias_of != v;
+        if (!ok) continue;
+        n->bf16_from_parts = true;
+        cn->concat_skipped = true;
+    }
+}
+
 bd_status bd_pack_weights(bd_model *m) {
     bd_graph *g = &m->graph;
     const bd_kernels *k = &m->kernels;
@@ -418,6 +451,7 @@ bd_status bd_pack_weights(bd_model *m) {
     else if (bf16 && kept_fp32)
         m->precision_note = "some dense convolutions keep FP32 (geometry the BF16 kernel "
                             "does not take)";
+    if (m->n_ops_bf16) fold_concats(g);
     if (m->opts.precision == BD_PRECISION_AUTO) { /* the choice, then why ops kept fp32 */
         size_t len = strlen(m->precision_text);
         if (m->precision_note[0] && len + 2 < sizeof m->precision_text)

@@ -85,7 +85,24 @@ static void test_convert(void) {
         int bad = 0;
         for (int i = 0; i < n_pix * cp; i++) bad += got[i] != ref[i];
         CHECK_MSG(bad == 0, "convert c=%d: %d of %d differ", c, bad, n_pix * cp);
-        free(got), free(ref);
+        /* a part of a concatenation: c channels at offset off of a wider stride;
+         * only those are written (the sentinels around them stay) */
+        const int off = c % 5, wide = cp + off + 2 + c % 3; /* > c + 1: no pad */
+        uint16_t *g2 = malloc((size_t)n_pix * wide * 2), *r2 = malloc((size_t)n_pix * wide * 2);
+        for (int i = 0; i < n_pix * wide; i++) g2[i] = r2[i] = 0xA5A5;
+        k.convert_bf16(in.p, g2 + off, 0, (size_t)n_pix / 2, c, wide);
+        k.convert_bf16(in.p, g2 + off, (size_t)n_pix / 2, (size_t)n_pix, c, wide);
+        bd_bf16_convert_ref(in.p, r2 + off, 0, (size_t)n_pix, c, wide);
+        int bad2 = 0, kept = 0;
+        for (int i = 0; i < n_pix * wide; i++) {
+            bad2 += g2[i] != r2[i];
+            const int ch = i % wide - off;
+            if (ch < 0 || ch >= c) kept += r2[i] == 0xA5A5 && g2[i] == 0xA5A5;
+            else bad2 += r2[i] != bd_f32_to_bf16(in.p[(i / wide) * c + ch]);
+        }
+        CHECK_MSG(bad2 == 0 && kept == n_pix * (wide - c), "convert part c=%d off=%d cp=%d: %d "
+                  "differ, %d of %d sentinels kept", c, off, wide, bad2, kept, n_pix * (wide - c));
+        free(got), free(ref), free(g2), free(r2);
         ku_free(&in);
     }
 }

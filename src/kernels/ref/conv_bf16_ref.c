@@ -64,6 +64,6 @@ void bd_bf16_convert_ref(const float *restrict in, uint16_t *restrict out, size_
                          int c, int cp) {
     for (size_t i = i0; i < i1; i++) {
         for (int ch = 0; ch < c; ch++) out[i * cp + ch] = bd_f32_to_bf16(in[i * c + ch]);
-        if (cp > c) out[i * cp + c] = 0;
+        if (cp == c + 1) out[i * cp + c] = 0;
     }
 }

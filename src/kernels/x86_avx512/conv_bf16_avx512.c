@@ -308,10 +308,10 @@ void bd_bf16_convert_avx512(const float *restrict in, uint16_t *restrict out, si
             convert32(in + e, out + e, e1 - e < 32 ? (int)(e1 - e) : 32);
         return;
     }
-    for (size_t i = i0; i < i1; i++) { /* odd c: per pixel, then the zero pad */
+    for (size_t i = i0; i < i1; i++) { /* odd c, or a part: per pixel (+ the zero pad) */
         for (int ch = 0; ch < c; ch += 32)
             convert32(in + i * c + ch, out + i * cp + ch, c - ch < 32 ? c - ch : 32);
-        out[i * cp + c] = 0;
+        if (cp == c + 1) out[i * cp + c] = 0;
     }
 }
 
