@@ -138,7 +138,8 @@ static bd_status conv_out_hw(const bd_node *n, const bd_value *in, int64_t kh, i
             return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "empty output", NODE_ARGS(n));
         return BD_OK;
     }
-    if (c->stride_h > 64 || c->stride_w > 64 || c->dilation_h > 64 || c->dilation_w > 64 ||
+    if (c->stride_h > 64 || c->stride_w > 64 || c->dilation_h > BD_MAX_INPUT_SIDE ||
+        c->dilation_w > BD_MAX_INPUT_SIDE ||
         !bd_conv_out_size(in->dims[1], (int)kh, c->stride_h, c->dilation_h, c->pad_top,
                           c->pad_bottom, oh) ||
         !bd_conv_out_size(in->dims[2], (int)kw, c->stride_w, c->dilation_w, c->pad_left,

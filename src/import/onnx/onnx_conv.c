@@ -344,8 +344,13 @@ static bd_status mean_planes(importer *im, sym *x) {
     int xv;
     bd_status st;
     if ((st = bd_onnx_layout(im, x, ident, &xv))) return st;
-    const int64_t c = x->dims[1], w = x->dims[3];
-    int64_t wd4[4] = {1, c, 1, w}, bd1[1] = {w}, od[4] = {x->dims[0], 1, x->dims[2], w};
+    const int64_t n0 = x->dims[0], c = x->dims[1], h = x->dims[2], w = x->dims[3];
+    /* [N, C, H, W] in memory is NHWC [N, C*H, 1, W]: one pixel of W channels per
+     * row of a plane. A C x 1 depthwise kernel with dilation H then sums row y of
+     * every plane into output row y, so the conv has H output rows to share among
+     * threads (a C x 1 kernel over [N, C, H, W] read as [N, H=C, W=H, C=W] had one). */
+    int64_t wd4[4] = {1, c, 1, w}, bd1[1] = {w}, od[4] = {n0, 1, h, w};
+    const int64_t din[4] = {n0, c * h, 1, w}, dmid[4] = {n0, h, 1, w};
     char name[160], base[128];
     onnx_str_print(im->node->outputs[0], base, sizeof base);
     float *wd = NULL, *bd = NULL;
@@ -356,11 +361,22 @@ static bd_status mean_planes(importer *im, sym *x) {
     int bv = bd_onnx_new_const(im, name, 1, bd1, &bd); /* zeros */
     if (bv < 0) return bv;
     for (int64_t k = 0; k < c * w; k++) wd[k] = 1.0f / (float)c;
+    snprintf(name, sizeof name, "%s/mean_planes_rows", base);
+    int iv = bd_graph_add_value(im->g, name, BD_DTYPE_F32, 4, din, im->err);
+    if (iv < 0) return iv;
+    snprintf(name, sizeof name, "%s/mean_planes_out", base);
+    int ov = bd_graph_add_value(im->g, name, BD_DTYPE_F32, 4, dmid, im->err);
+    if (ov < 0) return ov;
     if ((st = bd_onnx_out(im, 0, &out)) || (st = bd_onnx_new_ir(im, out, 4, od, ident, "")))
         return st;
-    bd_node n = bd_onnx_node3(im, BD_OP_DWCONV2D, xv, wv, bv, out->v);
+    bd_node r = bd_onnx_node1(im, BD_OP_RESHAPE, xv, iv);
+    if ((st = bd_onnx_add_node(im, &r))) return st;
+    bd_node n = bd_onnx_node3(im, BD_OP_DWCONV2D, iv, wv, bv, ov);
     n.conv.depth_multiplier = 1;
-    return bd_onnx_add_node(im, &n);
+    n.conv.dilation_h = (int)h;
+    if ((st = bd_onnx_add_node(im, &n))) return st;
+    bd_node back = bd_onnx_node1(im, BD_OP_RESHAPE, ov, out->v);
+    return bd_onnx_add_node(im, &back);
 }
 
 /* ReduceMean over the channels of an NCHW tensor, keepdims (RVM's refiner: the
