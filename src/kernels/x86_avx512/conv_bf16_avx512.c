@@ -308,6 +308,15 @@ void bd_bf16_convert_avx512(const float *restrict in, uint16_t *restrict out, si
             convert32(in + e, out + e, e1 - e < 32 ? (int)(e1 - e) : 32);
         return;
     }
+    if (c <= 16) { /* a small part or channel count: one masked vector a pixel */
+        const __mmask16 m = bd_mask16(c);
+        for (size_t i = i0; i < i1; i++) {
+            const __m512 v = _mm512_maskz_loadu_ps(m, in + i * c);
+            _mm256_mask_storeu_epi16(out + i * cp, m, (__m256i)_mm512_cvtneps_pbh(v));
+            if (cp == c + 1) out[i * cp + c] = 0;
+        }
+        return;
+    }
     for (size_t i = i0; i < i1; i++) { /* odd c, or a part: per pixel (+ the zero pad) */
         for (int ch = 0; ch < c; ch += 32)
             convert32(in + i * c + ch, out + i * cp + ch, c - ch < 32 ? c - ch : 32);
