@@ -79,8 +79,9 @@ def main():
 
     # Slices that are one contiguous run of their input (rows of an NHWC feature
     # map: the planner makes them views, no copy), one of them of another view, and
-    # one that is not (a window of columns: copied); a relu and a 1x1 conv read the
-    # views, a concat along the width joins all three.
+    # one that is not (a window of columns: copied), nor one of whole rows with the
+    # columns reversed (step -1 keeps the size); a relu and a 1x1 conv read the views,
+    # a concat along the width joins them all.
     t.save("pass_slice_view", [
         N("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]),
         N("Slice", ["c1", "s2", "s10", "ax2"], ["v1"]),
@@ -88,11 +89,13 @@ def main():
         N("Relu", ["v2"], ["a"]),
         N("Conv", ["v2", "w2", "b2"], ["c2"]),
         N("Slice", ["c1", "s37", "e37", "ax23"], ["win"]),
-        N("Concat", ["a", "win", "c2"], ["y"], axis=3),
+        N("Slice", ["c1", "rs", "re", "ax23", "st"], ["rev"]),
+        N("Concat", ["a", "win", "c2", "rev"], ["y"], axis=3),
     ], [init("w1", w(6, 8, 3, 3)), init("b1", w(6)), init("s2", i64(2)),
         init("s10", i64(10)), init("ax2", i64(2)), init("s1", i64(1)), init("s5", i64(5)),
         init("w2", w(6, 6, 1, 1)), init("b2", w(6)), init("s37", i64(3, 2)),
-        init("e37", i64(7, 7)), init("ax23", i64(2, 3))], [1, 8, 12, 10])
+        init("e37", i64(7, 7)), init("ax23", i64(2, 3)), init("rs", i64(3, 9)),
+        init("re", i64(7, -1000)), init("st", i64(1, -1))], [1, 8, 12, 10])
 
 
 if __name__ == "__main__":

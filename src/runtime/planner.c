@@ -68,8 +68,9 @@ bool bd_slice_view(const bd_graph *g, const bd_node *n, size_t *offset_bytes) {
     int k = 0; /* the first axis with more than one index taken */
     while (k < r && out->dims[k] == 1) k++;
     if (k < r && n->pads[r + k] != 1) return false; /* a step */
-    for (int j = k + 1; j < r; j++)
-        if (out->dims[j] != in->dims[j]) return false; /* a hole after every row */
+    for (int j = k + 1; j < r; j++) /* whole, in order (a step -1 keeps the size) */
+        if (out->dims[j] != in->dims[j] || n->pads[j] != 0 || n->pads[r + j] != 1)
+            return false;
     size_t off = 0, stride = 1;
     for (int j = r - 1; j >= 0; j--) {
         off += (size_t)n->pads[j] * stride;

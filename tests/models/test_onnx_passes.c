@@ -12,7 +12,8 @@
  *     (the norm part second and first; a large instance mean in the first);
  *   pass_slice_view: two Slices of rows of an NHWC map (one of the other) are
  *     views into the conv's output (runtime/planner.c), a window of columns is
- *     not; a relu, a 1x1 conv and a concat read them.
+ *     not, nor are rows with their columns reversed; a relu, a 1x1 conv and a
+ *     concat read them.
  * Checked: the compiled structure, the output against ONNX Runtime at every ISA
  * (max |ours - ort| <= 1e-4 * range), and bit-identical outputs with 1, 2 and 3
  * threads (dynamic tile claiming must not change results).
@@ -71,8 +72,10 @@ static void check_structure(const char *name, const bd_graph *g) {
     } else if (strcmp(name, "pass_slice_view") == 0) {
         const bd_node *s0 = nth_op(g, BD_OP_SLICE, 0), *s1 = nth_op(g, BD_OP_SLICE, 1);
         const bd_node *s2 = nth_op(g, BD_OP_SLICE, 2), *c0 = nth_op(g, BD_OP_CONV2D, 0);
-        CHECK_MSG(s0 && s1 && s2 && c0 && count_op(g, BD_OP_SLICE) == 3, "%s: slices", name);
-        if (s0 && s1 && s2 && c0) {
+        const bd_node *s3 = nth_op(g, BD_OP_SLICE, 3);
+        CHECK_MSG(s0 && s1 && s2 && s3 && c0 && count_op(g, BD_OP_SLICE) == 4, "%s: slices",
+                  name);
+        if (s0 && s1 && s2 && s3 && c0) {
             const bd_value *v0 = &g->values[s0->output], *v1 = &g->values[s1->output];
             const bd_value *w = &g->values[s2->output];
             const size_t row = 10 * 6 * sizeof(float); /* one NHWC row of the conv */
@@ -83,8 +86,11 @@ static void check_structure(const char *name, const bd_graph *g) {
                       "%s: rows 1..4 of the view not a view at row 3 (%d, %zu)", name,
                       v1->alias_of, v1->alias_offset);
             CHECK_MSG(w->alias_of < 0, "%s: the column window is not contiguous", name);
+            CHECK_MSG(g->values[s3->output].alias_of < 0,
+                      "%s: rows with their columns reversed are not a view", name);
             size_t off = 0;
-            CHECK(bd_slice_view(g, s0, &off) && off == 2 * row && !bd_slice_view(g, s2, &off));
+            CHECK(bd_slice_view(g, s0, &off) && off == 2 * row && !bd_slice_view(g, s2, &off) &&
+                  !bd_slice_view(g, s3, &off));
         }
     } else if (strcmp(name, "pass_ibnorm") == 0) {
         const bd_node *n0 = nth_op(g, BD_OP_INSTANCE_NORM, 0);
