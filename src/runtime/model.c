@@ -339,9 +339,14 @@ static void fold_concats(bd_graph *g) {
         bool ok = true;
         for (int j = c + 1; j < i && ok; j++) ok = g->nodes[j].op == BD_OP_NONE;
         for (int k = 1; k < n->n_inputs && ok; k++) ok = n->inputs[k] != v;
+        /* a last part of cp - 1 channels (cp = the bf16 stride of the whole: an even
+         * total) would be converted with the kernel's pad after it, over the next
+         * pixel's channel 0 (an earlier part's pad is overwritten by the part after) */
+        const int cp = bd_bf16_stride((int)cv->dims[cv->n_dims - 1]);
         for (int k = 0; k < cn->n_inputs && ok; k++) {
             const bd_value *p = &g->values[cn->inputs[k]];
-            ok = p->alias_of != v && p->n_dims == cv->n_dims && p->n_elems > 0;
+            ok = p->alias_of != v && p->n_dims == cv->n_dims && p->n_elems > 0 &&
+                 (k + 1 < cn->n_inputs || p->dims[p->n_dims - 1] + 1 != cp);
         }
         for (int u = 0; u < g->n_values && ok; u++) ok = g->values[u].alias_of != v;
         if (!ok) continue;

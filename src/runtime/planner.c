@@ -33,30 +33,51 @@ static int by_offset(const void *pa, const void *pb) {
     return a->off < b->off ? -1 : (a->off > b->off ? 1 : 0);
 }
 
-/* Concat elision (above): makes the parts of CONCAT node n aliases of its output
- * when all of them qualify. Runs after the reshape aliases are set. */
+/* The memory that part u of a concat with output `out` stands for: u itself, or
+ * the root of the reshapes u is one of (a whole alias at offset 0, as RVM's mean
+ * plane behind its RESHAPE back to NCHW); -1 when it cannot move (a constant, a
+ * graph output, an alias at an offset, the output itself). */
+static int part_root(const bd_graph *g, int u, int out) {
+    const bd_value *p = &g->values[u];
+    int r = u;
+    if (p->alias_of >= 0) {
+        if (p->alias_offset != 0) return -1;
+        r = p->alias_of;
+    }
+    const bd_value *rv = &g->values[r];
+    if (p->is_const || p->is_output || rv->is_const || rv->is_output || u == out || r == out ||
+        rv->n_bytes != p->n_bytes)
+        return -1;
+    return r;
+}
+
+/* Concat elision (above): makes the parts of CONCAT node n (their memory: the
+ * roots of part_root) aliases of its output when all of them qualify. Runs after
+ * the reshape aliases are set; a part that is itself a placed concat keeps its
+ * own parts at their offsets within it. */
 static void place_concat_parts(bd_graph *g, const bd_node *n) {
-    if (n->op != BD_OP_CONCAT || n->n_inputs < 2) return;
+    if (n->op != BD_OP_CONCAT || n->n_inputs < 2 || n->n_inputs > BD_MAX_NODE_INPUTS) return;
     const int root = n->output;
     bd_value *out = &g->values[root];
     if (out->is_const || out->alias_of >= 0) return;
     for (int a = 0; a < n->axis; a++)
         if (out->dims[a] != 1) return;
+    int roots[BD_MAX_NODE_INPUTS];
     for (int k = 0; k < n->n_inputs; k++) {
-        const int u = n->inputs[k];
-        const bd_value *p = &g->values[u];
-        if (p->is_const || p->is_output || p->alias_of >= 0 || u == root) return;
+        roots[k] = part_root(g, n->inputs[k], root);
+        if (roots[k] < 0) return;
         for (int j = 0; j < k; j++)
-            if (n->inputs[j] == u) return;
+            if (roots[j] == roots[k]) return;
     }
     size_t at = 0;
     for (int k = 0; k < n->n_inputs; k++) {
-        const int u = n->inputs[k];
-        for (int v = 0; v < g->n_values; v++) /* u's reshapes move with it */
-            if (g->values[v].alias_of == u) g->values[v].alias_of = root, g->values[v].alias_offset = at;
-        g->values[u].alias_of = root;
-        g->values[u].alias_offset = at;
-        at += g->values[u].n_bytes;
+        const int r = roots[k];
+        for (int v = 0; v < g->n_values; v++) /* r's aliases move with it */
+            if (g->values[v].alias_of == r)
+                g->values[v].alias_of = root, g->values[v].alias_offset += at;
+        g->values[r].alias_of = root;
+        g->values[r].alias_offset = at;
+        at += g->values[r].n_bytes;
     }
 }
 

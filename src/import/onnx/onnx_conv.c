@@ -389,7 +389,8 @@ static bd_status mean_channels(importer *im) {
     bd_status st;
     if ((st = bd_onnx_in(im, 0, &x))) return st;
     if (!x->is_const && x->rank == 4 && bd_onnx_perm_eq(x->perm, ident, 4) && x->dims[1] >= 1 &&
-        x->dims[1] <= MEAN_PLANES_MAX_C && x->dims[3] >= 1 && x->dims[3] <= BD_MAX_INPUT_SIDE)
+        x->dims[1] <= MEAN_PLANES_MAX_C && x->dims[3] >= 1 && x->dims[3] <= BD_MAX_INPUT_SIDE &&
+        x->dims[2] >= 1 && x->dims[2] <= BD_MAX_INPUT_SIDE)
         return mean_planes(im, x);
     if ((st = bd_onnx_spatial_in(im, 0, &x, &xv))) return st;
     int64_t c = x->dims[1], d[4] = {1, 1, 1, c};
