@@ -126,10 +126,8 @@ typedef struct bd_node {
                                      * conv2d_bf16, instead of packed (owned) */
     int8_t *packed_int8;            /* INT8: s8 weights, scales, fp32 bias for the
                                      * table's conv2d_int8, instead of packed (owned) */
-    bool bf16_from_parts;           /* BF16 conv: its input is a CONCAT's output that is
-                                     * never written; the input conversion reads the
-                                     * concat's parts (runtime/model.c fold_concats) */
-    bool concat_skipped;            /* CONCAT: not run (its one consumer reads the parts) */
+    bool concat_skipped;            /* CONCAT: not run; its one consumer, the BF16 conv
+                                     * after it, converts the parts (model.c fold_concats) */
     int src_index;                  /* index of the op in the source file */
     const char *src_name;           /* op name in the source file (static) */
 } bd_node;

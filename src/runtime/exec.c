@@ -362,12 +362,13 @@ static void convert_input(const bd_model *m, const bd_node *n, uint8_t *arena, i
     uint16_t *xb = (uint16_t *)(arena + m->bf16_offset);
     const int cp = bd_bf16_stride(in_c);
     if (i1 <= i0) return;
-    if (!n->bf16_from_parts) {
+    const int src = g->values[n->inputs[0]].producer;
+    const bd_node *cat = src >= 0 ? &g->nodes[src] : NULL;
+    if (!cat || cat->op != BD_OP_CONCAT || !cat->concat_skipped) {
         m->kernels.convert_bf16(ptr(g, arena, n->inputs[0]), xb, i0, i1, in_c, cp);
         return;
     }
     /* the input's CONCAT was skipped: each part into its channels, then the pad */
-    const bd_node *cat = &g->nodes[g->values[n->inputs[0]].producer];
     int c0 = 0;
     for (int k = 0; k < cat->n_inputs; k++) {
         const bd_value *part = &g->values[cat->inputs[k]];

@@ -350,7 +350,6 @@ static void fold_concats(bd_graph *g) {
         }
         for (int u = 0; u < g->n_values && ok; u++) ok = g->values[u].alias_of != v;
         if (!ok) continue;
-        n->bf16_from_parts = true;
         cn->concat_skipped = true;
     }
 }

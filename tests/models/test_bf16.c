@@ -137,7 +137,7 @@ static void test_rvm(const char *models) {
         for (int i = 0; i < u.m->graph.n_nodes; i++) {
             bd_node *nd = &u.m->graph.nodes[i];
             folded += nd->concat_skipped;
-            nd->concat_skipped = nd->bf16_from_parts = false;
+            nd->concat_skipped = false;
         }
         bd_session_options so;
         bd_session_options_default(&so);
