@@ -295,7 +295,7 @@ static int bench_model(const char *path, int reps, int ops) {
             for (int r = 0; r < r_isa; r++)
                 for (int i = 0; i < g->n_nodes; i++) {
                     double t0 = now();
-                    bd_exec_node(m, s->arena, i, 0, 1);
+                    bd_exec_node(m, s->arena, i, 0, 1, s->thread_scratch);
                     double dt = now() - t0;
                     per_op[g->nodes[i].op] += dt / r_isa;
                     node[i] += dt / r_isa;

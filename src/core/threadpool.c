@@ -216,7 +216,7 @@ static void job_work(bd_threadpool *pool, bd_job *job, int ith, uint32_t epoch, 
             const int cnt = (int)((int64_t)n * (h + 1) / nh) - lo;
             int t;
             while ((t = claim(&job->claimed[(size_t)h * job->row + s], epoch, cnt)) >= 0) {
-                job->tile(job->ctx, s, lo + t, n);
+                job->tile(job->ctx, s, lo + t, n, ith);
                 finish(&job->done[(size_t)home * job->row + s], epoch);
                 /* the last finisher wakes the sleepers (see wait_step) */
                 if (atomic_load(&pool->sleepers) > 0 && step_state(job, s, epoch) == DONE) {
@@ -368,7 +368,8 @@ void bd_job_free(bd_job *job) {
 void bd_threadpool_run_job(bd_threadpool *pool, bd_job *job) {
     if (pool->n == 1) { /* no atomics: the caller runs every tile in order */
         for (int s = 0; s < job->n_steps; s++) {
-            for (int t = 0; t < job->n_tiles[s]; t++) job->tile(job->ctx, s, t, job->n_tiles[s]);
+            for (int t = 0; t < job->n_tiles[s]; t++)
+                job->tile(job->ctx, s, t, job->n_tiles[s], 0);
             if (job->step_done) job->step_done(job->ctx, s);
         }
         return;

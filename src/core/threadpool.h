@@ -32,8 +32,10 @@ int bd_threadpool_size(const bd_threadpool *pool);
 void bd_threadpool_run(bd_threadpool *pool, bd_task_fn fn, void *ctx);
 void bd_threadpool_barrier(bd_threadpool *pool);
 
-/* One tile of one step: must compute the same thing whoever runs it. */
-typedef void (*bd_tile_fn)(void *ctx, int step, int tile, int n_tiles);
+/* One tile of one step: must compute the same thing whoever runs it. `thread`
+ * (0 .. the pool's size - 1, the caller 0) says which thread runs it, for
+ * per-thread scratch: no two tiles run on one thread at the same time. */
+typedef void (*bd_tile_fn)(void *ctx, int step, int tile, int n_tiles, int thread);
 /* Called on the caller's thread once step `step` is complete (may be NULL). */
 typedef void (*bd_step_done_fn)(void *ctx, int step);
 

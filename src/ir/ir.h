@@ -126,6 +126,8 @@ typedef struct bd_node {
                                      * conv2d_bf16, instead of packed (owned) */
     int8_t *packed_int8;            /* INT8: s8 weights, scales, fp32 bias for the
                                      * table's conv2d_int8, instead of packed (owned) */
+    bool wino;                      /* CONV2D: packed is for the table's conv2d_wino
+                                     * (Winograd F(4x4, 3x3), kernels/wino.h) */
     bool concat_skipped;            /* CONCAT: not run; its one consumer, the BF16 conv
                                      * after it, converts the parts (model.c fold_concats) */
     int src_index;                  /* index of the op in the source file */

@@ -57,6 +57,13 @@
     void bd_f32_prelu_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,        \
                             size_t n, const bd_act_params *p);                                     \
     void bd_f32_softmax_##sfx(const float *x, float *y, size_t outer, size_t n, size_t inner);     \
+    /* Winograd F(4x4, 3x3) (templates/wino.inc in conv_<isa>.c). */                             \
+    size_t bd_f32_conv2d_wino_pack_##sfx(const bd_conv_params *p, const float *w,                  \
+                                         const float *bias, float *dst);                           \
+    size_t bd_f32_conv2d_wino_scratch_##sfx(const bd_conv_params *p);                              \
+    void bd_f32_conv2d_wino_##sfx(const bd_conv_params *p, const float *restrict in,               \
+                                  const float *restrict packed, const float *restrict residual,    \
+                                  float *restrict out, int y0, int y1, float *restrict scratch);   \
     /* FP16 weight storage (conv_f16_<isa>.c, dwconv_f16_<isa>.c). */                              \
     size_t bd_f16_conv2d_pack_##sfx(const bd_conv_params *p, const float *w, const float *bias,    \
                                     uint16_t *dst);                                                \
@@ -96,6 +103,9 @@
         (k)->div = bd_f32_div_##sfx;                                                               \
         (k)->prelu = bd_f32_prelu_##sfx;                                                           \
         (k)->softmax = bd_f32_softmax_##sfx;                                                       \
+        (k)->conv2d_wino = bd_f32_conv2d_wino_##sfx;                                               \
+        (k)->pack_conv2d_wino = bd_f32_conv2d_wino_pack_##sfx;                                     \
+        (k)->conv2d_wino_scratch = bd_f32_conv2d_wino_scratch_##sfx;                               \
         (k)->conv2d_f16 = bd_f16_conv2d_##sfx;                                                     \
         (k)->pack_conv2d_f16 = bd_f16_conv2d_pack_##sfx;                                           \
         (k)->dwconv2d_f16 = bd_f16_dwconv2d_##sfx;                                                 \

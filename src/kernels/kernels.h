@@ -68,6 +68,16 @@ typedef void (*bd_conv_fn)(const bd_conv_params *p, const float *restrict in,
 typedef size_t (*bd_pack_fn)(const bd_conv_params *p, const float *w, const float *bias,
                              float *dst);
 
+/* Winograd F(4x4, 3x3) (kernels/wino.h has the algorithm and bd_wino_ok): the
+ * same convolution as conv2d for rows [y0, y1) of one image, y0 a multiple of 4,
+ * with `scratch` a private buffer of the table's conv2d_wino_scratch(p) floats
+ * (64-byte aligned; its contents on entry do not matter). `packed` is what the
+ * table's pack_conv2d_wino produced. */
+typedef void (*bd_conv_wino_fn)(const bd_conv_params *p, const float *restrict in,
+                                const float *restrict packed, const float *restrict residual,
+                                float *restrict out, int y0, int y1, float *restrict scratch);
+typedef size_t (*bd_wino_scratch_fn)(const bd_conv_params *p);
+
 /* FP16 weight storage (bd_model_options.precision): the same convolution with
  * `packed` holding IEEE halves, widened to fp32 in registers (F16C vcvtph2ps);
  * inputs, outputs and accumulation stay fp32. The layout of a conv2d_f16 /
@@ -370,6 +380,12 @@ typedef struct bd_kernels {
     bd_conv_f16_fn conv2d_f16, dwconv2d_f16;
     bd_pack_f16_fn pack_conv2d_f16, pack_dwconv2d_f16;
     bd_transpose2d_fn transpose2d;
+    /* Winograd F(4x4, 3x3) for the convolutions bd_wino_ok accepts; NULL where
+     * the level has none (ref and scalar: the direct convolution is the
+     * specification). Set together. */
+    bd_conv_wino_fn conv2d_wino;
+    bd_pack_fn pack_conv2d_wino;
+    bd_wino_scratch_fn conv2d_wino_scratch;
     /* BF16 weights and activations for conv2d and fully connected; NULL unless
      * the level is avx512 and the CPU has AVX512_BF16 (dispatch.c). Set together. */
     bd_conv_bf16_fn conv2d_bf16;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kernels/ref/extra_ref.h"
+#include "kernels/wino.h"
 #include "runtime/runtime.h"
 
 static float *ptr(const bd_graph *g, uint8_t *arena, int v) {
@@ -247,7 +248,8 @@ static void transpose_tile(const bd_kernels *k, const float *x, float *y, size_t
 static int oc_blocks(const bd_model *m, const bd_node *n) {
     const bd_value *out = &m->graph.values[n->output];
     const int blk = m->kernels.conv2d_oc_block;
-    if (n->op != BD_OP_CONV2D || blk <= 0 || n->packed_f16 || n->packed_bf16 || n->packed_int8 ||
+    if (n->op != BD_OP_CONV2D || blk <= 0 || n->wino || n->packed_f16 || n->packed_bf16 ||
+        n->packed_int8 ||
         n->act == BD_ACT_TANH ||
         out->n_dims != 4 || out->dims[0] != 1 || out->dims[1] > BD_OC_SPLIT_MAX_ROWS ||
         bd_node_macs(&m->graph, n) < BD_OC_SPLIT_MIN_ROW_MACS * out->dims[1])
@@ -293,6 +295,10 @@ int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
     size_t most = 1;
     switch (n->op) {
     case BD_OP_CONV2D: {
+        if (n->wino) { /* whole rows of tiles */
+            most = ((size_t)out->dims[1] + BD_WINO_M - 1) / BD_WINO_M;
+            break;
+        }
         int nb = oc_blocks(m, n);
         most = (size_t)out->dims[1] * (size_t)(nb ? nb : 1);
         break;
@@ -547,7 +553,7 @@ static void run_bf16(const bd_model *m, const bd_node *n, uint8_t *arena, const 
                                y + bi * out_img, y0, y1);
 }
 
-void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
+void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth, void *scratch) {
     const bd_graph *g = &m->graph;
     const bd_kernels *k = &m->kernels;
     const bd_node *n = &g->nodes[i];
@@ -575,6 +581,16 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth) {
         }
         if (n->packed_int8) { /* INT8: the same */
             run_int8(m, n, arena, &p, batch, y0, y1, nth);
+            break;
+        }
+        if (n->wino) { /* Winograd: this tile's rows of 4 (its tiles split those) */
+            size_t t0, t1;
+            share(((size_t)p.out_h + BD_WINO_M - 1) / BD_WINO_M, ith, nth, &t0, &t1);
+            const int w0 = (int)t0 * BD_WINO_M;
+            const int w1 = (int)t1 * BD_WINO_M < p.out_h ? (int)t1 * BD_WINO_M : p.out_h;
+            for (int bi = 0; bi < batch && w1 > w0; bi++)
+                k->conv2d_wino(&p, x + bi * in_img, n->packed, r ? r + bi * out_img : NULL,
+                               y + bi * out_img, w0, w1, scratch);
             break;
         }
         if (n->packed_f16) { /* FP16 storage: only conv2d and dwconv2d get it */

@@ -9,6 +9,7 @@
 
 #include "import/onnx/onnx.h"
 #include "import/tflite/tflite.h"
+#include "kernels/wino.h"
 #include "runtime/runtime.h"
 
 void bd_model_options_default(bd_model_options *o) {
@@ -44,7 +45,8 @@ bd_status bd_model_create(const bd_model_options *opts, bd_model **out) {
         m->opts.input_height < 0 || m->opts.input_height > BD_MAX_INPUT_SIDE ||
         m->opts.frame_width < 0 || m->opts.frame_width > BD_MAX_INPUT_SIDE ||
         m->opts.frame_height < 0 || m->opts.frame_height > BD_MAX_INPUT_SIDE ||
-        !(m->opts.downsample_ratio >= 0.0f && m->opts.downsample_ratio <= 1.0f)) {
+        !(m->opts.downsample_ratio >= 0.0f && m->opts.downsample_ratio <= 1.0f) ||
+        (m->opts.conv_algo != BD_CONV_ALGO_AUTO && m->opts.conv_algo != BD_CONV_ALGO_DIRECT)) {
         free(m);
         return BD_ERR_INVALID_ARG;
     }
@@ -366,11 +368,14 @@ bd_status bd_pack_weights(bd_model *m) {
     m->n_ops_f16 = 0;
     m->n_ops_bf16 = 0;
     m->n_ops_int8 = 0;
+    m->n_ops_wino = 0;
+    m->thread_scratch_bytes = 0;
     m->precision_note = "";
     bool first_dense = true; /* INT8: the first dense convolution stays fp32 */
     for (int i = 0; i < g->n_nodes; i++) {
         bd_node *n = &g->nodes[i];
         const bool dense = n->op == BD_OP_CONV2D || n->op == BD_OP_FULLY_CONNECTED;
+        n->wino = false;
         bd_pack_fn pack = dense                     ? k->pack_conv2d
                           : n->op == BD_OP_DWCONV2D ? k->pack_dwconv2d
                           : n->op == BD_OP_TCONV2D  ? k->pack_tconv2d
@@ -421,6 +426,18 @@ bd_status bd_pack_weights(bd_model *m) {
                 continue;
             }
             kept_fp32++;
+        }
+        if (n->op == BD_OP_CONV2D && k->conv2d_wino && m->opts.conv_algo == BD_CONV_ALGO_AUTO &&
+            bd_wino_worth(&p)) {
+            /* Winograd F(4x4, 3x3); each thread of a session gets the scratch */
+            n->packed = pack_alloc(m, n, k->pack_conv2d_wino(&p, w, b, NULL), sizeof(float));
+            if (!n->packed) return m->err.status;
+            k->pack_conv2d_wino(&p, w, b, n->packed);
+            const size_t need = (k->conv2d_wino_scratch(&p) * sizeof(float) + 63) / 64 * 64;
+            if (need > m->thread_scratch_bytes) m->thread_scratch_bytes = need;
+            n->wino = true;
+            m->n_ops_wino++;
+            continue;
         }
         n->packed = pack_alloc(m, n, pack(&p, w, b, NULL), sizeof(float));
         if (!n->packed) return m->err.status;
@@ -542,6 +559,7 @@ bd_status bd_model_get_stats(const bd_model *m, bd_model_stats *out) {
     s.n_ops_fp16 = m->n_ops_f16;
     s.n_ops_bf16 = m->n_ops_bf16;
     s.n_ops_int8 = m->n_ops_int8;
+    s.n_ops_winograd = m->n_ops_wino;
     s.precision_note = m->precision_note ? m->precision_note : "";
     s.downsample_ratio = m->graph.downsample_ratio;
     size_t n = out->struct_size < sizeof s ? out->struct_size : sizeof s;

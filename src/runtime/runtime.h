@@ -24,6 +24,9 @@ struct bd_model {
     int n_ops_f16;              /* nodes with packed_f16 */
     int n_ops_bf16;             /* nodes with packed_bf16 */
     int n_ops_int8;             /* nodes with packed_int8 */
+    int n_ops_wino;             /* nodes with wino set */
+    size_t thread_scratch_bytes; /* private scratch each thread of a session needs
+                                    (Winograd's transformed tiles); 0 = none */
     const char *precision_note; /* static or precision_text; "" unless a reduced
                                    precision was requested and not (fully) used, or
                                    AUTO chose */
@@ -54,6 +57,8 @@ struct bd_session {
     double t_last;          /* profiling: when the previous step finished */
     int64_t profile_runs;
     uint8_t *arena;   /* arena_bytes, 64-byte aligned */
+    uint8_t *thread_scratch; /* n_threads x model->thread_scratch_bytes (64-byte
+                                aligned each), or NULL */
     /* Recurrent state carried from run to run: after each run, n_state copies of
      * state_bytes[k] from arena + state_out[k] to arena + state_in[k]. Inputs and
      * outputs live for the whole run (bd_graph_analyse), so they never overlap. */
@@ -95,8 +100,10 @@ bd_status bd_peak_rate(const bd_kernels *k, bd_precision precision, int64_t iter
  * tile; the result does not depend on nth). A BF16 node (packed_bf16) run as one
  * tile (nth == 1) converts its input first itself; run as several, it reads the
  * conversion that bd_exec_node_prepare made in the step before (the session
- * gives such a node a conversion step, bd_exec_needs_prepare). */
-void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth);
+ * gives such a node a conversion step, bd_exec_needs_prepare). `scratch` is the
+ * calling thread's private m->thread_scratch_bytes (64-byte aligned; NULL when
+ * that is 0). */
+void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth, void *scratch);
 /* How many conversion steps node i needs before it when split into tiles (BF16:
  * one, its input converted to bf16; INT8: two, see bd_int8_scratch), and tile
  * ith of nth of its step `phase`. */

@@ -84,14 +84,17 @@ static double now_ms(void) {
 
 /* One tile of one step, on whichever thread claimed it. Flush-to-zero is per
  * thread state, so every tile sets it (a few cycles). */
-static void run_tile(void *ctx, int step, int tile, int n_tiles) {
+static void run_tile(void *ctx, int step, int tile, int n_tiles, int thread) {
     bd_session *s = ctx;
+    void *scratch = s->thread_scratch
+                        ? s->thread_scratch + (size_t)thread * s->model->thread_scratch_bytes
+                        : NULL;
     unsigned fp = bd_fp_fast_enter();
     if (s->step_prep[step] >= 0)
         bd_exec_node_prepare(s->model, s->arena, s->step_prep[step], s->step_phase[step], tile,
                              n_tiles);
     for (int i = s->step_first[step]; i < s->step_first[step + 1]; i++)
-        bd_exec_node(s->model, s->arena, i, tile, n_tiles);
+        bd_exec_node(s->model, s->arena, i, tile, n_tiles, scratch);
     bd_fp_fast_leave(fp);
 }
 
@@ -127,6 +130,12 @@ bd_status bd_session_create(const bd_model *model, const bd_session_options *opt
     s->step_phase = calloc(3 * (size_t)g->n_nodes + 1, sizeof(int));
     int *tiles = calloc(3 * (size_t)g->n_nodes + 1, sizeof(int));
     bd_status st = BD_ERR_NO_MEMORY;
+    if (model->thread_scratch_bytes) { /* per thread: Winograd's tiles (bd_exec_node) */
+        size_t bytes;
+        if (!bd_size_mul(model->thread_scratch_bytes, (size_t)n_threads, &bytes) ||
+            !(s->thread_scratch = bd_aligned_alloc(bytes)))
+            goto fail;
+    }
     if (!s->arena || (o.profile && !s->op_ms) || !s->step_first || !s->step_prep ||
         !s->step_phase || !tiles)
         goto fail;
@@ -160,6 +169,7 @@ void bd_session_free(bd_session *s) {
     bd_threadpool_free(s->pool); /* first: joins the workers, which may read the job */
     bd_job_free(s->job);
     bd_aligned_free(s->arena);
+    bd_aligned_free(s->thread_scratch);
     free(s->op_ms);
     free(s->step_first);
     free(s->step_prep);

@@ -61,14 +61,22 @@ typedef struct jctx {
     atomic_int runs_of[STEPS][MAX_TILES]; /* times each tile ran */
     atomic_int done_in_step[STEPS];       /* tiles of the step finished in this run */
     atomic_int order_errors;
+    atomic_int thread_errors; /* thread index out of range, or one thread in two tiles */
+    atomic_int busy[8];       /* per thread index: a tile is running on it */
+    int n_threads;
     int steps_reported;
     int tiles[STEPS];
 } jctx;
 
-static void job_tile(void *p, int step, int tile, int n_tiles) {
+static void job_tile(void *p, int step, int tile, int n_tiles, int thread) {
     jctx *c = p;
+    if (thread < 0 || thread >= c->n_threads || atomic_exchange(&c->busy[thread], 1)) {
+        atomic_fetch_add(&c->thread_errors, 1);
+        return;
+    }
     if (n_tiles != c->tiles[step] || tile < 0 || tile >= n_tiles) {
         atomic_fetch_add(&c->order_errors, 1);
+        atomic_store(&c->busy[thread], 0);
         return;
     }
     /* the previous step must be complete: all its tiles counted */
@@ -77,6 +85,7 @@ static void job_tile(void *p, int step, int tile, int n_tiles) {
     volatile double x = 0; /* a little work of uneven length */
     for (int i = 0; i < (tile * 37 + step * 11) % 200; i++) x += i;
     atomic_fetch_add(&c->runs_of[step][tile], 1);
+    atomic_store(&c->busy[thread], 0);
     atomic_fetch_add(&c->done_in_step[step], 1);
 }
 
@@ -95,6 +104,7 @@ static void test_jobs(void) {
         static jctx c;
         memset(&c, 0, sizeof c);
         for (int s = 0; s < STEPS; s++) c.tiles[s] = 1 + (s * 7 + n) % MAX_TILES;
+        c.n_threads = n;
         bd_job *job = NULL;
         CHECK(bd_job_create(STEPS, c.tiles, n, job_tile, job_step_done, &c, &job) == BD_OK);
         ctx plain;
@@ -112,6 +122,8 @@ static void test_jobs(void) {
         CHECK_MSG(wrong == 0, "n=%d: %d tiles did not run exactly %d times", n, wrong, runs);
         CHECK_MSG(atomic_load(&c.order_errors) == 0, "n=%d: %d ordering errors", n,
                   atomic_load(&c.order_errors));
+        CHECK_MSG(atomic_load(&c.thread_errors) == 0, "n=%d: %d tiles with a bad thread index",
+                  n, atomic_load(&c.thread_errors));
         CHECK(c.steps_reported == runs * STEPS);
         CHECK(atomic_load(&plain.order_errors) == 0);
         bd_threadpool_free(pool); /* the pool first: late workers may read the job */
