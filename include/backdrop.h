@@ -346,7 +346,8 @@ BD_API int bd_session_n_state_pairs(const bd_session *session);
 
 /** Per-op timing of a session created with profile = 1. */
 typedef struct bd_op_profile {
-    const char *op;       /* compiled op, e.g. "CONV2D"; static */
+    const char *op;       /* compiled op, e.g. "CONV2D" ("CONV2D_WINO": a CONV2D run as
+                             Winograd F(4x4, 3x3)); static */
     const char *act;      /* fused activation ("", "relu", "hardswish", ...); static */
     int residual;         /* 1 if a residual add is fused in */
     int src_index;        /* index of the (first) source op in the model file */

@@ -387,7 +387,9 @@ bd_status bd_pack_weights(bd_model *m) {
         if (!pack) continue;
         bd_conv_params p = bd_node_conv_params(g, n);
         const float *w = g->values[n->inputs[1]].data, *b = g->values[n->inputs[2]].data;
-        if (bf16 && dense) {
+        const bool wino = n->op == BD_OP_CONV2D && k->conv2d_wino &&
+                          m->opts.conv_algo == BD_CONV_ALGO_AUTO && bd_wino_worth(&p);
+        if (bf16 && dense && !wino) {
             /* bf16 weights and activations where the table has the kernel; the
              * depthwise and transposed convolutions stay fp32. */
             int r = pack_bf16(m, n, &p, w, b, &scratch);
@@ -427,8 +429,7 @@ bd_status bd_pack_weights(bd_model *m) {
             }
             kept_fp32++;
         }
-        if (n->op == BD_OP_CONV2D && k->conv2d_wino && m->opts.conv_algo == BD_CONV_ALGO_AUTO &&
-            bd_wino_worth(&p)) {
+        if (wino) {
             /* Winograd F(4x4, 3x3); each thread of a session gets the scratch */
             n->packed = pack_alloc(m, n, k->pack_conv2d_wino(&p, w, b, NULL), sizeof(float));
             if (!n->packed) return m->err.status;

@@ -225,7 +225,7 @@ bd_status bd_session_op_profile(const bd_session *s, int index, bd_op_profile *o
                                                    "sigmoid", "tanh"};
     const bd_graph *g = &s->model->graph;
     const bd_node *n = &g->nodes[index];
-    out->op = bd_op_name(n->op);
+    out->op = n->wino ? "CONV2D_WINO" : bd_op_name(n->op);
     out->act = (n->act >= 0 && n->act < BD_ACT_COUNT) ? acts[n->act] : "";
     out->residual = n->n_inputs == 4 && n->op != BD_OP_CONCAT;
     out->src_index = n->src_index;
