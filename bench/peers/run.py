@@ -88,6 +88,7 @@ class BdModelOptions(C.Structure):
         ("frame_height", C.c_int),
         ("downsample_ratio", C.c_float),
         ("max_arena_bytes", C.c_size_t),
+        ("conv_algo", C.c_int),  # bd_conv_algo (enum): 0 auto (Winograd where it gains)
     ]
 
 

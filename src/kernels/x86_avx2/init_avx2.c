@@ -11,7 +11,7 @@
 void bd_kernels_init_avx2(bd_kernels *k) {
     BD_FILL_ISA_KERNELS(k, avx2);
     k->conv2d_oc_block = 16; /* NR of templates/conv.inc at 8 lanes */
-    k->peak_macs_per_iter = 16 * 8;
+    k->peak_macs_per_iter = BD_PEAK_CHAINS_AVX2 * 8;
 }
 
 void bd_img_kernels_init_avx2(bd_img_kernels *k) {

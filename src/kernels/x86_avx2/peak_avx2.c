@@ -3,4 +3,5 @@
  */
 #include "kernels/x86_avx2/simd_avx2.h"
 
+#define PEAK_CHAINS BD_PEAK_CHAINS_AVX2
 #include "kernels/templates/peak.inc"
