@@ -154,7 +154,8 @@ def main():
                 ownpct = f", {100.0 * gmacs / (g * t):.0f}% of the {bd.precision} peak" if g else ""
                 print(f"{name} {w}x{h}{r} t={t} {bd.name}: {bd.n_macs / 1e9:.2f} G MACs; alpha "
                       f"max|diff| {diff:.2g}; min {sb['min']:.1f} ms, median "
-                      f"{sb['median']:.1f} ms ({gmacs:.1f} GMAC/s, {pct:.0f}% of the fp32 "
+                      f"{sb['median']:.1f} ms ({gmacs:.1f} GMAC/s of direct-conv MACs, Winograd "
+                      f"does fewer: {pct:.0f}% of the fp32 "
                       f"peak{ownpct}); onnxruntime min {so['min']:.1f} ms, median {so['median']:.1f} "
                       f"ms; ratio (ours/ORT) min {sb['min'] / so['min']:.2f}x, median "
                       f"{sb['median'] / so['median']:.2f}x", flush=True)
