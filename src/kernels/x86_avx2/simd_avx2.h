@@ -40,7 +40,6 @@ BD_INLINE bdv bdv_bcast(const float *p) { return _mm256_broadcast_ss(p); }
 BD_INLINE bdv_mask bdv_mask_n(int n) { return bd_mask8(n); }
 BD_INLINE bdv_mask bdv_mask_all(void) { return _mm256_set1_epi32(-1); }
 BD_INLINE bdv bdv_load_m(const float *p, bdv_mask m) { return _mm256_maskload_ps(p, m); }
-BD_INLINE void bdv_store_m(float *p, bdv_mask m, bdv v) { _mm256_maskstore_ps(p, m, v); }
 BD_INLINE bdv bdv_load_nm(const float *p, int n, bdv_mask m) {
     return n >= 8 ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m);
 }

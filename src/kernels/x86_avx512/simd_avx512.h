@@ -30,7 +30,6 @@ BD_INLINE bdv bdv_bcast(const float *p) { return _mm512_set1_ps(*p); } /* {1to16
 BD_INLINE bdv_mask bdv_mask_n(int n) { return bd_mask16(n); }
 BD_INLINE bdv_mask bdv_mask_all(void) { return (__mmask16)0xFFFF; }
 BD_INLINE bdv bdv_load_m(const float *p, bdv_mask m) { return _mm512_maskz_loadu_ps(m, p); }
-BD_INLINE void bdv_store_m(float *p, bdv_mask m, bdv v) { _mm512_mask_storeu_ps(p, m, v); }
 /* n is implied by the mask here (a full mask is as fast as a plain access). */
 BD_INLINE bdv bdv_load_nm(const float *p, int n, bdv_mask m) {
     (void)n;
