@@ -4,8 +4,9 @@ pass_) with ONNX Runtime's outputs, in the format of make_onnx_testdata.py:
 PyTorch's pre-opset-14 hardswish and squeeze-excite gate (HardSigmoid + Mul), ASPP
 convolutions whose dilation reaches past the feature map, and depthwise
 convolutions with dilation 2 (torchvision MobileNetV3's last stage), and MODNet's
-IBNorm (BatchNorm and InstanceNorm on the two halves of a conv's channels), and
-Slices that are contiguous runs of their input (views) beside one that is not.
+IBNorm (BatchNorm and InstanceNorm on the two halves of a conv's channels),
+Slices that are contiguous runs of their input (views) beside one that is not, and
+the layouts of RVM's refiner (a concat and a product made NHWC, no transposes).
 
 Usage: python3 scripts/make_onnx_passdata.py (needs onnx, onnxruntime, numpy).
 """
@@ -96,6 +97,23 @@ def main():
         init("w2", w(6, 6, 1, 1)), init("b2", w(6)), init("s37", i64(3, 2)),
         init("e37", i64(7, 7)), init("ax23", i64(2, 3)), init("rs", i64(3, 9)),
         init("re", i64(7, -1000)), init("st", i64(1, -1))], [1, 8, 12, 10])
+
+    # The layout choice of element-wise ops and Concat (RVM's refiner): the NCHW
+    # input x and its channel mean are concatenated, multiplied by a conv's output
+    # and box-filtered. x is transposed to NHWC once, for the first conv; the concat
+    # and the product are then made NHWC (the cached NHWC x, the mean plane's memory
+    # order is NHWC's), so no further TRANSPOSE is needed before the filters, and one
+    # after them for the NCHW output.
+    t.save("pass_layout", [
+        N("ReduceMean", ["x"], ["m"], axes=[1], keepdims=1),
+        N("Conv", ["x", "w1", "b1"], ["e"], pads=[1, 1, 1, 1]),
+        N("Concat", ["x", "m"], ["c"], axis=1),
+        N("Mul", ["c", "e"], ["f"]),
+        N("Conv", ["f", "wb"], ["g"], pads=[1, 1, 1, 1], group=4),
+        N("Conv", ["c", "wb"], ["h"], pads=[1, 1, 1, 1], group=4),
+        N("Sub", ["g", "h"], ["y"]),
+    ], [init("w1", w(4, 3, 3, 3)), init("b1", w(4)),
+        init("wb", np.full((4, 1, 3, 3), 1.0 / 9.0, np.float32))], [1, 3, 11, 13])
 
 
 if __name__ == "__main__":

@@ -107,6 +107,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--pause-ms", type=float, default=0.0,
+                    help="sleep before each timed block, so the previous engine's spinning "
+                    "worker threads park first")
     ap.add_argument("--precision", default="fp32",
                     help="comma list of our precisions, each timed in the same run")
     a = ap.parse_args()
@@ -142,7 +145,7 @@ def main():
         for t in (int(v) for v in a.threads.split(",")):
             bds = [Bd(lib, path, t, x, w, h, ratio, p) for p in precs]
             ort = Ort(path, t, x, ratio)
-            samples = peers.bench(bds + [ort], a.warmup, a.rounds, a.runs)
+            samples = peers.bench(bds + [ort], a.warmup, a.rounds, a.runs, a.pause_ms)
             so = peers.stats_of(samples["onnxruntime"])
             for bd in bds:
                 diff = float(np.max(np.abs(bd.alpha - ort.alpha.ravel())))

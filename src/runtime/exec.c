@@ -121,10 +121,32 @@ static void binary(const bd_graph *g, const bd_node *n, uint8_t *arena, bd_binar
     }
 }
 
+/* n rows of `chunk` floats from x (packed) to y (rows `row` floats apart): the
+ * short chunks of NHWC channel concats (RVM's 3 + 1 and 4 + 4 + 16 channels) as
+ * fixed-size copies the compiler keeps in registers, longer ones by memcpy. */
+static void copy_rows(float *y, size_t row, const float *x, size_t chunk, size_t n) {
+#define BD_COPY_ROWS(W)                                                                   \
+    for (size_t o = 0; o < n; o++)                                                       \
+        for (size_t j = 0; j < (W); j++) y[o * row + j] = x[o * (W) + j];                \
+    return;
+    switch (chunk) {
+    case 1: BD_COPY_ROWS(1)
+    case 2: BD_COPY_ROWS(2)
+    case 3: BD_COPY_ROWS(3)
+    case 4: BD_COPY_ROWS(4)
+    case 8: BD_COPY_ROWS(8)
+    case 16: BD_COPY_ROWS(16)
+    default: break;
+    }
+#undef BD_COPY_ROWS
+    for (size_t o = 0; o < n; o++) memcpy(y + o * row, x + o * chunk, chunk * 4);
+}
+
 /* Tile ith of nth of a concatenation: the output, seen as `outer` rows of
  * `row` floats (each row the inputs' chunks side by side), is cut into equal
  * ranges of floats; each tile copies the pieces of the chunks that fall in its
- * range. Large chunks (planes, NCHW) and small ones (channels, NHWC) alike. */
+ * range: a first and a last row in part, the rows between whole. Large chunks
+ * (planes, NCHW) and small ones (channels, NHWC) alike. */
 static void concat(const bd_graph *g, const bd_node *n, uint8_t *arena, int ith, int nth) {
     const bd_value *vo = &g->values[n->output];
     size_t inner = 1;
@@ -140,12 +162,20 @@ static void concat(const bd_graph *g, const bd_node *n, uint8_t *arena, int ith,
         const bd_value *vi = &g->values[n->inputs[k]];
         const float *x = ptr(g, arena, n->inputs[k]);
         const size_t chunk = (size_t)vi->dims[n->axis] * inner;
-        for (size_t o = o0; o <= o1; o++) {
+        size_t o = o0;
+        while (o <= o1) {
             size_t b = o * row + at, e = b + chunk; /* this chunk's range in y */
+            if (b >= e0 && o < o1 && e <= e1) { /* whole rows up to the last one */
+                size_t m = o1 - o; /* rows o .. o1-1 lie inside [e0, e1) */
+                if (x + o * chunk != y + b) copy_rows(y + b, row, x + o * chunk, chunk, m);
+                o += m;
+                continue;
+            }
             if (b < e0) b = e0;
             if (e > e1) e = e1;
             const float *src = x + o * chunk + (b - o * row - at);
             if (e > b && src != y + b) memcpy(y + b, src, (e - b) * 4); /* else placed there */
+            o++;
         }
         at += chunk;
     }

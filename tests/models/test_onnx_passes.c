@@ -13,7 +13,11 @@
  *   pass_slice_view: two Slices of rows of an NHWC map (one of the other) are
  *     views into the conv's output (runtime/planner.c), a window of columns is
  *     not, nor are rows with their columns reversed; a relu, a 1x1 conv and a
- *     concat read them.
+ *     concat read them;
+ *   pass_layout: an NCHW input and its channel mean concatenated, times a conv's
+ *     output, box-filtered twice (RVM's refiner): the concat and the product are
+ *     made NHWC, so only two TRANSPOSEs remain (the input for the first conv, the
+ *     output back to NCHW).
  * Checked: the compiled structure, the output against ONNX Runtime at every ISA
  * (max |ours - ort| <= 1e-4 * range), and bit-identical outputs with 1, 2 and 3
  * threads (dynamic tile claiming must not change results).
@@ -92,6 +96,12 @@ static void check_structure(const char *name, const bd_graph *g) {
             CHECK(bd_slice_view(g, s0, &off) && off == 2 * row && !bd_slice_view(g, s2, &off) &&
                   !bd_slice_view(g, s3, &off));
         }
+    } else if (strcmp(name, "pass_layout") == 0) {
+        const bd_node *cat = nth_op(g, BD_OP_CONCAT, 0), *mul = nth_op(g, BD_OP_MUL, 0);
+        CHECK_MSG(count_op(g, BD_OP_TRANSPOSE) == 2, "%s: %d TRANSPOSEs (want 2)", name,
+                  count_op(g, BD_OP_TRANSPOSE));
+        CHECK_MSG(cat && cat->axis == 3 && mul && g->values[mul->output].dims[3] == 4,
+                  "%s: the concat and the product are not NHWC", name);
     } else if (strcmp(name, "pass_ibnorm") == 0) {
         const bd_node *n0 = nth_op(g, BD_OP_INSTANCE_NORM, 0);
         const bd_node *n1 = nth_op(g, BD_OP_INSTANCE_NORM, 1);
@@ -182,6 +192,7 @@ static void test_pass_models(void) {
     run_case(dir, "pass_dilated");
     run_case(dir, "pass_ibnorm");
     run_case(dir, "pass_slice_view");
+    run_case(dir, "pass_layout");
 }
 
 int main(void) {

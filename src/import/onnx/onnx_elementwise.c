@@ -70,12 +70,9 @@ bd_status bd_onnx_binary(importer *im, bd_op_type op, sym *a, sym *b, sym *out) 
     bd_status st;
     if (!bd_onnx_broadcast(a, b, &r, d)) return MALFORMED("shapes do not broadcast");
     if (r > BD_MAX_DIMS) return UNSUPPORTED("result of rank %d", r);
-    const int *target = ID_PERM;
-    if (!a->is_const && a->rank == r) target = a->perm;
-    else if (!b->is_const && b->rank == r) target = b->perm;
-    int tp[MAXR];
-    memcpy(tp, target, sizeof(int) * (size_t)r);
     sym *ops[2] = {a, b};
+    int tp[MAXR];
+    bd_onnx_pick_layout(im, ops, 2, r, tp);
     int v[2];
     for (int k = 0; k < 2; k++) {
         sym *s = ops[k];

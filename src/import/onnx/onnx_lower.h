@@ -216,6 +216,13 @@ bool bd_onnx_perm_eq(const int *a, const int *b, int rank);
 /* True if layouts pa and pb of a value with ONNX dims `dims` have the same
  * memory order: their non-unit axes appear in the same sequence. */
 bool bd_onnx_mem_equal(const int64_t *dims, int rank, const int *pa, const int *pb);
+/* The layout (perm, rank r) for an op whose result combines operands ops[0..n)
+ * element by element (the binary ops, Concat): among the layouts its computed
+ * operands of rank r are held or cached in, the one that transposes the fewest
+ * elements. Ties go to NHWC, or to ONNX order when the node's outputs go out in
+ * ONNX order (onnx_hint.c); then to the earlier candidate. ONNX order when no
+ * operand is computed at rank r. */
+void bd_onnx_pick_layout(const importer *im, sym *const *ops, int n, int r, int *perm);
 /* The IR value holding s in layout `want` (adding a RESHAPE or TRANSPOSE node if
  * needed, cached on s; constants become IR constants). */
 bd_status bd_onnx_layout(importer *im, sym *s, const int *want, int *v_out);

@@ -186,7 +186,7 @@ static bd_status op_identity(importer *im) {
 /* Concat (opset 4+: axis required; negative from 11). Constants are joined here. */
 static bd_status op_concat(importer *im) {
     int64_t axis;
-    sym *ins[BD_MAX_NODE_INPUTS], *out, *first = NULL;
+    sym *ins[BD_MAX_NODE_INPUTS], *out;
     bd_status st;
     int n_in = im->node->n_inputs;
     if (n_in < 1 || n_in > BD_MAX_NODE_INPUTS)
@@ -195,7 +195,6 @@ static bd_status op_concat(importer *im) {
     bool all_const = true;
     for (int k = 0; k < n_in; k++) {
         if ((st = bd_onnx_in(im, k, &ins[k]))) return st;
-        if (!ins[k]->is_const && !first) first = ins[k];
         all_const = all_const && ins[k]->is_const;
     }
     int r = ins[0]->rank;
@@ -229,7 +228,7 @@ static bd_status op_concat(importer *im) {
         return BD_OK;
     }
     int tp[MAXR];
-    memcpy(tp, first->perm, sizeof(int) * (size_t)r);
+    bd_onnx_pick_layout(im, ins, n_in, r, tp);
     bd_node n = bd_onnx_node(im, BD_OP_CONCAT);
     for (int k = 0; k < n_in; k++)
         if ((st = bd_onnx_layout(im, ins[k], tp, &n.inputs[k]))) return st;

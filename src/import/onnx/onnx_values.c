@@ -8,6 +8,7 @@
  * The layout rules themselves are described at the top of onnx_lower.h.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +365,40 @@ bool bd_onnx_mem_equal(const int64_t *dims, int rank, const int *pa, const int *
         if (ja == rank || jb == rank) return ja == rank && jb == rank;
         if (pa[ja++] != pb[jb++]) return false;
     }
+}
+
+/* Elements of s that holding it in layout c would transpose: none when it is
+ * held so already, converted so already, or its memory order is the same. */
+static size_t layout_cost(const sym *s, int r, const int *c) {
+    if (s->is_const || s->rank != r || bd_onnx_perm_eq(s->perm, c, r) ||
+        (s->alt_v >= 0 && bd_onnx_perm_eq(s->alt_perm, c, r)) ||
+        bd_onnx_mem_equal(s->dims, r, s->perm, c))
+        return 0;
+    size_t n = 1;
+    for (int j = 0; j < r; j++) n *= (size_t)s->dims[j];
+    return n;
+}
+
+void bd_onnx_pick_layout(const importer *im, sym *const *ops, int n, int r, int *perm) {
+    const bool onnx_order = im->onnx_order && im->onnx_order[im->node_index];
+    const int *best = ID_PERM;
+    size_t best_cost = SIZE_MAX;
+    bool best_pref = false;
+    for (int k = 0; k < 2 * n; k++) {
+        const sym *s = ops[k / 2];
+        if (s->is_const || s->rank != r || (k % 2 == 1 && s->alt_v < 0)) continue;
+        const int *c = k % 2 == 0 ? s->perm : s->alt_perm;
+        size_t cost = 0;
+        for (int j = 0; j < n; j++) cost += layout_cost(ops[j], r, c);
+        const bool pref = onnx_order ? bd_onnx_perm_eq(c, ID_PERM, r)
+                                     : r == 4 && bd_onnx_perm_eq(c, NHWC_PERM, 4);
+        if (cost < best_cost || (cost == best_cost && pref && !best_pref)) {
+            best = c;
+            best_cost = cost;
+            best_pref = pref;
+        }
+    }
+    memcpy(perm, best, sizeof(int) * (size_t)r);
 }
 
 /* The IR value holding s in layout `want` (adding a RESHAPE or TRANSPOSE node if
