@@ -6,7 +6,8 @@ convolutions whose dilation reaches past the feature map, and depthwise
 convolutions with dilation 2 (torchvision MobileNetV3's last stage), and MODNet's
 IBNorm (BatchNorm and InstanceNorm on the two halves of a conv's channels),
 Slices that are contiguous runs of their input (views) beside one that is not, and
-the layouts of RVM's refiner (a concat and a product made NHWC, no transposes).
+the layouts of RVM's refiner (a concat and a product made NHWC, no transposes) and
+its split-and-rejoin (a concat of a value's slices in order is the value).
 
 Usage: python3 scripts/make_onnx_passdata.py (needs onnx, onnxruntime, numpy).
 """
@@ -114,6 +115,22 @@ def main():
         N("Sub", ["g", "h"], ["y"]),
     ], [init("w1", w(4, 3, 3, 3)), init("b1", w(4)),
         init("wb", np.full((4, 1, 3, 3), 1.0 / 9.0, np.float32))], [1, 3, 11, 13])
+
+    # A conv's output split into 3 + 1 channels and concatenated again in order
+    # (RVM's projection, fgr residual and alpha): the concat is the conv's output
+    # (a RESHAPE, the slices go). A second split's parts in the other order stay a
+    # concat of slices.
+    t.save("pass_rejoin", [
+        N("Conv", ["x", "w1", "b1"], ["c"], pads=[1, 1, 1, 1]),
+        N("Split", ["c"], ["p", "q"], axis=1, split=[3, 1]),
+        N("Concat", ["p", "q"], ["j"], axis=1),
+        N("Split", ["c"], ["p2", "q2"], axis=1, split=[3, 1]),
+        N("Concat", ["q2", "p2"], ["k"], axis=1),
+        N("Conv", ["j", "wb"], ["g"], pads=[1, 1, 1, 1], group=4),
+        N("Add", ["g", "k"], ["y"]),
+    ], [init("w1", w(4, 3, 3, 3)), init("b1", w(4)),
+        init("wb", np.full((4, 1, 3, 3), 1.0 / 9.0, np.float32))], [1, 3, 9, 14],
+        opset=12)
 
 
 if __name__ == "__main__":

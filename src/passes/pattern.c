@@ -33,6 +33,13 @@
  * output the input's shape; RVM crops its upsampled features to the frame's size,
  * which they already have) becomes a RESHAPE, which shares its input's memory.
  *
+ * Split and rejoin: a CONCAT whose inputs are SLICEs of one value x along the
+ * concat axis, in order, abutting and covering x (each whole, step 1, on every
+ * other axis) is x: it becomes a RESHAPE of x, and the slices that fed only it
+ * go (RVM splits its projection into fgr residual and alpha, then concatenates
+ * the two again for the refiner: two strided copies and a concat of 4 channels
+ * at a quarter of the frame).
+ *
  * All run after the first verify (shapes are known) and before fusion.
  */
 #include <math.h>
@@ -203,10 +210,52 @@ static void identity_slices(bd_graph *g) {
     }
 }
 
+/* The value whose SLICEs along `axis` CONCAT node c rejoins whole (above), or -1. */
+static int rejoined_value(const bd_graph *g, const bd_node *c) {
+    int x = -1;
+    int64_t at = 0;
+    for (int k = 0; k < c->n_inputs; k++) {
+        const int pi = g->values[c->inputs[k]].producer;
+        if (pi < 0 || g->nodes[pi].op != BD_OP_SLICE) return -1;
+        const bd_node *s = &g->nodes[pi];
+        if (x < 0) x = s->inputs[0];
+        const bd_value *in = &g->values[x], *out = &g->values[s->output];
+        const int r = in->n_dims;
+        if (s->inputs[0] != x || out->n_dims != r || c->axis >= r) return -1;
+        for (int a = 0; a < r; a++) {
+            const int64_t begin = a == c->axis ? at : 0;
+            if (s->pads[a] != begin || s->pads[r + a] != 1 ||
+                (a != c->axis && out->dims[a] != in->dims[a]))
+                return -1;
+        }
+        at += out->dims[c->axis];
+    }
+    return x >= 0 && at == g->values[x].dims[c->axis] ? x : -1;
+}
+
+static void rejoined_slices(bd_graph *g) {
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *c = &g->nodes[i];
+        if (c->op != BD_OP_CONCAT || c->n_inputs < 2) continue;
+        const int x = rejoined_value(g, c);
+        if (x < 0) continue;
+        for (int k = 0; k < c->n_inputs; k++) {
+            const int v = c->inputs[k];
+            if (g->values[v].n_consumers == 1 && !g->values[v].is_output)
+                g->nodes[g->values[v].producer].op = BD_OP_NONE;
+        }
+        c->op = BD_OP_RESHAPE;
+        c->n_inputs = 1;
+        c->inputs[0] = x;
+        bd_graph_analyse(g);
+    }
+}
+
 bd_status bd_pass_match_patterns(bd_graph *g, bd_err *err) {
     const float sixth = 1.0f / 6.0f;
     identity_slices(g);
     bd_graph_analyse(g);
+    rejoined_slices(g);
     match_hardsigmoid_swish(g);
     bd_status st = fold_scale_mul(g, err);
     if (st) return st;

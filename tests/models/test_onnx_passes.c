@@ -17,7 +17,10 @@
  *   pass_layout: an NCHW input and its channel mean concatenated, times a conv's
  *     output, box-filtered twice (RVM's refiner): the concat and the product are
  *     made NHWC, so only two TRANSPOSEs remain (the input for the first conv, the
- *     output back to NCHW).
+ *     output back to NCHW);
+ *   pass_rejoin: a conv's output split in two and concatenated again in order is
+ *     the output (no CONCAT, no SLICE); a second split concatenated in the other
+ *     order keeps its two slices and its concat.
  * Checked: the compiled structure, the output against ONNX Runtime at every ISA
  * (max |ours - ort| <= 1e-4 * range), and bit-identical outputs with 1, 2 and 3
  * threads (dynamic tile claiming must not change results).
@@ -102,6 +105,16 @@ static void check_structure(const char *name, const bd_graph *g) {
                   count_op(g, BD_OP_TRANSPOSE));
         CHECK_MSG(cat && cat->axis == 3 && mul && g->values[mul->output].dims[3] == 4,
                   "%s: the concat and the product are not NHWC", name);
+    } else if (strcmp(name, "pass_rejoin") == 0) {
+        const bd_node *dw = nth_op(g, BD_OP_DWCONV2D, 0);
+        const int j = dw ? g->values[dw->inputs[0]].producer : -1;
+        CHECK_MSG(count_op(g, BD_OP_CONCAT) == 1 && count_op(g, BD_OP_SLICE) == 2,
+                  "%s: %d CONCATs and %d SLICEs (want 1 and 2)", name, count_op(g, BD_OP_CONCAT),
+                  count_op(g, BD_OP_SLICE));
+        CHECK_MSG(j >= 0 && g->nodes[j].op == BD_OP_RESHAPE &&
+                      g->values[g->nodes[j].inputs[0]].producer >= 0 &&
+                      g->nodes[g->values[g->nodes[j].inputs[0]].producer].op == BD_OP_CONV2D,
+                  "%s: the rejoined concat is not a RESHAPE of the conv's output", name);
     } else if (strcmp(name, "pass_ibnorm") == 0) {
         const bd_node *n0 = nth_op(g, BD_OP_INSTANCE_NORM, 0);
         const bd_node *n1 = nth_op(g, BD_OP_INSTANCE_NORM, 1);
@@ -193,6 +206,7 @@ static void test_pass_models(void) {
     run_case(dir, "pass_ibnorm");
     run_case(dir, "pass_slice_view");
     run_case(dir, "pass_layout");
+    run_case(dir, "pass_rejoin");
 }
 
 int main(void) {
