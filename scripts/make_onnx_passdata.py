@@ -7,7 +7,8 @@ convolutions with dilation 2 (torchvision MobileNetV3's last stage), and MODNet'
 IBNorm (BatchNorm and InstanceNorm on the two halves of a conv's channels),
 Slices that are contiguous runs of their input (views) beside one that is not, and
 the layouts of RVM's refiner (a concat and a product made NHWC, no transposes) and
-its split-and-rejoin (a concat of a value's slices in order is the value).
+its split-and-rejoin (a concat of a value's slices in order is the value) and its
+fused tail (an add and the clips folded into the resized linear model).
 
 Usage: python3 scripts/make_onnx_passdata.py (needs onnx, onnxruntime, numpy).
 """
@@ -131,6 +132,29 @@ def main():
     ], [init("w1", w(4, 3, 3, 3)), init("b1", w(4)),
         init("wb", np.full((4, 1, 3, 3), 1.0 / 9.0, np.float32))], [1, 3, 9, 14],
         opset=12)
+
+    # RVM's last step and tail: two half-size coefficient maps upsampled, y = A * x + B
+    # (one RESIZE_AFFINE), split into 3 + 1 channels, the 3 plus the input's first 3
+    # channels, each clipped to [0, 1]: the add and both clips go into the fused op.
+    ones = np.array([1.0, 1.0, 2.0, 2.0], np.float32)
+    lin = dict(mode="linear", coordinate_transformation_mode="pytorch_half_pixel")
+    t.save("pass_affine_tail", [
+        N("Slice", ["x", "s0", "s3", "ax1"], ["x3"]),  # before the fused op: ready
+        N("Conv", ["x", "wa", "ba"], ["a"], pads=[1, 1, 1, 1], strides=[2, 2]),
+        N("Conv", ["x", "wb", "bb"], ["b"], pads=[1, 1, 1, 1], strides=[2, 2]),
+        N("Resize", ["a", "", "sc"], ["ra"], **lin),
+        N("Resize", ["b", "", "sc"], ["rb"], **lin),
+        N("Mul", ["ra", "x"], ["m"]),
+        N("Add", ["m", "rb"], ["z"]),
+        N("Split", ["z", "sp"], ["p", "q"], axis=1),
+        N("Add", ["p", "x3"], ["f"]),
+        N("Clip", ["f", "lo", "hi"], ["fc"]),
+        N("Clip", ["q", "lo", "hi"], ["qc"]),
+        N("Concat", ["fc", "qc"], ["y"], axis=1),
+    ], [init("wa", w(4, 4, 3, 3)), init("ba", w(4)), init("wb", w(4, 4, 3, 3)),
+        init("bb", w(4)), init("sc", ones), init("s0", i64(0)), init("s3", i64(3)),
+        init("ax1", i64(1)), init("lo", np.array(0.0, np.float32)),
+        init("hi", np.array(1.0, np.float32)), init("sp", i64(3, 1))], [1, 4, 10, 16])
 
 
 if __name__ == "__main__":

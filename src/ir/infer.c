@@ -73,6 +73,7 @@ static bd_status check_arity(const bd_node *n, bd_err *err) {
     bool is_conv = n->op == BD_OP_CONV2D || n->op == BD_OP_DWCONV2D || n->op == BD_OP_TCONV2D;
     if (is_conv && n->n_inputs == 4) want = 4; /* fused residual */
     if (n->op == BD_OP_MUL && n->n_inputs == 3) want = 3; /* fused addend */
+    if (n->op == BD_OP_RESIZE_AFFINE && n->n_inputs == 4) want = 4; /* fused addend */
     if ((want > 0 && n->n_inputs != want) || (want < 0 && n->n_inputs < 1))
         return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "has %d inputs, expected %d",
                           NODE_ARGS(n), n->n_inputs, want);
@@ -252,8 +253,9 @@ static bd_status infer_resize(const bd_node *n, const bd_value *in, int64_t *dim
     return BD_OK;
 }
 
-/* RESIZE_AFFINE (a, x, b): a and b [N,H,W,C] alike; x holds N*out_h*out_w*C
- * elements and gives the output its shape. */
+/* RESIZE_AFFINE (a, x, b [, r]): a and b [N,H,W,C] alike; x holds N*out_h*out_w*C
+ * elements and gives the output its shape; the addend r (fuse.c pass 7), the
+ * elements of the leading images it is added to: a whole number of them, >= 1. */
 static bd_status infer_resize_affine(const bd_graph *g, const bd_node *n, const bd_value *a,
                                      int *n_dims, int64_t *dims, bd_err *err) {
     const bd_value *x = &g->values[n->inputs[1]], *b = &g->values[n->inputs[2]];
@@ -270,6 +272,14 @@ static bd_status infer_resize_affine(const bd_graph *g, const bd_node *n, const 
     if (!ok || want != x->n_elems)
         return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "operands of a resized linear model "
                           "do not match", NODE_ARGS(n));
+    if (n->n_inputs > 3) {
+        const bd_value *r = &g->values[n->inputs[3]];
+        const size_t im = a->dims[0] > 0 ? want / (size_t)a->dims[0] : 0;
+        if ((st = need_f32(n, r, "addend", err))) return st;
+        if (im == 0 || r->n_elems == 0 || r->n_elems > want || r->n_elems % im != 0)
+            return bd_err_set(err, BD_ERR_FORMAT, NODE_FMT "addend of %zu elements does not "
+                              "cover whole images of %zu", NODE_ARGS(n), r->n_elems, im);
+    }
     *n_dims = x->n_dims;
     memcpy(dims, x->dims, sizeof(int64_t) * BD_MAX_DIMS);
     return BD_OK;

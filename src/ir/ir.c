@@ -400,3 +400,23 @@ bool bd_state_names_pair(const char *in, const char *out) {
     }
     return false;
 }
+
+bool bd_slice_view(const bd_graph *g, const bd_node *n, size_t *offset_bytes) {
+    if (n->op != BD_OP_SLICE) return false;
+    const bd_value *in = &g->values[n->inputs[0]], *out = &g->values[n->output];
+    const int r = in->n_dims;
+    if (out->n_dims != r || r < 1 || in->n_elems == 0) return false;
+    int k = 0; /* the first axis with more than one index taken */
+    while (k < r && out->dims[k] == 1) k++;
+    if (k < r && n->pads[r + k] != 1) return false; /* a step */
+    for (int j = k + 1; j < r; j++) /* whole, in order (a step -1 keeps the size) */
+        if (out->dims[j] != in->dims[j] || n->pads[j] != 0 || n->pads[r + j] != 1)
+            return false;
+    size_t off = 0, stride = 1;
+    for (int j = r - 1; j >= 0; j--) {
+        off += (size_t)n->pads[j] * stride;
+        stride *= (size_t)in->dims[j];
+    }
+    *offset_bytes = off * (in->n_bytes / in->n_elems);
+    return true;
+}

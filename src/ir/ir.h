@@ -217,6 +217,12 @@ bd_status bd_graph_compact(bd_graph *g, bd_err *err);
 /* Fills producer, n_consumers, first_use and last_use of every value. */
 void bd_graph_analyse(bd_graph *g);
 
+/* Is SLICE node n one contiguous run of its input (every axis before the first
+ * one it takes several indices of at extent 1, that one at step 1, the rest
+ * whole)? Then *offset_bytes is where the run starts; the planner makes such an
+ * output a view into the input (when the input is no graph input). */
+bool bd_slice_view(const bd_graph *g, const bd_node *n, size_t *offset_bytes);
+
 /* True if MUL node n multiplies a full tensor by a per-channel gate: one input
  * has the output's shape, the other is [1,...,1,C] with C the last dimension.
  * Sets *full and *gate to their input positions. (Squeeze-excite gating; such a

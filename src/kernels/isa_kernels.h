@@ -49,6 +49,7 @@
                                       float *restrict out, int y0, int y1);                        \
     void bd_f32_resize_affine_##sfx(const bd_resize_params *p, const float *restrict a,           \
                                     const float *restrict b, const float *restrict x,             \
+                                    const float *restrict r, const bd_act_params *act,            \
                                     float *restrict y, int y0, int y1);                            \
     void bd_f32_sub_##sfx(const float *a, size_t sa, const float *b, size_t sb, float *y,          \
                           size_t n, const bd_act_params *p);                                       \

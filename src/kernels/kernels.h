@@ -253,13 +253,15 @@ typedef void (*bd_resize_fn)(const bd_resize_params *p, const float *restrict in
 
 /* Bilinear upsampling of a per-pixel linear model, applied at the output's size
  * (the last step of a guided filter, Robust Video Matting's refiner):
- *   y = resize(a) * x + resize(b)
- * a and b: one image [in_h, in_w, c]; x and y: [out_h, out_w, c]; output rows
+ *   y = act(resize(a) * x + resize(b) + r)      (+ r only when r is not NULL)
+ * a and b: one image [in_h, in_w, c]; x, r and y: [out_h, out_w, c]; output rows
  * [y0, y1). resize() is exactly bd_resize_fn's (the same coordinates and blends of
- * the same level), and the multiply and the add are rounded separately (no
- * FMA), so the result is bit-identical to a resize, a MUL and an ADD in turn. */
+ * the same level), the multiply and each add are rounded separately (no FMA) and
+ * act is bdv_act's, so the result is bit-identical to a resize, a MUL, an ADD, an
+ * ADD of r and the activation in turn. */
 typedef void (*bd_resize_affine_fn)(const bd_resize_params *p, const float *restrict a,
                                     const float *restrict b, const float *restrict x,
+                                    const float *restrict r, const bd_act_params *act,
                                     float *restrict y, int y0, int y1);
 
 /* Softmax along an axis of n elements at stride `inner`: for each of `outer`
@@ -471,6 +473,7 @@ void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict
                                 float *restrict out, int y0, int y1);
 void bd_f32_resize_affine_ref(const bd_resize_params *p, const float *restrict a,
                               const float *restrict b, const float *restrict x,
+                              const float *restrict r, const bd_act_params *act,
                               float *restrict y, int y0, int y1);
 void bd_f32_transpose2d_ref(const float *restrict in, float *restrict out, size_t rows,
                             size_t cols, size_t r0, size_t r1, size_t c0, size_t c1);

@@ -43,6 +43,18 @@
  *    writes y once: two slices, the affine ops, the norm's copy and the concat
  *    are gone, and pass 3 then takes the ReLU into it.
  *
+ * 7. The resized linear model's tail:
+ *        y = RESIZE_AFFINE(a, x, b);  o_k = act(SLICE_k(y) [+ r])
+ *    ->  y = RESIZE_AFFINE(a, x, b; + r on the leading images, then act);  o_k = SLICE_k(y)
+ *    (RVM: fgr = clip(y[0..3) + src, 0, 1), pha = clip(y[3], 0, 1); the two full-size
+ *    passes over y go and the slices become views, so fgr and pha are written once,
+ *    by the fused op). y no graph output and read only by SLICEs that are disjoint
+ *    contiguous runs of it, each read only by one op: an activation node (CLAMP,
+ *    RELU, RELU6) or an ADD (after pass 3, with its activation) of an addend of the
+ *    slice's shape, ready before the fused op runs. One activation for all; at most
+ *    one ADD, on a slice of whole leading images. Bit-identical (the kernel rounds
+ *    each step apart).
+ *
  * Graph outputs (including bd_model_options.extra_outputs) are never fused away,
  * which keeps the pre-sigmoid logits observable for the reference test.
  */
@@ -254,6 +266,107 @@ static int fuse_resize_affine(bd_graph *g) {
     return fused;
 }
 
+typedef struct tail_act_t {
+    bd_act act;
+    float min, max; /* BD_ACT_CLAMP */
+} tail_act_t;
+
+/* The activation that node e applies to its input alone (an activation node, or an
+ * ADD's fused one), in *act; false for other ops. */
+static bool tail_act(const bd_node *e, tail_act_t *act) {
+    act->min = e->act_min;
+    act->max = e->act_max;
+    switch (e->op) {
+    case BD_OP_CLAMP: act->act = BD_ACT_CLAMP; return true;
+    case BD_OP_RELU: act->act = BD_ACT_RELU; return true;
+    case BD_OP_RELU6: act->act = BD_ACT_RELU6; return true;
+    case BD_OP_ADD:
+        act->act = e->act;
+        return e->act == BD_ACT_NONE || e->act == BD_ACT_RELU || e->act == BD_ACT_RELU6 ||
+               e->act == BD_ACT_CLAMP;
+    default: return false;
+    }
+}
+
+static bool same_act(const tail_act_t *a, const tail_act_t *b) {
+    return a->act == b->act && (a->act != BD_ACT_CLAMP || (a->min == b->min && a->max == b->max));
+}
+
+#define TAIL_MAX 8 /* slices of one fused tail */
+
+/* The only consumer node of value v, or NULL. */
+static bd_node *only_consumer(bd_graph *g, int v) {
+    if (g->values[v].n_consumers != 1 || g->values[v].is_output) return NULL;
+    for (int i = 0; i < g->n_nodes; i++) {
+        bd_node *n = &g->nodes[i];
+        if (n->op == BD_OP_NONE) continue;
+        for (int k = 0; k < n->n_inputs; k++)
+            if (n->inputs[k] == v) return n;
+    }
+    return NULL;
+}
+
+/* Pass 7 on RESIZE_AFFINE node f (index fi); true if fused. */
+static bool fuse_affine_tail(bd_graph *g, int fi) {
+    bd_node *f = &g->nodes[fi];
+    const int y = f->output;
+    const bd_value *yv = &g->values[y];
+    if (f->n_inputs != 3 || f->act != BD_ACT_NONE || yv->is_output || yv->n_consumers < 1 ||
+        yv->n_consumers > TAIL_MAX)
+        return false;
+    bd_node *sl[TAIL_MAX], *el[TAIL_MAX];
+    size_t off[TAIL_MAX], len[TAIL_MAX];
+    int n = 0, addend = -1;
+    tail_act_t act = {BD_ACT_NONE, 0, 0};
+    const size_t elem = yv->n_bytes / (yv->n_elems ? yv->n_elems : 1);
+    for (int i = fi + 1; i < g->n_nodes; i++) {
+        bd_node *s = &g->nodes[i];
+        bool reads = false;
+        for (int k = 0; k < s->n_inputs; k++) reads = reads || s->inputs[k] == y;
+        if (!reads || s->op == BD_OP_NONE) continue;
+        if (s->op != BD_OP_SLICE || !bd_slice_view(g, s, &off[n])) return false;
+        const bd_value *sv = &g->values[s->output];
+        bd_node *e = only_consumer(g, s->output);
+        tail_act_t ea;
+        if (!e || !tail_act(e, &ea) || !same_shape(sv, &g->values[e->output])) return false;
+        if (n > 0 && !same_act(&ea, &act)) return false;
+        act = ea;
+        if (e->op == BD_OP_ADD) {
+            const int r = e->inputs[0] == s->output ? e->inputs[1] : e->inputs[0];
+            const int rp = g->values[r].producer;
+            if (addend >= 0 || e->n_inputs != 2 || r == s->output || off[n] != 0 ||
+                !same_shape(&g->values[r], sv) || rp >= fi ||
+                sv->n_elems % (yv->n_elems / (size_t)g->values[f->inputs[0]].dims[0]) != 0)
+                return false;
+            addend = r;
+        }
+        len[n] = sv->n_elems * elem;
+        sl[n] = s;
+        el[n++] = e;
+    }
+    if (n != yv->n_consumers) return false; /* y read twice by a node */
+    for (int k = 0; k < n; k++)
+        for (int j = 0; j < k; j++)
+            if (off[k] < off[j] + len[j] && off[j] < off[k] + len[k]) return false;
+    f->act = act.act;
+    f->act_min = act.min;
+    f->act_max = act.max;
+    if (addend >= 0) f->inputs[f->n_inputs++] = addend;
+    for (int k = 0; k < n; k++) {
+        sl[k]->output = el[k]->output;
+        el[k]->op = BD_OP_NONE;
+    }
+    bd_graph_analyse(g);
+    return true;
+}
+
+static int fuse_affine_tails(bd_graph *g) {
+    int fused = 0;
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == BD_OP_RESIZE_AFFINE) fused += fuse_affine_tail(g, i);
+    return fused;
+}
+
 /* One part of a split normalisation (pass 6): the channels [c0, c1) of x, and
  * either the INSTANCE_NORM node norm or the constants mul and add (-1: none). */
 typedef struct norm_part {
@@ -386,5 +499,6 @@ bd_status bd_pass_fuse(bd_graph *g, bd_err *err) {
     fuse_gate_add(g);
     fuse_activation(g);
     fuse_residual_after_act(g);
+    fuse_affine_tails(g);
     return bd_graph_compact(g, err);
 }

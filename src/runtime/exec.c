@@ -680,13 +680,18 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth, vo
                                     n->half_pixel};
         const float *xm = ptr(g, arena, n->inputs[1]), *b = ptr(g, arena, n->inputs[2]);
         const size_t rows = (size_t)p.out_h, out_im = (size_t)p.out_h * p.out_w * p.c;
+        /* the addend (fuse.c pass 7) covers the leading n_r images */
+        const float *r = n->n_inputs > 3 ? ptr(g, arena, n->inputs[3]) : NULL;
+        const size_t n_r = r ? g->values[n->inputs[3]].n_elems / out_im : 0;
+        const bd_act_params act = {n->act, n->act_min, n->act_max};
         size_t u0, u1;
         share((size_t)in->dims[0] * rows, ith, nth, &u0, &u1);
         for (size_t u = u0; u < u1;) {
             const size_t bi = u / rows, q0 = u % rows;
             const size_t q1 = u1 - bi * rows < rows ? u1 - bi * rows : rows;
             k->resize_affine(&p, x + bi * in_img, b + bi * in_img, xm + bi * out_im,
-                             y + bi * out_im, (int)q0, (int)q1);
+                             bi < n_r ? r + bi * out_im : NULL, &act, y + bi * out_im, (int)q0,
+                             (int)q1);
             u = bi * rows + q1;
         }
         break;

@@ -17,7 +17,9 @@
  * part of another; the reshapes sharing its memory move with it. A SLICE that
  * is a contiguous run of its input (bd_slice_view: RVM's split of its NCHW
  * output into the fgr planes and the alpha plane) is a view at an offset into
- * its input's memory, and the executor skips its copy.
+ * its input's memory, and the executor skips its copy; that includes a slice
+ * that is a graph output (RVM's fgr and pha, once fuse.c pass 7 has made them the
+ * slices of the fused tail), as a RESHAPE may be.
  */
 #include <stdlib.h>
 
@@ -81,26 +83,6 @@ static void place_concat_parts(bd_graph *g, const bd_node *n) {
     }
 }
 
-bool bd_slice_view(const bd_graph *g, const bd_node *n, size_t *offset_bytes) {
-    if (n->op != BD_OP_SLICE) return false;
-    const bd_value *in = &g->values[n->inputs[0]], *out = &g->values[n->output];
-    const int r = in->n_dims;
-    if (out->n_dims != r || r < 1 || in->n_elems == 0) return false;
-    int k = 0; /* the first axis with more than one index taken */
-    while (k < r && out->dims[k] == 1) k++;
-    if (k < r && n->pads[r + k] != 1) return false; /* a step */
-    for (int j = k + 1; j < r; j++) /* whole, in order (a step -1 keeps the size) */
-        if (out->dims[j] != in->dims[j] || n->pads[j] != 0 || n->pads[r + j] != 1)
-            return false;
-    size_t off = 0, stride = 1;
-    for (int j = r - 1; j >= 0; j--) {
-        off += (size_t)n->pads[j] * stride;
-        stride *= (size_t)in->dims[j];
-    }
-    *offset_bytes = off * (in->n_bytes / in->n_elems);
-    return true;
-}
-
 /* Slice views (above): makes SLICE node n's output an alias into its input's
  * root. Runs after the reshape aliases and the concat parts are set. */
 static void place_slice_view(bd_graph *g, const bd_node *n) {
@@ -114,8 +96,7 @@ static void place_slice_view(bd_graph *g, const bd_node *n) {
     }
     const int u = n->output;
     const bd_value *root = &g->values[src], *out = &g->values[u];
-    if (root->is_const || root->is_input || out->is_output || out->is_input ||
-        out->alias_of >= 0 || src == u)
+    if (root->is_const || root->is_input || out->is_input || out->alias_of >= 0 || src == u)
         return;
     for (int v = 0; v < g->n_values; v++) /* the output's reshapes move with it */
         if (g->values[v].alias_of == u)

@@ -71,12 +71,6 @@ struct bd_session {
  * bd_graph_analyse() first. */
 bd_status bd_plan_memory(bd_graph *g, size_t *arena_bytes, bd_err *err);
 
-/* Is SLICE node n one contiguous run of its input (every axis before the first
- * one it takes several indices of at extent 1, that one at step 1, the rest
- * whole)? Then *offset_bytes is where the run starts; the planner makes such an
- * output a view into the input (when neither is a graph input or output). */
-bool bd_slice_view(const bd_graph *g, const bd_node *n, size_t *offset_bytes);
-
 /* The kernel geometry of a conv, dwconv, tconv or pool node. */
 bd_conv_params bd_node_conv_params(const bd_graph *g, const bd_node *n);
 

@@ -10,7 +10,8 @@
  * resize_affine (y = resize(a) * x + resize(b)) on the same shapes: against its
  * reference within the same tolerance (scaled by max|x|), and at every level
  * bit-identical to that level's resize_bilinear of a and b followed by a rounded
- * multiply and a rounded add, which is what the fusion pass replaces.
+ * multiply and a rounded add, which is what the fusion pass replaces; the same
+ * with the fused tail (an addend r and a clamp, fuse.c pass 7).
  */
 #include "harness.h"
 #include "kernel_util.h"
@@ -48,17 +49,23 @@ static void check_resize(bd_resize_params p, int y0, int y1, unsigned seed) {
     ku_free(&in), ku_free(&ref), ku_free(&got);
 }
 
-static void check_affine(bd_resize_params p, int y0, int y1, unsigned seed) {
+/* with_r: the fused tail too, y = clamp(resize(a) * x + resize(b) + r, -1, 2)
+ * (fuse.c pass 7), against the unfused sequence rounded step by step. */
+static void check_affine(bd_resize_params p, int y0, int y1, unsigned seed, bool with_r) {
     const size_t n_in = (size_t)p.in_h * p.in_w * p.c, n_out = (size_t)p.out_h * p.out_w * p.c;
     ku_buf a = ku_alloc(n_in, 0), b = ku_alloc(n_in, 1), x = ku_alloc(n_out, 2);
     ku_buf ref = ku_alloc(n_out, 0), got = ku_alloc(n_out, 1), ua = ku_alloc(n_out, 2),
-           ub = ku_alloc(n_out, 0);
+           ub = ku_alloc(n_out, 0), r = ku_alloc(n_out, 1);
     ku_fill(a.p, n_in, &seed, 3.0f);
     ku_fill(b.p, n_in, &seed, 2.0f);
     ku_fill(x.p, n_out, &seed, 4.0f);
+    ku_fill(r.p, n_out, &seed, 1.0f);
     ku_fill_sentinel(ref.p, n_out);
-    bd_f32_resize_affine_ref(&p, a.p, b.p, x.p, ref.p, y0, y1);
-    const double tol = 1e-6 * (3.0 * 4.0 + 2.0) * 4;
+    const bd_act_params act = with_r ? (bd_act_params){BD_ACT_CLAMP, -1.0f, 2.0f}
+                                     : (bd_act_params){BD_ACT_NONE, 0, 0};
+    const float *rp = with_r ? r.p : NULL;
+    bd_f32_resize_affine_ref(&p, a.p, b.p, x.p, rp, &act, ref.p, y0, y1);
+    const double tol = 1e-6 * (3.0 * 4.0 + 2.0 + 1.0) * 4;
     bd_isa lv[4];
     int n_lv = ku_levels(lv);
     const size_t row = (size_t)p.out_w * p.c;
@@ -66,7 +73,7 @@ static void check_affine(bd_resize_params p, int y0, int y1, unsigned seed) {
         bd_kernels k;
         bd_kernels_init(&k, lv[li]);
         ku_fill_sentinel(got.p, n_out);
-        k.resize_affine(&p, a.p, b.p, x.p, got.p, y0, y1);
+        k.resize_affine(&p, a.p, b.p, x.p, rp, &act, got.p, y0, y1);
         k.resize_bilinear(&p, a.p, ua.p, y0, y1);
         k.resize_bilinear(&p, b.p, ub.p, y0, y1);
         int bad = 0;
@@ -78,13 +85,14 @@ static void check_affine(bd_resize_params p, int y0, int y1, unsigned seed) {
                 ok = ku_is_sentinel(got.p[i]);
             } else {
                 volatile float m = ua.p[i] * x.p[i]; /* rounded apart, as the kernel */
-                want = m + ub.p[i];
+                volatile float v = m + ub.p[i];
+                want = bd_act_apply(with_r ? v + r.p[i] : v, &act);
                 ok = memcmp(&got.p[i], &want, 4) == 0 && ku_close(got.p[i], ref.p[i], tol);
             }
             if (!ok) {
                 bad++;
-                CHECK_MSG(0, "affine isa=%s %dx%d->%dx%d c=%d ac=%d hp=%d rows [%d,%d): [%zu] "
-                          "got %.9g, unfused %.9g, ref %.9g",
+                CHECK_MSG(0, "affine%s isa=%s %dx%d->%dx%d c=%d ac=%d hp=%d rows [%d,%d): [%zu] "
+                          "got %.9g, unfused %.9g, ref %.9g", with_r ? "+r+clamp" : "",
                           bd_isa_name(lv[li]), p.in_h, p.in_w, p.out_h, p.out_w, p.c,
                           p.align_corners, p.half_pixel, y0, y1, i, got.p[i], want, ref.p[i]);
             }
@@ -92,7 +100,7 @@ static void check_affine(bd_resize_params p, int y0, int y1, unsigned seed) {
         if (!bad) CHECK(1);
     }
     ku_free(&a), ku_free(&b), ku_free(&x), ku_free(&ref), ku_free(&got), ku_free(&ua),
-        ku_free(&ub);
+        ku_free(&ub), ku_free(&r);
 }
 
 static void test_resize(void) {
@@ -109,7 +117,8 @@ static void test_resize(void) {
             int y0 = 0, y1 = p.out_h;
             if (p.out_h >= 3 && n % 3 == 0) y0 = 1, y1 = 2;
             check_resize(p, y0, y1, 3u + (unsigned)n);
-            check_affine(p, y0, y1, 7u + (unsigned)n);
+            check_affine(p, y0, y1, 7u + (unsigned)n, false);
+            check_affine(p, y0, y1, 11u + (unsigned)n, true);
         }
 }
 

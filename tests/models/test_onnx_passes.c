@@ -20,7 +20,10 @@
  *     output back to NCHW);
  *   pass_rejoin: a conv's output split in two and concatenated again in order is
  *     the output (no CONCAT, no SLICE); a second split concatenated in the other
- *     order keeps its two slices and its concat.
+ *     order keeps its two slices and its concat;
+ *   pass_affine_tail: RVM's last step (two upsampled coefficient maps, A * x + B)
+ *     split 3 + 1, the 3 plus the input's first channels, both parts clipped to
+ *     [0, 1]: one RESIZE_AFFINE with the addend and the clamp, no ADD or CLAMP left.
  * Checked: the compiled structure, the output against ONNX Runtime at every ISA
  * (max |ours - ort| <= 1e-4 * range), and bit-identical outputs with 1, 2 and 3
  * threads (dynamic tile claiming must not change results).
@@ -115,6 +118,14 @@ static void check_structure(const char *name, const bd_graph *g) {
                       g->values[g->nodes[j].inputs[0]].producer >= 0 &&
                       g->nodes[g->values[g->nodes[j].inputs[0]].producer].op == BD_OP_CONV2D,
                   "%s: the rejoined concat is not a RESHAPE of the conv's output", name);
+    } else if (strcmp(name, "pass_affine_tail") == 0) {
+        const bd_node *f = nth_op(g, BD_OP_RESIZE_AFFINE, 0);
+        CHECK_MSG(f && f->n_inputs == 4 && f->act == BD_ACT_CLAMP && f->act_min == 0.0f &&
+                      f->act_max == 1.0f,
+                  "%s: the tail is not in the RESIZE_AFFINE", name);
+        CHECK_MSG(count_op(g, BD_OP_ADD) == 0 && count_op(g, BD_OP_CLAMP) == 0 &&
+                      count_op(g, BD_OP_MUL) == 0 && count_op(g, BD_OP_RESIZE_BILINEAR) == 0,
+                  "%s: element-wise ops left", name);
     } else if (strcmp(name, "pass_ibnorm") == 0) {
         const bd_node *n0 = nth_op(g, BD_OP_INSTANCE_NORM, 0);
         const bd_node *n1 = nth_op(g, BD_OP_INSTANCE_NORM, 1);
@@ -207,6 +218,7 @@ static void test_pass_models(void) {
     run_case(dir, "pass_slice_view");
     run_case(dir, "pass_layout");
     run_case(dir, "pass_rejoin");
+    run_case(dir, "pass_affine_tail");
 }
 
 int main(void) {

@@ -14,8 +14,8 @@
  *
  * The rule, computed once over the whole graph in reverse order: a value "goes
  * out in ONNX order" when it is a graph output, or when it has consumers and
- * every one of them is an order-agnostic element-wise op (or Split) whose
- * outputs all go out in ONNX order. Spatial ops read the hint for their own
+ * every one of them is an order-agnostic element-wise op (or Split, or Concat)
+ * whose outputs all go out in ONNX order. Spatial ops read the hint for their own
  * output (today Resize does); everything else ignores it.
  */
 #include <stdlib.h>
@@ -24,10 +24,10 @@
 #include "import/onnx/onnx_lower.h"
 
 /* Ops that keep their input's layout and whose result in any layout is the same
- * elements (onnx_elementwise.c, Split in onnx_shape.c). */
+ * elements (onnx_elementwise.c, Split and Concat in onnx_shape.c). */
 static bool order_agnostic(onnx_str op) {
-    static const char *const ops[] = {"Add", "Sub", "Mul", "Div", "Clip", "Relu",
-                                      "Sigmoid", "Tanh", "Split", "Identity"};
+    static const char *const ops[] = {"Add",  "Sub",   "Mul",      "Div",   "Clip", "Relu",
+                                      "Sigmoid", "Tanh", "Split", "Identity", "Concat"};
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++)
         if (onnx_str_eq(op, ops[k])) return true;
     return false;

@@ -38,11 +38,11 @@ static float blend(const bd_resize_params *p, const float *in, int ylo, int yhi,
     return top + (bot - top) * fy;
 }
 
-/* Output rows [y0, y1): y = resize(a) * x + resize(b) when a (and so b and x) is
- * given, else y = resize(in). */
+/* Output rows [y0, y1): y = act(resize(a) * x + resize(b) [+ r]) when a (and so
+ * b and x) is given, else y = resize(in). */
 static void rows(const bd_resize_params *p, const float *restrict in, const float *restrict a,
-                 const float *restrict b, const float *restrict x, float *restrict y, int y0,
-                 int y1) {
+                 const float *restrict b, const float *restrict x, const float *restrict r,
+                 const bd_act_params *act, float *restrict y, int y0, int y1) {
     const int c_n = p->c;
     for (int oy = y0; oy < y1; oy++) {
         int ylo, yhi;
@@ -59,7 +59,9 @@ static void rows(const bd_resize_params *p, const float *restrict in, const floa
                     continue;
                 }
                 float m = blend(p, a, ylo, yhi, fy, xlo, xhi, fx, c) * x[o + c];
-                y[o + c] = m + blend(p, b, ylo, yhi, fy, xlo, xhi, fx, c);
+                float v = m + blend(p, b, ylo, yhi, fy, xlo, xhi, fx, c);
+                if (r) v += r[o + c];
+                y[o + c] = bd_act_apply(v, act);
             }
         }
     }
@@ -67,11 +69,12 @@ static void rows(const bd_resize_params *p, const float *restrict in, const floa
 
 void bd_f32_resize_bilinear_ref(const bd_resize_params *p, const float *restrict in,
                                 float *restrict out, int y0, int y1) {
-    rows(p, in, NULL, NULL, NULL, out, y0, y1);
+    rows(p, in, NULL, NULL, NULL, NULL, NULL, out, y0, y1);
 }
 
 void bd_f32_resize_affine_ref(const bd_resize_params *p, const float *restrict a,
                               const float *restrict b, const float *restrict x,
+                              const float *restrict r, const bd_act_params *act,
                               float *restrict y, int y0, int y1) {
-    rows(p, NULL, a, b, x, y, y0, y1);
+    rows(p, NULL, a, b, x, r, act, y, y0, y1);
 }
