@@ -63,8 +63,9 @@
                                          const float *bias, float *dst);                           \
     size_t bd_f32_conv2d_wino_scratch_##sfx(const bd_conv_params *p);                              \
     void bd_f32_conv2d_wino_##sfx(const bd_conv_params *p, const float *restrict in,               \
-                                  const float *restrict packed, const float *restrict residual,    \
-                                  float *restrict out, int y0, int y1, float *restrict scratch);   \
+                                  const bd_conv_parts *parts, const float *restrict packed,        \
+                                  const float *restrict residual, float *restrict out, int y0,     \
+                                  int y1, float *restrict scratch);                                \
     /* FP16 weight storage (conv_f16_<isa>.c, dwconv_f16_<isa>.c). */                              \
     size_t bd_f16_conv2d_pack_##sfx(const bd_conv_params *p, const float *w, const float *bias,    \
                                     uint16_t *dst);                                                \

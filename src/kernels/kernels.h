@@ -68,14 +68,27 @@ typedef void (*bd_conv_fn)(const bd_conv_params *p, const float *restrict in,
 typedef size_t (*bd_pack_fn)(const bd_conv_params *p, const float *w, const float *bias,
                              float *dst);
 
+/* A convolution's input read in place from the parts of a channel concatenation
+ * (a CONCAT the runtime does not run, runtime/model.c fold_concats): part k holds
+ * c[k] channels per pixel at x[k]; the parts are in channel order and their
+ * channels add up to the input's. */
+#define BD_CONV_MAX_PARTS 8
+typedef struct bd_conv_parts {
+    int n;
+    const float *x[BD_CONV_MAX_PARTS];
+    int c[BD_CONV_MAX_PARTS];
+} bd_conv_parts;
+
 /* Winograd F(4x4, 3x3) (kernels/wino.h has the algorithm and bd_wino_ok): the
  * same convolution as conv2d for rows [y0, y1) of one image, y0 a multiple of 4,
  * with `scratch` a private buffer of the table's conv2d_wino_scratch(p) floats
  * (64-byte aligned; its contents on entry do not matter). `packed` is what the
- * table's pack_conv2d_wino produced. */
+ * table's pack_conv2d_wino produced. The input is `in`, or the parts when parts
+ * is not NULL (then in is not read); the result is the same bits either way. */
 typedef void (*bd_conv_wino_fn)(const bd_conv_params *p, const float *restrict in,
-                                const float *restrict packed, const float *restrict residual,
-                                float *restrict out, int y0, int y1, float *restrict scratch);
+                                const bd_conv_parts *parts, const float *restrict packed,
+                                const float *restrict residual, float *restrict out, int y0,
+                                int y1, float *restrict scratch);
 typedef size_t (*bd_wino_scratch_fn)(const bd_conv_params *p);
 
 /* FP16 weight storage (bd_model_options.precision): the same convolution with

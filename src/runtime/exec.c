@@ -386,6 +386,22 @@ int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
     return most < 1 ? 1 : (most > 1024 ? 1024 : (int)most);
 }
 
+/* Image bi (of batch) of node n's input as the parts of its CONCAT when that was
+ * skipped (model.c fold_concats), in *pp; NULL when the input is written. */
+static const bd_conv_parts *skipped_parts(const bd_graph *g, const bd_node *n, uint8_t *arena,
+                                          int bi, int batch, bd_conv_parts *pp) {
+    const int src = g->values[n->inputs[0]].producer;
+    const bd_node *cat = src >= 0 ? &g->nodes[src] : NULL;
+    if (!cat || cat->op != BD_OP_CONCAT || !cat->concat_skipped) return NULL;
+    pp->n = cat->n_inputs;
+    for (int k = 0; k < cat->n_inputs; k++) {
+        const bd_value *part = &g->values[cat->inputs[k]];
+        pp->c[k] = (int)part->dims[part->n_dims - 1];
+        pp->x[k] = ptr(g, arena, cat->inputs[k]) + (size_t)bi * (part->n_elems / (size_t)batch);
+    }
+    return pp;
+}
+
 /* BF16: the input of node n (all its pixels, every image of the batch) as bf16
  * at channel stride bd_bf16_stride(in_c) in the arena's scratch; pixels of tile
  * ith of nth. */
@@ -618,9 +634,11 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth, vo
             share(((size_t)p.out_h + BD_WINO_M - 1) / BD_WINO_M, ith, nth, &t0, &t1);
             const int w0 = (int)t0 * BD_WINO_M;
             const int w1 = (int)t1 * BD_WINO_M < p.out_h ? (int)t1 * BD_WINO_M : p.out_h;
+            bd_conv_parts parts;
             for (int bi = 0; bi < batch && w1 > w0; bi++)
-                k->conv2d_wino(&p, x + bi * in_img, n->packed, r ? r + bi * out_img : NULL,
-                               y + bi * out_img, w0, w1, scratch);
+                k->conv2d_wino(&p, x + bi * in_img, skipped_parts(g, n, arena, bi, batch, &parts),
+                               n->packed, r ? r + bi * out_img : NULL, y + bi * out_img, w0, w1,
+                               scratch);
             break;
         }
         if (n->packed_f16) { /* FP16 storage: only conv2d and dwconv2d get it */

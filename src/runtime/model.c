@@ -319,17 +319,20 @@ static int pack_int8(bd_model *m, bd_node *n, const bd_conv_params *p, const flo
     return 1;
 }
 
-/* A channel CONCAT whose only consumer is the BF16 conv right after it need not be
- * written: the conv converts its input to bf16 anyway, and the conversion can read
- * each part into its channels (exec.c convert_input). The parts' live ranges end
- * at the concat, so the conv must come next (nothing can reuse their memory in
- * between); the concat's own output stays planned but unused. Not when the
- * planner placed the parts inside the output already (then the copy is skipped
- * anyway) or the output is read elsewhere (a graph output, a residual input). */
-static void fold_concats(bd_graph *g) {
+/* A channel CONCAT whose only consumer is the BF16 or Winograd conv right after it
+ * need not be written: the BF16 conv converts its input to bf16 anyway, and the
+ * conversion can read each part into its channels (exec.c convert_input); the
+ * Winograd input transform reads each part into its channels of V (exec.c
+ * skipped_parts). The conv must come next, and the parts then live until it has
+ * run (replan_for_parts: Winograd writes while it reads); the concat's own output
+ * gets no memory. Not when the planner placed the parts inside
+ * the output already (then the copy is skipped anyway) or the output is read
+ * elsewhere (a graph output, a residual input). */
+static int fold_concats(bd_graph *g) {
+    int n_skipped = 0;
     for (int i = 0; i < g->n_nodes; i++) {
         bd_node *n = &g->nodes[i];
-        if (!n->packed_bf16 || n->n_inputs < 1) continue;
+        if (!(n->packed_bf16 || n->wino) || n->n_inputs < 1) continue;
         const int v = n->inputs[0];
         const bd_value *cv = &g->values[v];
         const int c = cv->producer;
@@ -345,15 +348,43 @@ static void fold_concats(bd_graph *g) {
          * total) would be converted with the kernel's pad after it, over the next
          * pixel's channel 0 (an earlier part's pad is overwritten by the part after) */
         const int cp = bd_bf16_stride((int)cv->dims[cv->n_dims - 1]);
+        ok = ok && (n->packed_bf16 || cn->n_inputs <= BD_CONV_MAX_PARTS);
         for (int k = 0; k < cn->n_inputs && ok; k++) {
             const bd_value *p = &g->values[cn->inputs[k]];
             ok = p->alias_of != v && p->n_dims == cv->n_dims && p->n_elems > 0 &&
-                 (k + 1 < cn->n_inputs || p->dims[p->n_dims - 1] + 1 != cp);
+                 (!n->packed_bf16 || k + 1 < cn->n_inputs || p->dims[p->n_dims - 1] + 1 != cp);
         }
         for (int u = 0; u < g->n_values && ok; u++) ok = g->values[u].alias_of != v;
         if (!ok) continue;
         cn->concat_skipped = true;
+        n_skipped++;
     }
+    return n_skipped;
+}
+
+/* After fold_concats: the parts of every skipped concat live until its conv has
+ * run (Winograd writes its output while it reads them), the concat's output is
+ * not placed (its offset is 0, never dereferenced), and the arena is planned again
+ * with those lives. */
+static bd_status replan_for_parts(bd_model *m) {
+    bd_graph *g = &m->graph;
+    bd_graph_analyse(g);
+    for (int i = 0; i < g->n_nodes; i++) {
+        const bd_node *n = &g->nodes[i];
+        const int c = n->n_inputs > 0 ? g->values[n->inputs[0]].producer : -1;
+        if (c < 0 || g->nodes[c].op != BD_OP_CONCAT || !g->nodes[c].concat_skipped) continue;
+        for (int k = 0; k < g->nodes[c].n_inputs; k++) {
+            bd_value *p = &g->values[g->nodes[c].inputs[k]];
+            if (p->last_use < i) p->last_use = i;
+        }
+        bd_value *cv = &g->values[g->nodes[c].output]; /* never written nor read: no room */
+        cv->first_use = cv->last_use = -1;
+    }
+    bd_status st = bd_plan_memory(g, &m->arena_bytes, &m->err);
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == BD_OP_CONCAT && g->nodes[i].concat_skipped)
+            g->values[g->nodes[i].output].arena_offset = 0;
+    return st;
 }
 
 bd_status bd_pack_weights(bd_model *m) {
@@ -473,7 +504,10 @@ bd_status bd_pack_weights(bd_model *m) {
     else if (bf16 && kept_fp32)
         m->precision_note = "some dense convolutions keep FP32 (geometry the BF16 kernel "
                             "does not take)";
-    if (m->n_ops_bf16) fold_concats(g);
+    if (fold_concats(g) > 0) {
+        bd_status st = replan_for_parts(m);
+        if (st) return st;
+    }
     if (m->opts.precision == BD_PRECISION_AUTO) { /* the choice, then why ops kept fp32 */
         size_t len = strlen(m->precision_text);
         if (m->precision_note[0] && len + 2 < sizeof m->precision_text)

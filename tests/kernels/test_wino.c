@@ -13,13 +13,47 @@
  * 17, 33, 64, 72} on sizes that leave partial tiles at the right and bottom (4..27
  * wide and high), pads 0..2 on either side (including asymmetric SAME and none),
  * every activation but tanh, with and without residual, row ranges starting on a
- * tile row, and more tiles in a row than one block (WT) holds.
+ * tile row, and more tiles in a row than one block (WT) holds. Each SIMD result
+ * again with the input as two or three channel parts (a skipped concat): the
+ * same bits.
  */
 #include "harness.h"
 #include "kernel_util.h"
 #include "kernels/wino.h"
 
 static double worst_direct = 0, worst_simd = 0;
+
+/* The input as the parts of a skipped concat (bd_conv_parts): its channels split
+ * into up to three parts of awkward sizes, each packed on its own; the result
+ * must be want's bits. */
+static void check_parts(const bd_kernels *k, const bd_conv_params *p, const float *in,
+                        const float *pk, const float *r, const float *want, int y0, int y1,
+                        float *sc, const char *what, const char *name) {
+    if (p->in_c < 2) return;
+    const size_t n_pix = (size_t)p->in_h * p->in_w, n_out = (size_t)p->out_h * p->out_w * p->out_c;
+    bd_conv_parts parts = {0};
+    int c[3] = {p->in_c / 2 + 1, 0, 0};
+    if (c[0] >= p->in_c) c[0] = p->in_c - 1;
+    c[1] = p->in_c - c[0];
+    if (c[1] >= 3) c[2] = c[1] / 3, c[1] -= c[2];
+    parts.n = c[2] ? 3 : 2;
+    ku_buf buf[3], got = ku_alloc(n_out, 1);
+    for (int q = 0, c0 = 0; q < parts.n; c0 += c[q], q++) {
+        buf[q] = ku_alloc(n_pix * (size_t)c[q], q);
+        for (size_t i = 0; i < n_pix; i++)
+            for (int j = 0; j < c[q]; j++) buf[q].p[i * c[q] + j] = in[i * p->in_c + c0 + j];
+        parts.x[q] = buf[q].p;
+        parts.c[q] = c[q];
+    }
+    ku_fill_sentinel(got.p, n_out);
+    k->conv2d_wino(p, NULL, &parts, pk, r, got.p, y0, y1, sc);
+    size_t differ = 0;
+    for (size_t i = 0; i < n_out; i++) differ += memcmp(&got.p[i], &want[i], 4) != 0;
+    CHECK_MSG(differ == 0, "%s %s: %zu outputs differ with the input in %d parts", what, name,
+              differ, parts.n);
+    for (int q = 0; q < parts.n; q++) ku_free(&buf[q]);
+    ku_free(&got);
+}
 
 static bd_conv_params wino_p(int in_h, int in_w, int in_c, int out_c, int pt, int pb, int pl,
                              int pr, bd_act_params act) {
@@ -121,9 +155,10 @@ static void check(bd_conv_params p, int with_res, int y0, int y1, unsigned seed,
         n_s = k.conv2d_wino_scratch(&p);
         sc = nan_scratch(n_s);
         ku_fill_sentinel(got.p, n_out);
-        k.conv2d_wino(&p, in.p, pk, r, got.p, y0, y1, sc);
+        k.conv2d_wino(&p, in.p, NULL, pk, r, got.p, y0, y1, sc);
         compare(&p, got.p, wref.p, mag.p, y0, y1, 1e-5, &worst_simd, what, v->name);
         compare(&p, got.p, ref.p, mag.p, y0, y1, 2e-5, &worst_direct, what, v->name);
+        check_parts(&k, &p, in.p, pk, r, got.p, y0, y1, sc, what, v->name);
         ku_variant_runs[vi]++;
         bd_aligned_free(pk);
         bd_aligned_free(sc);
