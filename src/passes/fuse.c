@@ -319,6 +319,9 @@ static bool fuse_affine_tail(bd_graph *g, int fi) {
     int n = 0, addend = -1;
     tail_act_t act = {BD_ACT_NONE, 0, 0};
     const size_t elem = yv->n_bytes / (yv->n_elems ? yv->n_elems : 1);
+    const int64_t n_img = g->values[f->inputs[0]].dims[0];
+    const size_t img = n_img > 0 ? yv->n_elems / (size_t)n_img : 0; /* elements of an image */
+    if (img == 0) return false;
     for (int i = fi + 1; i < g->n_nodes; i++) {
         bd_node *s = &g->nodes[i];
         bool reads = false;
@@ -336,7 +339,7 @@ static bool fuse_affine_tail(bd_graph *g, int fi) {
             const int rp = g->values[r].producer;
             if (addend >= 0 || e->n_inputs != 2 || r == s->output || off[n] != 0 ||
                 !same_shape(&g->values[r], sv) || rp >= fi ||
-                sv->n_elems % (yv->n_elems / (size_t)g->values[f->inputs[0]].dims[0]) != 0)
+                sv->n_elems % img != 0)
                 return false;
             addend = r;
         }
