@@ -116,16 +116,19 @@ static void test_conv_dilated(void) {
      * (960 -> 150), an ASPP-like 3x3 dilation 3 and a plain 3x3, tail blocks.
      * Then one block's weights over 512 KiB too, so the taps are cut into slabs
      * that add to partial sums in the output (the activation and residual only
-     * after the last): runs of 3 taps within a 5x5 row (1300 channels; MODNet's
-     * 5x5 1280 -> 96), whole tap rows (600, stride 2), one tap per slab (5000,
-     * dilation 2), all with padding so border pixels lose taps of some slabs. */
-    bd_conv_params big[6] = {conv_p(5, 13, 960, 150, 1, 1, 1, 0, 0, 0, 0, ku_act(1)),
+     * after the last). With padding (border pixels lose taps of some slabs) and
+     * one tap's weights over 32 KiB, slabs are single taps: 1300 channels
+     * (MODNet's 5x5 1280 -> 96), 600 (stride 2), 5000 (dilation 2). Without
+     * padding they are whole tap rows or runs of taps within a row: 2600 channels
+     * on a 9x9 input (AVX2 fp32: runs of 3; f16 weights: whole rows). */
+    bd_conv_params big[7] = {conv_p(5, 13, 960, 150, 1, 1, 1, 0, 0, 0, 0, ku_act(1)),
                              conv_p(6, 11, 160, 100, 3, 1, 3, 3, 3, 3, 3, ku_act(2)),
                              conv_p(7, 9, 130, 140, 3, 1, 1, 1, 1, 1, 1, ku_act(3)),
                              conv_p(7, 9, 1300, 96, 5, 1, 1, 2, 2, 2, 2, ku_act(4)),
                              conv_p(9, 8, 600, 70, 5, 2, 1, 2, 1, 2, 1, ku_act(2)),
-                             conv_p(6, 7, 5000, 33, 3, 1, 2, 2, 2, 2, 2, ku_act(3))};
-    for (int i = 0; i < 6; i++) {
+                             conv_p(6, 7, 5000, 33, 3, 1, 2, 2, 2, 2, 2, ku_act(3)),
+                             conv_p(9, 9, 2600, 96, 5, 1, 1, 0, 0, 0, 0, ku_act(1))};
+    for (int i = 0; i < 7; i++) {
         ku_check_conv(KU_CONV, big[i], i % 2, 0, big[i].out_h, seed++, "conv, weights > 512 KiB");
         ku_check_conv(KU_CONV, big[i], 1, 2, big[i].out_h - 1, seed++, "big weights, rows 2..");
     }
