@@ -70,6 +70,8 @@ static const bcase cases[] = {
     {"conv5x5 MODNet lr16x 18x32 1280->96", K_CONV, 18, 32, 1280, 96, 5, 1, BD_ACT_NONE, 1},
     {"conv5x5 MODNet lr8x 36x64 96->32", K_CONV, 36, 64, 96, 32, 5, 1, BD_ACT_NONE, 1},
     {"conv5x5 MODNet f 72x128 32->32", K_CONV, 72, 128, 32, 32, 5, 1, BD_ACT_NONE, 1},
+    {"conv1x1 MODNet 144x256 16->96", K_CONV, 144, 256, 16, 96, 1, 1, BD_ACT_RELU6, 1},
+    {"conv1x1 MODNet head 288x512 16->1", K_CONV, 288, 512, 16, 1, 1, 1, BD_ACT_SIGMOID, 1},
     {"conv1x1 128x128 16->16", K_CONV, 128, 128, 16, 16, 1, 1, BD_ACT_NONE, 1},
     {"conv1x1 64x64 16->16", K_CONV, 64, 64, 16, 16, 1, 1, BD_ACT_NONE, 1},
     {"conv1x1 64x64 16->72", K_CONV, 64, 64, 16, 72, 1, 1, BD_ACT_NONE, 1},
