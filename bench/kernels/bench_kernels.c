@@ -11,7 +11,9 @@
  * runs (N chosen for ~0.2 s per case, 5..2000), one thread. GFLOP/s counts 2
  * flops per multiply-add (from the minimum); element-wise kernels report GB/s of
  * the bytes they must read and write. Convolutions also run with FP16 weights
- * (the _f16 kernels) at the levels that have them, labelled "<isa>+f16".
+ * (the _f16 kernels) at the levels that have them, labelled "<isa>+f16", and as
+ * Winograd (kernels/wino.h) where the level has it and the shape allows it,
+ * labelled "<isa>+wino" (GFLOP/s still of the direct convolution's MACs).
  */
 #define _POSIX_C_SOURCE 199309L
 #include <stdio.h>
@@ -21,6 +23,7 @@
 
 #include "core/core.h"
 #include "kernels/kernels.h"
+#include "kernels/wino.h"
 #include "runtime/runtime.h"
 
 static double now(void) {
@@ -139,6 +142,8 @@ typedef struct bufs {
     float *in, *in2, *out, *w, *bias, *packed;
     uint16_t *packed16; /* FP16 weights, when f16 */
     int f16;
+    int wino;           /* run conv2d_wino (packed for it, scratch its scratch) */
+    float *scratch;
     bd_conv_params p;
     bd_resize_params rp;
     size_t n_in, n_out;
@@ -148,6 +153,10 @@ static void run_once(const bcase *c, const bd_kernels *k, bufs *b) {
     bd_act_params act = {c->act, 0.0f, 6.0f};
     if (b->f16 && c->kind == K_CONV) {
         k->conv2d_f16(&b->p, b->in, b->packed16, NULL, b->out, 0, b->p.out_h);
+        return;
+    }
+    if (b->wino) {
+        k->conv2d_wino(&b->p, b->in, NULL, b->packed, NULL, b->out, 0, b->p.out_h, b->scratch);
         return;
     }
     if (b->f16 && c->kind == K_DW) {
@@ -173,11 +182,17 @@ static void time_case(const bcase *c, bd_isa isa, bufs *b) {
     bd_kernels k;
     bd_kernels_init(&k, isa);
     if (c->kind == K_CONV || c->kind == K_DW || c->kind == K_TCONV) {
-        bd_pack_fn pack = c->kind == K_CONV ? k.pack_conv2d
-                          : c->kind == K_DW ? k.pack_dwconv2d : k.pack_tconv2d;
+        bd_pack_fn pack = b->wino             ? k.pack_conv2d_wino
+                          : c->kind == K_CONV ? k.pack_conv2d
+                          : c->kind == K_DW   ? k.pack_dwconv2d
+                                              : k.pack_tconv2d;
         bd_aligned_free(b->packed);
         b->packed = falloc(pack(&b->p, b->w, b->bias, NULL));
         pack(&b->p, b->w, b->bias, b->packed);
+    }
+    if (b->wino) {
+        bd_aligned_free(b->scratch);
+        b->scratch = falloc(k.conv2d_wino_scratch(&b->p));
     }
     if (b->f16) { /* the caller checked that the level has the _f16 kernel */
         bd_pack_f16_fn pack = c->kind == K_CONV ? k.pack_conv2d_f16 : k.pack_dwconv2d_f16;
@@ -213,7 +228,8 @@ static void time_case(const bcase *c, bd_isa isa, bufs *b) {
     case K_RESIZE: bytes = 4.0 * ((double)b->n_in + (double)b->n_out); break;
     }
     char label[32];
-    snprintf(label, sizeof label, "%s%s", bd_isa_name(isa), b->f16 ? "+f16" : "");
+    snprintf(label, sizeof label, "%s%s", bd_isa_name(isa),
+             b->f16 ? "+f16" : b->wino ? "+wino" : "");
     printf("%-34s %-10s min %9.1f us  med %9.1f us  ", c->name, label, tmin * 1e6, tmed * 1e6);
     if (macs > 0) printf("%7.1f GFLOP/s\n", 2.0 * macs / tmin * 1e-9);
     else printf("%7.1f GB/s\n", bytes / tmin * 1e-9);
@@ -256,11 +272,17 @@ static void bench_kernels(const char *filter) {
             if ((c->kind == K_CONV && k.conv2d_f16) || (c->kind == K_DW && k.dwconv2d_f16)) {
                 b.f16 = 1;
                 time_case(c, (bd_isa)isa, &b);
+                b.f16 = 0;
+            }
+            if (c->kind == K_CONV && k.conv2d_wino && bd_wino_ok(&b.p)) {
+                b.wino = 1;
+                time_case(c, (bd_isa)isa, &b);
+                b.wino = 0;
             }
         }
         bd_aligned_free(b.in), bd_aligned_free(b.in2), bd_aligned_free(b.out);
         bd_aligned_free(b.w), bd_aligned_free(b.bias), bd_aligned_free(b.packed);
-        bd_aligned_free(b.packed16);
+        bd_aligned_free(b.packed16), bd_aligned_free(b.scratch);
     }
 }
 

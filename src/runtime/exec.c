@@ -319,6 +319,12 @@ static size_t norm_sums_offset(const norm_geom *q) {
     return (q->batch * 3 * q->c * sizeof(float) + 63) / 64 * 64;
 }
 
+bool bd_exec_streams_weights(const bd_model *m, const bd_node *n) {
+    if (n->op != BD_OP_CONV2D || !n->wino) return false;
+    const bd_conv_params p = bd_node_conv_params(&m->graph, n);
+    return bd_wino_big(&p);
+}
+
 int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
     const bd_graph *g = &m->graph;
     const bd_value *out = &g->values[n->output];
@@ -326,7 +332,8 @@ int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
     switch (n->op) {
     case BD_OP_CONV2D: {
         if (n->wino) { /* whole rows of tiles */
-            most = ((size_t)out->dims[1] + BD_WINO_M - 1) / BD_WINO_M;
+            const bd_conv_params p = bd_node_conv_params(g, n);
+            most = ((size_t)out->dims[1] + bd_wino_m(&p) - 1) / bd_wino_m(&p);
             break;
         }
         int nb = oc_blocks(m, n);
@@ -629,11 +636,12 @@ void bd_exec_node(const bd_model *m, uint8_t *arena, int i, int ith, int nth, vo
             run_int8(m, n, arena, &p, batch, y0, y1, nth);
             break;
         }
-        if (n->wino) { /* Winograd: this tile's rows of 4 (its tiles split those) */
+        if (n->wino) { /* Winograd: this tile's rows of m (its tiles split those) */
+            const int mo = bd_wino_m(&p);
             size_t t0, t1;
-            share(((size_t)p.out_h + BD_WINO_M - 1) / BD_WINO_M, ith, nth, &t0, &t1);
-            const int w0 = (int)t0 * BD_WINO_M;
-            const int w1 = (int)t1 * BD_WINO_M < p.out_h ? (int)t1 * BD_WINO_M : p.out_h;
+            share(((size_t)p.out_h + mo - 1) / mo, ith, nth, &t0, &t1);
+            const int w0 = (int)t0 * mo;
+            const int w1 = (int)t1 * mo < p.out_h ? (int)t1 * mo : p.out_h;
             bd_conv_parts parts;
             for (int bi = 0; bi < batch && w1 > w0; bi++)
                 k->conv2d_wino(&p, x + bi * in_img, skipped_parts(g, n, arena, bi, batch, &parts),

@@ -107,6 +107,9 @@ void bd_exec_node_prepare(const bd_model *m, uint8_t *arena, int i, int phase, i
 size_t bd_exec_norm_scratch(const bd_graph *g, const bd_node *n);
 /* The most tiles node n can usefully be cut into (>= 1). */
 int bd_exec_max_tiles(const bd_model *m, const bd_node *n);
+/* Whether every tile of the node streams weights larger than the caches
+ * (Winograd with big U, kernels/wino.h bd_wino_big): cut it once per thread. */
+bool bd_exec_streams_weights(const bd_model *m, const bd_node *n);
 
 /* INT8: the head of the scratch region. A node split into tiles gets two
  * prepare phases: 0, each tile's min/max of its share of the input into

@@ -38,6 +38,7 @@ static int node_tiles(const bd_model *m, const bd_node *n, int n_threads) {
     int64_t want = cost / MIN_TILE_COST;
     if (want > (int64_t)n_threads * TILES_PER_THREAD) want = (int64_t)n_threads * TILES_PER_THREAD;
     if (want < n_threads) want = n_threads;
+    if (bd_exec_streams_weights(m, n)) want = n_threads; /* more tiles: more weight reads */
     int most = bd_exec_max_tiles(m, n);
     return want < most ? (int)want : most;
 }

@@ -1,5 +1,6 @@
 /*
- * test_wino.c -- the Winograd F(4x4, 3x3) convolution (kernels/wino.h): the plain
+ * test_wino.c -- the Winograd F(4x4, 3x3) and F(2x2, 5x5) convolutions
+ * (kernels/wino.h): the plain
  * C reference (ref/conv_wino_ref.c) against the direct reference convolution, and
  * every SIMD level's conv2d_wino against both.
  *
@@ -13,7 +14,10 @@
  * 17, 33, 64, 72} on sizes that leave partial tiles at the right and bottom (4..27
  * wide and high), pads 0..2 on either side (including asymmetric SAME and none),
  * every activation but tanh, with and without residual, row ranges starting on a
- * tile row, and more tiles in a row than one block (WT) holds. Each SIMD result
+ * tile row, and more tiles in a row than one block (WT) holds; the same for 5x5
+ * kernels on a sample of those, and weights big enough (36 * 4 * in_c * out_c
+ * over 2 MiB) for the chunked plan of wino.inc (input channels in chunks of 128,
+ * blocks of tiles across rows, output channels in passes). Each SIMD result
  * again with the input as two or three channel parts (a skipped concat): the
  * same bits.
  */
@@ -55,15 +59,20 @@ static void check_parts(const bd_kernels *k, const bd_conv_params *p, const floa
     ku_free(&got);
 }
 
-static bd_conv_params wino_p(int in_h, int in_w, int in_c, int out_c, int pt, int pb, int pl,
-                             int pr, bd_act_params act) {
+static bd_conv_params wino_pk(int k, int in_h, int in_w, int in_c, int out_c, int pt, int pb,
+                              int pl, int pr, bd_act_params act) {
     bd_conv_params p = {0};
     p.in_h = in_h, p.in_w = in_w, p.in_c = in_c, p.out_c = out_c;
-    p.k_h = p.k_w = 3, p.stride_h = p.stride_w = 1, p.dil_h = p.dil_w = 1;
+    p.k_h = p.k_w = k, p.stride_h = p.stride_w = 1, p.dil_h = p.dil_w = 1;
     p.pad_top = pt, p.pad_left = pl, p.depth_multiplier = 1, p.act = act;
-    p.out_h = in_h + pt + pb - 2;
-    p.out_w = in_w + pl + pr - 2;
+    p.out_h = in_h + pt + pb - (k - 1);
+    p.out_w = in_w + pl + pr - (k - 1);
     return p;
+}
+
+static bd_conv_params wino_p(int in_h, int in_w, int in_c, int out_c, int pt, int pb, int pl,
+                             int pr, bd_act_params act) {
+    return wino_pk(3, in_h, in_w, in_c, out_c, pt, pb, pl, pr, act);
 }
 
 static float *nan_scratch(size_t n) {
@@ -107,7 +116,7 @@ static void check(bd_conv_params p, int with_res, int y0, int y1, unsigned seed,
     CHECK_MSG(bd_wino_ok(&p), "%s: bd_wino_ok refused the geometry", what);
     const size_t n_in = (size_t)p.in_h * p.in_w * p.in_c;
     const size_t n_out = (size_t)p.out_h * p.out_w * p.out_c;
-    const size_t n_w = (size_t)p.out_c * 9 * p.in_c;
+    const size_t n_w = (size_t)p.out_c * (size_t)(p.k_h * p.k_w) * p.in_c;
     ku_buf in = ku_alloc(n_in, (int)(seed % 3)), w = ku_alloc(n_w, 0),
            bias = ku_alloc((size_t)p.out_c, 1), res = ku_alloc(n_out, 2),
            ref = ku_alloc(n_out, 0), mag = ku_alloc(n_out, 0), wref = ku_alloc(n_out, 0),
@@ -217,6 +226,43 @@ static void test_wide(void) {
     }
 }
 
+static void test_5x5(void) {
+    /* F(2x2, 5x5): channel pairs, pads 0..3 (2 is SAME), partial tiles, row ranges
+     * starting on a tile row (every 2) */
+    static const int ch[] = {1, 3, 16, 17, 33, 72};
+    const int n_ch = (int)(sizeof ch / sizeof ch[0]);
+    int n = 0;
+    for (int a = 0; a < n_ch; a++)
+        for (int b = 0; b < n_ch; b++, n++) {
+            const int h = 2 + n % 7, wd = 3 + (n * 5) % 13, pad = n % 4;
+            bd_conv_params p = wino_pk(5, h + 4 - 2 * pad, wd + 4 - 2 * pad, ch[a], ch[b], pad,
+                                       pad, pad, pad, act_no_tanh(n));
+            if (p.in_h < 1 || p.in_w < 1 || p.out_h < 2 || p.out_w < 2) continue;
+            char what[96];
+            snprintf(what, sizeof what, "wino5 %dx%d %d->%d pad %d", p.out_h, p.out_w, ch[a],
+                     ch[b], pad);
+            check(p, n % 2, 0, p.out_h, 0x5e5u + (unsigned)n, what);
+            if (p.out_h > 3) check(p, 1, 2, p.out_h - 1, 0x5f5u + (unsigned)n, what);
+        }
+    /* TFLite SAME on even sizes, and MODNet's lr8x shape at a smaller size */
+    bd_conv_params p = wino_pk(5, 10, 13, 40, 24, 1, 3, 2, 2, act_no_tanh(1));
+    check(p, 0, 0, p.out_h, 0x600u, "wino5 asymmetric pads");
+    p = wino_pk(5, 9, 40, 96, 32, 2, 2, 2, 2, act_no_tanh(2));
+    check(p, 1, 4, 9, 0x601u, "wino5 96->32");
+}
+
+static void test_big_weights(void) {
+    /* U over 2 MiB: in_c in chunks (the last partial), tiles in blocks across
+     * rows, out_c in passes (the last partial): MODNet's lr16x 1280 -> 96 5x5 at
+     * a smaller size, a 3x3 with in_c not a multiple of the chunk, and a row range
+     * that starts inside the map */
+    bd_conv_params p = wino_pk(5, 7, 11, 1280, 96, 2, 2, 2, 2, act_no_tanh(0));
+    check(p, 0, 0, p.out_h, 0x700u, "wino5 big 1280->96");
+    p = wino_pk(3, 9, 30, 333, 173, 1, 1, 1, 1, act_no_tanh(3));
+    check(p, 1, 0, p.out_h, 0x701u, "wino3 big 333->173");
+    check(p, 0, 4, 9, 0x702u, "wino3 big 333->173 rows 4..9");
+}
+
 static void test_refuses(void) {
     bd_conv_params p = wino_p(8, 8, 4, 4, 1, 1, 1, 1, act_no_tanh(0));
     CHECK(bd_wino_ok(&p));
@@ -226,6 +272,12 @@ static void test_refuses(void) {
     q = p, q.dil_h = 2;
     CHECK(!bd_wino_ok(&q));
     q = p, q.k_h = q.k_w = 5;
+    CHECK(bd_wino_ok(&q)); /* F(2x2, 5x5) */
+    q = p, q.k_h = 5, q.k_w = 3;
+    CHECK(!bd_wino_ok(&q));
+    q = p, q.k_h = q.k_w = 7;
+    CHECK(!bd_wino_ok(&q));
+    q = p, q.k_h = q.k_w = 5, q.out_h = 1;
     CHECK(!bd_wino_ok(&q));
     q = p, q.act.act = BD_ACT_TANH;
     CHECK(!bd_wino_ok(&q));
@@ -238,6 +290,8 @@ int main(void) {
     RUN(test_channels);
     RUN(test_pads_rows);
     RUN(test_wide);
+    RUN(test_5x5);
+    RUN(test_big_weights);
     printf("  worst |err| / sum|w*x|: against direct %.3g, SIMD against wino_ref %.3g\n",
            worst_direct, worst_simd);
     ku_report_skips();

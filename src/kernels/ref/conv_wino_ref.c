@@ -1,5 +1,6 @@
 /*
- * conv_wino_ref.c -- reference Winograd F(4x4, 3x3) convolution (kernels/wino.h),
+ * conv_wino_ref.c -- reference Winograd F(4x4, 3x3) and F(2x2, 5x5) convolution
+ * (kernels/wino.h),
  * plain C, one tile and one channel at a time. It is the specification of the
  * SIMD Winograd kernels (same transforms, same products; they sum the input
  * channels in another order), and is itself held against the direct reference
@@ -18,7 +19,7 @@ size_t bd_f32_conv2d_wino_pack_ref(const bd_conv_params *p, const float *w, cons
     for (size_t oc = 0; oc < out_c; oc++)
         for (size_t ic = 0; ic < in_c; ic++) {
             float u[BD_WINO_XI];
-            bd_wino_weight(w + oc * 9 * in_c + ic, in_c, u);
+            bd_wino_weight(w + oc * (size_t)(p->k_h * p->k_w) * in_c + ic, in_c, p->k_h, u);
             for (int xi = 0; xi < BD_WINO_XI; xi++) dst[(xi * out_c + oc) * in_c + ic] = u[xi];
         }
     for (size_t oc = 0; oc < out_c; oc++) dst[BD_WINO_XI * out_c * in_c + oc] = bias[oc];
@@ -57,9 +58,10 @@ void bd_f32_conv2d_wino_ref(const bd_conv_params *p, const float *restrict in,
                             float *restrict out, int y0, int y1, float *restrict scratch) {
     const size_t in_c = (size_t)p->in_c, out_c = (size_t)p->out_c;
     const float *bias = packed + BD_WINO_XI * out_c * in_c;
+    const int mo = bd_wino_m(p);
     if (y1 > p->out_h) y1 = p->out_h;
-    for (int ty = y0; ty < y1; ty += BD_WINO_M)
-        for (int tx = 0; tx < p->out_w; tx += BD_WINO_M) {
+    for (int ty = y0; ty < y1; ty += mo)
+        for (int tx = 0; tx < p->out_w; tx += mo) {
             input_tile(p, in, ty - p->pad_top, tx - p->pad_left, scratch);
             for (size_t oc = 0; oc < out_c; oc++) {
                 float m[BD_WINO_XI], t[4][6], o[4];
@@ -70,12 +72,12 @@ void bd_f32_conv2d_wino_ref(const bd_conv_params *p, const float *restrict in,
                     m[xi] = s;
                 }
                 for (int j = 0; j < 6; j++) {
-                    bd_wino_out6(&m[j], 6, o);
-                    for (int r = 0; r < 4; r++) t[r][j] = o[r];
+                    bd_wino_out6(&m[j], 6, mo, o);
+                    for (int r = 0; r < mo; r++) t[r][j] = o[r];
                 }
-                for (int r = 0; r < 4 && ty + r < y1; r++) {
-                    bd_wino_out6(t[r], 1, o);
-                    for (int c = 0; c < 4 && tx + c < p->out_w; c++) {
+                for (int r = 0; r < mo && ty + r < y1; r++) {
+                    bd_wino_out6(t[r], 1, mo, o);
+                    for (int c = 0; c < mo && tx + c < p->out_w; c++) {
                         const size_t at = ((size_t)(ty + r) * p->out_w + tx + c) * out_c + oc;
                         float v = o[c] + bias[oc];
                         if (residual) v += residual[at];
