@@ -197,9 +197,9 @@ typedef struct bd_model_options {
      * max_ops and max_tensors on the graph's counts, max_tensor_bytes on every
      * tensor's shape (element and byte counts computed with overflow checks). */
     size_t max_arena_bytes;
-    /* How the 3x3 stride-1 dense convolutions are computed in fp32:
+    /* How the 3x3 and 5x5 stride-1 dense convolutions are computed in fp32:
      * BD_CONV_ALGO_AUTO (0, the default; an older, smaller struct reads as it)
-     * uses Winograd F(4x4, 3x3) where the kernel level has it (avx2, avx512) and
+     * uses Winograd F(4x4, 3x3) or F(2x2, 5x5) where the kernel level has it (avx2, avx512) and
      * the layer is large enough to gain (2-3x fewer cycles on RVM's and MODNet's
      * decoders; results within ~5e-6 of sum |w * x| of the direct convolution);
      * BD_CONV_ALGO_DIRECT keeps every convolution direct. Others:
@@ -271,7 +271,7 @@ typedef struct bd_model_stats {
     float downsample_ratio;     /* bound to RVM's downsample_ratio input; 0 = none */
     int n_ops_bf16;             /* ops run with bf16 weights and activations */
     int n_ops_int8;             /* ops run with s8 weights and u8 activations */
-    int n_ops_winograd;         /* fp32 convolutions run as Winograd F(4x4, 3x3) */
+    int n_ops_winograd;         /* fp32 convolutions run as Winograd (3x3, 5x5) */
 } bd_model_stats;
 
 BD_API bd_status bd_model_get_stats(const bd_model *model, bd_model_stats *out);
@@ -347,7 +347,7 @@ BD_API int bd_session_n_state_pairs(const bd_session *session);
 /** Per-op timing of a session created with profile = 1. */
 typedef struct bd_op_profile {
     const char *op;       /* compiled op, e.g. "CONV2D" ("CONV2D_WINO": a CONV2D run as
-                             Winograd F(4x4, 3x3)); static */
+                             Winograd F(4x4, 3x3) or F(2x2, 5x5)); static */
     const char *act;      /* fused activation ("", "relu", "hardswish", ...); static */
     int residual;         /* 1 if a residual add is fused in */
     int src_index;        /* index of the (first) source op in the model file */
