@@ -64,12 +64,15 @@ static inline bool bd_wino_worth(const bd_conv_params *p) {
            tiles * m * m * 10 <= (int64_t)p->out_h * p->out_w * 17;
 }
 
-/* Whether U (36 floats per channel pair) is too large for the caches: the SIMD
+/* Whether U (36 floats per channel pair) is too large for the caches (and there
+ * is more than one chunk of input channels): the SIMD
  * kernels then block the input channels and take many tiles per block
  * (templates/wino.inc), and the runtime cuts the node into one tile per thread,
  * since each of its calls streams U from memory once. */
+#define BD_WINO_KC 128 /* input channels per chunk when big */
 static inline bool bd_wino_big(const bd_conv_params *p) {
-    return (double)BD_WINO_XI * sizeof(float) * p->in_c * p->out_c > (double)(2u << 20);
+    return (double)BD_WINO_XI * sizeof(float) * p->in_c * p->out_c > (double)(2u << 20) &&
+           p->in_c > BD_WINO_KC;
 }
 
 /* U = G g G^T for one (output, input) channel pair of a k x k kernel (3 or 5):

@@ -333,7 +333,8 @@ int bd_exec_max_tiles(const bd_model *m, const bd_node *n) {
     case BD_OP_CONV2D: {
         if (n->wino) { /* whole rows of tiles */
             const bd_conv_params p = bd_node_conv_params(g, n);
-            most = ((size_t)out->dims[1] + bd_wino_m(&p) - 1) / bd_wino_m(&p);
+            const size_t mo = (size_t)bd_wino_m(&p);
+            most = ((size_t)out->dims[1] + mo - 1) / mo;
             break;
         }
         int nb = oc_blocks(m, n);
