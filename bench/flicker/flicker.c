@@ -110,10 +110,18 @@ typedef struct run {
     long frames;
 } run;
 
-static int open_run(run *r, const char *path, float strength, int reuse, int threads) {
+/* The model is loaded for the clip's frame size (fw x fh), which a model with free
+ * spatial dims (RVM, MODNet) needs; ratio is RVM's downsample_ratio (0 = auto). */
+static int open_run(run *r, const char *path, float strength, int reuse, int threads, int fw,
+                    int fh, float ratio) {
     memset(r, 0, sizeof *r);
     r->model_path = path;
-    if (bd_model_create(NULL, &r->model) != BD_OK || bd_model_load_file(r->model, path) != BD_OK) {
+    bd_model_options mo;
+    bd_model_options_default(&mo);
+    mo.frame_width = fw;
+    mo.frame_height = fh;
+    mo.downsample_ratio = ratio;
+    if (bd_model_create(&mo, &r->model) != BD_OK || bd_model_load_file(r->model, path) != BD_OK) {
         fprintf(stderr, "flicker: cannot load '%s': %s\n", path,
                 r->model ? bd_model_last_error(r->model) : "out of memory");
         return 0;
@@ -157,13 +165,15 @@ static int cmp_double(const void *a, const void *b) {
  * size): it reads the model input and the map, never the frame, so this is its
  * cost at 720p or any frame size. Warm-up, then min and median of 300 frames of
  * a moving pattern. */
-static void time_smoother(int w, int h) {
+static void time_smoother(int w, int h, int threads) {
     const size_t n_in = (size_t)w * h * 3, n_map = (size_t)w * h;
     float *in = malloc(n_in * sizeof *in), *map = malloc(n_map * sizeof *map);
     const float std[3] = {1, 1, 1};
-    bd_temporal *t = bd_temporal_create(w, h, 0, std, w, h, 0.8f, BD_ISA_AUTO);
+    bd_threadpool *pool = NULL;
+    if (threads > 1 && bd_threadpool_create(threads, &pool) != BD_OK) pool = NULL;
+    bd_temporal *t = bd_temporal_create(w, h, 0, std, w, h, 0.8f, BD_ISA_AUTO, pool);
     double ms[300];
-    if (!in || !map || !t) goto done;
+    if (!in || !map || !t || (threads > 1 && !pool)) goto done;
     for (int f = 0; f < 320; f++) {
         for (size_t i = 0; i < n_in; i++) in[i] = (float)(((i * 7 + (size_t)f * 3) % 256) / 255.0);
         for (size_t i = 0; i < n_map; i++) map[i] = (float)((i + (size_t)f) % 97) / 96.0f;
@@ -173,11 +183,12 @@ static void time_smoother(int w, int h) {
         if (f >= 20) ms[f - 20] = t1 - t0;
     }
     qsort(ms, 300, sizeof *ms, cmp_double);
-    printf("smoother alone, %dx%d model (any frame size), 1 thread: min %.3f ms, median %.3f ms "
+    printf("smoother alone, %dx%d model (any frame size), %d thread%s: min %.3f ms, median %.3f ms "
            "per frame\n",
-           w, h, ms[0], 0.5 * (ms[149] + ms[150]));
+           w, h, threads, threads > 1 ? "s" : "", ms[0], 0.5 * (ms[149] + ms[150]));
 done:
     bd_temporal_free(t);
+    bd_threadpool_free(pool);
     free(in);
     free(map);
 }
@@ -186,12 +197,15 @@ int main(int argc, char **argv) {
     const char *clip = NULL, *models[MAX_MODELS];
     int n_models = 0, reuse = 0, threads = 1, max_frames = 0, strip_start = -1;
     const char *strip_path = NULL;
-    float strength = 0.0f;
+    float strength = 0.0f, ratio = 0.0f;
+    int smoother_only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--model") && i + 1 < argc && n_models < MAX_MODELS)
             models[n_models++] = argv[++i];
         else if (!strcmp(argv[i], "--strength") && i + 1 < argc)
             strength = strtof(argv[++i], NULL);
+        else if (!strcmp(argv[i], "--downsample-ratio") && i + 1 < argc)
+            ratio = strtof(argv[++i], NULL);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--frames") && i + 1 < argc)
@@ -201,17 +215,14 @@ int main(int argc, char **argv) {
             strip_path = argv[++i];
         } else if (!strcmp(argv[i], "--reuse"))
             reuse = 1;
-        else if (!strcmp(argv[i], "--smoother-only")) {
-            time_smoother(256, 256);
-            time_smoother(256, 144);
-            return 0;
-        }
+        else if (!strcmp(argv[i], "--smoother-only"))
+            smoother_only = 1;
         else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             puts("Usage: flicker CLIP [--model M]... [--strength S] [--reuse] [--threads N] "
-                 "[--frames N]\n       [--strip FIRST OUT.png]  six consecutive masks from frame FIRST (from 1): "
+                 "[--frames N]\n       [--downsample-ratio R]  RVM's (default: automatic)\n       [--strip FIRST OUT.png]  six consecutive masks from frame FIRST (from 1): "
                  "raw above, smoothed below (first model)\n(default models: models/selfie_segmentation.tflite and "
-                 "models/selfie_segmentation_landscape.tflite)\n       flicker --smoother-only   the smoother's own cost "
-                 "per frame, nothing else");
+                 "models/selfie_segmentation_landscape.tflite)\n       flicker --smoother-only [--threads N]   the "
+                 "smoother's own cost per frame at 1..N threads, nothing else");
             return 0;
         } else if (argv[i][0] != '-' && !clip)
             clip = argv[i];
@@ -219,6 +230,14 @@ int main(int argc, char **argv) {
             fprintf(stderr, "flicker: unknown argument '%s' (try --help)\n", argv[i]);
             return 2;
         }
+    }
+    if (smoother_only) { /* 1 .. --threads threads */
+        for (int k = 1; k <= threads; k++) {
+            time_smoother(256, 256, k);
+            time_smoother(256, 144, k);
+            time_smoother(1280, 720, k); /* RVM: its map is the frame's size */
+        }
+        return 0;
     }
     if (!clip) {
         fprintf(stderr, "flicker: no CLIP given (try --help)\n");
@@ -230,8 +249,6 @@ int main(int argc, char **argv) {
     }
     run runs[MAX_MODELS];
     int ok = 1, opened = 0;
-    for (int m = 0; m < n_models && ok; m++, opened++)
-        ok = open_run(&runs[m], models[m], strength, reuse, threads);
     char err[512];
     cli_video *v = NULL;
     if (ok && !cli_video_open(clip, &v, err, sizeof err)) {
@@ -249,6 +266,9 @@ int main(int argc, char **argv) {
         if (max_frames && t >= max_frames) break;
         if (t == 0) {
             fw = f.width, fh = f.height;
+            for (int m = 0; m < n_models && ok; m++, opened++)
+                ok = open_run(&runs[m], models[m], strength, reuse, threads, fw, fh, ratio);
+            if (!ok) break;
             ww = WORK_W < fw ? WORK_W : fw;
             wh = (int)lround((double)fh * ww / fw);
             if (wh < 1) wh = 1;
@@ -363,8 +383,8 @@ int main(int argc, char **argv) {
         ok = 0;
     }
     if (ok) {
-        time_smoother(256, 256);
-        time_smoother(256, 144);
+        time_smoother(256, 256, 1);
+        time_smoother(256, 144, 1);
         printf("clip %s: %ld frames, %dx%d (measured at %dx%d)\n", clip, t, fw, fh, ww, wh);
         for (int m = 0; m < n_models; m++) {
             run *r = &runs[m];

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/core.h"
+#include "core/threadpool.h"
 
 struct bd_img_kernels; /* kernels/img_kernels.h */
 
@@ -277,9 +278,11 @@ typedef struct bd_temporal bd_temporal;
 /** For a model input of in_w x in_h x 3 (planar = NCHW) whose values are
  * (u8 / 255 - mean) / std per channel, and a map of map_w x map_h; strength in
  * [0, 1] (0 = off, 1 = strongest); its row kernels at `isa` (as
- * bd_img_kernels_get). NULL if out of memory. */
+ * bd_img_kernels_get). pool (borrowed, may be NULL): the threads its passes over
+ * a map of 64K pixels or more run on, in row bands; the result does not depend
+ * on the number of threads. NULL if out of memory. */
 bd_temporal *bd_temporal_create(int in_w, int in_h, int planar, const float std[3], int map_w,
-                                int map_h, float strength, bd_isa isa);
+                                int map_h, float strength, bd_isa isa, bd_threadpool *pool);
 void bd_temporal_free(bd_temporal *t);
 /** Forgets the past (a scene cut the caller knows of, a new frame size). */
 void bd_temporal_reset(bd_temporal *t);

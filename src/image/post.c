@@ -103,6 +103,8 @@ const bd_img_kernels *bd_post_kernels(const bd_post *p) { return p->k; }
 
 void bd_post_parallel(bd_post *p, bd_task_fn fn, void *ctx) { bd_threadpool_run(p->pool, fn, ctx); }
 
+bd_threadpool *bd_post_pool(bd_post *p) { return p->pool; }
+
 /* Grows the per-thread rows to hold a frame width w and a map width mw. */
 static bd_status reserve_scratch(bd_post *p, int w, int mw) {
     if (w <= p->cap_w && mw <= p->cap_mw) return BD_OK;

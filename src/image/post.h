@@ -92,6 +92,8 @@ const bd_img_kernels *bd_post_kernels(const bd_post *post);
  * the other per-pixel stages of a frame (model input, foreground colour); returns
  * when all are done. No allocation. */
 void bd_post_parallel(bd_post *post, bd_task_fn fn, void *ctx);
+/* The post-process's threads (borrowed: they live as long as post). */
+bd_threadpool *bd_post_pool(bd_post *post);
 
 /*
  * Runs one job. Preconditions (checked by the caller, pipeline.c): views are

@@ -74,18 +74,25 @@ struct bd_temporal {
     int16_t *key;    /* of the last frame the model ran on */
     float *d;        /* map-sized: the change (box mean) */
     int16_t *hs;     /* map-sized: horizontal box sums of the raw change */
-    int16_t *row;    /* map_w + 2R: one raw change row, edges replicated */
+    int16_t *row;    /* per thread map_w + 2R: one raw change row, edges replicated */
     float *p;        /* map-sized: this frame's probabilities */
     float *state;    /* map-sized: S, the smoothed probabilities */
     float moving;    /* share of moving pixels in the last change map */
+    bd_threadpool *pool; /* borrowed; NULL: the caller's thread alone */
+    int n_threads;       /* the pool's size (per-thread rows and parts) */
+    struct {
+        int64_t sum, n_moving;
+    } *part; /* per thread: its band's change totals */
     int cur_valid, d_vs_prev, have_state, reused_run;
     int64_t frames, reused;
 };
 
 bd_temporal *bd_temporal_create(int in_w, int in_h, int planar, const float std[3], int map_w,
-                                int map_h, float strength, bd_isa isa) {
+                                int map_h, float strength, bd_isa isa, bd_threadpool *pool) {
     bd_temporal *t = calloc(1, sizeof *t);
     if (!t) return NULL;
+    t->pool = pool;
+    t->n_threads = pool ? bd_threadpool_size(pool) : 1;
     t->k = bd_img_kernels_get(isa);
     t->in_w = in_w;
     t->in_h = in_h;
@@ -105,11 +112,12 @@ bd_temporal *bd_temporal_create(int in_w, int in_h, int planar, const float std[
     t->buf[1] = malloc(n_map * 3 * sizeof *t->buf[1]);
     t->d = malloc(n_map * sizeof *t->d);
     t->hs = malloc(n_map * sizeof *t->hs);
-    t->row = malloc(((size_t)map_w + 2 * R) * sizeof *t->row);
+    t->row = malloc((size_t)t->n_threads * ((size_t)map_w + 2 * R) * sizeof *t->row);
+    t->part = calloc((size_t)t->n_threads, sizeof *t->part);
     t->p = malloc(n_map * sizeof *t->p);
     t->state = malloc(n_map * sizeof *t->state);
     if (!t->ix || !t->iy || !t->cur || !t->buf[0] || !t->buf[1] || !t->d || !t->hs || !t->row ||
-        !t->p || !t->state) {
+        !t->part || !t->p || !t->state) {
         bd_temporal_free(t);
         return NULL;
     }
@@ -136,6 +144,7 @@ void bd_temporal_free(bd_temporal *t) {
     free(t->d);
     free(t->hs);
     free(t->row);
+    free(t->part);
     free(t->p);
     free(t->state);
     free(t);
@@ -163,14 +172,35 @@ static inline int16_t quant(float v, float q) {
     return (int16_t)((int)(x + 32768.5f) - 32768);
 }
 
-/* t->cur = the input at every map pixel, 3 planes, in 1/255 units. */
-static void sample(bd_temporal *t, const float *in) {
+/* Rows [y0, y1) of the map: ith's share of nth. */
+static void band(int h, int ith, int nth, int *y0, int *y1) {
+    *y0 = (int)((int64_t)h * ith / nth);
+    *y1 = (int)((int64_t)h * (ith + 1) / nth);
+}
+
+/* Runs fn on the pool's threads (a map of at least PAR_PIXELS pixels), else on the
+ * caller's alone. Every pass below cuts the map into row bands and gives the same
+ * result whatever the number of threads (integer sums; per-row float work). */
+#define PAR_PIXELS 65536
+static void run(bd_temporal *t, bd_task_fn fn, void *ctx) {
+    if (t->pool && (size_t)t->map_w * (size_t)t->map_h >= PAR_PIXELS)
+        bd_threadpool_run(t->pool, fn, ctx);
+    else
+        fn(ctx, 0, 1);
+}
+
+static void barrier(bd_temporal *t, int nth) {
+    if (nth > 1) bd_threadpool_barrier(t->pool);
+}
+
+/* Rows [y0, y1) of t->cur = the input at every map pixel, 3 planes, in 1/255 units. */
+static void sample_rows(bd_temporal *t, const float *in, int y0, int y1) {
     const size_t plane = (size_t)t->in_w * (size_t)t->in_h, n_map = (size_t)t->map_w * t->map_h;
     const int same = t->in_w == t->map_w && t->in_h == t->map_h;
     int16_t *o0 = t->cur, *o1 = t->cur + n_map, *o2 = t->cur + 2 * n_map;
+    const int w = t->map_w;
     if (same) { /* row by row: n fits an int whatever the map's size */
-        const int w = t->map_w;
-        for (int y = 0; y < t->map_h; y++) {
+        for (int y = y0; y < y1; y++) {
             const size_t r = (size_t)y * w;
             if (!t->planar) {
                 t->k->tmp_quant3(in + 3 * r, t->q, o0 + r, o1 + r, o2 + r, w);
@@ -183,38 +213,60 @@ static void sample(bd_temporal *t, const float *in) {
     } else { /* nearest input pixel of each map pixel */
         const size_t cs = t->planar ? plane : 1, ps = t->planar ? 1 : 3;
         const float q0 = t->q[0], q1 = t->q[1], q2 = t->q[2];
-        size_t i = 0;
-        for (int y = 0; y < t->map_h; y++)
-            for (int x = 0; x < t->map_w; x++, i++) {
+        for (int y = y0; y < y1; y++)
+            for (int x = 0; x < w; x++) {
+                const size_t i = (size_t)y * w + (size_t)x;
                 const float *v = in + ((size_t)t->iy[y] * t->in_w + (size_t)t->ix[x]) * ps;
                 o0[i] = quant(v[0], q0);
                 o1[i] = quant(v[cs], q1);
                 o2[i] = quant(v[2 * cs], q2);
             }
     }
+}
+
+typedef struct sample_task {
+    bd_temporal *t;
+    const float *in;
+} sample_task;
+
+static void sample_fn(void *ctx, int ith, int nth) {
+    const sample_task *st = ctx;
+    int y0, y1;
+    band(st->t->map_h, ith, nth, &y0, &y1);
+    sample_rows(st->t, st->in, y0, y1);
+}
+
+static void sample(bd_temporal *t, const float *in) {
+    sample_task st = {t, in};
+    run(t, sample_fn, &st);
     t->cur_valid = 1;
 }
 
-/* t->d = R-radius box mean (edges replicated) of max_c |cur - ref| on a 0..1
- * scale; returns the mean change and the share of pixels >= HI. The box sums
- * are exact integers (a change is at most 255 input steps, a 5x5 sum at most
- * 6375: int16), so the kernels may add in any order. */
-static void change_map(bd_temporal *t, const int16_t *ref, float *mean, float *moving) {
+/* Thread ith's part of t->d = R-radius box mean (edges replicated) of max_c |cur -
+ * ref| on a 0..1 scale: first the horizontal box sums of its rows, then (after
+ * every thread's) the vertical ones, with its box-sum total and count of pixels
+ * >= HI in t->part[ith]. The box sums are exact integers (a change is at most 255
+ * input steps, a 5x5 sum at most 6375: int16), so the kernels may add in any
+ * order and the totals do not depend on the bands. */
+static void change_rows(bd_temporal *t, const int16_t *ref, int ith, int nth) {
     const int w = t->map_w, h = t->map_h;
     const size_t n_map = (size_t)w * h;
     const bd_img_kernels *k = t->k;
-    int16_t *r = t->row + R;
-    for (int y = 0; y < h; y++) {
+    int y0, y1;
+    band(h, ith, nth, &y0, &y1);
+    int16_t *row = t->row + (size_t)ith * ((size_t)w + 2 * R), *r = row + R;
+    for (int y = y0; y < y1; y++) {
         const size_t o = (size_t)y * w;
         k->tmp_change_row(t->cur + o, ref + o, n_map, r, w);
         for (int i = 1; i <= R; i++) r[-i] = r[0], r[w - 1 + i] = r[w - 1];
-        k->tmp_hbox5(t->row, t->hs + o, w);
+        k->tmp_hbox5(row, t->hs + o, w);
     }
+    barrier(t, nth);
     int64_t sum = 0;
-    size_t n_moving = 0;
+    int64_t n_moving = 0;
     const float scale = 1.0f / (float)((2 * R + 1) * (2 * R + 1) * 255);
     const int hi_sum = 16 * (2 * R + 1) * (2 * R + 1); /* d >= HI in box-sum units */
-    for (int y = 0; y < h; y++) {
+    for (int y = y0; y < y1; y++) {
         const int16_t *rows[2 * R + 1];
         for (int i = -R; i <= R; i++) {
             const int yy = y + i < 0 ? 0 : y + i >= h ? h - 1 : y + i;
@@ -222,11 +274,38 @@ static void change_map(bd_temporal *t, const int16_t *ref, float *mean, float *m
         }
         int nm;
         sum += k->tmp_vbox5(rows, scale, hi_sum, t->d + (size_t)y * w, &nm, w);
-        n_moving += (size_t)nm;
+        n_moving += nm;
     }
-    const double n = (double)n_map;
+    t->part[ith].sum = sum;
+    t->part[ith].n_moving = n_moving;
+}
+
+/* The mean change and the share of moving pixels from the nth parts. */
+static void change_totals(const bd_temporal *t, int nth, float *mean, float *moving) {
+    int64_t sum = 0, n_moving = 0;
+    for (int i = 0; i < nth; i++) sum += t->part[i].sum, n_moving += t->part[i].n_moving;
+    const double n = (double)t->map_w * (double)t->map_h;
+    const float scale = 1.0f / (float)((2 * R + 1) * (2 * R + 1) * 255);
     *mean = (float)((double)sum * scale / n);
     *moving = (float)((double)n_moving / n);
+}
+
+typedef struct change_task {
+    bd_temporal *t;
+    const int16_t *ref;
+    int nth;
+} change_task;
+
+static void change_fn(void *ctx, int ith, int nth) {
+    change_task *ct = ctx;
+    change_rows(ct->t, ct->ref, ith, nth);
+    if (ith == 0) ct->nth = nth;
+}
+
+static void change_map(bd_temporal *t, const int16_t *ref, float *mean, float *moving) {
+    change_task ct = {t, ref, 1};
+    run(t, change_fn, &ct);
+    change_totals(t, ct.nth, mean, moving);
 }
 
 int bd_temporal_can_reuse(bd_temporal *t, const float *input, int allow) {
@@ -257,45 +336,64 @@ int bd_temporal_can_reuse(bd_temporal *t, const float *input, int allow) {
 
 const float *bd_temporal_state(const bd_temporal *t) { return t->state; }
 
-const float *bd_temporal_update(bd_temporal *t, const float *input, const float *map,
-                                int logits, int smooth) {
-    const size_t n_map = (size_t)t->map_w * (size_t)t->map_h;
-    if (!t->cur_valid) sample(t, input);
-    t->reused_run = 0;
-    int restart = !t->have_state || !smooth;
-    if (!restart) {
-        if (!t->d_vs_prev) {
-            float mean;
-            change_map(t, t->prev, &mean, &t->moving);
-        }
-        restart = t->moving >= CUT_SHARE; /* a scene cut: nothing to carry over */
+/* One frame's update, all of it in one run of the pool: the input sampled (if
+ * can_reuse did not), its change against the last frame (if can_reuse did not
+ * measure it), then, once every band's change is in, each thread decides the
+ * restart from the same totals and smooths its rows. */
+typedef struct update_task {
+    bd_temporal *t;
+    const float *input, *map;
+    int logits, sample, change, restart; /* restart: on entry, known already */
+    float moving;                        /* out (thread 0): the share of moving pixels */
+} update_task;
+
+static void update_fn(void *ctx, int ith, int nth) {
+    update_task *u = ctx;
+    bd_temporal *t = u->t;
+    int y0, y1;
+    band(t->map_h, ith, nth, &y0, &y1);
+    if (u->sample) sample_rows(t, u->input, y0, y1);
+    float moving = t->moving, mean;
+    if (u->change) {
+        change_rows(t, t->prev, ith, nth);
+        barrier(t, nth);
+        change_totals(t, nth, &mean, &moving);
     }
-    t->d_vs_prev = 0;
+    const int restart = u->restart || moving >= CUT_SHARE; /* a scene cut: nothing to carry over */
     float *s = t->state;
     /* P: the probabilities (NaN -> background), into s on a restart, else into p */
     float *p = restart ? s : t->p;
-    if (logits)
-        for (size_t i = 0; i < n_map; i++) p[i] = 1.0f / (1.0f + expf(-map[i]));
-    /* clamp to [0, 1]; NaN and values below 1e-6 become 0: a model's far
-     * background holds probabilities like 1e-30, and smoothing towards them
-     * would make denormals, which cost ~100x per operation on x86 */
+    /* m = 0 still, 1 moving; the deadband is widest at p = 0.5 (the edge, where the
+     * model's wobble shows) and vanishes at 0 and 1, so confident regions converge
+     * all the way; its part of the change only leaks in (LEAK of the weight), so a
+     * value it holds still drifts home, slowly */
+    const bd_tmp_params prm = {.lo = LO, .inv_range = 1.0f / (HI - LO), .w_still = t->w_still,
+                               .dead = t->dead, .leak = LEAK};
     const int w = t->map_w;
-    for (int y = 0; y < t->map_h; y++) {
+    for (int y = y0; y < y1; y++) {
         const size_t o = (size_t)y * w;
-        t->k->tmp_clamp_prob((logits ? p : map) + o, p + o, w);
+        if (u->logits)
+            for (int x = 0; x < w; x++) p[o + x] = 1.0f / (1.0f + expf(-u->map[o + x]));
+        /* clamp to [0, 1]; NaN and values below 1e-6 become 0: a model's far
+         * background holds probabilities like 1e-30, and smoothing towards them
+         * would make denormals, which cost ~100x per operation on x86 */
+        t->k->tmp_clamp_prob((u->logits ? p : u->map) + o, p + o, w);
+        if (!restart) t->k->tmp_smooth_row(t->d + o, p + o, s + o, &prm, w);
     }
-    if (!restart) {
-        /* m = 0 still, 1 moving; the deadband is widest at p = 0.5 (the edge,
-         * where the model's wobble shows) and vanishes at 0 and 1, so confident
-         * regions converge all the way; its part of the change only leaks in
-         * (LEAK of the weight), so a value it holds still drifts home, slowly */
-        const bd_tmp_params prm = {.lo = LO, .inv_range = 1.0f / (HI - LO), .w_still = t->w_still,
-                                   .dead = t->dead, .leak = LEAK};
-        for (int y = 0; y < t->map_h; y++) {
-            const size_t o = (size_t)y * w;
-            t->k->tmp_smooth_row(t->d + o, p + o, s + o, &prm, w);
-        }
-    }
+    if (ith == 0) u->moving = moving;
+}
+
+const float *bd_temporal_update(bd_temporal *t, const float *input, const float *map,
+                                int logits, int smooth) {
+    update_task u = {.t = t, .input = input, .map = map, .logits = logits};
+    u.sample = !t->cur_valid;
+    u.restart = !t->have_state || !smooth;
+    u.change = !u.restart && !t->d_vs_prev;
+    run(t, update_fn, &u);
+    if (u.change) t->moving = u.moving;
+    t->reused_run = 0;
+    t->d_vs_prev = 0;
+    float *s = t->state;
     /* this frame is both the last frame and the last the model ran on */
     int16_t *spare = t->buf[0];
     t->buf[0] = t->cur;

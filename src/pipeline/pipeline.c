@@ -373,7 +373,7 @@ bd_status bd_pipeline_create(const bd_model *model, const bd_pipeline_options *o
         const float strength =
             !o.temporal ? 0.0f : o.temporal_strength > 0.0f ? o.temporal_strength : 0.8f;
         p->temporal = bd_temporal_create(p->in_w, p->in_h, nchw, conv.std, p->out_w, p->out_h,
-                                         strength, o.isa);
+                                         strength, o.isa, bd_post_pool(p->post));
         if (!p->temporal) goto fail;
     }
     /* Build the preprocessing tables for a 1x1 frame just to allocate them at

@@ -11,6 +11,9 @@
  *  - reuse: a still input may skip the model (at most 15 frames in a row), a
  *    changed one may not, the counters count;
  *  - NCHW inputs, logits, a map smaller than the input;
+ *  - on a pool of 2 and 3 threads (maps of 64K pixels and more run in row bands)
+ *    every output is bit for bit the caller-alone one, over still, moving, reused
+ *    and cut frames, for NHWC and NCHW inputs, probabilities and logits;
  *  - bd_pipeline with temporal = 1: the first frame equals temporal = 0, a
  *    repeated frame gives the same alpha, invalid options are refused.
  */
@@ -20,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/threadpool.h"
 #include "harness.h"
 #include "image/image.h"
 
@@ -44,7 +48,7 @@ static void scene(float *in, float *map, float nz) {
 }
 
 static void test_still_converges(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f, BD_ISA_AUTO);
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f, BD_ISA_AUTO, NULL);
     CHECK(t != NULL);
     if (!t) return;
     float in[W * H * 3], map[W * H], prev_out[W * H];
@@ -76,7 +80,7 @@ static void test_still_converges(void) {
 /* The model changes its mind on a still image (0.1 -> 0.9 on the right half):
  * the deadband must not hold the old value, no ghost stays. */
 static void test_no_ghost(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f, BD_ISA_AUTO); /* the default */
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f, BD_ISA_AUTO, NULL); /* the default */
     float in[W * H * 3], map[W * H];
     scene(in, map, 0.0f);
     bd_temporal_can_reuse(t, in, 0);
@@ -96,7 +100,7 @@ static void test_no_ghost(void) {
 /* After a still run, the right part of the image changes and the map there goes
  * to 1: on that very frame the output there is the map. */
 static void test_moving_edge_followed(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 1.0f, BD_ISA_AUTO);
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 1.0f, BD_ISA_AUTO, NULL);
     float in[W * H * 3], map[W * H];
     for (int f = 0; f < 10; f++) {
         scene(in, map, 0.0f);
@@ -121,7 +125,7 @@ static void test_moving_edge_followed(void) {
 }
 
 static void test_cut_and_reset(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 1.0f, BD_ISA_AUTO);
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 1.0f, BD_ISA_AUTO, NULL);
     float in[W * H * 3], map[W * H];
     for (int f = 0; f < 5; f++) {
         scene(in, map, 0.0f);
@@ -147,7 +151,7 @@ static void test_cut_and_reset(void) {
     CHECK(memcmp(o, map, sizeof map) == 0);
     bd_temporal_free(t);
     /* strength 0: every frame as is */
-    t = bd_temporal_create(W, H, 0, ONE, W, H, 0.0f, BD_ISA_AUTO);
+    t = bd_temporal_create(W, H, 0, ONE, W, H, 0.0f, BD_ISA_AUTO, NULL);
     for (int f = 0; f < 4; f++) {
         scene(in, map, 0.1f);
         bd_temporal_can_reuse(t, in, 0);
@@ -160,7 +164,7 @@ static void test_cut_and_reset(void) {
 }
 
 static void test_reuse(void) {
-    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f, BD_ISA_AUTO);
+    bd_temporal *t = bd_temporal_create(W, H, 0, ONE, W, H, 0.8f, BD_ISA_AUTO, NULL);
     float in[W * H * 3], map[W * H];
     scene(in, map, 0.0f);
     CHECK(!bd_temporal_can_reuse(t, in, 1)); /* nothing to reuse yet */
@@ -185,7 +189,7 @@ static void test_reuse(void) {
 /* NCHW input, logits and a map half the input's size. */
 static void test_layouts(void) {
     const float std[3] = {0.5f, 0.5f, 0.5f};
-    bd_temporal *t = bd_temporal_create(W, H, 1, std, W / 2, H / 2, 0.8f, BD_ISA_AUTO);
+    bd_temporal *t = bd_temporal_create(W, H, 1, std, W / 2, H / 2, 0.8f, BD_ISA_AUTO, NULL);
     CHECK(t != NULL);
     float in[W * H * 3], map[W * H / 4];
     for (int i = 0; i < W * H * 3; i++) in[i] = (float)(i % 200) / 255.0f / 0.5f - 1.0f;
@@ -201,6 +205,88 @@ static void test_layouts(void) {
     o = bd_temporal_update(t, in, map, 1, 1);
     CHECK(o[7] == o[7] && o[7] >= 0.0f && o[7] <= 1.0f);
     bd_temporal_free(t);
+}
+
+/* Big maps (>= 64K pixels: the pool's row bands) at odd sizes: the smoother on 2
+ * and 3 threads gives bit for bit what it gives on the caller's alone. Frames:
+ * still with a noisy map, a region moving, still again (reuse allowed), a cut. */
+#define BW 331
+#define BH 203
+static void run_big(bd_temporal *t, int planar, int in_w, int in_h, int logits, float *out,
+                    int *n_reused) {
+    const size_t n_in = (size_t)in_w * in_h * 3, n_map = (size_t)BW * BH;
+    float *in = malloc(n_in * sizeof *in), *map = malloc(n_map * sizeof *map);
+    rng = 777;
+    *n_reused = 0;
+    for (int f = 0; f < 12 && in && map; f++) {
+        const int shift = f < 4 ? 0 : f < 7 ? 9 * (f - 3) : f < 11 ? 27 : 140;
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < in_h; y++)
+                for (int x = 0; x < in_w; x++) {
+                    const int moving = x > in_w / 3 && x < in_w / 2 && y > in_h / 4;
+                    const int v = ((x + (moving || f == 11 ? shift : 0)) * 3 + y + c * 40) % 256;
+                    const size_t i = planar ? ((size_t)c * in_h + y) * in_w + x
+                                            : ((size_t)y * in_w + x) * 3 + c;
+                    in[i] = (float)v / 255.0f;
+                }
+        for (size_t i = 0; i < n_map; i++) {
+            const float pr = ((int)(i % BW) < BW / 2 ? 0.8f : 0.15f) + 0.1f * noise();
+            map[i] = logits ? 6.0f * (pr - 0.5f) : pr;
+        }
+        if (f == 3) map[5] = NAN;
+        if (bd_temporal_can_reuse(t, in, f >= 7 && f < 11)) {
+            ++*n_reused;
+            memcpy(out + (size_t)f * n_map, bd_temporal_state(t), n_map * sizeof *out);
+        } else {
+            memcpy(out + (size_t)f * n_map, bd_temporal_update(t, in, map, logits, 1),
+                   n_map * sizeof *out);
+        }
+    }
+    free(in);
+    free(map);
+}
+
+static void test_threads(void) {
+    const size_t n_out = (size_t)12 * BW * BH;
+    float *ref = malloc(n_out * sizeof *ref), *got = malloc(n_out * sizeof *got);
+    CHECK(ref && got);
+    const float std[3] = {0.5f, 0.25f, 1.0f};
+    const struct {
+        int planar, in_w, in_h, logits;
+    } cases[] = {{0, BW, BH, 0}, {1, BW, BH, 1}, {1, 2 * BW - 3, BH + 50, 0}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases && ref && got; c++) {
+        int reused_ref = 0, reused = 0;
+        bd_temporal *t = bd_temporal_create(cases[c].in_w, cases[c].in_h, cases[c].planar, std,
+                                            BW, BH, 0.8f, BD_ISA_AUTO, NULL);
+        CHECK(t != NULL);
+        if (!t) break;
+        run_big(t, cases[c].planar, cases[c].in_w, cases[c].in_h, cases[c].logits, ref,
+                &reused_ref);
+        bd_temporal_free(t);
+        CHECK_MSG(reused_ref > 0, "case %zu: the still frames were reused", c);
+        for (int n = 2; n <= 3; n++) {
+            bd_threadpool *pool = NULL;
+            CHECK(bd_threadpool_create(n, &pool) == BD_OK);
+            t = bd_temporal_create(cases[c].in_w, cases[c].in_h, cases[c].planar, std, BW, BH,
+                                   0.8f, BD_ISA_AUTO, pool);
+            CHECK(t != NULL);
+            if (t) {
+                run_big(t, cases[c].planar, cases[c].in_w, cases[c].in_h, cases[c].logits, got,
+                        &reused);
+                CHECK_MSG(reused == reused_ref, "case %zu, %d threads: %d frames reused, not %d",
+                          c, n, reused, reused_ref);
+                size_t bad = 0;
+                for (size_t i = 0; i < n_out; i++)
+                    bad += memcmp(&got[i], &ref[i], sizeof *got) != 0;
+                CHECK_MSG(bad == 0, "case %zu, %d threads: %zu of %zu outputs differ from 1 thread",
+                          c, n, bad, n_out);
+            }
+            bd_temporal_free(t);
+            bd_threadpool_free(pool);
+        }
+    }
+    free(ref);
+    free(got);
 }
 
 static void test_pipeline(void) {
@@ -275,6 +361,7 @@ int main(void) {
     RUN(test_cut_and_reset);
     RUN(test_reuse);
     RUN(test_layouts);
+    RUN(test_threads);
     RUN(test_pipeline);
     return harness_finish();
 }
