@@ -12,6 +12,8 @@
 #   - a VP9/Opus .webm in (made with vp9enc) -> .webm out: VP9, same frame count,
 #     the Opus packets byte-identical; .mkv out is H.264 in Matroska;
 #   - an input without audio works;
+#   - odd frame sides (a 333x187 clip made here): .mp4 (H.264 4:2:0) is 332x186 with
+#     a note on stderr, .webm keeps 333x187, every frame written;
 #   - -b transparent: .mov is ProRes 4444 and .mkv FFV1, both with an alpha channel
 #     that is not all 255 once decoded;
 #   - random bytes, an MP4 cut short before its index and one cut short after it
@@ -200,6 +202,22 @@ expect 0 "video without audio" video "$CLIP" -b blur -o "$W/noaudio.mp4" --model
 n=$(count_frames "$W/noaudio.mp4")
 [ "$n" = "$(count_frames "$CLIP")" ]
 check $? "the clip without audio keeps its frame count ($n)"
+
+# --- Odd frame sides: libx264 takes only even ones in 4:2:0.
+ODD="$W/odd.mp4"
+gst "make odd.mp4" videotestsrc num-buffers=12 pattern=ball ! \
+    video/x-raw,width=333,height=187,framerate=15/1 ! videoconvert ! x264enc ! mp4mux ! \
+    filesink location="$ODD" || finish
+expect 0 "video 333x187 -o odd_out.mp4" video "$ODD" -b blur -o "$W/odd_out.mp4" --model "$MODEL"
+[ "$(video_props "$W/odd_out.mp4" | cut -d' ' -f1-2)" = "332 186" ]
+check $? "odd_out.mp4 is 332x186 (got $(video_props "$W/odd_out.mp4"))"
+stderr_has "332x186" "the note says the size written"
+n=$(count_frames "$W/odd_out.mp4")
+[ "$n" = 12 ]
+check $? "odd_out.mp4 has all 12 frames (got $n)"
+expect 0 "video 333x187 -o odd_out.webm" video "$ODD" -b blur -o "$W/odd_out.webm" --model "$MODEL"
+[ "$(video_props "$W/odd_out.webm" | cut -d' ' -f1-2)" = "333 187" ]
+check $? "odd_out.webm keeps 333x187 (got $(video_props "$W/odd_out.webm"))"
 
 # --- Transparent: ProRes 4444 in .mov, FFV1 in .mkv, both with alpha.
 expect 0 "-b transparent -o cutout.mov" video "$SHORT" -b transparent -o "$W/cutout.mov" --model "$MODEL"

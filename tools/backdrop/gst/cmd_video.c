@@ -13,6 +13,10 @@
  *   parsebin (each audio)  ! multiqueue ! MUXER      parsed packets, no decoder
  *   parsebin (anything else: subtitles, a second video) ! fakesink
  *
+ * Before x264enc (4:2:0) sits a videocrop: libx264 refuses odd frame sides in
+ * 4:2:0, so a frame of odd width or height loses its last column or row (said
+ * on stderr; VP9 in .webm keeps them), as video editors crop to even sides.
+ *
  * CAPS_IN is I420 for an opaque background (the H.264 and VP9 encoders want
  * 4:2:0, so the element composites in place on the decoder's own I420 frames and
  * the videoconverts pass through), BGRA for a transparent one (the element then
@@ -108,6 +112,7 @@ typedef struct video_run {
     /* The pipeline (owned by `pipeline`; the others are borrowed). */
     GstElement *pipeline, *filesrc, *parsebin, *mq, *decodebin, *convert_in, *bd, *mux,
         *filesink;
+    GstElement *crop; /* before a 4:2:0 H.264 encoder: odd frame sides lose a row/column */
     GMainLoop *loop;
 
     /* Streaming threads write these under `lock`. */
@@ -151,6 +156,8 @@ static void usage(FILE *f) {
           "With '-b transparent': .mov is ProRes 4444 with alpha, .mkv is FFV1 with BGRA\n"
           "(.mp4 and .webm cannot carry alpha). An OUT holding %d or %0Nd (e.g.\n"
           "out/%05d.png) is a PNG/JPEG sequence: 'backdrop replace IN -o OUT' runs instead.\n"
+          "H.264 in 4:2:0 takes only even sides: a frame of odd width or height loses its\n"
+          "last column or row there (a note says so); .webm and the alpha formats keep it.\n"
           "\n"
           "BACKGROUND is one of:\n"
           "  PATH                an image file (PNG or JPEG), scaled to cover and centred\n"
@@ -433,9 +440,24 @@ static GstPadProbeReturn on_processed(GstPad *pad, GstPadProbeInfo *info, gpoint
         if (GST_EVENT_TYPE(ev) == GST_EVENT_CAPS) {
             GstCaps *caps = NULL;
             gst_event_parse_caps(ev, &caps);
-            int n = 0, d = 0;
-            if (caps != NULL && gst_caps_get_size(caps) > 0)
-                gst_structure_get_fraction(gst_caps_get_structure(caps, 0), "framerate", &n, &d);
+            int n = 0, d = 0, w = 0, h = 0;
+            if (caps != NULL && gst_caps_get_size(caps) > 0) {
+                const GstStructure *st = gst_caps_get_structure(caps, 0);
+                gst_structure_get_fraction(st, "framerate", &n, &d);
+                gst_structure_get_int(st, "width", &w);
+                gst_structure_get_int(st, "height", &h);
+            }
+            /* set before the caps pass the queue and reach the crop */
+            if (r->crop != NULL && w > 1 && h > 1) {
+                const int right = w & 1, bottom = h & 1;
+                g_object_set(r->crop, "right", right, "bottom", bottom, NULL);
+                if (right || bottom)
+                    fprintf(stderr,
+                            "backdrop: note: %dx%d frames: H.264 in 4:2:0 needs even sides, so "
+                            "'%s' is %dx%d (the last %s dropped; .webm keeps the size)\n",
+                            w, h, r->out_path, w - right, h - bottom,
+                            right && bottom ? "column and row" : right ? "column" : "row");
+            }
             g_mutex_lock(&r->lock);
             r->frame_ns = (n > 0 && d > 0) ? gst_util_uint64_scale_int(GST_SECOND, d, n) : 0;
             g_mutex_unlock(&r->lock);
@@ -750,6 +772,10 @@ static bool build(video_run *r, const enc_opts *eo, GstElement *bd, GString *des
         g_free(bg);
     }
     chain[n++] = make_queue(VIDEO_QUEUE, desc);
+    if (strcmp(r->transparent ? r->ct->alpha_encoder : r->ct->encoder, "x264enc") == 0) {
+        chain[n++] = r->crop = cli_gst_make("videocrop");
+        g_string_append(desc, " ! videocrop (even sides)");
+    }
     chain[n++] = cli_gst_make("videoconvert");
     g_string_append(desc, " ! videoconvert");
     chain[n++] = make_capsfilter(fmt_enc, desc);
