@@ -12,6 +12,9 @@
 #   - a VP9/Opus .webm in (made with vp9enc) -> .webm out: VP9, same frame count,
 #     the Opus packets byte-identical; .mkv out is H.264 in Matroska;
 #   - an input without audio works;
+#   - a clip stored 320x240 with a 90-degree rotation in its track matrix (a phone's
+#     portrait clip; the matrix written here with python3): .mp4 out is 240x320 with
+#     no orientation tag left, and `mask` of it gives 240x320 masks;
 #   - odd frame sides (a 333x187 clip made here): .mp4 (H.264 4:2:0) is 332x186 with
 #     a note on stderr, .webm keeps 333x187, every frame written;
 #   - -b transparent: .mov is ProRes 4444 and .mkv FFV1, both with an alpha channel
@@ -202,6 +205,31 @@ expect 0 "video without audio" video "$CLIP" -b blur -o "$W/noaudio.mp4" --model
 n=$(count_frames "$W/noaudio.mp4")
 [ "$n" = "$(count_frames "$CLIP")" ]
 check $? "the clip without audio keeps its frame count ($n)"
+
+# --- A rotated clip (image-orientation rotate-90 from the track header's matrix).
+ROT="$W/rot.mp4"
+gst "make rot.mp4" videotestsrc num-buffers=8 ! \
+    video/x-raw,width=320,height=240,framerate=15/1,format=I420 ! x264enc ! mp4mux ! \
+    filesink location="$ROT" || finish
+python3 - "$ROT" <<'EOF_PY' || fail "write the rotation matrix into rot.mp4"
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+i = b.find(b"tkhd")
+off = i + 4 + 4 + (32 if b[i + 4] == 1 else 20) + 16  # version/flags, times, id, reserved
+b[off:off + 36] = struct.pack(">9I", 0, 0x10000, 0, 0xFFFF0000, 0, 0, 240 << 16, 0, 0x40000000)
+open(sys.argv[1], "wb").write(b)
+EOF_PY
+gst-discoverer-1.0 -v "$ROT" 2>/dev/null | grep -q "rotate-90"
+check $? "rot.mp4 says rotate-90"
+expect 0 "video rot.mp4 -o rot_out.mp4" video "$ROT" -b blur -o "$W/rot_out.mp4" --model "$MODEL"
+[ "$(video_props "$W/rot_out.mp4" | cut -d' ' -f1-2)" = "240 320" ]
+check $? "rot_out.mp4 holds upright 240x320 frames (got $(video_props "$W/rot_out.mp4"))"
+! gst-discoverer-1.0 -v "$W/rot_out.mp4" 2>/dev/null | grep -q "image orientation"
+check $? "rot_out.mp4 carries no orientation tag (players would turn it twice)"
+mkdir -p "$W/rotmask"
+expect 0 "mask rot.mp4" mask "$ROT" -o "$W/rotmask/%03d.png" --model "$MODEL"
+[ "$(od -An -tu1 -j16 -N8 "$W/rotmask/001.png" 2>/dev/null | tr -s ' ')" = " 0 0 0 240 0 0 1 64" ]
+check $? "mask of rot.mp4 is 240x320 (the PNG header's width and height)"
 
 # --- Odd frame sides: libx264 takes only even ones in 4:2:0.
 ODD="$W/odd.mp4"

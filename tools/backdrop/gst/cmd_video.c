@@ -8,10 +8,16 @@
  * user (no gst_parse_launch of user text):
  *
  *   filesrc ! parsebin                       one pad per elementary stream
- *   parsebin (first video) ! multiqueue ! decodebin ! videoconvert ! CAPS_IN
- *       ! backdrop ! queue ! videoconvert ! CAPS_ENC ! ENCODER ! MUXER ! filesink
+ *   parsebin (first video) ! multiqueue ! decodebin ! videoconvert
+ *       ! videoflip video-direction=auto ! CAPS_IN ! backdrop ! queue [! videocrop]
+ *       ! videoconvert ! CAPS_ENC ! ENCODER ! MUXER ! filesink
  *   parsebin (each audio)  ! multiqueue ! MUXER      parsed packets, no decoder
  *   parsebin (anything else: subtitles, a second video) ! fakesink
+ *
+ * videoflip turns the frames as the stream's image-orientation tag says (a phone's
+ * portrait clip is stored landscape with a rotation in the container): the model
+ * sees the person upright, and OUT holds upright frames without the tag (the
+ * muxer gets none, so no player turns them twice).
  *
  * Before x264enc (4:2:0) sits a videocrop: libx264 refuses odd frame sides in
  * 4:2:0, so a frame of odd width or height loses its last column or row (said
@@ -762,6 +768,10 @@ static bool build(video_run *r, const enc_opts *eo, GstElement *bd, GString *des
     const int first_decoded = n; /* decodebin's pad is linked when it appears */
     chain[n++] = r->convert_in = cli_gst_make("videoconvert");
     g_string_append(desc, " ! videoconvert");
+    chain[n++] = cli_gst_make("videoflip");
+    if (chain[n - 1] != NULL)
+        gst_util_set_object_arg(G_OBJECT(chain[n - 1]), "video-direction", "auto");
+    g_string_append(desc, " ! videoflip video-direction=auto");
     chain[n++] = make_capsfilter(fmt_in, desc);
     GstElement *counted = chain[n - 1]; /* frames are counted where they leave this */
     if (!r->no_process) {

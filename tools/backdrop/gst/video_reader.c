@@ -5,7 +5,8 @@
  * The pipeline, built by hand rather than parsed so that only the file name
  * comes from the user:
  *
- *   filesrc location=PATH ! decodebin ! videoconvert ! appsink caps=video/x-raw,format=RGB
+ *   filesrc location=PATH ! decodebin ! videoconvert ! videoflip video-direction=auto
+ *       ! videoconvert ! appsink caps=video/x-raw,format=RGB
  *
  * decodebin adds one pad per decoded stream, on a streaming thread. The first
  * raw video pad is linked to videoconvert; every other pad (audio, subtitles,
@@ -306,8 +307,13 @@ static bool build(cli_video *v) {
     GstElement *src = add_element(v, "filesrc");
     GstElement *dec = add_element(v, "decodebin");
     GstElement *conv = add_element(v, "videoconvert");
+    /* frames upright as the stream's image-orientation tag says (phone clips) */
+    GstElement *flip = add_element(v, "videoflip");
+    GstElement *conv2 = add_element(v, "videoconvert");
     GstElement *sink = add_element(v, "appsink");
-    if (src == NULL || dec == NULL || conv == NULL || sink == NULL) return false;
+    if (src == NULL || dec == NULL || conv == NULL || flip == NULL || conv2 == NULL || sink == NULL)
+        return false;
+    gst_util_set_object_arg(G_OBJECT(flip), "video-direction", "auto");
     v->convert = conv;
     v->sink = GST_APP_SINK(sink);
 
@@ -318,7 +324,7 @@ static bool build(cli_video *v) {
     gst_app_sink_set_max_buffers(v->sink, MAX_QUEUED);
     gst_app_sink_set_drop(v->sink, FALSE);
     g_object_set(sink, "sync", FALSE, NULL);
-    if (!gst_element_link(src, dec) || !gst_element_link(conv, sink)) {
+    if (!gst_element_link(src, dec) || !gst_element_link_many(conv, flip, conv2, sink, NULL)) {
         fail(v, "cannot link the decoding pipeline");
         return false;
     }
