@@ -12,6 +12,7 @@
 #   - a VP9/Opus .webm in (made with vp9enc) -> .webm out: VP9, same frame count,
 #     the Opus packets byte-identical; .mkv out is H.264 in Matroska;
 #   - an input without audio works;
+#   - two AAC tracks: both in .mp4 out, the second's packets byte-identical too;
 #   - a clip stored 320x240 with a 90-degree rotation in its track matrix (a phone's
 #     portrait clip; the matrix written here with python3): .mp4 out is 240x320 with
 #     no orientation tag left, and `mask` of it gives 240x320 masks;
@@ -205,6 +206,22 @@ expect 0 "video without audio" video "$CLIP" -b blur -o "$W/noaudio.mp4" --model
 n=$(count_frames "$W/noaudio.mp4")
 [ "$n" = "$(count_frames "$CLIP")" ]
 check $? "the clip without audio keeps its frame count ($n)"
+
+# --- Two audio tracks.
+TWO="$W/two.mp4"
+gst "make two.mp4" videotestsrc num-buffers=20 pattern=ball ! \
+    video/x-raw,width=320,height=240,framerate=15/1,format=I420 ! x264enc ! mp4mux name=m ! \
+    filesink location="$TWO" \
+    audiotestsrc num-buffers=30 freq=440 ! audioconvert ! "$AACENC" ! aacparse ! queue ! m. \
+    audiotestsrc num-buffers=30 freq=880 ! audioconvert ! "$AACENC" ! aacparse ! queue ! m. ||
+    finish
+expect 0 "video two.mp4 -o two_out.mp4" video "$TWO" -b blur -o "$W/two_out.mp4" --model "$MODEL"
+n=$(gst-discoverer-1.0 "$W/two_out.mp4" 2>/dev/null | grep -c "audio #")
+[ "$n" = 2 ]
+check $? "two_out.mp4 has both audio tracks (got $n)"
+packets "$TWO" audio_1 "$TMP/t_in" queue ! && packets "$W/two_out.mp4" audio_1 "$TMP/t_out" queue ! &&
+    [ "$(find "$TMP/t_in" -type f | wc -l)" -gt 0 ] && diff -rq "$TMP/t_in" "$TMP/t_out" >/dev/null
+check $? "the second track's AAC packets are byte-identical"
 
 # --- A rotated clip (image-orientation rotate-90 from the track header's matrix).
 ROT="$W/rot.mp4"
