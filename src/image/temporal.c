@@ -182,12 +182,18 @@ static void band(int h, int ith, int nth, int *y0, int *y1) {
  * caller's alone. Every pass below cuts the map into row bands and gives the same
  * result whatever the number of threads (integer sums; per-row float work). */
 #define PAR_PIXELS 65536
-static void run(bd_temporal *t, bd_task_fn fn, void *ctx) {
-    if (t->pool && (size_t)t->map_w * (size_t)t->map_h >= PAR_PIXELS)
+/* Returns the number of threads fn ran on. */
+static int run(bd_temporal *t, bd_task_fn fn, void *ctx) {
+    if (t->pool && (size_t)t->map_w * (size_t)t->map_h >= PAR_PIXELS) {
         bd_threadpool_run(t->pool, fn, ctx);
-    else
-        fn(ctx, 0, 1);
+        return t->n_threads;
+    }
+    fn(ctx, 0, 1);
+    return 1;
 }
+
+/* Box sum -> change on a 0..1 scale. */
+#define BOX_SCALE (1.0f / (float)((2 * R + 1) * (2 * R + 1) * 255))
 
 static void barrier(bd_temporal *t, int nth) {
     if (nth > 1) bd_threadpool_barrier(t->pool);
@@ -264,7 +270,7 @@ static void change_rows(bd_temporal *t, const int16_t *ref, int ith, int nth) {
     barrier(t, nth);
     int64_t sum = 0;
     int64_t n_moving = 0;
-    const float scale = 1.0f / (float)((2 * R + 1) * (2 * R + 1) * 255);
+    const float scale = BOX_SCALE;
     const int hi_sum = 16 * (2 * R + 1) * (2 * R + 1); /* d >= HI in box-sum units */
     for (int y = y0; y < y1; y++) {
         const int16_t *rows[2 * R + 1];
@@ -285,27 +291,23 @@ static void change_totals(const bd_temporal *t, int nth, float *mean, float *mov
     int64_t sum = 0, n_moving = 0;
     for (int i = 0; i < nth; i++) sum += t->part[i].sum, n_moving += t->part[i].n_moving;
     const double n = (double)t->map_w * (double)t->map_h;
-    const float scale = 1.0f / (float)((2 * R + 1) * (2 * R + 1) * 255);
-    *mean = (float)((double)sum * scale / n);
+    *mean = (float)((double)sum * BOX_SCALE / n);
     *moving = (float)((double)n_moving / n);
 }
 
 typedef struct change_task {
     bd_temporal *t;
     const int16_t *ref;
-    int nth;
 } change_task;
 
 static void change_fn(void *ctx, int ith, int nth) {
-    change_task *ct = ctx;
+    const change_task *ct = ctx;
     change_rows(ct->t, ct->ref, ith, nth);
-    if (ith == 0) ct->nth = nth;
 }
 
 static void change_map(bd_temporal *t, const int16_t *ref, float *mean, float *moving) {
-    change_task ct = {t, ref, 1};
-    run(t, change_fn, &ct);
-    change_totals(t, ct.nth, mean, moving);
+    change_task ct = {t, ref};
+    change_totals(t, run(t, change_fn, &ct), mean, moving);
 }
 
 int bd_temporal_can_reuse(bd_temporal *t, const float *input, int allow) {
