@@ -20,4 +20,9 @@ bd_status bd_pass_fold_batchnorm(bd_graph *g, bd_err *err);
  * DeepLabV3's ASPP with dilation >= the feature map becomes a 1x1 conv). */
 bd_status bd_pass_trim_conv_taps(bd_graph *g, bd_err *err);
 
+/* Dense k x k convolutions on a channel CONCAT as one convolution per part,
+ * summed through the residual input (split_concat.c; for INT8, whose per-tensor
+ * activation scale then fits each part). */
+bd_status bd_pass_split_concat_convs(bd_graph *g, bd_err *err);
+
 #endif /* BD_PASSES_H */

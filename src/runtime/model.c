@@ -109,6 +109,11 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size, const char 
     if ((st = bd_pass_match_patterns(g, &m->err))) return st;
     if ((st = bd_pass_trim_conv_taps(g, &m->err))) return st;
     if ((st = bd_pass_fuse(g, &m->err))) return st;
+    bd_kernels_init(&m->kernels, bd_isa_resolve(m->opts.isa));
+    /* INT8 quantises per tensor: a concatenation's parts each need their own scale */
+    if (m->opts.precision == BD_PRECISION_INT8 && m->kernels.conv2d_int8 &&
+        (st = bd_pass_split_concat_convs(g, &m->err)))
+        return st;
     if ((st = bd_graph_verify(g, &m->err))) return st; /* passes must keep it valid */
     bd_graph_analyse(g);
     if ((st = bd_plan_memory(g, &m->arena_bytes, &m->err))) return st;
@@ -119,7 +124,6 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size, const char 
                           m->arena_bytes, m->opts.max_arena_bytes);
     m->n_macs = 0;
     for (int i = 0; i < g->n_nodes; i++) m->n_macs += bd_node_macs(g, &g->nodes[i]);
-    bd_kernels_init(&m->kernels, bd_isa_resolve(m->opts.isa));
     m->precision = m->opts.precision;
     if (m->precision == BD_PRECISION_AUTO) bd_precision_auto(m);
     if ((st = bd_pack_weights(m))) return st;
@@ -282,18 +286,24 @@ static int pack_bf16(bd_model *m, bd_node *n, const bd_conv_params *p, const flo
  *     models to 2.4/255 and IoU 0.96;
  *   - not the first dense convolution of the graph (the stem, on the
  *     normalised image: alone 1.5/255 on RVM at ratio 0.25);
- *   - not one whose input is a CONCAT of parts with different channel counts:
- *     one scale per tensor cannot serve parts of different ranges (RVM's
- *     decoder concatenates features with the 3-channel downsampled image; two
- *     of those convolutions alone cost 0.5 and 0.95/255; MODNet's unequal
- *     concatenations took a photo's IoU to 0.985); so any CONCAT for now. */
+ *   - not one of < 8 input channels (the 3-channel image parts of RVM's and
+ *     MODNet's decoders once split, below: MODNet's at 512x288 ran 3.6 ms in
+ *     int8 against 3.0 in fp32, where the convolution is bound by its output
+ *     and residual, not its multiply-adds, and fp32 keeps the image exact);
+ *   - not one whose input is a CONCAT: one scale per tensor cannot serve parts
+ *     of different ranges (RVM's decoder concatenates features with the
+ *     3-channel downsampled image; two of those convolutions alone cost 0.5
+ *     and 0.95/255; MODNet's unequal concatenations took a photo's IoU to
+ *     0.985). In INT8 mode the k x k ones were split by part before
+ *     (passes/split_concat.c), so each part is a tensor of its own scale; what
+ *     still reads a CONCAT here is left fp32. */
 static bool int8_rule(const bd_graph *g, const bd_node *n, const bd_conv_params *p, bool first) {
-    if (n->op != BD_OP_CONV2D || p->k_h * p->k_w < 2 || first) return false;
+    if (n->op != BD_OP_CONV2D || p->k_h * p->k_w < 2 || first || p->in_c < 8) return false;
     const int prod = g->values[n->inputs[0]].producer;
     if (prod < 0 || g->nodes[prod].op != BD_OP_CONCAT) return true;
     /* Measured and not taken: "unless the parts have equal channel counts"
      * (RVM's ConvGRU [x, h]: 9 int8 ops, 0.50/255, IoU 0.995) broke MODNet
-     * (a photo's IoU 0.985), so every concatenation keeps fp32 for now. */
+     * (a photo's IoU 0.985): the split by part replaced it. */
     return false;
 }
 

@@ -12,85 +12,7 @@
  */
 #include <math.h>
 
-#include "harness.h"
-#include "runtime/runtime.h"
-
-static bd_err err;
-
-static int val(bd_graph *g, const char *name, int nd, const int64_t *d) {
-    int v = bd_graph_add_value(g, name, BD_DTYPE_F32, nd, d, &err);
-    CHECK_MSG(v >= 0, "value %s: %s", name, err.msg);
-    return v;
-}
-
-static void mark(bd_graph *g, int v, bool input) {
-    int **list = input ? &g->inputs : &g->outputs;
-    int *n = input ? &g->n_inputs : &g->n_outputs;
-    int *grown = realloc(*list, sizeof(int) * (size_t)(*n + 1));
-    if (!grown) return;
-    *list = grown;
-    (*list)[(*n)++] = v;
-    if (input) g->values[v].is_input = true;
-    else g->values[v].is_output = true;
-}
-
-static void add(bd_graph *g, bd_node *n) {
-    CHECK_MSG(bd_graph_add_node(g, n, &err) >= 0, "node: %s", err.msg);
-}
-
-static bd_node op1(bd_op_type op, int idx, int in, int out) {
-    bd_node n;
-    bd_node_init(&n, op, idx, "test");
-    n.n_inputs = 1;
-    n.inputs[0] = in;
-    n.output = out;
-    return n;
-}
-
-/* The steps of bd_model_load after import: verify, analyse, plan, kernels, pack. */
-static bool compile(bd_model *m, bd_isa isa, bd_precision prec) {
-    bd_graph *g = &m->graph;
-    bool ok = bd_graph_verify(g, &m->err) == BD_OK;
-    if (ok) bd_graph_analyse(g);
-    ok = ok && bd_plan_memory(g, &m->arena_bytes, &m->err) == BD_OK;
-    if (ok) {
-        bd_kernels_init(&m->kernels, bd_isa_resolve(isa));
-        m->opts.precision = m->precision = prec;
-        ok = bd_pack_weights(m) == BD_OK;
-    }
-    CHECK_MSG(ok, "compile: %s", m->err.msg);
-    m->loaded = ok;
-    return ok;
-}
-
-static bd_model *new_model(void) {
-    bd_model *m = calloc(1, sizeof *m);
-    if (!m) return NULL;
-    bd_model_options_default(&m->opts);
-    bd_graph_init(&m->graph, m->opts.max_tensor_bytes);
-    return m;
-}
-
-/* Runs m once on in (n floats); the output copied into out. */
-static bool run(const bd_model *m, int threads, const float *in, size_t n, float *out) {
-    bd_session_options so;
-    bd_session_options_default(&so);
-    so.n_threads = threads;
-    bd_session *s = NULL;
-    float *x;
-    const float *y;
-    size_t nx = 0, ny = 0;
-    bool ok = bd_session_create(m, &so, &s) == BD_OK && bd_session_input(s, 0, &x, &nx) == BD_OK &&
-              nx == n;
-    if (ok) {
-        memcpy(x, in, n * sizeof *x);
-        ok = bd_session_run(s) == BD_OK && bd_session_output(s, 0, &y, &ny) == BD_OK && ny == n;
-        if (ok) memcpy(out, y, n * sizeof *out);
-    }
-    bd_session_free(s);
-    CHECK(ok);
-    return ok;
-}
+#include "graph_build.h"
 
 static void test_nested_concat(void) {
     bd_model *m = new_model();
@@ -149,31 +71,11 @@ static void bf16_parts(const int *parts, int n_parts, int threads, int h, int w,
     const int64_t dx[4] = {1, h, w, c};
     int x = val(g, "x", 4, dx), cat = val(g, "cat", 4, dx), y = val(g, "y", 4, dx);
     mark(g, x, true);
-    bd_node cn = op1(BD_OP_CONCAT, 100, -1, cat);
-    cn.n_inputs = n_parts;
-    cn.axis = 3;
-    for (int k = 0, c0 = 0; k < n_parts; c0 += parts[k], k++) {
-        const int64_t dp[4] = {1, h, w, parts[k]};
-        char nm[16];
-        snprintf(nm, sizeof nm, "s%d", k);
-        int s = val(g, nm, 4, dp);
-        snprintf(nm, sizeof nm, "r%d", k);
-        int r = val(g, nm, 4, dp);
-        bd_node sl = op1(BD_OP_SLICE, 2 * k, x, s);
-        for (int i = 0; i < 4; i++) sl.pads[4 + i] = 1;
-        sl.pads[3] = c0;
-        add(g, &sl);
-        bd_node re = op1(BD_OP_RELU, 2 * k + 1, s, r);
-        add(g, &re);
-        cn.inputs[k] = r;
-    }
-    add(g, &cn);
-    const int64_t dw[4] = {c, 1, 1, c}, db[1] = {c};
+    add_concat_of_parts(g, x, cat, parts, n_parts, h, w);
+    const int64_t dw[4] = {c, 1, 1, c};
     float *wt = NULL, *bias = NULL;
-    int wv = bd_graph_add_const(g, "w", BD_DTYPE_F32, 4, dw, (void **)&wt, &err);
-    int bv = bd_graph_add_const(g, "b", BD_DTYPE_F32, 1, db, (void **)&bias, &err);
-    CHECK(wv >= 0 && bv >= 0);
-    if (wv < 0 || bv < 0) {
+    int wv, bv;
+    if (!add_conv_consts(g, dw, &wv, &bv, &wt, &bias)) {
         bd_model_free(m);
         return;
     }
@@ -206,15 +108,7 @@ static void bf16_parts(const int *parts, int n_parts, int threads, int h, int w,
 }
 
 static void test_bf16_parts(void) {
-    bd_cpu_info ci;
-    bd_cpu_detect(&ci);
-#if !defined(BD_HAVE_AVX512_BF16)
-    ci.avx512_bf16 = false;
-#endif
-    if (!ci.avx512_bf16) {
-        harness_skip("no AVX512_BF16 on this CPU/build: the bf16 parts not run");
-        return;
-    }
+    if (!have_or_skip(true, "the bf16 parts")) return;
     static const int p13[] = {1, 3}, p31[] = {3, 1}, p115[] = {1, 15}, p23[] = {2, 3};
     static const int p133[] = {1, 33}, p1644[] = {16, 4, 4};
     for (int t = 1; t <= 2; t++) {
