@@ -13,6 +13,7 @@ frame's alpha of both engines is compared (max |diff|).
 Usage: bench/peers/.venv/bin/python bench/peers/matting.py --lib bench/peers/.build/libbackdrop.so
        [--threads 1,2] [--rounds 5] [--runs 5] [--warmup 3] [--cases rvm025,rvm0375,modnet]
        [--precision fp32,int8]   (each precision of ours interleaved with ONNX Runtime fp32)
+       [--ort-int8]   (and ONNX Runtime on its own static QDQ int8 model, OrtInt8)
 """
 import argparse
 import ctypes as C
@@ -74,6 +75,45 @@ class Ort:
         self.sess.run(None, self.feed)
 
 
+class OrtInt8(Ort):
+    """ONNX Runtime on its own static int8 quantisation of the same model (QDQ format,
+    per-channel s8 weights, u8 activations, MinMax ranges calibrated on the benchmark
+    frame with the steady-state recurrent states), written once into
+    bench/peers/.cache/ and reused."""
+    name = "onnxruntime-int8"
+
+    def __init__(self, path, threads, x, ratio, fp32):
+        from onnxruntime import quantization as q
+        cache = ROOT / "bench" / "peers" / ".cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        tag = "" if ratio is None else f"_r{ratio}"
+        qpath = cache / f"{path.stem}_{x.shape[3]}x{x.shape[2]}{tag}_qdq.onnx"
+        if not qpath.exists():
+            feeds = [dict(fp32.feed)]
+
+            class Reader(q.CalibrationDataReader):
+                def get_next(self):
+                    return feeds.pop() if feeds else None
+
+            import onnx
+            from onnx import version_converter
+            tmp = qpath.with_suffix(".tmp.onnx")
+            src = path
+            model = onnx.load(str(path))
+            opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+            if opset < 13:  # per-channel DequantizeLinear (its axis) needs opset 13
+                src = qpath.with_suffix(".op13.onnx")
+                onnx.save(version_converter.convert_version(model, 13), str(src))
+            q.quantize_static(str(src), str(tmp), Reader(), quant_format=q.QuantFormat.QDQ,
+                              per_channel=True, activation_type=q.QuantType.QUInt8,
+                              weight_type=q.QuantType.QInt8,
+                              calibrate_method=q.CalibrationMethod.MinMax)
+            tmp.replace(qpath)
+            if src != path:
+                src.unlink()
+        super().__init__(qpath, threads, x, ratio)
+
+
 PRECISIONS = {"fp32": 0, "fp16": 1, "bf16": 2, "int8": 3, "auto": 4}  # bd_precision
 
 
@@ -112,6 +152,8 @@ def main():
                     "worker threads park first")
     ap.add_argument("--precision", default="fp32",
                     help="comma list of our precisions, each timed in the same run")
+    ap.add_argument("--ort-int8", action="store_true",
+                    help="also time ONNX Runtime on its own static QDQ int8 quantisation")
     a = ap.parse_args()
     precs = a.precision.split(",")
     if any(p not in PRECISIONS for p in precs):
@@ -145,8 +187,24 @@ def main():
         for t in (int(v) for v in a.threads.split(",")):
             bds = [Bd(lib, path, t, x, w, h, ratio, p) for p in precs]
             ort = Ort(path, t, x, ratio)
-            samples = peers.bench(bds + [ort], a.warmup, a.rounds, a.runs, a.pause_ms)
+            oq = None
+            if a.ort_int8:
+                try:
+                    oq = OrtInt8(path, t, x, ratio, ort)
+                except Exception as e:  # noqa: BLE001 ("where it works": say why not)
+                    print(f"{name} t={t} onnxruntime-int8: quantisation failed: {e}")
+            samples = peers.bench(bds + [ort] + ([oq] if oq else []), a.warmup, a.rounds, a.runs,
+                                  a.pause_ms)
             so = peers.stats_of(samples["onnxruntime"])
+            sq = peers.stats_of(samples[oq.name]) if oq else None
+            if oq:
+                diff = float(np.max(np.abs(oq.alpha - ort.alpha)))
+                mean = float(np.mean(np.abs(oq.alpha - ort.alpha)))
+                print(f"{name} {w}x{h} t={t} onnxruntime-int8 (QDQ): alpha vs its fp32 mean "
+                      f"|diff| {mean:.4f} ({mean * 255:.2f}/255), max {diff:.2g}; min "
+                      f"{sq['min']:.1f} ms, median {sq['median']:.1f} ms; ratio to onnxruntime "
+                      f"fp32 min {sq['min'] / so['min']:.2f}x, median "
+                      f"{sq['median'] / so['median']:.2f}x", flush=True)
             for bd in bds:
                 diff = float(np.max(np.abs(bd.alpha - ort.alpha.ravel())))
                 sb = peers.stats_of(samples[bd.name])
@@ -161,7 +219,9 @@ def main():
                       f"does fewer: {pct:.0f}% of the fp32 "
                       f"peak{ownpct}); onnxruntime min {so['min']:.1f} ms, median {so['median']:.1f} "
                       f"ms; ratio (ours/ORT) min {sb['min'] / so['min']:.2f}x, median "
-                      f"{sb['median'] / so['median']:.2f}x", flush=True)
+                      f"{sb['median'] / so['median']:.2f}x" +
+                      (f"; to onnxruntime-int8 min {sb['min'] / sq['min']:.2f}x, median "
+                       f"{sb['median'] / sq['median']:.2f}x" if sq else ""), flush=True)
             for bd in bds:
                 bd.close()
     return status
