@@ -500,7 +500,7 @@ bd_status bd_pack_weights(bd_model *m) {
                                   "-mavx512bf16); this one has none, so everything runs FP32";
     else if (int8 && !m->n_ops_int8 && kept_fp32 && k->pack_conv2d_int8)
         m->precision_note = "no dense convolution passes the INT8 accuracy rule (k x k, not the "
-                            "first, not on a concatenation), so everything runs FP32";
+                            "first, >= 8 input channels), so everything runs FP32";
     else if (int8 && !m->n_ops_int8 && kept_fp32)
         m->precision_note = !k->pack_conv2d_int8 && k->isa < BD_ISA_AVX512
                                 ? "INT8 needs the avx512 kernel level and a CPU with "
@@ -509,8 +509,8 @@ bd_status bd_pack_weights(bd_model *m) {
                                 : "INT8 needs a CPU with AVX512_VNNI (and a build with "
                                   "-mavx512vnni); this one has none, so everything runs FP32";
     else if (int8 && kept_fp32)
-        m->precision_note = "1x1 convolutions, the first dense one and those on a "
-                            "concatenation keep FP32 (the INT8 accuracy rule)";
+        m->precision_note = "1x1 convolutions, the first dense one and those on < 8 "
+                            "channels keep FP32 (the INT8 accuracy rule)";
     else if (bf16 && kept_fp32)
         m->precision_note = "some dense convolutions keep FP32 (geometry the BF16 kernel "
                             "does not take)";
