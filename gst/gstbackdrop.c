@@ -561,6 +561,20 @@ static GstFlowReturn process(GstBackdrop *self, GstVideoFrame *in, GstVideoFrame
     return GST_FLOW_OK;
 }
 
+/* The caps come before the first buffer: a model with free input dims (RVM, MODNet)
+ * is compiled for the frame's size here rather than when the first frame arrives. */
+static gboolean gst_backdrop_set_info(GstVideoFilter *filter, GstCaps *incaps,
+                                      GstVideoInfo *in_info, GstCaps *outcaps,
+                                      GstVideoInfo *out_info) {
+    GstBackdrop *self = GST_BACKDROP(filter);
+    (void)incaps, (void)outcaps, (void)out_info;
+    if (!apply_settings(self)) return FALSE;
+    const int w = GST_VIDEO_INFO_WIDTH(in_info), h = GST_VIDEO_INFO_HEIGHT(in_info);
+    if (self->free_dims && (w != self->model_w || h != self->model_h))
+        return load_model(self, w, h) && make_pipeline(self);
+    return TRUE;
+}
+
 static GstFlowReturn gst_backdrop_transform_frame(GstVideoFilter *filter, GstVideoFrame *in,
                                                   GstVideoFrame *out) {
     return process(GST_BACKDROP(filter), in, out);
@@ -824,6 +838,7 @@ static void gst_backdrop_class_init(GstBackdropClass *klass) {
     trans_class->start = GST_DEBUG_FUNCPTR(gst_backdrop_start);
     trans_class->stop = GST_DEBUG_FUNCPTR(gst_backdrop_stop);
     trans_class->transform_caps = GST_DEBUG_FUNCPTR(gst_backdrop_transform_caps);
+    filter_class->set_info = GST_DEBUG_FUNCPTR(gst_backdrop_set_info);
     filter_class->transform_frame = GST_DEBUG_FUNCPTR(gst_backdrop_transform_frame);
     filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_backdrop_transform_frame_ip);
 
