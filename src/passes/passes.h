@@ -22,7 +22,8 @@ bd_status bd_pass_trim_conv_taps(bd_graph *g, bd_err *err);
 
 /* Dense k x k convolutions on a channel CONCAT as one convolution per part,
  * summed through the residual input (split_concat.c; for INT8, whose per-tensor
- * activation scale then fits each part). */
-bd_status bd_pass_split_concat_convs(bd_graph *g, bd_err *err);
+ * activation scale then fits each part): where some part has >= min_part_c
+ * channels, and not the graph's first dense convolution. */
+bd_status bd_pass_split_concat_convs(bd_graph *g, int min_part_c, bd_err *err);
 
 #endif /* BD_PASSES_H */

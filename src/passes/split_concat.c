@@ -19,8 +19,11 @@
  *
  * Taken: CONV2D with f32 constant weights of k x k > 1 taps (the 1x1 ones stay
  * fp32 in INT8 anyway), its input a 4-d CONCAT on the channel axis of 2 to
- * BD_SPLIT_MAX_PARTS non-constant parts. The concatenation stays if anything
- * else reads it. The partial sums s_k are new values of the output's shape.
+ * BD_SPLIT_MAX_PARTS non-constant parts, at least one of them of min_part_c
+ * channels or more (the caller's smallest INT8 input: a split in which every part
+ * stays fp32 would only add the partial sums), and not the graph's first dense
+ * convolution (the stem, which INT8 keeps fp32 whole). The concatenation stays if
+ * anything else reads it. The partial sums s_k are new values of the output's shape.
  */
 #include <string.h>
 
@@ -46,7 +49,7 @@ static int weight_slice(bd_graph *g, int w, int c0, int pc, bd_err *err) {
 }
 
 /* The parts of the channel CONCAT that node n reads, or 0 if n is not taken. */
-static int split_parts(const bd_graph *g, const bd_node *n, int *parts) {
+static int split_parts(const bd_graph *g, const bd_node *n, int min_part_c, int *parts) {
     if (n->op != BD_OP_CONV2D) return 0;
     const bd_value *w = &g->values[n->inputs[1]];
     if (w->dtype != BD_DTYPE_F32 || !w->data || w->n_dims != 4 || w->dims[1] * w->dims[2] < 2)
@@ -58,12 +61,14 @@ static int split_parts(const bd_graph *g, const bd_node *n, int *parts) {
     if (cat->op != BD_OP_CONCAT || cv->n_dims != 4 || cat->axis != 3 || cat->n_inputs < 2 ||
         cat->n_inputs > BD_SPLIT_MAX_PARTS)
         return 0;
+    bool any = false;
     for (int k = 0; k < cat->n_inputs; k++) {
         const bd_value *pv = &g->values[cat->inputs[k]];
         if (pv->is_const || pv->dtype != BD_DTYPE_F32 || pv->n_dims != 4) return 0;
+        any |= pv->dims[3] >= min_part_c;
         parts[k] = cat->inputs[k];
     }
-    return cat->n_inputs;
+    return any ? cat->n_inputs : 0;
 }
 
 /* Replaces node i by its per-part convolutions (see the top); the nodes after
@@ -114,12 +119,15 @@ static bd_status split_node(bd_graph *g, int i, const int *parts, int n_parts, b
     return BD_OK;
 }
 
-bd_status bd_pass_split_concat_convs(bd_graph *g, bd_err *err) {
-    bool changed = false;
+bd_status bd_pass_split_concat_convs(bd_graph *g, int min_part_c, bd_err *err) {
+    bool changed = false, first = true;
     bd_graph_analyse(g);
     for (int i = 0; i < g->n_nodes; i++) {
         int parts[BD_SPLIT_MAX_PARTS];
-        const int n_parts = split_parts(g, &g->nodes[i], parts);
+        const bd_op_type op = g->nodes[i].op;
+        const bool dense = op == BD_OP_CONV2D || op == BD_OP_FULLY_CONNECTED, stem = first;
+        if (dense) first = false;
+        const int n_parts = stem ? 0 : split_parts(g, &g->nodes[i], min_part_c, parts);
         if (!n_parts) continue;
         const int cat = g->values[g->nodes[i].inputs[0]].producer;
         bd_status st = split_node(g, i, parts, n_parts, err);

@@ -12,6 +12,9 @@
 #include "kernels/wino.h"
 #include "runtime/runtime.h"
 
+/* INT8: convolutions with fewer input channels keep fp32 (int8_rule) */
+#define INT8_MIN_IN_C 8
+
 void bd_model_options_default(bd_model_options *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
@@ -112,7 +115,7 @@ static bd_status load(bd_model *m, const uint8_t *data, size_t size, const char 
     bd_kernels_init(&m->kernels, bd_isa_resolve(m->opts.isa));
     /* INT8 quantises per tensor: a concatenation's parts each need their own scale */
     if (m->opts.precision == BD_PRECISION_INT8 && m->kernels.conv2d_int8 &&
-        (st = bd_pass_split_concat_convs(g, &m->err)))
+        (st = bd_pass_split_concat_convs(g, INT8_MIN_IN_C, &m->err)))
         return st;
     if ((st = bd_graph_verify(g, &m->err))) return st; /* passes must keep it valid */
     bd_graph_analyse(g);
@@ -298,7 +301,8 @@ static int pack_bf16(bd_model *m, bd_node *n, const bd_conv_params *p, const flo
  *     (passes/split_concat.c), so each part is a tensor of its own scale; what
  *     still reads a CONCAT here is left fp32. */
 static bool int8_rule(const bd_graph *g, const bd_node *n, const bd_conv_params *p, bool first) {
-    if (n->op != BD_OP_CONV2D || p->k_h * p->k_w < 2 || first || p->in_c < 8) return false;
+    if (n->op != BD_OP_CONV2D || p->k_h * p->k_w < 2 || first || p->in_c < INT8_MIN_IN_C)
+        return false;
     const int prod = g->values[n->inputs[0]].producer;
     if (prod < 0 || g->nodes[prod].op != BD_OP_CONCAT) return true;
     /* Measured and not taken: "unless the parts have equal channel counts"
@@ -510,7 +514,8 @@ bd_status bd_pack_weights(bd_model *m) {
                                   "-mavx512vnni); this one has none, so everything runs FP32";
     else if (int8 && kept_fp32)
         m->precision_note = "1x1 convolutions, the first dense one and those on < 8 "
-                            "channels keep FP32 (the INT8 accuracy rule)";
+                            "channels or an unsplit concatenation keep FP32 (the INT8 "
+                            "accuracy rule)";
     else if (bf16 && kept_fp32)
         m->precision_note = "some dense convolutions keep FP32 (geometry the BF16 kernel "
                             "does not take)";
