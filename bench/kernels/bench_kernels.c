@@ -13,9 +13,13 @@
  * the bytes they must read and write. Convolutions also run with FP16 weights
  * (the _f16 kernels) at the levels that have them, labelled "<isa>+f16", and as
  * Winograd (kernels/wino.h) where the level has it and the shape allows it,
- * labelled "<isa>+wino" (GFLOP/s still of the direct convolution's MACs).
+ * labelled "<isa>+wino" (GFLOP/s still of the direct convolution's MACs), and in
+ * bf16 / int8 where the level has those kernels ("<isa>+bf16", "<isa>+int8"; the
+ * input converted or quantised once outside the timing, as a model run's prepare
+ * step does per frame).
  */
 #define _POSIX_C_SOURCE 199309L
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +77,8 @@ static const bcase cases[] = {
     {"conv5x5 MODNet lr16x 18x32 1280->96", K_CONV, 18, 32, 1280, 96, 5, 1, BD_ACT_NONE, 1},
     {"conv5x5 MODNet lr8x 36x64 96->32", K_CONV, 36, 64, 96, 32, 5, 1, BD_ACT_NONE, 1},
     {"conv5x5 MODNet f 72x128 32->32", K_CONV, 72, 128, 32, 32, 5, 1, BD_ACT_NONE, 1},
+    {"conv3x3 MODNet 288x512 32->16", K_CONV, 288, 512, 32, 16, 3, 1, BD_ACT_NONE, 1},
+    {"conv3x3 MODNet 144x256 32->64", K_CONV, 144, 256, 32, 64, 3, 1, BD_ACT_NONE, 1},
     {"conv1x1 MODNet 144x256 16->96", K_CONV, 144, 256, 16, 96, 1, 1, BD_ACT_RELU6, 1},
     {"conv1x1 MODNet head 288x512 16->1", K_CONV, 288, 512, 16, 1, 1, 1, BD_ACT_SIGMOID, 1},
     {"conv1x1 128x128 16->16", K_CONV, 128, 128, 16, 16, 1, 1, BD_ACT_NONE, 1},
@@ -143,6 +149,9 @@ typedef struct bufs {
     uint16_t *packed16; /* FP16 weights, when f16 */
     int f16;
     int wino;           /* run conv2d_wino (packed for it, scratch its scratch) */
+    int bf16, int8;     /* run conv2d_bf16 / conv2d_int8 on in_lp (packed_lp) */
+    void *in_lp, *packed_lp;
+    bd_int8_qparams qp;
     float *scratch;
     bd_conv_params p;
     bd_resize_params rp;
@@ -157,6 +166,14 @@ static void run_once(const bcase *c, const bd_kernels *k, bufs *b) {
     }
     if (b->wino) {
         k->conv2d_wino(&b->p, b->in, NULL, b->packed, NULL, b->out, 0, b->p.out_h, b->scratch);
+        return;
+    }
+    if (b->bf16) {
+        k->conv2d_bf16(&b->p, b->in_lp, b->packed_lp, NULL, b->out, 0, b->p.out_h);
+        return;
+    }
+    if (b->int8) {
+        k->conv2d_int8(&b->p, b->in_lp, &b->qp, b->packed_lp, NULL, b->out, 0, b->p.out_h);
         return;
     }
     if (b->f16 && c->kind == K_DW) {
@@ -194,6 +211,29 @@ static void time_case(const bcase *c, bd_isa isa, bufs *b) {
         bd_aligned_free(b->scratch);
         b->scratch = falloc(k.conv2d_wino_scratch(&b->p));
     }
+    if (b->bf16 || b->int8) { /* the caller checked that the level has the kernel */
+        const size_t pix = (size_t)c->h * c->w;
+        bd_aligned_free(b->in_lp), bd_aligned_free(b->packed_lp);
+        if (b->bf16) {
+            const int cp = bd_bf16_stride(c->ic);
+            b->in_lp = bd_aligned_alloc(pix * (size_t)cp * sizeof(uint16_t));
+            b->packed_lp =
+                bd_aligned_alloc(k.pack_conv2d_bf16(&b->p, b->w, b->bias, NULL) * sizeof(uint16_t));
+            if (!b->in_lp || !b->packed_lp) exit(1);
+            k.pack_conv2d_bf16(&b->p, b->w, b->bias, b->packed_lp);
+            k.convert_bf16(b->in, b->in_lp, 0, pix, c->ic, cp);
+        } else {
+            const int cp = bd_int8_stride(c->ic);
+            float mn = INFINITY, mx = -INFINITY;
+            b->in_lp = bd_aligned_alloc(pix * (size_t)cp);
+            b->packed_lp = bd_aligned_alloc(k.pack_conv2d_int8(&b->p, b->w, b->bias, NULL));
+            if (!b->in_lp || !b->packed_lp) exit(1);
+            k.pack_conv2d_int8(&b->p, b->w, b->bias, b->packed_lp);
+            k.minmax_int8(b->in, pix * (size_t)c->ic, &mn, &mx);
+            b->qp = bd_int8_qparams_of(mn, mx);
+            k.quantize_int8(b->in, b->in_lp, 0, pix, c->ic, cp, &b->qp);
+        }
+    }
     if (b->f16) { /* the caller checked that the level has the _f16 kernel */
         bd_pack_f16_fn pack = c->kind == K_CONV ? k.pack_conv2d_f16 : k.pack_dwconv2d_f16;
         bd_aligned_free(b->packed16);
@@ -229,7 +269,7 @@ static void time_case(const bcase *c, bd_isa isa, bufs *b) {
     }
     char label[32];
     snprintf(label, sizeof label, "%s%s", bd_isa_name(isa),
-             b->f16 ? "+f16" : b->wino ? "+wino" : "");
+             b->f16 ? "+f16" : b->wino ? "+wino" : b->bf16 ? "+bf16" : b->int8 ? "+int8" : "");
     printf("%-34s %-10s min %9.1f us  med %9.1f us  ", c->name, label, tmin * 1e6, tmed * 1e6);
     if (macs > 0) printf("%7.1f GFLOP/s\n", 2.0 * macs / tmin * 1e-9);
     else printf("%7.1f GB/s\n", bytes / tmin * 1e-9);
@@ -279,10 +319,21 @@ static void bench_kernels(const char *filter) {
                 time_case(c, (bd_isa)isa, &b);
                 b.wino = 0;
             }
+            if (c->kind == K_CONV && k.conv2d_bf16) {
+                b.bf16 = 1;
+                time_case(c, (bd_isa)isa, &b);
+                b.bf16 = 0;
+            }
+            if (c->kind == K_CONV && k.conv2d_int8) {
+                b.int8 = 1;
+                time_case(c, (bd_isa)isa, &b);
+                b.int8 = 0;
+            }
         }
         bd_aligned_free(b.in), bd_aligned_free(b.in2), bd_aligned_free(b.out);
         bd_aligned_free(b.w), bd_aligned_free(b.bias), bd_aligned_free(b.packed);
         bd_aligned_free(b.packed16), bd_aligned_free(b.scratch);
+        bd_aligned_free(b.in_lp), bd_aligned_free(b.packed_lp);
     }
 }
 
