@@ -537,6 +537,13 @@ static gboolean frame_view(GstVideoFrame *f, bd_image *img) {
     return TRUE;
 }
 
+/* A model with free input dims is compiled for frames of w x h (a new pipeline:
+ * recurrent state restarts) unless it already is. */
+static gboolean fit_model_to(GstBackdrop *self, int w, int h) {
+    if (!self->free_dims || (w == self->model_w && h == self->model_h)) return TRUE;
+    return load_model(self, w, h) && make_pipeline(self);
+}
+
 static GstFlowReturn process(GstBackdrop *self, GstVideoFrame *in, GstVideoFrame *out) {
     if (!apply_settings(self)) return GST_FLOW_ERROR;
     bd_image fi, fo;
@@ -545,10 +552,7 @@ static GstFlowReturn process(GstBackdrop *self, GstVideoFrame *in, GstVideoFrame
                           ("%s", gst_video_format_to_string(GST_VIDEO_FRAME_FORMAT(in))));
         return GST_FLOW_NOT_NEGOTIATED;
     }
-    if (self->free_dims && (fi.width != self->model_w || fi.height != self->model_h)) {
-        /* compile for this frame size (a new pipeline: recurrent state restarts) */
-        if (!load_model(self, fi.width, fi.height) || !make_pipeline(self)) return GST_FLOW_ERROR;
-    }
+    if (!fit_model_to(self, fi.width, fi.height)) return GST_FLOW_ERROR;
     bd_status st = bd_pipeline_replace(self->pipeline, &fi, &self->bg, &fo);
     if (st != BD_OK) {
         const char *msg = bd_pipeline_last_error(self->pipeline);
@@ -568,11 +572,8 @@ static gboolean gst_backdrop_set_info(GstVideoFilter *filter, GstCaps *incaps,
                                       GstVideoInfo *out_info) {
     GstBackdrop *self = GST_BACKDROP(filter);
     (void)incaps, (void)outcaps, (void)out_info;
-    if (!apply_settings(self)) return FALSE;
-    const int w = GST_VIDEO_INFO_WIDTH(in_info), h = GST_VIDEO_INFO_HEIGHT(in_info);
-    if (self->free_dims && (w != self->model_w || h != self->model_h))
-        return load_model(self, w, h) && make_pipeline(self);
-    return TRUE;
+    return apply_settings(self) &&
+           fit_model_to(self, GST_VIDEO_INFO_WIDTH(in_info), GST_VIDEO_INFO_HEIGHT(in_info));
 }
 
 static GstFlowReturn gst_backdrop_transform_frame(GstVideoFilter *filter, GstVideoFrame *in,

@@ -334,6 +334,12 @@ bool bd_value_is_channel_const(const bd_graph *g, int v, int64_t c) {
            (val->n_dims >= 1 && val->dims[val->n_dims - 1] == c && val->n_elems == (size_t)c);
 }
 
+int bd_graph_first_dense(const bd_graph *g) {
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == BD_OP_CONV2D || g->nodes[i].op == BD_OP_FULLY_CONNECTED) return i;
+    return -1;
+}
+
 bool bd_mul_is_channel_gate(const bd_graph *g, const bd_node *n, int *full, int *gate) {
     if (n->op != BD_OP_MUL || n->n_inputs < 2) return false;
     const bd_value *o = &g->values[n->output];

@@ -233,6 +233,10 @@ bool bd_mul_is_channel_gate(const bd_graph *g, const bd_node *n, int *full, int 
  * a per-channel multiply or add that the passes fold. */
 bool bd_value_is_channel_const(const bd_graph *g, int v, int64_t c);
 
+/* Index of the graph's first dense node (CONV2D or FULLY_CONNECTED; the stem,
+ * which INT8 keeps fp32), or -1 if it has none. */
+int bd_graph_first_dense(const bd_graph *g);
+
 /* Multiply-adds of one node (0 for non-MAC ops). */
 int64_t bd_node_macs(const bd_graph *g, const bd_node *n);
 

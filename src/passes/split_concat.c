@@ -120,14 +120,13 @@ static bd_status split_node(bd_graph *g, int i, const int *parts, int n_parts, b
 }
 
 bd_status bd_pass_split_concat_convs(bd_graph *g, int min_part_c, bd_err *err) {
-    bool changed = false, first = true;
+    bool changed = false;
     bd_graph_analyse(g);
+    /* nodes before the stem never move, so its index holds through the loop */
+    const int stem = bd_graph_first_dense(g);
     for (int i = 0; i < g->n_nodes; i++) {
         int parts[BD_SPLIT_MAX_PARTS];
-        const bd_op_type op = g->nodes[i].op;
-        const bool dense = op == BD_OP_CONV2D || op == BD_OP_FULLY_CONNECTED, stem = first;
-        if (dense) first = false;
-        const int n_parts = stem ? 0 : split_parts(g, &g->nodes[i], min_part_c, parts);
+        const int n_parts = i == stem ? 0 : split_parts(g, &g->nodes[i], min_part_c, parts);
         if (!n_parts) continue;
         const int cat = g->values[g->nodes[i].inputs[0]].producer;
         bd_status st = split_node(g, i, parts, n_parts, err);

@@ -291,8 +291,8 @@ static int pack_bf16(bd_model *m, bd_node *n, const bd_conv_params *p, const flo
  *     normalised image: alone 1.5/255 on RVM at ratio 0.25);
  *   - not one of < 8 input channels (the 3-channel image parts of RVM's and
  *     MODNet's decoders once split, below: MODNet's at 512x288 ran 3.6 ms in
- *     int8 against 3.0 in fp32, where the convolution is bound by its output
- *     and residual, not its multiply-adds, and fp32 keeps the image exact);
+ *     int8 against 3.0 in fp32, measured on a loaded machine, and fp32 keeps
+ *     the image exact);
  *   - not one whose input is a CONCAT: one scale per tensor cannot serve parts
  *     of different ranges (RVM's decoder concatenates features with the
  *     3-channel downsampled image; two of those convolutions alone cost 0.5
@@ -416,7 +416,7 @@ bd_status bd_pack_weights(bd_model *m) {
     m->n_ops_wino = 0;
     m->thread_scratch_bytes = 0;
     m->precision_note = "";
-    bool first_dense = true; /* INT8: the first dense convolution stays fp32 */
+    const int stem = bd_graph_first_dense(g); /* INT8: the first dense convolution stays fp32 */
     for (int i = 0; i < g->n_nodes; i++) {
         bd_node *n = &g->nodes[i];
         const bool dense = n->op == BD_OP_CONV2D || n->op == BD_OP_FULLY_CONNECTED;
@@ -445,8 +445,7 @@ bd_status bd_pack_weights(bd_model *m) {
             }
             kept_fp32++;
         }
-        const bool int8_ok = int8_rule(g, n, &p, first_dense);
-        if (dense) first_dense = false;
+        const bool int8_ok = int8_rule(g, n, &p, i == stem);
         if (int8 && dense) {
             /* s8 weights and u8 activations where the table has the kernel and
              * the accuracy rule (int8_rule) allows; the others stay fp32. */
