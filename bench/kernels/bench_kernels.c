@@ -78,6 +78,7 @@ static const bcase cases[] = {
     {"conv5x5 MODNet lr8x 36x64 96->32", K_CONV, 36, 64, 96, 32, 5, 1, BD_ACT_NONE, 1},
     {"conv5x5 MODNet f 72x128 32->32", K_CONV, 72, 128, 32, 32, 5, 1, BD_ACT_NONE, 1},
     {"conv3x3 MODNet 288x512 32->16", K_CONV, 288, 512, 32, 16, 3, 1, BD_ACT_NONE, 1},
+    {"conv3x3 MODNet img 288x512 3->16", K_CONV, 288, 512, 3, 16, 3, 1, BD_ACT_NONE, 1},
     {"conv3x3 MODNet 144x256 32->64", K_CONV, 144, 256, 32, 64, 3, 1, BD_ACT_NONE, 1},
     {"conv1x1 MODNet 144x256 16->96", K_CONV, 144, 256, 16, 96, 1, 1, BD_ACT_RELU6, 1},
     {"conv1x1 MODNet head 288x512 16->1", K_CONV, 288, 512, 16, 1, 1, 1, BD_ACT_SIGMOID, 1},
@@ -107,6 +108,7 @@ static const bcase cases[] = {
     {"dw5x5s1 16x16x96", K_DW, 16, 16, 96, 96, 5, 1, BD_ACT_NONE, 1},
     /* LR-ASPP MobileNetV3-Large's dilated last stage (256x256 input, output stride 16) */
     {"dw5x5s1d2 16x16x672", K_DW, 16, 16, 672, 672, 5, 1, BD_ACT_NONE, 2},
+    {"dw3x3s1 box RVM refiner 270x480x4", K_DW, 270, 480, 4, 4, 3, 1, BD_ACT_NONE, 1},
     {"dw5x5s1d2 16x16x960", K_DW, 16, 16, 960, 960, 5, 1, BD_ACT_NONE, 2},
     {"tconv2x2s2 128x128 16->1", K_TCONV, 128, 128, 16, 1, 2, 2, BD_ACT_NONE, 1},
     {"relu 128x128x16", K_UNARY, 128, 128, 16, 16, 0, 0, BD_ACT_RELU, 1},

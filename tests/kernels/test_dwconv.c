@@ -7,7 +7,8 @@
  * {1, 3, 7, 15, 16, 17, 31, 33, 72, 88, 144} x widths {1, 2, 5, 17, 64} x
  * heights {1, 3}, paddings 0..2 before and after; other kernels (1, 2, 4, 7),
  * stride 3, dilation 2; depth_multiplier 2 and 3; every activation; with and
- * without residual, and with the residual added after the activation; row sub-ranges.
+ * without residual, and with the residual added after the activation; row sub-ranges;
+ * every channel count 1..17 at stride 1 (the few-channel rows of dw_flat).
  */
 #include "harness.h"
 #include "kernel_util.h"
@@ -131,8 +132,39 @@ static void test_dw_residual_after_act(void) {
                 }
 }
 
+/* Fewer channels than lanes at stride 1 (dwconv.inc's dw_flat: a row's interior
+ * pixels as one run of floats, lane l's channel (offset + l) % C): every count
+ * 1..17 (the rotation table for C not dividing the lanes, and the per-pixel
+ * vectors from 8 on AVX2 and 16 on AVX-512), runs whose length is and is not a
+ * multiple of the 4-vector blocks, RVM's refiner box filter (3x3 ones/9 on 4
+ * channels, pad 1), row bands, with and without residual. */
+static void test_dw_few_channels(void) {
+    const int ws[] = {3, 8, 13, 40, 97};
+    int n = 0;
+    for (int c = 1; c <= 17; c++)
+        for (int k = 3; k <= 5; k += 2)
+            for (int wi = 0; wi < 5; wi++, n++) {
+                const int w = ws[wi], h = 6 + n % 3, pad = (k - 1) / 2 + (n % 2);
+                if (w + 2 * pad - k < 0) continue;
+                bd_conv_params p = dw_p(h, w, c, 1, k, 1, 1, pad, pad, pad, k - 1 - pad,
+                                        ku_act(n));
+                p.residual_after_act =
+                    n % 4 == 3 && p.act.act != BD_ACT_NONE && p.act.act != BD_ACT_TANH;
+                int y0 = 0, y1 = p.out_h;
+                if (n % 3 == 1) y0 = 1, y1 = p.out_h - 2;
+                char what[128];
+                snprintf(what, sizeof what, "dw%dx%d few channels %dx%dx%d pad %d rows [%d,%d)",
+                         k, k, h, w, c, pad, y0, y1);
+                ku_check_conv(KU_DW, p, n % 2 == 0, y0, y1, 0xF1u + (unsigned)n, what);
+            }
+    bd_conv_params box = dw_p(45, 80, 4, 1, 3, 1, 1, 1, 1, 1, 1, ku_act(0));
+    ku_check_conv(KU_DW, box, 0, 0, box.out_h, 0xB0Fu, "dw box filter 45x80x4");
+    ku_check_conv(KU_DW, box, 1, 7, 30, 0xB1Fu, "dw box filter 45x80x4 rows [7,30)");
+}
+
 int main(void) {
     RUN(test_dw_fast);
+    RUN(test_dw_few_channels);
     RUN(test_dw_residual_after_act);
     RUN(test_dw_dilated);
     RUN(test_dw_generic);
